@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+"""Generate peekpy's per-version CPython layout table from real headers.
+
+Two steps, so that a machine that lacks some interpreter's headers can still
+rebuild the table:
+
+  probe   compiles a small C program against one set of CPython headers; it
+          prints offsetof()/sizeof()/enum values for every field peekpy reads
+          and stores them as "key value" lines in scripts/layouts/NAME.txt.
+  table   turns every scripts/layouts/*.txt into readers/layouts_gen.h, one
+          row per (major, minor, free-threaded) plus, for 3.13+, where each
+          field sits inside the interpreter's own _Py_DebugOffsets block.
+  check   regenerates the table in memory and fails if the committed header
+          differs (run by `make test`).
+  probe-all
+          probes every header set this machine has: pyenv versions, Debian's
+          /usr/include/python3.X, and the Debian sid chroot made by
+          ../shared/targets/get-targets.sh (needs libpython3.X-dev and gcc
+          installed in it; `probe-all --install` does that).
+
+Missing members are not guessed: every field carries a version predicate and
+a compile error means the predicate is wrong.  Rules that headers cannot tell
+(the unit of f_lasti, the line-table format) are written down here, once,
+next to the versions they belong to.
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(HERE, "layouts")
+HEADER = os.path.join(ROOT, "readers", "layouts_gen.h")
+TARGETS = os.environ.get("TARGETS", "/var/cache/python-targets")
+
+
+def V(a, b):
+    return (a, b)
+
+
+# Each field: (key, C expression, predicate(version, free_threaded)).
+# Keys are "group.member"; the generated C struct member is group_member.
+def fields():
+    f = []
+
+    def add(key, expr, pred=lambda v, ft: True):
+        f.append((key, expr, pred))
+
+    # --- runtime (3.7+) ---
+    rt = lambda v, ft: v >= V(3, 7)
+    add("runtime.size", "sizeof(_PyRuntimeState)", rt)
+    add("runtime.interpreters_head", "offsetof(_PyRuntimeState, interpreters.head)", rt)
+    add("runtime.main_thread", "offsetof(_PyRuntimeState, main_thread)",
+        lambda v, ft: v >= V(3, 8))
+    add("runtime.tstate_current", "offsetof(_PyRuntimeState, gilstate.tstate_current)",
+        lambda v, ft: V(3, 7) <= v <= V(3, 11))
+    add("runtime.gil_locked", "offsetof(_PyRuntimeState, ceval.gil.locked)",
+        lambda v, ft: V(3, 7) <= v <= V(3, 11))
+    add("runtime.gil_last_holder", "offsetof(_PyRuntimeState, ceval.gil.last_holder)",
+        lambda v, ft: V(3, 7) <= v <= V(3, 11))
+
+    # --- interpreter ---
+    add("interp.size", "sizeof(PyInterpreterState)")
+    add("interp.next", "offsetof(PyInterpreterState, next)")
+    add("interp.threads_head", "offsetof(PyInterpreterState, tstate_head)",
+        lambda v, ft: v <= V(3, 10))
+    add("interp.threads_head", "offsetof(PyInterpreterState, threads.head)",
+        lambda v, ft: v >= V(3, 11))
+    add("interp.modules", "offsetof(PyInterpreterState, modules)",
+        lambda v, ft: v <= V(3, 11))
+    add("interp.modules", "offsetof(PyInterpreterState, imports.modules)",
+        lambda v, ft: v >= V(3, 12))
+    add("interp.sysdict", "offsetof(PyInterpreterState, sysdict)")
+    add("interp.gil_ptr", "offsetof(PyInterpreterState, ceval.gil)",
+        lambda v, ft: v >= V(3, 12))
+    add("interp.code_object_generation",
+        "offsetof(PyInterpreterState, _code_object_generation)",
+        lambda v, ft: v >= V(3, 14))
+
+    # --- GIL struct (3.7+) ---
+    add("gil.last_holder", "offsetof(struct _gil_runtime_state, last_holder)", rt)
+    add("gil.locked", "offsetof(struct _gil_runtime_state, locked)", rt)
+    add("gil.enabled", "offsetof(struct _gil_runtime_state, enabled)",
+        lambda v, ft: ft and v >= V(3, 13))
+
+    # --- thread state ---
+    add("ts.size", "sizeof(PyThreadState)")
+    add("ts.next", "offsetof(PyThreadState, next)")
+    add("ts.interp", "offsetof(PyThreadState, interp)")
+    add("ts.frame", "offsetof(PyThreadState, frame)", lambda v, ft: v <= V(3, 10))
+    add("ts.cframe", "offsetof(PyThreadState, cframe)",
+        lambda v, ft: V(3, 11) <= v <= V(3, 12))
+    add("ts.current_frame", "offsetof(PyThreadState, current_frame)",
+        lambda v, ft: v >= V(3, 13))
+    add("ts.base_frame", "offsetof(PyThreadState, base_frame)",
+        lambda v, ft: v >= V(3, 15))
+    add("ts.thread_id", "offsetof(PyThreadState, thread_id)")
+    add("ts.native_thread_id", "offsetof(PyThreadState, native_thread_id)",
+        lambda v, ft: v >= V(3, 11))
+    add("ts.datastack_chunk", "offsetof(PyThreadState, datastack_chunk)",
+        lambda v, ft: v >= V(3, 11))
+    add("ts.datastack_top", "offsetof(PyThreadState, datastack_top)",
+        lambda v, ft: v >= V(3, 11))
+    add("ts.status", "offsetof(PyThreadState, _status)", lambda v, ft: v >= V(3, 12))
+    add("ts.holds_gil", "offsetof(PyThreadState, holds_gil)",
+        lambda v, ft: v >= V(3, 14))
+    add("ts.state", "offsetof(PyThreadState, state)", lambda v, ft: v >= V(3, 13))
+    add("ts.status_holds_gil_mask", "MASK(PyThreadState, _status.holds_gil, 1, _status)",
+        lambda v, ft: v == V(3, 13))
+
+    # --- data-stack chunk (3.11+) ---
+    dsc = lambda v, ft: v >= V(3, 11)
+    add("chunk.previous", "offsetof(_PyStackChunk, previous)", dsc)
+    add("chunk.size", "offsetof(_PyStackChunk, size)", dsc)
+    add("chunk.top", "offsetof(_PyStackChunk, top)", dsc)
+    add("chunk.data", "offsetof(_PyStackChunk, data)", dsc)
+
+    # --- C frame link (3.11, 3.12) ---
+    add("cframe.current_frame", "offsetof(_PyCFrame, current_frame)",
+        lambda v, ft: V(3, 11) <= v <= V(3, 12))
+
+    # --- frame object (<= 3.10) ---
+    old = lambda v, ft: v <= V(3, 10)
+    add("frame.back", "offsetof(PyFrameObject, f_back)", old)
+    add("frame.code", "offsetof(PyFrameObject, f_code)", old)
+    add("frame.lasti", "offsetof(PyFrameObject, f_lasti)", old)
+    add("frame.localsplus", "offsetof(PyFrameObject, f_localsplus)", old)
+
+    # --- interpreter frame (3.11+) ---
+    new = lambda v, ft: v >= V(3, 11)
+    add("iframe.size", "sizeof(_PyInterpreterFrame)", new)
+    add("iframe.code", "offsetof(_PyInterpreterFrame, f_code)",
+        lambda v, ft: V(3, 11) <= v <= V(3, 12))
+    add("iframe.code", "offsetof(_PyInterpreterFrame, f_executable)",
+        lambda v, ft: v >= V(3, 13))
+    add("iframe.previous", "offsetof(_PyInterpreterFrame, previous)", new)
+    add("iframe.instr", "offsetof(_PyInterpreterFrame, prev_instr)",
+        lambda v, ft: V(3, 11) <= v <= V(3, 12))
+    add("iframe.instr", "offsetof(_PyInterpreterFrame, instr_ptr)",
+        lambda v, ft: v >= V(3, 13))
+    add("iframe.owner", "offsetof(_PyInterpreterFrame, owner)", new)
+    add("iframe.is_entry", "offsetof(_PyInterpreterFrame, is_entry)",
+        lambda v, ft: v == V(3, 11))
+    add("iframe.localsplus", "offsetof(_PyInterpreterFrame, localsplus)", new)
+    add("iframe.tlbc_index", "offsetof(_PyInterpreterFrame, tlbc_index)",
+        lambda v, ft: ft and v >= V(3, 14))
+    # The first owner value that is not a Python function frame.
+    add("iframe.owner_entry", "FRAME_OWNED_BY_CSTACK",
+        lambda v, ft: V(3, 12) <= v <= V(3, 13))
+    add("iframe.owner_entry", "FRAME_OWNED_BY_INTERPRETER", lambda v, ft: v >= V(3, 14))
+    add("stackref.tag_bits", "Py_TAG_BITS", lambda v, ft: v >= V(3, 14))
+
+    # --- code object ---
+    add("code.size", "sizeof(PyCodeObject)")
+    add("code.argcount", "offsetof(PyCodeObject, co_argcount)")
+    add("code.flags", "offsetof(PyCodeObject, co_flags)")
+    add("code.firstlineno", "offsetof(PyCodeObject, co_firstlineno)")
+    add("code.filename", "offsetof(PyCodeObject, co_filename)")
+    add("code.name", "offsetof(PyCodeObject, co_name)")
+    add("code.qualname", "offsetof(PyCodeObject, co_qualname)", new)
+    add("code.code", "offsetof(PyCodeObject, co_code)", old)
+    add("code.varnames", "offsetof(PyCodeObject, co_varnames)", old)
+    add("code.localsplusnames", "offsetof(PyCodeObject, co_localsplusnames)", new)
+    add("code.linetable", "offsetof(PyCodeObject, co_lnotab)",
+        lambda v, ft: v <= V(3, 9))
+    add("code.linetable", "offsetof(PyCodeObject, co_linetable)",
+        lambda v, ft: v >= V(3, 10))
+    add("code.adaptive", "offsetof(PyCodeObject, co_code_adaptive)", new)
+    add("code.firsttraceable", "offsetof(PyCodeObject, _co_firsttraceable)", new)
+    add("code.tlbc", "offsetof(PyCodeObject, co_tlbc)", lambda v, ft: ft and v >= V(3, 14))
+
+    # --- objects ---
+    add("obj.type", "offsetof(PyObject, ob_type)")
+    add("obj.size", "offsetof(PyVarObject, ob_size)")
+    add("type.name", "offsetof(PyTypeObject, tp_name)")
+    add("type.flags", "offsetof(PyTypeObject, tp_flags)")
+    add("tuple.item", "offsetof(PyTupleObject, ob_item)")
+    add("list.item", "offsetof(PyListObject, ob_item)")
+    add("float.value", "offsetof(PyFloatObject, ob_fval)")
+
+    # --- strings ---
+    py2 = lambda v, ft: v[0] == 2
+    py3 = lambda v, ft: v[0] == 3
+    add("bytes27.sval", "offsetof(PyStringObject, ob_sval)", py2)
+    add("bytes.sval", "offsetof(PyBytesObject, ob_sval)", py3)
+    add("unicode.length", "offsetof(PyASCIIObject, length)", py3)
+    add("unicode.state", "offsetof(PyASCIIObject, state)", py3)
+    add("unicode.ascii_data", "sizeof(PyASCIIObject)", py3)
+    add("unicode.compact_data", "sizeof(PyCompactUnicodeObject)", py3)
+    add("unicode.legacy_data", "offsetof(PyUnicodeObject, data)", py3)
+    add("unicode.kind_mask", "MASK(PyASCIIObject, state.kind, 7, state)", py3)
+    add("unicode.compact_mask", "MASK(PyASCIIObject, state.compact, 1, state)", py3)
+    add("unicode.ascii_mask", "MASK(PyASCIIObject, state.ascii, 1, state)", py3)
+    add("unicode27.length", "offsetof(PyUnicodeObject, length)", py2)
+    add("unicode27.str", "offsetof(PyUnicodeObject, str)", py2)
+    add("unicode27.char_size", "sizeof(Py_UNICODE)", py2)
+
+    # --- generators (asyncio-aware stacks later) ---
+    add("gen.iframe", "offsetof(PyGenObject, gi_iframe)", new)
+    add("gen.frame_state", "offsetof(PyGenObject, gi_frame_state)", new)
+    add("gen.frame", "offsetof(PyGenObject, gi_frame)", old)
+
+    # --- where each field sits in _Py_DebugOffsets (3.13+) ---
+    dbg = lambda lo: (lambda v, ft: v >= lo)
+    for key, member, lo in DEBUG_FIELDS:
+        add("dbg." + key, "offsetof(_Py_DebugOffsets, %s)" % member, dbg(lo))
+    add("dbg.sizeof", "sizeof(_Py_DebugOffsets)", dbg(V(3, 13)))
+    return f
+
+
+# (layout key it overrides, _Py_DebugOffsets member, first version having it)
+DEBUG_FIELDS = [
+    ("runtime.size", "runtime_state.size", V(3, 13)),
+    ("runtime.interpreters_head", "runtime_state.interpreters_head", V(3, 13)),
+    ("interp.size", "interpreter_state.size", V(3, 13)),
+    ("interp.next", "interpreter_state.next", V(3, 13)),
+    ("interp.threads_head", "interpreter_state.threads_head", V(3, 13)),
+    ("interp.modules", "interpreter_state.imports_modules", V(3, 13)),
+    ("interp.sysdict", "interpreter_state.sysdict", V(3, 13)),
+    ("interp.gil_ptr", "interpreter_state.ceval_gil", V(3, 13)),
+    ("interp.code_object_generation", "interpreter_state.code_object_generation", V(3, 14)),
+    ("ts.size", "thread_state.size", V(3, 13)),
+    ("ts.next", "thread_state.next", V(3, 13)),
+    ("ts.interp", "thread_state.interp", V(3, 13)),
+    ("ts.current_frame", "thread_state.current_frame", V(3, 13)),
+    ("ts.base_frame", "thread_state.base_frame", V(3, 15)),
+    ("ts.thread_id", "thread_state.thread_id", V(3, 13)),
+    ("ts.native_thread_id", "thread_state.native_thread_id", V(3, 13)),
+    ("ts.datastack_chunk", "thread_state.datastack_chunk", V(3, 13)),
+    ("ts.status", "thread_state.status", V(3, 13)),
+    ("ts.holds_gil", "thread_state.holds_gil", V(3, 15)),
+    ("iframe.size", "interpreter_frame.size", V(3, 13)),
+    ("iframe.previous", "interpreter_frame.previous", V(3, 13)),
+    ("iframe.code", "interpreter_frame.executable", V(3, 13)),
+    ("iframe.instr", "interpreter_frame.instr_ptr", V(3, 13)),
+    ("iframe.localsplus", "interpreter_frame.localsplus", V(3, 13)),
+    ("iframe.owner", "interpreter_frame.owner", V(3, 13)),
+    ("iframe.tlbc_index", "interpreter_frame.tlbc_index", V(3, 14)),
+    ("code.size", "code_object.size", V(3, 13)),
+    ("code.filename", "code_object.filename", V(3, 13)),
+    ("code.name", "code_object.name", V(3, 13)),
+    ("code.qualname", "code_object.qualname", V(3, 13)),
+    ("code.linetable", "code_object.linetable", V(3, 13)),
+    ("code.firstlineno", "code_object.firstlineno", V(3, 13)),
+    ("code.argcount", "code_object.argcount", V(3, 13)),
+    ("code.localsplusnames", "code_object.localsplusnames", V(3, 13)),
+    ("code.adaptive", "code_object.co_code_adaptive", V(3, 13)),
+    ("code.tlbc", "code_object.co_tlbc", V(3, 14)),
+    ("obj.type", "pyobject.ob_type", V(3, 13)),
+    ("type.name", "type_object.tp_name", V(3, 13)),
+    ("type.flags", "type_object.tp_flags", V(3, 13)),
+    ("tuple.item", "tuple_object.ob_item", V(3, 13)),
+    ("obj.size", "tuple_object.ob_size", V(3, 13)),
+    ("list.item", "list_object.ob_item", V(3, 13)),
+    ("float.value", "float_object.ob_fval", V(3, 13)),
+    ("bytes.sval", "bytes_object.ob_sval", V(3, 13)),
+    ("unicode.length", "unicode_object.length", V(3, 13)),
+    ("unicode.state", "unicode_object.state", V(3, 13)),
+    ("unicode.ascii_data", "unicode_object.asciiobject_size", V(3, 13)),
+    ("unicode.compact_data", "unicode_object.compactunicodeobject_size", V(3, 15)),
+    ("gen.iframe", "gen_object.gi_iframe", V(3, 14)),
+    ("gen.frame_state", "gen_object.gi_frame_state", V(3, 14)),
+]
+
+# Rules no header states; kept here, beside the versions they describe.
+def rules(v):
+    r = {}
+    # Instruction position: byte offset (<=3.9), code units (3.10), pointer (3.11+).
+    r["rule.lasti"] = 0 if v <= V(3, 9) else (1 if v == V(3, 10) else 2)
+    # Line table: lnotab with unsigned (2.7) or signed (3.6-3.9) line deltas,
+    # the 3.10 range table, the 3.11+ location table.
+    if v[0] == 2:
+        r["rule.linetable"] = 0
+    elif v <= V(3, 9):
+        r["rule.linetable"] = 1
+    elif v == V(3, 10):
+        r["rule.linetable"] = 2
+    else:
+        r["rule.linetable"] = 3
+    # Names and file names: PyStringObject (2.7) or PEP 393 str.
+    r["rule.strings"] = 0 if v[0] == 2 else 1
+    return r
+
+
+# Headers to include, by the first version that needs them.
+HEADERS = [
+    (V(2, 7), V(9, 9), ["Python.h", "frameobject.h"]),
+    (V(2, 7), V(3, 10), ["code.h"]),
+    (V(3, 7), V(3, 7), ["internal/pystate.h"]),
+    (V(3, 8), V(3, 8), ["internal/pycore_pystate.h"]),
+    (V(3, 9), V(9, 9), ["internal/pycore_runtime.h", "internal/pycore_interp.h",
+                        "internal/pycore_pystate.h", "internal/pycore_gil.h"]),
+    (V(3, 11), V(9, 9), ["internal/pycore_frame.h", "internal/pycore_code.h"]),
+    (V(3, 14), V(9, 9), ["internal/pycore_interpframe.h", "internal/pycore_stackref.h",
+                         "internal/pycore_tstate.h", "internal/pycore_genobject.h",
+                         "internal/pycore_gc.h", "internal/pycore_debug_offsets.h"]),
+]
+
+
+def includes_for(v):
+    return [h for lo, hi, hs in HEADERS if lo <= v <= hi for h in hs]
+
+
+PROBE_PRELUDE = r"""
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdint.h>
+/* Mask of a bit-field: zero a struct, set the field, read back the word. */
+#define MASK(TYPE, FIELD, VALUE, WORD) ({ TYPE o_; uint32_t w_; \
+    memset(&o_, 0, sizeof o_); o_.FIELD = (VALUE); \
+    memcpy(&w_, (char *)&o_ + offsetof(TYPE, WORD), sizeof w_); (long)w_; })
+int main(void) {
+"""
+
+
+def probe(name, incdirs, v, ft, chroot=None, cflags=()):
+    lines = []
+    if v >= V(3, 7):
+        lines.append("#define Py_BUILD_CORE 1")
+    if ft:
+        lines.append("#define Py_GIL_DISABLED 1")
+    for h in includes_for(v):
+        lines.append('#include "%s"' % h)
+    body = [PROBE_PRELUDE]
+    body.append('printf("version %s\\n", PY_VERSION);')
+    seen = set()
+    for key, expr, pred in fields():
+        if not pred(v, ft) or key in seen:
+            continue
+        seen.add(key)
+        body.append('printf("%s %%ld\\n", (long)(%s));' % (key, expr))
+    body.append("return 0; }")
+    src = "\n".join(lines) + "\n" + "\n".join(body) + "\n"
+    base = tempfile.mkdtemp(prefix="peekpy-probe-",
+                            dir=os.path.join(chroot, "tmp") if chroot else None)
+    c_path = os.path.join(base, "probe.c")
+    exe = os.path.join(base, "probe")
+    with open(c_path, "w") as fh:
+        fh.write(src)
+    inside = (lambda p: p[len(chroot):]) if chroot else (lambda p: p)
+    cmd = ["gcc", "-std=gnu11", "-w", *cflags]
+    for d in incdirs:
+        cmd += ["-I", d, "-I", os.path.join(d, "internal")]
+    cmd += [inside(c_path), "-o", inside(exe)]
+    pre = ["chroot", chroot] if chroot else []
+    res = subprocess.run(pre + cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.exit("probe %s: compile failed:\n%s" % (name, res.stderr[-4000:]))
+    out = subprocess.run(pre + [inside(exe)], capture_output=True, text=True, check=True).stdout
+    values = dict(line.split(" ", 1) for line in out.splitlines())
+    values.update({k: str(x) for k, x in rules(v).items()})
+    values["free_threaded"] = "1" if ft else "0"
+    path = os.path.join(DATA, name + ".txt")
+    with open(path, "w") as fh:
+        fh.write("# generated by scripts/gen-layouts.py probe from %s%s\n"
+                 % (" ".join(incdirs), " (chroot %s)" % chroot if chroot else ""))
+        for k in sorted(values):
+            fh.write("%s %s\n" % (k, values[k].strip()))
+    print("wrote", os.path.relpath(path, ROOT))
+
+
+def parse_version(s):
+    m = re.match(r"(\d+)\.(\d+)", s)
+    return (int(m.group(1)), int(m.group(2)))
+
+
+def header_version(incdir):
+    with open(os.path.join(incdir, "patchlevel.h")) as fh:
+        m = re.search(r'#define\s+PY_VERSION\s+"([^"]+)"', fh.read())
+    return m.group(1)
+
+
+def cmd_probe_all(args):
+    sets = []   # (name, incdirs, chroot, cflags)
+    for d in sorted(glob.glob("/root/.pyenv/versions/*/include/python*")):
+        if os.path.exists(os.path.join(d, "patchlevel.h")):
+            sets.append((header_version(d), [d], None, []))
+    for d in sorted(glob.glob("/usr/include/python[23].*")):
+        if re.search(r"python\d\.\d+$", d) and os.path.exists(os.path.join(d, "patchlevel.h")):
+            sets.append((header_version(d) + "-debian", [d], None, []))
+    sid = os.path.join(TARGETS, "sid")
+    if os.path.isdir(sid):
+        if args.install:
+            pk = ["gcc", "libc6-dev"] + ["libpython3.%d-dev" % m for m in (13, 14, 15)]
+            subprocess.run(["chroot", sid, "apt-get", "install", "-y", "-qq",
+                            "--no-install-recommends"] + pk, check=True)
+        for d in sorted(glob.glob(os.path.join(sid, "usr/include/python3.*"))):
+            if not re.search(r"python\d\.\d+$", d):
+                continue
+            v = header_version(d)
+            # Debian builds 3.14+ with these core flags; without them some sizes differ.
+            flags = ["-D_Py_TIER2=3", "-D_Py_JIT"] if parse_version(v) >= V(3, 14) else []
+            sets.append((v + "-sid", [d[len(sid):]], sid, flags))
+    for name, incdirs, chroot, flags in sets:
+        v = parse_version(name)
+        probe(name, incdirs, v, False, chroot, flags)
+        if v >= V(3, 13):
+            # Free-threaded layout from the same headers; 3.13+ readers
+            # correct it at run time from the target's _Py_DebugOffsets.
+            ver, _, origin = name.partition("-")
+            probe(ver + "t" + ("-" + origin if origin else ""), incdirs, v, True, chroot, flags)
+
+
+def load_data():
+    rows = {}
+    for path in sorted(glob.glob(os.path.join(DATA, "*.txt"))):
+        vals = {}
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith("#") or not line.strip():
+                    continue
+                k, x = line.split()
+                vals[k] = x
+        vals["_file"] = os.path.basename(path)
+        rows.setdefault((parse_version(vals["version"]), vals["free_threaded"] == "1"), []).append(vals)
+    return rows
+
+
+def layout_keys():
+    keys = []
+    for key, _, _ in fields():
+        if not key.startswith("dbg.") and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def cname(key):
+    return key.replace(".", "_")
+
+
+def render_table(rows):
+    keys = layout_keys()
+    out = []
+    out.append("/* Generated by scripts/gen-layouts.py table from the files in scripts/layouts/: do not edit.")
+    out.append(" * One row per (major, minor, free-threaded): offsets, sizes and rules peekpy reads")
+    out.append(" * through; LAYOUT_ABSENT marks a member that version does not have. */")
+    out.append("#ifndef PEEKPY_LAYOUTS_GEN_H")
+    out.append("#define PEEKPY_LAYOUTS_GEN_H")
+    out.append("")
+    out.append("#define LAYOUT_FIELDS(X) \\")
+    for k in keys:
+        out.append("\tX(%s) \\" % cname(k))
+    out.append("")
+    out.append("#define DEBUG_OFFSET_FIELDS(X) \\")
+    for k, _, _ in DEBUG_FIELDS:
+        out.append("\tX(%s) \\" % cname(k))
+    out.append("")
+    out.append("#endif /* PEEKPY_LAYOUTS_GEN_H */")
+    out.append("")
+    out.append("#ifdef LAYOUT_ROWS")
+    out.append("static const struct py_layout layout_rows[] = {")
+    for (v, ft) in sorted(rows):
+        group = rows[(v, ft)]
+        first = group[0]
+        # Different patch releases of one minor must agree on every member offset.
+        for other in group[1:]:
+            for k in keys:
+                if k.endswith(".size") or k.startswith("dbg.sizeof") or k in ("runtime.size",):
+                    continue
+                if first.get(k) != other.get(k):
+                    sys.exit("layouts: %s and %s disagree on %s (%s vs %s)"
+                             % (first["_file"], other["_file"], k, first.get(k), other.get(k)))
+        src = ", ".join(sorted(g["_file"][:-4] for g in group))
+        out.append("\t{ /* %d.%d%s, from %s */" % (v[0], v[1], "t" if ft else "", src))
+        out.append("\t\t.major = %d, .minor = %d, .free_threaded = %d," % (v[0], v[1], 1 if ft else 0))
+        vals = dict(first)
+        fields_out = []
+        for k in keys:
+            x = vals.get(k)
+            fields_out.append(".%s = %s" % (cname(k), x if x is not None else "LAYOUT_ABSENT"))
+        for i in range(0, len(fields_out), 4):
+            out.append("\t\t" + ", ".join(fields_out[i:i + 4]) + ",")
+        rv = ["lasti", "linetable", "strings"]
+        out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
+        dbg = []
+        if "dbg.sizeof" in vals:
+            dbg.append(".debug_offsets_size = %s" % vals["dbg.sizeof"])
+            for k, _, _ in DEBUG_FIELDS:
+                x = vals.get("dbg." + k)
+                dbg.append(".dbg_%s = %s" % (cname(k), x if x is not None else "LAYOUT_ABSENT"))
+        else:
+            dbg.append(".debug_offsets_size = 0")
+            for k, _, _ in DEBUG_FIELDS:
+                dbg.append(".dbg_%s = LAYOUT_ABSENT" % cname(k))
+        for i in range(0, len(dbg), 3):
+            out.append("\t\t" + ", ".join(dbg[i:i + 3]) + ",")
+        out.append("\t},")
+    out.append("};")
+    out.append("#endif /* LAYOUT_ROWS */")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("probe")
+    p.add_argument("--name", required=True)
+    p.add_argument("--include", action="append", required=True)
+    p.add_argument("--ft", action="store_true")
+    p.add_argument("--chroot")
+    p.add_argument("--cflag", action="append", default=[])
+    pa = sub.add_parser("probe-all")
+    pa.add_argument("--install", action="store_true")
+    sub.add_parser("table")
+    sub.add_parser("check")
+    args = ap.parse_args()
+    if args.cmd == "probe":
+        probe(args.name, args.include, parse_version(args.name), args.ft, args.chroot, args.cflag)
+    elif args.cmd == "probe-all":
+        cmd_probe_all(args)
+    elif args.cmd == "table":
+        with open(HEADER, "w") as fh:
+            fh.write(render_table(load_data()))
+        print("wrote", os.path.relpath(HEADER, ROOT))
+    elif args.cmd == "check":
+        with open(HEADER) as fh:
+            if fh.read() != render_table(load_data()):
+                sys.exit("readers/layouts_gen.h is stale: run scripts/gen-layouts.py table")
+        print("layouts: readers/layouts_gen.h matches scripts/layouts/")
+
+
+if __name__ == "__main__":
+    main()
