@@ -1,0 +1,331 @@
+/*
+ * codecache.c - cache of decoded code objects (see codecache.h).
+ */
+#include "codecache.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/errors.h"
+#include "../base/xalloc.h"
+#include "mem.h"
+#include "pathname.h"
+#include "pystr.h"
+
+#define LINETABLE_MAX (1u << 20)
+#define CACHE_MAX_ENTRIES (1u << 18)
+
+static uint64_t load_u64(const uint8_t *buf, uint32_t at)
+{
+	uint64_t value;
+
+	memcpy(&value, buf + at, sizeof(value));
+	return value;
+}
+
+static int32_t load_i32(const uint8_t *buf, uint32_t at)
+{
+	int32_t value;
+
+	memcpy(&value, buf + at, sizeof(value));
+	return value;
+}
+
+void codecache_init(struct code_cache *cc, pid_t pid, const struct py_layout *layout,
+		    uint64_t code_type, uint64_t str_type, uint64_t bytes_type,
+		    struct strtab *strings)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->pid = pid;
+	cc->layout = layout;
+	cc->code_type = code_type;
+	cc->str_type = str_type;
+	cc->bytes_type = bytes_type;
+	cc->strings = strings;
+	cc->mask = 1023;
+	cc->entries = xcalloc(cc->mask + 1, sizeof(*cc->entries));
+	cc->generation = 1;
+}
+
+static void free_entries(struct code_cache *cc)
+{
+	size_t i;
+
+	for (i = 0; i <= cc->mask; i++) {
+		if (!cc->entries[i])
+			continue;
+		linetable_release(&cc->entries[i]->lines);
+		free(cc->entries[i]);
+		cc->entries[i] = NULL;
+	}
+	cc->used = 0;
+}
+
+void codecache_release(struct code_cache *cc)
+{
+	free_entries(cc);
+	free(cc->entries);
+	free(cc->scratch);
+	free(cc->short_of);
+	memset(cc, 0, sizeof(*cc));
+}
+
+void codecache_new_sample(struct code_cache *cc)
+{
+	cc->generation++;
+}
+
+static size_t slot_of(uint64_t addr, size_t mask)
+{
+	/* Objects are 16-byte aligned: drop the low bits before mixing. */
+	uint64_t h = (addr >> 4) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 20) & mask;
+}
+
+static struct code_info **find_slot(struct code_cache *cc, uint64_t addr)
+{
+	size_t slot = slot_of(addr, cc->mask);
+
+	while (cc->entries[slot] && cc->entries[slot]->addr != addr)
+		slot = (slot + 1) & cc->mask;
+	return &cc->entries[slot];
+}
+
+static void grow(struct code_cache *cc)
+{
+	struct code_info **old = cc->entries;
+	size_t old_size = cc->mask + 1, i;
+
+	cc->mask = old_size * 2 - 1;
+	cc->entries = xcalloc(old_size * 2, sizeof(*cc->entries));
+	for (i = 0; i < old_size; i++)
+		if (old[i])
+			*find_slot(cc, old[i]->addr) = old[i];
+	free(old);
+}
+
+/* The fields that identify a code object, from its first span bytes. */
+static void take_fingerprint(const struct py_layout *L, const uint8_t *obj, uint64_t fp[6])
+{
+	fp[0] = load_u64(obj, L->obj_type);
+	fp[1] = load_u64(obj, L->code_name);
+	fp[2] = load_u64(obj, L->code_filename);
+	fp[3] = load_u64(obj, L->code_linetable);
+	fp[4] = (uint64_t)(uint32_t)load_i32(obj, L->code_firstlineno);
+	/* Bytecode: its length (3.11+, inline) or the co_code object (<= 3.10). */
+	fp[5] = L->code_code != LAYOUT_ABSENT ? load_u64(obj, L->code_code)
+					       : load_u64(obj, L->obj_size);
+}
+
+static uint32_t short_file_of(struct code_cache *cc, uint32_t file)
+{
+	char shortened[4096];
+	size_t old_cap = cc->short_cap;
+
+	if (file < cc->short_cap && cc->short_of[file])
+		return cc->short_of[file];
+	if (file >= cc->short_cap) {
+		XGROW(cc->short_of, cc->short_cap, (size_t)file + 1);
+		memset(cc->short_of + old_cap, 0, (cc->short_cap - old_cap) * sizeof(*cc->short_of));
+	}
+	pathname_shorten(strtab_str(cc->strings, file), shortened, sizeof(shortened),
+			 pathname_process_has_init, &cc->pid);
+	cc->short_of[file] = strtab_intern_cstr(cc->strings, shortened);
+	return cc->short_of[file];
+}
+
+/* Read a bytes object (2.7 str) into a malloc'd buffer. */
+static int read_bytes_object(struct code_cache *cc, uint64_t addr, uint8_t **data, size_t *len)
+{
+	const struct py_layout *L = cc->layout;
+	uint32_t sval = L->rule_strings == STRINGS_BYTES ? L->bytes27_sval : L->bytes_sval;
+	uint8_t head[64];
+	uint64_t size;
+	int err;
+
+	if (sval == LAYOUT_ABSENT || sval > sizeof(head))
+		return PP_EBADDATA;
+	err = mem_read(cc->pid, addr, head, sval);
+	if (err)
+		return err;
+	if (cc->bytes_type && load_u64(head, L->obj_type) != cc->bytes_type)
+		return PP_EBADDATA;
+	size = load_u64(head, L->obj_size);
+	if (size > LINETABLE_MAX)
+		return PP_EBADDATA;
+	*len = (size_t)size;
+	*data = xmalloc(*len ? *len : 1);
+	err = mem_read(cc->pid, addr + sval, *data, *len);
+	if (err) {
+		free(*data);
+		*data = NULL;
+	}
+	return err;
+}
+
+/* Fill an entry from the object's fields (obj: its first span bytes). */
+static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_info *info)
+{
+	const struct py_layout *L = cc->layout;
+	uint64_t name_ptr, file_ptr, table_ptr;
+	uint8_t *table = NULL;
+	size_t table_len = 0;
+	int err;
+
+	take_fingerprint(L, obj, info->fingerprint);
+	if (cc->code_type && info->fingerprint[0] != cc->code_type)
+		return PP_EBADDATA;
+	info->first_line = load_i32(obj, L->code_firstlineno);
+	if (info->first_line < 0)
+		return PP_EBADDATA;
+	name_ptr = load_u64(obj, L->code_qualname != LAYOUT_ABSENT ? L->code_qualname : L->code_name);
+	file_ptr = load_u64(obj, L->code_filename);
+	table_ptr = load_u64(obj, L->code_linetable);
+	err = pystr_read(cc->pid, L, cc->str_type, name_ptr, cc->strings, &info->name);
+	if (err)
+		return err;
+	err = pystr_read(cc->pid, L, cc->str_type, file_ptr, cc->strings, &info->file);
+	if (err)
+		return err;
+	info->short_file = short_file_of(cc, info->file);
+	if (L->code_code != LAYOUT_ABSENT) {
+		/* <= 3.10: the bytecode is a separate bytes object. */
+		uint64_t size;
+
+		err = mem_read_u64(cc->pid, load_u64(obj, L->code_code) + L->obj_size, &size);
+		if (err)
+			return err;
+		if (size > (1u << 26))
+			return PP_EBADDATA;
+		info->code_bytes = (int64_t)size;
+	} else {
+		uint64_t units = load_u64(obj, L->obj_size);
+
+		if (units > (1u << 26))
+			return PP_EBADDATA;
+		info->code_bytes = (int64_t)units * 2;
+	}
+	err = read_bytes_object(cc, table_ptr, &table, &table_len);
+	if (err)
+		return err;
+	linetable_release(&info->lines);
+	err = linetable_decode(&info->lines, L->rule_linetable, table, table_len, info->first_line);
+	free(table);
+	memset(info->tlbc_base, 0, sizeof(info->tlbc_base));
+	return err;
+}
+
+static bool same_fingerprint(const struct code_info *info, const uint64_t fp[6])
+{
+	return memcmp(info->fingerprint, fp, sizeof(info->fingerprint)) == 0;
+}
+
+int codecache_resolve(struct code_cache *cc, const uint64_t *addrs, size_t n,
+		      const struct code_info **out)
+{
+	const struct py_layout *L = cc->layout;
+	size_t span = layout_code_span(L), i, todo = 0;
+	struct mem_req *reqs;
+	size_t *req_of;
+	int err;
+
+	/* Every entry used this sample is validated once: gather those not
+	 * yet validated in this generation into one batched read. */
+	XGROW(cc->scratch, cc->scratch_cap, n * span);
+	reqs = xcalloc(n ? n : 1, sizeof(*reqs));
+	req_of = xcalloc(n ? n : 1, sizeof(*req_of));
+	for (i = 0; i < n; i++) {
+		struct code_info *info = *find_slot(cc, addrs[i]);
+
+		out[i] = NULL;
+		if (addrs[i] == 0 || (addrs[i] & 7))
+			continue;
+		if (info && info->validated == cc->generation) {
+			out[i] = info;
+			cc->stats.hits++;
+			continue;
+		}
+		reqs[todo] = (struct mem_req){ .addr = addrs[i],
+					       .buf = cc->scratch + todo * span, .len = span };
+		req_of[todo++] = i;
+	}
+	err = mem_read_many(cc->pid, reqs, todo);
+	for (i = 0; i < todo && !err; i++) {
+		const uint8_t *obj = reqs[i].buf;
+		struct code_info **slot, *info;
+		uint64_t fp[6];
+
+		if (reqs[i].result)
+			continue;
+		take_fingerprint(L, obj, fp);
+		if (cc->code_type && fp[0] != cc->code_type)
+			continue;
+		slot = find_slot(cc, reqs[i].addr);
+		info = *slot;
+		if (info && same_fingerprint(info, fp)) {
+			cc->stats.hits++;
+		} else {
+			if (info) {
+				cc->stats.invalidated++;
+			} else {
+				if (cc->used >= CACHE_MAX_ENTRIES) {
+					/* A process that keeps creating code: start over
+					 * rather than grow without bound. */
+					free_entries(cc);
+					slot = find_slot(cc, reqs[i].addr);
+				}
+				info = xcalloc(1, sizeof(*info));
+				info->addr = reqs[i].addr;
+				*slot = info;
+				if (++cc->used * 2 > cc->mask + 1)
+					grow(cc);
+			}
+			cc->stats.misses++;
+			if (read_entry(cc, obj, info) != 0) {
+				/* Leave a fingerprint that never matches. */
+				memset(info->fingerprint, 0xff, sizeof(info->fingerprint));
+				info->validated = 0;
+				continue;
+			}
+		}
+		info->validated = cc->generation;
+		out[req_of[i]] = info;
+	}
+	free(reqs);
+	free(req_of);
+	return err;
+}
+
+int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,
+			int32_t index, uint64_t *base)
+{
+	const struct py_layout *L = cc->layout;
+	struct code_info *entry = (struct code_info *)info;
+	uint64_t array, size;
+	int err;
+
+	if (index == 0 || L->code_tlbc == LAYOUT_ABSENT) {
+		*base = info->addr + L->code_adaptive;
+		return 0;
+	}
+	if (index < 0 || index > 1024)
+		return PP_EBADDATA;
+	if (index < 8 && entry->tlbc_base[index]) {
+		*base = entry->tlbc_base[index];
+		return 0;
+	}
+	/* co_tlbc points to { Py_ssize_t size; char *entries[size]; }. */
+	err = mem_read_u64(cc->pid, info->addr + L->code_tlbc, &array);
+	if (!err)
+		err = mem_read_u64(cc->pid, array, &size);
+	if (err)
+		return err;
+	if ((uint64_t)index >= size)
+		return PP_EBADDATA;
+	err = mem_read_u64(cc->pid, array + 8 + 8 * (uint64_t)index, base);
+	if (!err && index < 8)
+		entry->tlbc_base[index] = *base;
+	return err;
+}

@@ -1,0 +1,80 @@
+/*
+ * codecache.h - what peekpy knows about each code object it has seen.
+ *
+ * Names, file names and decoded line tables do not change for the life of a
+ * code object, so they are read once and kept, keyed by the code object's
+ * address.  An address can be reused after the object is freed, so every
+ * sample re-validates the entries it uses with one batched read of each
+ * object's identifying fields (type, name, file name and line-table
+ * pointers, first line) and re-reads an entry whose fields changed.
+ * Must not walk frames or threads.
+ */
+#ifndef PEEKPY_CODECACHE_H
+#define PEEKPY_CODECACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../base/strtab.h"
+#include "layout.h"
+#include "linetable.h"
+
+struct code_info {
+	uint64_t addr;
+	/* Identity, as read from the object; compared on every validation. */
+	uint64_t fingerprint[6];
+	uint32_t name;            /* strtab ids */
+	uint32_t file;
+	uint32_t short_file;
+	int32_t first_line;
+	int64_t code_bytes;       /* bytecode length in bytes */
+	struct linetable lines;
+	/* 3.14t: start of each thread-local bytecode copy seen, by index. */
+	uint64_t tlbc_base[8];
+	uint32_t validated;       /* generation of the last validation */
+};
+
+struct code_cache_stats {
+	uint64_t hits, misses, invalidated;
+};
+
+struct code_cache {
+	pid_t pid;
+	const struct py_layout *layout;
+	uint64_t code_type, str_type, bytes_type;
+	struct strtab *strings;
+	struct code_info **entries;    /* open addressing by address */
+	size_t mask, used;
+	uint32_t generation;
+	uint8_t *scratch;              /* fingerprint buffers for one batch */
+	size_t scratch_cap;
+	/* Short file names by file-name id. */
+	uint32_t *short_of;
+	size_t short_cap;
+	struct code_cache_stats stats;
+};
+
+void codecache_init(struct code_cache *cc, pid_t pid, const struct py_layout *layout,
+		    uint64_t code_type, uint64_t str_type, uint64_t bytes_type,
+		    struct strtab *strings);
+void codecache_release(struct code_cache *cc);
+
+/* Start a new sample: entries validated before now must be validated again. */
+void codecache_new_sample(struct code_cache *cc);
+
+/*
+ * Resolve the code objects at addrs[0..n) (distinct addresses): validate
+ * cached entries in one batched read, read the rest.  out[i] is NULL when
+ * addrs[i] does not hold a plausible code object.  Returns 0 or a fatal code
+ * (-ESRCH, -EPERM).
+ */
+int codecache_resolve(struct code_cache *cc, const uint64_t *addrs, size_t n,
+		      const struct code_info **out);
+
+/* Start address of thread-local bytecode copy index (3.14t+). */
+int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,
+			int32_t index, uint64_t *base);
+
+#endif

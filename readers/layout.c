@@ -1,0 +1,161 @@
+/*
+ * layout.c - choosing and correcting per-version layouts (see layout.h).
+ */
+#include "layout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../base/errors.h"
+
+#define LAYOUT_ROWS
+#include "layouts_gen.h"
+
+#define N_ROWS (sizeof(layout_rows) / sizeof(layout_rows[0]))
+
+const struct py_layout *layout_find(int major, int minor, bool free_threaded)
+{
+	size_t i;
+
+	for (i = 0; i < N_ROWS; i++) {
+		const struct py_layout *row = &layout_rows[i];
+
+		if (row->major == major && row->minor == minor &&
+		    row->free_threaded == (free_threaded ? 1 : 0))
+			return row;
+	}
+	return NULL;
+}
+
+void layout_supported(char *buf, size_t size)
+{
+	size_t i, used = 0;
+	int ft;
+
+	buf[0] = '\0';
+	for (ft = 0; ft <= 1; ft++) {
+		for (i = 0; i < N_ROWS; i++) {
+			const struct py_layout *row = &layout_rows[i];
+			const struct py_layout *next = i + 1 < N_ROWS ? &layout_rows[i + 1] : NULL;
+			const struct py_layout *prev = i > 0 ? &layout_rows[i - 1] : NULL;
+			bool joins_prev, joins_next;
+			int n;
+
+			if (row->free_threaded != ft)
+				continue;
+			/* Rows are sorted by version; collapse runs of minors. */
+			joins_prev = prev && prev->free_threaded == ft && prev->major == row->major &&
+				     prev->minor + 1 == row->minor;
+			while (next && next->free_threaded != ft)
+				next = next + 1 < layout_rows + N_ROWS ? next + 1 : NULL;
+			joins_next = next && next->major == row->major && next->minor == row->minor + 1;
+			if (joins_prev && joins_next)
+				continue;
+			if (joins_prev)
+				n = snprintf(buf + used, size - used, "-%d.%d%s", row->major,
+					     row->minor, ft ? "t" : "");
+			else
+				n = snprintf(buf + used, size - used, "%s%d.%d%s",
+					     used ? ", " : "", row->major, row->minor, ft ? "t" : "");
+			if (n < 0 || (size_t)n >= size - used)
+				return;
+			used += (size_t)n;
+		}
+	}
+}
+
+static uint64_t read_u64(const uint8_t *block, uint32_t at)
+{
+	uint64_t value;
+
+	memcpy(&value, block + at, sizeof(value));
+	return value;
+}
+
+int layout_apply_debug_offsets(struct py_layout *layout, const uint8_t *block,
+			       size_t len, uint32_t expect_version_hex)
+{
+	uint64_t version, free_threaded;
+
+	if (layout->debug_offsets_size == 0)
+		return 0;
+	if (len < layout->debug_offsets_size || memcmp(block, "xdebugpy", 8) != 0)
+		return PP_EBADDATA;
+	version = read_u64(block, 8);
+	free_threaded = read_u64(block, 16);
+	if (((version >> 24) & 0xff) != layout->major || ((version >> 16) & 0xff) != layout->minor)
+		return PP_EBADDATA;
+	if (expect_version_hex && version != expect_version_hex)
+		return PP_EBADDATA;
+	if (free_threaded != layout->free_threaded)
+		return PP_EBADDATA;
+	/* Copy each value the block has for a member the row has: the block
+	 * says 0 for members a build lacks (co_tlbc outside free-threaded
+	 * builds), and 0 is also a real offset.  An absurd value is a misread. */
+#define APPLY(name) \
+	if (layout->dbg_##name != LAYOUT_ABSENT && layout->name != LAYOUT_ABSENT) { \
+		uint64_t value_; \
+		if (layout->dbg_##name + 8 > len) \
+			return PP_EBADDATA; \
+		value_ = read_u64(block, layout->dbg_##name); \
+		if (value_ > 16u * 1024 * 1024) \
+			return PP_EBADDATA; \
+		layout->name = (uint32_t)value_; \
+	}
+	DEBUG_OFFSET_FIELDS(APPLY)
+#undef APPLY
+	/* The block has no datastack_top: it has always followed the chunk. */
+	layout->ts_datastack_top = layout->ts_datastack_chunk + 8;
+	/* Members must lie inside their structures. */
+	if (layout->ts_native_thread_id >= layout->ts_size ||
+	    layout->ts_current_frame >= layout->ts_size ||
+	    layout->iframe_instr >= layout->iframe_size ||
+	    layout->code_adaptive > layout->code_size ||
+	    layout->interp_threads_head >= layout->interp_size)
+		return PP_EBADDATA;
+	return 0;
+}
+
+static size_t span_of(const uint32_t *offsets, size_t n, size_t width)
+{
+	size_t i, span = 0;
+
+	for (i = 0; i < n; i++)
+		if (offsets[i] != LAYOUT_ABSENT && offsets[i] + width > span)
+			span = offsets[i] + width;
+	return span;
+}
+
+size_t layout_tstate_span(const struct py_layout *L)
+{
+	const uint32_t offsets[] = {
+		L->ts_next, L->ts_interp, L->ts_frame, L->ts_cframe, L->ts_current_frame,
+		L->ts_base_frame, L->ts_thread_id, L->ts_native_thread_id,
+		L->ts_datastack_chunk, L->ts_datastack_top, L->ts_status, L->ts_holds_gil,
+		L->ts_state,
+	};
+	return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
+}
+
+size_t layout_code_span(const struct py_layout *L)
+{
+	const uint32_t offsets[] = {
+		L->obj_type, L->obj_size, L->code_firstlineno, L->code_filename, L->code_name,
+		L->code_qualname, L->code_code, L->code_linetable, L->code_tlbc,
+	};
+	return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
+}
+
+size_t layout_frame_span(const struct py_layout *L)
+{
+	if (L->rule_lasti == LASTI_POINTER) {
+		const uint32_t offsets[] = {
+			L->iframe_code, L->iframe_previous, L->iframe_instr, L->iframe_owner,
+			L->iframe_is_entry, L->iframe_tlbc_index,
+		};
+		return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
+	} else {
+		const uint32_t offsets[] = { L->frame_back, L->frame_code, L->frame_lasti };
+		return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
+	}
+}

@@ -1,0 +1,226 @@
+/*
+ * procfs.c - /proc readers (see procfs.h).
+ */
+#include "procfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../base/xalloc.h"
+
+int procfs_slurp(const char *path, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t used = 0, cap = 0;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t got;
+
+		XGROW(buf, cap, used + 4096);
+		got = read(fd, buf + used, cap - used - 1);
+		if (got < 0) {
+			int err = errno;
+
+			if (err == EINTR)
+				continue;
+			close(fd);
+			free(buf);
+			return -err;
+		}
+		if (got == 0)
+			break;
+		used += (size_t)got;
+	}
+	close(fd);
+	buf[used] = '\0';
+	*text = buf;
+	if (len)
+		*len = used;
+	return 0;
+}
+
+bool procfs_exists(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return access(path, F_OK) == 0;
+}
+
+char procfs_parse_stat_state(const char *stat_line, size_t len)
+{
+	/* The command name in parentheses may itself hold ')' and spaces, so
+	 * the state is the first field after the last ')'. */
+	const char *close = NULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (stat_line[i] == ')')
+			close = stat_line + i;
+	if (!close || close + 2 >= stat_line + len || close[1] != ' ')
+		return 0;
+	return close[2];
+}
+
+char procfs_process_state(pid_t pid)
+{
+	char path[64], *text;
+	size_t len;
+	char state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (procfs_slurp(path, &text, &len))
+		return 0;
+	state = procfs_parse_stat_state(text, len);
+	free(text);
+	return state;
+}
+
+void procfs_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64], *text;
+	size_t len;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (procfs_slurp(path, &text, &len))
+		return;
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	snprintf(buf, size, "%s", text);
+	free(text);
+}
+
+void procfs_cmdline(pid_t pid, char *buf, size_t size)
+{
+	char path[64], *text;
+	size_t len, i;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (procfs_slurp(path, &text, &len))
+		return;
+	while (len && text[len - 1] == '\0')
+		len--;
+	for (i = 0; i < len; i++)
+		if (text[i] == '\0')
+			text[i] = ' ';
+	text[len] = '\0';
+	snprintf(buf, size, "%s", text);
+	free(text);
+}
+
+int procfs_exe(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t got;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	got = readlink(path, buf, size - 1);
+	if (got < 0)
+		return -errno;
+	buf[got] = '\0';
+	return 0;
+}
+
+int procfs_tasks(pid_t pid, uint32_t **tids, size_t *count)
+{
+	char path[64];
+	DIR *dir;
+	struct dirent *entry;
+	size_t cap = 0;
+
+	*tids = NULL;
+	*count = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((entry = readdir(dir)) != NULL) {
+		char *end;
+		unsigned long tid = strtoul(entry->d_name, &end, 10);
+
+		if (*end || entry->d_name[0] == '.')
+			continue;
+		XGROW(*tids, cap, *count + 1);
+		(*tids)[(*count)++] = (uint32_t)tid;
+	}
+	closedir(dir);
+	return 0;
+}
+
+void procfs_threads_init(struct procfs_threads *threads, pid_t pid)
+{
+	memset(threads, 0, sizeof(*threads));
+	threads->pid = pid;
+}
+
+void procfs_threads_release(struct procfs_threads *threads)
+{
+	size_t i;
+
+	for (i = 0; i < threads->count; i++)
+		if (threads->items[i].fd >= 0)
+			close(threads->items[i].fd);
+	free(threads->items);
+	memset(threads, 0, sizeof(*threads));
+}
+
+static struct procfs_thread_fd *thread_fd(struct procfs_threads *threads, uint32_t tid)
+{
+	struct procfs_thread_fd *item;
+	char path[96];
+	size_t i;
+
+	for (i = 0; i < threads->count; i++)
+		if (threads->items[i].tid == tid)
+			return &threads->items[i];
+	XGROW(threads->items, threads->cap, threads->count + 1);
+	item = &threads->items[threads->count++];
+	item->tid = tid;
+	snprintf(path, sizeof(path), "/proc/%d/task/%u/stat", (int)threads->pid, tid);
+	item->fd = open(path, O_RDONLY | O_CLOEXEC);
+	return item;
+}
+
+char procfs_thread_state(struct procfs_threads *threads, uint32_t tid)
+{
+	struct procfs_thread_fd *item = thread_fd(threads, tid);
+	char line[1024];
+	ssize_t got;
+
+	item->seen = true;
+	if (item->fd < 0)
+		return 0;
+	/* A /proc stat file is regenerated on every read from offset 0. */
+	got = pread(item->fd, line, sizeof(line), 0);
+	if (got <= 0)
+		return 0;
+	return procfs_parse_stat_state(line, (size_t)got);
+}
+
+void procfs_threads_sweep(struct procfs_threads *threads)
+{
+	size_t i = 0;
+
+	while (i < threads->count) {
+		struct procfs_thread_fd *item = &threads->items[i];
+
+		if (item->seen) {
+			item->seen = false;
+			i++;
+			continue;
+		}
+		if (item->fd >= 0)
+			close(item->fd);
+		*item = threads->items[--threads->count];
+	}
+}

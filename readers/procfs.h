@@ -1,0 +1,63 @@
+/*
+ * procfs.h - small readers of /proc/PID files.
+ *
+ * Everything here reads text the kernel generates about a process: its
+ * command line, executable, threads and their scheduler state.  Must not
+ * read the process's memory (that is mem.h's job).
+ */
+#ifndef PEEKPY_PROCFS_H
+#define PEEKPY_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Read a whole file into a NUL-terminated malloc'd buffer; 0 or -errno. */
+int procfs_slurp(const char *path, char **text, size_t *len);
+
+/* True when /proc/PID exists (the process may be a zombie). */
+bool procfs_exists(pid_t pid);
+
+/* The process's state letter from /proc/PID/stat ('R', 'S', 'Z', ...), or
+ * 0 when it cannot be read. */
+char procfs_process_state(pid_t pid);
+
+/* Short command name (comm) into buf; "" when unknown. */
+void procfs_comm(pid_t pid, char *buf, size_t size);
+
+/* Command line with arguments joined by spaces into buf; "" when unknown. */
+void procfs_cmdline(pid_t pid, char *buf, size_t size);
+
+/* readlink /proc/PID/exe into buf; 0 or -errno. */
+int procfs_exe(pid_t pid, char *buf, size_t size);
+
+/* The kernel thread ids of a process (from /proc/PID/task), malloc'd. */
+int procfs_tasks(pid_t pid, uint32_t **tids, size_t *count);
+
+/*
+ * Thread scheduler states, with one open file per thread so that asking
+ * again costs a single pread.  Threads that disappear are closed on
+ * procfs_threads_sweep().
+ */
+struct procfs_threads {
+	pid_t pid;
+	struct procfs_thread_fd {
+		uint32_t tid;
+		int fd;
+		bool seen;
+	} *items;
+	size_t count, cap;
+};
+
+void procfs_threads_init(struct procfs_threads *threads, pid_t pid);
+void procfs_threads_release(struct procfs_threads *threads);
+/* 'R', 'S', 'D', ... for the thread, or 0 when it cannot be read. */
+char procfs_thread_state(struct procfs_threads *threads, uint32_t tid);
+/* Close the files of threads not asked about since the last sweep. */
+void procfs_threads_sweep(struct procfs_threads *threads);
+
+/* Parse the state letter out of a stat line (after the last ')'). */
+char procfs_parse_stat_state(const char *stat_line, size_t len);
+
+#endif

@@ -1,0 +1,749 @@
+/*
+ * pyproc.c - attaching to a CPython process and sampling it (see pyproc.h).
+ *
+ * A sample has four phases:
+ *   1. list the thread states of every interpreter (one read each);
+ *   2. prefetch, in one batched read, every thread's data-stack chunk and
+ *      whatever its previous walk found outside that chunk;
+ *   3. walk each thread's frame chain, mostly from those copies;
+ *   4. resolve the code objects of all threads in one batched read and turn
+ *      positions into lines.
+ * A thread whose chain turns out inconsistent (it changed while being read)
+ * is walked again once, from fresh reads, before it is dropped.
+ */
+#include "pyproc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/errors.h"
+#include "../base/xalloc.h"
+#include "binary.h"
+#include "codecache.h"
+#include "layout.h"
+#include "maps.h"
+#include "mem.h"
+#include "procfs.h"
+#include "snapshot.h"
+#include "stackwalk.h"
+#include "tidmap.h"
+
+#define MAX_INTERPRETERS 256
+#define MAX_THREADS 65536
+#define MAX_CHUNK_PREFETCH (16u << 20)
+
+struct thread_rec {
+	uint64_t addr;             /* the thread state */
+	const uint8_t *copy;       /* its bytes, in the snapshot */
+	uint32_t tid;
+	uint32_t flags;            /* enum sample_thread_flags */
+	size_t raw_start, raw_count;
+	int error;                 /* why its walk failed, 0 if it did not */
+	struct stack_memo *memo;
+};
+
+/* Each thread's memo, kept between samples, keyed by thread-state address. */
+struct memo_slot {
+	uint64_t tstate;
+	uint32_t last_used;
+	struct stack_memo memo;
+};
+
+struct pyproc {
+	pid_t pid;
+	struct maps maps;
+	struct py_binary bin;
+	struct py_version version;
+	struct py_layout layout;
+	struct strtab *strings;
+	struct code_cache codes;
+	struct tid_map tids;
+	struct procfs_threads sched;
+	struct snapshot snap;
+	struct stackwalk walker;
+	size_t tstate_span;
+	uint32_t sample_count;
+
+	struct thread_rec *threads;
+	size_t n_threads, cap_threads;
+	struct memo_slot *memos;
+	size_t n_memos, cap_memos;
+	struct raw_frames raw;
+	/* Phase 4 scratch: distinct code addresses and what they resolved to. */
+	uint64_t *code_addrs;
+	const struct code_info **code_infos;
+	size_t n_codes, cap_codes;
+	uint32_t *code_set;        /* open addressing: index + 1 into code_addrs */
+	size_t code_set_mask;
+	struct mem_req *reqs;
+	bool *req_is_block;
+	size_t cap_reqs;
+	uint64_t *pthreads;
+	uint32_t *tid_buf;
+	size_t cap_pthreads;
+	uint64_t retries;
+};
+
+static uint64_t load_u64(const uint8_t *buf, uint32_t at)
+{
+	uint64_t value;
+
+	memcpy(&value, buf + at, sizeof(value));
+	return value;
+}
+
+bool pyproc_error_is_fatal(int code)
+{
+	return code == -ESRCH || code == -EPERM || code == -EACCES;
+}
+
+/* --- opening --- */
+
+static int read_debug_offsets(struct pyproc *p, uint8_t **block, size_t *len)
+{
+	/* The block's size depends on the minor version; every layout row
+	 * of that minor knows it. */
+	const struct py_layout *row = layout_find(p->version.major, p->version.minor, false);
+	int err;
+
+	*block = NULL;
+	if (!row || !row->debug_offsets_size || !p->bin.runtime)
+		return 0;
+	*len = row->debug_offsets_size;
+	*block = xmalloc(*len);
+	err = mem_read(p->pid, p->bin.runtime, *block, *len);
+	if (err) {
+		free(*block);
+		*block = NULL;
+	}
+	return err;
+}
+
+static int choose_layout(struct pyproc *p, struct pyproc_details *details)
+{
+	const struct py_layout *row;
+	uint8_t *block = NULL;
+	size_t block_len = 0;
+	int err;
+
+	/* 3.13+: the target describes itself, including whether it is a
+	 * free-threaded build (which selects another row). */
+	err = read_debug_offsets(p, &block, &block_len);
+	if (err)
+		return err;
+	if (block && memcmp(block, "xdebugpy", 8) == 0) {
+		uint64_t free_threaded = load_u64(block, 16);
+
+		p->version.free_threaded = free_threaded == 1;
+		if (!p->bin.version_hex) {
+			version_from_hex((uint32_t)load_u64(block, 8), &p->version);
+			p->version.source = "_Py_DebugOffsets";
+		}
+	}
+	version_format(&p->version, details->version, sizeof(details->version));
+	row = layout_find(p->version.major, p->version.minor, p->version.free_threaded);
+	if (!row) {
+		free(block);
+		return PP_EVERSION;
+	}
+	p->layout = *row;
+	if (block) {
+		err = layout_apply_debug_offsets(&p->layout, block, block_len, p->bin.version_hex);
+		free(block);
+		if (err)
+			return err;
+	} else if (row->debug_offsets_size) {
+		return PP_EBADDATA;
+	}
+	return 0;
+}
+
+static int read_interp_head(struct pyproc *p, uint64_t *interp)
+{
+	if (p->bin.runtime && p->layout.runtime_interpreters_head != LAYOUT_ABSENT)
+		return mem_read_u64(p->pid, p->bin.runtime + p->layout.runtime_interpreters_head,
+				    interp);
+	if (p->bin.interp_head)
+		return mem_read_u64(p->pid, p->bin.interp_head, interp);
+	return PP_ENOTPYTHON;
+}
+
+int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
+		struct pyproc_details *details)
+{
+	struct pyproc *p = xcalloc(1, sizeof(*p));
+	uint64_t interp = 0;
+	int err;
+
+	memset(details, 0, sizeof(*details));
+	layout_supported(details->supported, sizeof(details->supported));
+	p->pid = pid;
+	p->strings = strings;
+	*out = NULL;
+	err = maps_load(&p->maps, pid);
+	if (err == -EACCES)
+		err = -EPERM;
+	if (!err)
+		err = binary_find(pid, &p->maps, &p->bin);
+	if (!err) {
+		snprintf(details->binary, sizeof(details->binary), "%s", p->bin.path);
+		err = version_detect(pid, &p->bin, &p->version);
+	}
+	if (!err)
+		err = choose_layout(p, details);
+	if (!err)
+		err = read_interp_head(p, &interp);
+	if (!err && !interp)
+		err = PP_ENOTREADY;
+	if (err) {
+		maps_release(&p->maps);
+		free(p);
+		return err;
+	}
+	p->tstate_span = layout_tstate_span(&p->layout);
+	codecache_init(&p->codes, pid, &p->layout, p->bin.code_type,
+		       p->layout.rule_strings == STRINGS_BYTES ? p->bin.string_type
+							      : p->bin.unicode_type,
+		       p->bin.string_type, strings);
+	tidmap_init(&p->tids, pid);
+	procfs_threads_init(&p->sched, pid);
+	snapshot_init(&p->snap);
+	stackwalk_init(&p->walker, pid, &p->layout, &p->snap);
+	p->code_set_mask = 255;
+	p->code_set = xcalloc(p->code_set_mask + 1, sizeof(*p->code_set));
+	*out = p;
+	return 0;
+}
+
+void pyproc_free(struct pyproc *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n_memos; i++)
+		stack_memo_release(&p->memos[i].memo);
+	free(p->memos);
+	free(p->threads);
+	free(p->raw.items);
+	free(p->code_addrs);
+	free(p->code_infos);
+	free(p->code_set);
+	free(p->reqs);
+	free(p->req_is_block);
+	free(p->pthreads);
+	free(p->tid_buf);
+	codecache_release(&p->codes);
+	procfs_threads_release(&p->sched);
+	snapshot_release(&p->snap);
+	maps_release(&p->maps);
+	free(p);
+}
+
+const struct py_version *pyproc_version(const struct pyproc *p)
+{
+	return &p->version;
+}
+
+pid_t pyproc_pid(const struct pyproc *p)
+{
+	return p->pid;
+}
+
+void pyproc_describe(const struct pyproc *p, char *buf, size_t size)
+{
+	struct py_version plain = p->version;
+	char version[48];
+
+	plain.free_threaded = false;
+	version_format(&plain, version, sizeof(version));
+	snprintf(buf, size, "CPython %s%s", version,
+		 p->version.free_threaded ? " (free-threaded)" : "");
+}
+
+void pyproc_stats(const struct pyproc *p, struct pyproc_stats *stats)
+{
+	stats->code_hits = p->codes.stats.hits;
+	stats->code_misses = p->codes.stats.misses;
+	stats->code_invalidated = p->codes.stats.invalidated;
+	stats->retries = p->retries;
+	stats->snapshot_bytes = p->snap.bytes;
+}
+
+/* --- phase 1: the thread list --- */
+
+static struct stack_memo *memo_for(struct pyproc *p, uint64_t tstate)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_memos; i++) {
+		if (p->memos[i].tstate == tstate) {
+			p->memos[i].last_used = p->sample_count;
+			return &p->memos[i].memo;
+		}
+	}
+	XGROW(p->memos, p->cap_memos, p->n_memos + 1);
+	memset(&p->memos[p->n_memos], 0, sizeof(p->memos[0]));
+	p->memos[p->n_memos].tstate = tstate;
+	p->memos[p->n_memos].last_used = p->sample_count;
+	return &p->memos[p->n_memos++].memo;
+}
+
+/* Forget the memos of thread states not seen for a while. */
+static void sweep_memos(struct pyproc *p)
+{
+	size_t i = 0;
+
+	while (i < p->n_memos) {
+		if (p->sample_count - p->memos[i].last_used > 64) {
+			stack_memo_release(&p->memos[i].memo);
+			p->memos[i] = p->memos[--p->n_memos];
+		} else {
+			i++;
+		}
+	}
+}
+
+static int read_tstate(struct pyproc *p, uint64_t addr, const uint8_t **copy)
+{
+	uint8_t *buf = snapshot_alloc(&p->snap, p->tstate_span);
+	int err = mem_read(p->pid, addr, buf, p->tstate_span);
+
+	if (err)
+		return err == -ESRCH || err == -EPERM ? err : PP_ETORN;
+	*copy = buf;
+	return 0;
+}
+
+static int list_threads(struct pyproc *p)
+{
+	const struct py_layout *L = &p->layout;
+	uint64_t interp;
+	int n_interps = 0, err;
+
+	p->n_threads = 0;
+	err = read_interp_head(p, &interp);
+	if (err)
+		return err == -ESRCH || err == -EPERM ? err : PP_EBADDATA;
+	if (!interp)
+		return PP_ENOTREADY;
+	while (interp && n_interps++ < MAX_INTERPRETERS) {
+		uint64_t next_interp, tstate;
+
+		err = mem_read_u64(p->pid, interp + L->interp_threads_head, &tstate);
+		if (!err)
+			err = mem_read_u64(p->pid, interp + L->interp_next, &next_interp);
+		if (err)
+			return err == -ESRCH || err == -EPERM ? err : PP_ETORN;
+		while (tstate && p->n_threads < MAX_THREADS) {
+			struct thread_rec *rec;
+			const uint8_t *copy;
+
+			err = read_tstate(p, tstate, &copy);
+			if (err)
+				return err;
+			/* A thread state must point back at its interpreter;
+			 * otherwise the list changed while it was read. */
+			if (load_u64(copy, L->ts_interp) != interp)
+				return PP_ETORN;
+			XGROW(p->threads, p->cap_threads, p->n_threads + 1);
+			rec = &p->threads[p->n_threads++];
+			memset(rec, 0, sizeof(*rec));
+			rec->addr = tstate;
+			rec->copy = copy;
+			tstate = load_u64(copy, L->ts_next);
+		}
+		interp = next_interp;
+	}
+	return 0;
+}
+
+/* Kernel thread ids: stored in the thread state (3.11+), or read from the
+ * C library's thread descriptor that pthread_t points to. */
+static int find_tids(struct pyproc *p)
+{
+	const struct py_layout *L = &p->layout;
+	size_t i;
+	int err;
+
+	if (L->ts_native_thread_id != LAYOUT_ABSENT) {
+		for (i = 0; i < p->n_threads; i++)
+			p->threads[i].tid = (uint32_t)load_u64(p->threads[i].copy,
+							       L->ts_native_thread_id);
+		return 0;
+	}
+	if (p->n_threads > p->cap_pthreads) {
+		p->cap_pthreads = p->n_threads;
+		p->pthreads = xreallocarray(p->pthreads, p->cap_pthreads, sizeof(*p->pthreads));
+		p->tid_buf = xreallocarray(p->tid_buf, p->cap_pthreads, sizeof(*p->tid_buf));
+	}
+	for (i = 0; i < p->n_threads; i++)
+		p->pthreads[i] = load_u64(p->threads[i].copy, L->ts_thread_id);
+	if (p->tids.tid_offset < 0) {
+		err = tidmap_calibrate(&p->tids, p->pthreads, p->n_threads);
+		if (err == -ESRCH)
+			return err;
+	}
+	err = tidmap_lookup(&p->tids, p->pthreads, p->n_threads, p->tid_buf);
+	for (i = 0; i < p->n_threads; i++)
+		p->threads[i].tid = p->tid_buf[i];
+	return err == -ESRCH ? err : 0;
+}
+
+/* --- phase 2: one batched read of what the walks will need --- */
+
+static void add_req(struct pyproc *p, size_t *n, uint64_t addr, size_t len, bool is_block)
+{
+	if (*n + 1 > p->cap_reqs) {
+		XGROW(p->reqs, p->cap_reqs, *n + 1);
+		p->req_is_block = xreallocarray(p->req_is_block, p->cap_reqs,
+						sizeof(*p->req_is_block));
+	}
+	p->req_is_block[*n] = is_block;
+	p->reqs[(*n)++] = (struct mem_req){
+		.addr = addr, .len = len, .buf = snapshot_alloc(&p->snap, len),
+	};
+}
+
+static uint64_t chunk_of(const struct pyproc *p, const struct thread_rec *rec, uint64_t *top)
+{
+	const struct py_layout *L = &p->layout;
+	uint64_t chunk;
+
+	*top = 0;
+	if (L->ts_datastack_chunk == LAYOUT_ABSENT)
+		return 0;
+	chunk = load_u64(rec->copy, L->ts_datastack_chunk);
+	*top = load_u64(rec->copy, L->ts_datastack_top);
+	if (!chunk || *top <= chunk || *top - chunk > MAX_CHUNK_PREFETCH)
+		return 0;
+	return chunk;
+}
+
+/* Add a thread's requests: its chunk in use, the C-stack link to its
+ * current frame (3.11, 3.12) and what its last walk read on its own. */
+static void plan_thread(struct pyproc *p, const struct thread_rec *rec, size_t *n)
+{
+	const struct py_layout *L = &p->layout;
+	const struct stack_memo *memo = rec->memo;
+	uint64_t top, chunk = chunk_of(p, rec, &top);
+	size_t i;
+
+	if (chunk)
+		add_req(p, n, chunk, top - chunk, true);
+	if (L->ts_cframe != LAYOUT_ABSENT) {
+		uint64_t cframe = load_u64(rec->copy, L->ts_cframe);
+
+		if (cframe)
+			add_req(p, n, cframe + L->cframe_current_frame, 8, false);
+	}
+	for (i = 0; i < memo->n_blocks; i++)
+		add_req(p, n, memo->blocks[i].addr, memo->blocks[i].len, true);
+	for (i = 0; i < memo->n_objects; i++)
+		add_req(p, n, memo->objects[i], p->walker.frame_span, false);
+}
+
+/* Read every planned range at once; keep what arrived in the snapshot. */
+static int prefetch(struct pyproc *p, size_t n)
+{
+	size_t i;
+	int err = mem_read_many(p->pid, p->reqs, n);
+
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		const struct mem_req *req = &p->reqs[i];
+
+		if (req->result)
+			continue;
+		if (p->req_is_block[i])
+			snapshot_add_block(&p->snap, req->addr, req->buf, req->len);
+		else
+			snapshot_add_object(&p->snap, req->addr, req->buf, req->len);
+	}
+	return 0;
+}
+
+/* --- phase 3: walking --- */
+
+static int walk(struct pyproc *p, struct thread_rec *rec)
+{
+	const struct py_layout *L = &p->layout;
+	uint64_t frame, top, chunk = chunk_of(p, rec, &top);
+	uint64_t base = L->ts_base_frame != LAYOUT_ABSENT ? load_u64(rec->copy, L->ts_base_frame) : 0;
+	int err;
+
+	rec->raw_start = p->raw.count;
+	err = stackwalk_top_frame(&p->walker, rec->copy, &frame);
+	if (!err)
+		err = stackwalk_thread(&p->walker, frame, base, chunk, top, &p->raw, rec->memo);
+	if (err)
+		p->raw.count = rec->raw_start;
+	rec->raw_count = p->raw.count - rec->raw_start;
+	return err;
+}
+
+/* --- phase 4: names and lines --- */
+
+static void code_set_clear(struct pyproc *p)
+{
+	memset(p->code_set, 0, (p->code_set_mask + 1) * sizeof(*p->code_set));
+	p->n_codes = 0;
+}
+
+static size_t code_slot(uint64_t addr, size_t mask)
+{
+	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ULL) >> 24) & mask;
+}
+
+/* Index of addr among this sample's distinct code objects, added if new. */
+static size_t code_index(struct pyproc *p, uint64_t addr)
+{
+	size_t slot = code_slot(addr, p->code_set_mask);
+
+	while (p->code_set[slot]) {
+		size_t index = p->code_set[slot] - 1;
+
+		if (p->code_addrs[index] == addr)
+			return index;
+		slot = (slot + 1) & p->code_set_mask;
+	}
+	if ((p->n_codes + 1) * 2 > p->code_set_mask + 1) {
+		size_t i;
+
+		p->code_set_mask = p->code_set_mask * 2 + 1;
+		p->code_set = xreallocarray(p->code_set, p->code_set_mask + 1, sizeof(*p->code_set));
+		memset(p->code_set, 0, (p->code_set_mask + 1) * sizeof(*p->code_set));
+		for (i = 0; i < p->n_codes; i++) {
+			size_t s = code_slot(p->code_addrs[i], p->code_set_mask);
+
+			while (p->code_set[s])
+				s = (s + 1) & p->code_set_mask;
+			p->code_set[s] = (uint32_t)i + 1;
+		}
+		slot = code_slot(addr, p->code_set_mask);
+		while (p->code_set[slot])
+			slot = (slot + 1) & p->code_set_mask;
+	}
+	if (p->n_codes + 1 > p->cap_codes) {
+		XGROW(p->code_addrs, p->cap_codes, p->n_codes + 1);
+		p->code_infos = xreallocarray(p->code_infos, p->cap_codes, sizeof(*p->code_infos));
+	}
+	p->code_addrs[p->n_codes] = addr;
+	p->code_set[slot] = (uint32_t)p->n_codes + 1;
+	return p->n_codes++;
+}
+
+/* Byte offset of the instruction a raw frame is at, in its code object. */
+static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
+			      const struct code_info *info, int64_t *offset)
+{
+	const struct py_layout *L = &p->layout;
+	uint64_t base;
+	int err;
+
+	switch (L->rule_lasti) {
+	case LASTI_BYTES:
+		*offset = raw->position;
+		break;
+	case LASTI_CODE_UNITS:
+		*offset = raw->position < 0 ? -1 : raw->position * 2;
+		break;
+	default:
+		err = codecache_tlbc_base(&p->codes, info, raw->tlbc_index, &base);
+		if (err)
+			return err;
+		*offset = (int64_t)((uint64_t)raw->position - base);
+		break;
+	}
+	/* A new 3.11/3.12 frame points one unit before its first instruction;
+	 * anything else outside the bytecode means the frame was torn. */
+	if (*offset < -2 || *offset >= info->code_bytes)
+		return PP_ETORN;
+	return 0;
+}
+
+/* Turn a walked thread into sample frames; PP_ETORN if any frame fails. */
+static int emit_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample)
+{
+	struct sample_thread *thread;
+	size_t i;
+
+	thread = sample_add_thread(sample, rec->tid);
+	thread->flags = rec->flags;
+	for (i = 0; i < rec->raw_count; i++) {
+		const struct raw_frame *raw = &p->raw.items[rec->raw_start + i];
+		const struct code_info *info = p->code_infos[code_index(p, raw->code)];
+		struct sample_frame frame;
+		int64_t offset = 0;
+		int err;
+
+		if (!info) {
+			sample_drop_thread(sample);
+			return PP_ETORN;
+		}
+		err = instruction_offset(p, raw, info, &offset);
+		if (err) {
+			sample_drop_thread(sample);
+			return err == -ESRCH ? err : PP_ETORN;
+		}
+		frame.name = info->name;
+		frame.file = info->file;
+		frame.short_file = info->short_file;
+		frame.first_line = info->first_line;
+		frame.line = linetable_line(&info->lines, offset);
+		sample_push_frame(sample, &frame);
+	}
+	if (thread->n_frames == 0)
+		sample_drop_thread(sample);
+	return 0;
+}
+
+/* Resolve the code objects of threads[from..to) in one batch. */
+static int resolve_codes(struct pyproc *p, size_t from, size_t to)
+{
+	size_t t, i, before = p->n_codes;
+
+	for (t = from; t < to; t++) {
+		const struct thread_rec *rec = &p->threads[t];
+
+		if (rec->error)
+			continue;
+		for (i = 0; i < rec->raw_count; i++)
+			code_index(p, p->raw.items[rec->raw_start + i].code);
+	}
+	return codecache_resolve(&p->codes, p->code_addrs + before, p->n_codes - before,
+				 p->code_infos + before);
+}
+
+/* --- the sample --- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void classify_idle(struct pyproc *p, const struct pyproc_options *options)
+{
+	size_t i;
+
+	if (!options->mark_idle && options->walk_idle)
+		return;
+	for (i = 0; i < p->n_threads; i++) {
+		struct thread_rec *rec = &p->threads[i];
+		char state = rec->tid ? procfs_thread_state(&p->sched, rec->tid) : 'R';
+
+		/* Only a thread on a CPU (or waiting for one) is busy. */
+		if (state != 'R')
+			rec->flags |= SAMPLE_THREAD_IDLE;
+	}
+	procfs_threads_sweep(&p->sched);
+}
+
+static bool wanted(const struct thread_rec *rec, const struct pyproc_options *options)
+{
+	return options->walk_idle || !(rec->flags & SAMPLE_THREAD_IDLE);
+}
+
+/* Walk one thread again from fresh reads (after a torn first walk). */
+static int retry_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample)
+{
+	size_t n = 0;
+	int err;
+
+	/* Everything else of this sample was emitted: start from nothing,
+	 * so that no stale copy or failed code lookup is used again. */
+	p->retries++;
+	snapshot_clear(&p->snap);
+	code_set_clear(p);
+	p->raw.count = 0;
+	err = read_tstate(p, rec->addr, &rec->copy);
+	if (err)
+		return err;
+	plan_thread(p, rec, &n);
+	err = prefetch(p, n);
+	if (!err)
+		err = walk(p, rec);
+	if (err)
+		return err;
+	rec->error = 0;
+	err = resolve_codes(p, (size_t)(rec - p->threads), (size_t)(rec - p->threads) + 1);
+	if (!err)
+		err = emit_thread(p, rec, sample);
+	return err;
+}
+
+int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
+		  struct sample *sample)
+{
+	size_t i, n_reqs = 0;
+	int err, result = 0;
+
+	sample_clear(sample);
+	sample->pid = (uint32_t)p->pid;
+	sample->time_ns = now_ns();
+	p->sample_count++;
+	snapshot_clear(&p->snap);
+	codecache_new_sample(&p->codes);
+	p->raw.count = 0;
+	code_set_clear(p);
+
+	err = list_threads(p);
+	if (!err)
+		err = find_tids(p);
+	if (err)
+		return err;
+	classify_idle(p, options);
+
+	for (i = 0; i < p->n_threads; i++) {
+		if (!wanted(&p->threads[i], options))
+			continue;
+		p->threads[i].memo = memo_for(p, p->threads[i].addr);
+		plan_thread(p, &p->threads[i], &n_reqs);
+	}
+	err = prefetch(p, n_reqs);
+	if (err)
+		return err;
+	for (i = 0; i < p->n_threads; i++) {
+		struct thread_rec *rec = &p->threads[i];
+
+		if (!wanted(rec, options))
+			continue;
+		rec->error = walk(p, rec);
+		if (pyproc_error_is_fatal(rec->error))
+			return rec->error;
+	}
+	err = resolve_codes(p, 0, p->n_threads);
+	if (err)
+		return err;
+	for (i = 0; i < p->n_threads; i++) {
+		struct thread_rec *rec = &p->threads[i];
+
+		if (!wanted(rec, options))
+			continue;
+		if (!rec->error)
+			rec->error = emit_thread(p, rec, sample);
+	}
+	/* Second chance for torn threads, from fresh copies. */
+	for (i = 0; i < p->n_threads; i++) {
+		struct thread_rec *rec = &p->threads[i];
+
+		if (!wanted(rec, options) || !rec->error)
+			continue;
+		if (rec->error == PP_ETORN)
+			rec->error = retry_thread(p, rec, sample);
+		if (pyproc_error_is_fatal(rec->error))
+			return rec->error;
+		if (rec->error && !result)
+			result = rec->error;
+	}
+	if ((p->sample_count & 63) == 0)
+		sweep_memos(p);
+	return result;
+}

@@ -1,0 +1,74 @@
+/*
+ * pyproc.h - one CPython process, read from outside.
+ *
+ * The readers' front door.  pyproc_open() finds the interpreter in a
+ * process (its ELF, version and layout) and pyproc_sample() takes one
+ * sample of every thread's Python stack into a struct sample, without
+ * stopping the process.  A sample costs a handful of system calls whatever
+ * the depth: the thread list, one batched read of every thread's data-stack
+ * chunk and the frames the previous sample saw outside it, and one batched
+ * read validating the cached code objects.
+ *
+ * Calling sequence:
+ *   1. pyproc_open(pid, strings, &proc, &details); on PP_ENOTREADY the
+ *      interpreter is still starting: try again a little later;
+ *   2. pyproc_sample(proc, &options, &sample) once per tick;
+ *   3. pyproc_free(proc).
+ * Must not print, know about output formats, or read the command line.
+ */
+#ifndef PEEKPY_PYPROC_H
+#define PEEKPY_PYPROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../base/sample.h"
+#include "../base/strtab.h"
+#include "version.h"
+
+struct pyproc;
+
+/* What pyproc_open() found, filled in as far as it got (for messages). */
+struct pyproc_details {
+	char binary[512];      /* file holding the interpreter, "" if none */
+	char version[48];      /* "3.12.1", "" if not found */
+	char supported[160];   /* versions peekpy can read */
+};
+
+int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
+		struct pyproc_details *details);
+void pyproc_free(struct pyproc *proc);
+
+const struct py_version *pyproc_version(const struct pyproc *proc);
+pid_t pyproc_pid(const struct pyproc *proc);
+/* "CPython 3.12.1", "CPython 3.13.15 (free-threaded)". */
+void pyproc_describe(const struct pyproc *proc, char *buf, size_t size);
+
+struct pyproc_options {
+	bool walk_idle;        /* also walk threads not running on a CPU */
+	bool mark_idle;        /* look up each thread's CPU state */
+};
+
+/*
+ * Fill sample with the threads that have Python frames.  Returns 0; or a
+ * transient code (PP_ETORN, PP_EBADDATA, PP_ETOODEEP) when some thread could
+ * not be read consistently even on a second try (the sample holds the
+ * others); or a fatal one: -ESRCH (the process is gone), -EPERM.
+ * PP_ENOTREADY while the interpreter has no thread yet.
+ */
+int pyproc_sample(struct pyproc *proc, const struct pyproc_options *options,
+		  struct sample *sample);
+
+struct pyproc_stats {
+	uint64_t code_hits, code_misses, code_invalidated;
+	uint64_t retries;          /* threads walked a second time */
+	uint64_t snapshot_bytes;   /* bytes copied by the last sample */
+};
+void pyproc_stats(const struct pyproc *proc, struct pyproc_stats *stats);
+
+/* True for codes after which sampling cannot go on. */
+bool pyproc_error_is_fatal(int code);
+
+#endif
