@@ -1,0 +1,173 @@
+/*
+ * frametab.c - distinct frames and their text (see frametab.h).
+ */
+#include "frametab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/xalloc.h"
+
+void frametab_init(struct frametab *tab, const struct strtab *strings)
+{
+	memset(tab, 0, sizeof(*tab));
+	tab->strings = strings;
+	tab->slot_mask = 1023;
+	tab->slots = xcalloc(tab->slot_mask + 1, sizeof(*tab->slots));
+}
+
+void frametab_release(struct frametab *tab)
+{
+	size_t i;
+
+	for (i = 0; i < tab->count; i++)
+		free(tab->texts[i]);
+	free(tab->texts);
+	free(tab->keys);
+	free(tab->slots);
+	memset(tab, 0, sizeof(*tab));
+}
+
+static uint64_t key_hash(const struct frame_key *key)
+{
+	uint64_t h = ((uint64_t)key->kind << 32 | key->name) * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((uint64_t)key->file << 32 | (uint32_t)key->line) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= h >> 29;
+	return h;
+}
+
+static int same_key(const struct frame_key *a, const struct frame_key *b)
+{
+	return a->kind == b->kind && a->name == b->name && a->file == b->file && a->line == b->line;
+}
+
+static void rehash(struct frametab *tab)
+{
+	size_t i;
+
+	tab->slot_mask = tab->slot_mask * 2 + 1;
+	free(tab->slots);
+	tab->slots = xcalloc(tab->slot_mask + 1, sizeof(*tab->slots));
+	for (i = 0; i < tab->count; i++) {
+		size_t slot = key_hash(&tab->keys[i]) & tab->slot_mask;
+
+		while (tab->slots[slot])
+			slot = (slot + 1) & tab->slot_mask;
+		tab->slots[slot] = (uint32_t)i + 1;
+	}
+}
+
+uint32_t frametab_intern(struct frametab *tab, const struct frame_key *key)
+{
+	size_t slot = key_hash(key) & tab->slot_mask;
+
+	while (tab->slots[slot]) {
+		uint32_t id = tab->slots[slot] - 1;
+
+		if (same_key(&tab->keys[id], key))
+			return id;
+		slot = (slot + 1) & tab->slot_mask;
+	}
+	if (tab->count + 1 > tab->cap) {
+		XGROW(tab->keys, tab->cap, tab->count + 1);
+		tab->texts = xreallocarray(tab->texts, tab->cap, sizeof(*tab->texts));
+	}
+	tab->keys[tab->count] = *key;
+	tab->texts[tab->count] = NULL;
+	tab->slots[slot] = (uint32_t)tab->count + 1;
+	tab->count++;
+	if (tab->count * 2 > tab->slot_mask + 1)
+		rehash(tab);
+	return (uint32_t)tab->count - 1;
+}
+
+const struct frame_key *frametab_key(const struct frametab *tab, uint32_t id)
+{
+	return &tab->keys[id];
+}
+
+size_t frametab_sanitize(const char *text, size_t len, char *out, size_t size)
+{
+	size_t i, used = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		char esc[8];
+		const char *put = esc;
+		size_t n;
+
+		if (c == ';') {
+			put = "\xef\xbc\x9b";   /* U+FF1B FULLWIDTH SEMICOLON */
+			n = 3;
+		} else if (c == '\n') {
+			put = "\\n";
+			n = 2;
+		} else if (c == '\r') {
+			put = "\\r";
+			n = 2;
+		} else if (c == '\t') {
+			put = "\\t";
+			n = 2;
+		} else if (c < 0x20 || c == 0x7f) {
+			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+		} else {
+			esc[0] = (char)c;
+			n = 1;
+		}
+		if (used + n >= size)
+			break;
+		memcpy(out + used, put, n);
+		used += n;
+	}
+	out[used < size ? used : size - 1] = '\0';
+	return used;
+}
+
+static char *format_frame(const struct frametab *tab, const struct frame_key *key)
+{
+	const char *name = strtab_str(tab->strings, key->name);
+	size_t name_len = strtab_len(tab->strings, key->name);
+	const char *file = strtab_str(tab->strings, key->file);
+	size_t file_len = strtab_len(tab->strings, key->file);
+	size_t cap = 4 * (name_len + file_len) + 64;
+	char *text = xmalloc(cap);
+	size_t used;
+
+	if (key->kind == FRAME_THREAD || key->kind == FRAME_PROCESS) {
+		used = (size_t)snprintf(text, cap, "%s %d", key->kind == FRAME_THREAD ? "thread"
+									 : "process",
+					key->line);
+		if (key->name) {
+			size_t i;
+
+			text[used++] = ' ';
+			text[used++] = '"';
+			/* A quote inside the name is escaped so the name stays delimited. */
+			for (i = 0; i < name_len; i++) {
+				if (name[i] == '"' || name[i] == '\\')
+					text[used++] = '\\';
+				used += frametab_sanitize(name + i, 1, text + used, cap - used);
+			}
+			text[used++] = '"';
+			text[used] = '\0';
+		}
+		return text;
+	}
+	used = frametab_sanitize(name, name_len, text, cap);
+	text[used++] = ' ';
+	text[used++] = '(';
+	used += frametab_sanitize(file, file_len, text + used, cap - used);
+	if (key->line != FRAME_NO_LINE)
+		used += (size_t)snprintf(text + used, cap - used, ":%d", key->line);
+	snprintf(text + used, cap - used, ")");
+	return text;
+}
+
+const char *frametab_text(struct frametab *tab, uint32_t id)
+{
+	if (!tab->texts[id])
+		tab->texts[id] = format_frame(tab, &tab->keys[id]);
+	return tab->texts[id];
+}

@@ -1,0 +1,201 @@
+/*
+ * stacktree.c - aggregating samples into a tree of stacks (see stacktree.h).
+ */
+#include "stacktree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/xalloc.h"
+
+void stacktree_init(struct stacktree *tree, struct strtab *strings,
+		    const struct stack_options *options)
+{
+	memset(tree, 0, sizeof(*tree));
+	tree->options = *options;
+	tree->strings = strings;
+	frametab_init(&tree->frames, strings);
+	XGROW(tree->nodes, tree->cap_nodes, 1);
+	memset(&tree->nodes[0], 0, sizeof(tree->nodes[0]));
+	tree->n_nodes = 1;
+	tree->child_mask = 1023;
+	tree->child_slots = xcalloc(tree->child_mask + 1, sizeof(*tree->child_slots));
+}
+
+void stacktree_release(struct stacktree *tree)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n_paths; i++) {
+		free(tree->paths[i].frames);
+		free(tree->paths[i].nodes);
+	}
+	free(tree->paths);
+	free(tree->scratch);
+	frametab_release(&tree->frames);
+	free(tree->nodes);
+	free(tree->child_slots);
+	memset(tree, 0, sizeof(*tree));
+}
+
+static size_t child_slot(uint32_t parent, uint32_t frame, size_t mask)
+{
+	uint64_t h = ((uint64_t)parent << 32 | frame) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 29) & mask;
+}
+
+static void rehash_children(struct stacktree *tree)
+{
+	size_t i;
+
+	tree->child_mask = tree->child_mask * 2 + 1;
+	free(tree->child_slots);
+	tree->child_slots = xcalloc(tree->child_mask + 1, sizeof(*tree->child_slots));
+	for (i = 1; i < tree->n_nodes; i++) {
+		size_t slot = child_slot(tree->nodes[i].parent, tree->nodes[i].frame, tree->child_mask);
+
+		while (tree->child_slots[slot])
+			slot = (slot + 1) & tree->child_mask;
+		tree->child_slots[slot] = (uint32_t)i;
+	}
+}
+
+static uint32_t child(struct stacktree *tree, uint32_t parent, uint32_t frame)
+{
+	size_t slot = child_slot(parent, frame, tree->child_mask);
+	struct stack_node *node;
+
+	while (tree->child_slots[slot]) {
+		uint32_t index = tree->child_slots[slot];
+
+		if (tree->nodes[index].parent == parent && tree->nodes[index].frame == frame)
+			return index;
+		slot = (slot + 1) & tree->child_mask;
+	}
+	XGROW(tree->nodes, tree->cap_nodes, tree->n_nodes + 1);
+	node = &tree->nodes[tree->n_nodes];
+	node->parent = parent;
+	node->frame = frame;
+	node->self = node->total = 0;
+	tree->child_slots[slot] = (uint32_t)tree->n_nodes;
+	tree->n_nodes++;
+	if (tree->n_nodes * 2 > tree->child_mask + 1)
+		rehash_children(tree);
+	return (uint32_t)tree->n_nodes - 1;
+}
+
+static struct stack_path *path_of(struct stacktree *tree, uint32_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n_paths; i++)
+		if (tree->paths[i].tid == tid)
+			return &tree->paths[i];
+	if (tree->n_paths >= 4096)
+		return NULL;
+	XGROW(tree->paths, tree->cap_paths, tree->n_paths + 1);
+	memset(&tree->paths[tree->n_paths], 0, sizeof(tree->paths[0]));
+	tree->paths[tree->n_paths].tid = tid;
+	return &tree->paths[tree->n_paths++];
+}
+
+/* Add a stack, reusing the nodes of the path's common prefix. */
+static void add_path(struct stacktree *tree, struct stack_path *path, const uint32_t *frames,
+		     size_t depth, uint64_t count)
+{
+	size_t same = 0, i;
+	uint32_t node = 0;
+
+	if (path) {
+		while (same < depth && same < path->depth && path->frames[same] == frames[same])
+			same++;
+		if (same)
+			node = path->nodes[same - 1];
+		if (depth > path->cap) {
+			size_t cap = path->cap;
+
+			XGROW(path->frames, cap, depth);
+			path->nodes = xreallocarray(path->nodes, cap, sizeof(*path->nodes));
+			path->cap = cap;
+		}
+	}
+	for (i = same; i < depth; i++) {
+		node = child(tree, node, frames[i]);
+		if (path) {
+			path->frames[i] = frames[i];
+			path->nodes[i] = node;
+		}
+	}
+	if (path)
+		path->depth = depth;
+	tree->nodes[node].self += count;
+	tree->samples += count;
+}
+
+void stacktree_add_stack(struct stacktree *tree, const uint32_t *frames, size_t depth,
+			 uint64_t count)
+{
+	add_path(tree, NULL, frames, depth, count);
+}
+
+uint32_t stacktree_frame_id(struct stacktree *tree, const struct sample_frame *frame)
+{
+	struct frame_key key = {
+		.kind = FRAME_PYTHON,
+		.name = frame->name,
+		.file = tree->options.full_filenames ? frame->file : frame->short_file,
+	};
+
+	switch (tree->options.lines) {
+	case STACK_LINES_FUNCTION:
+		key.line = frame->first_line;
+		break;
+	case STACK_LINES_NONE:
+		key.line = FRAME_NO_LINE;
+		break;
+	default:
+		key.line = frame->line;
+	}
+	return frametab_intern(&tree->frames, &key);
+}
+
+void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
+{
+	size_t t;
+
+	for (t = 0; t < sample->n_threads; t++) {
+		const struct sample_thread *thread = &sample->threads[t];
+		const struct sample_frame *frames = sample_thread_frames(sample, thread);
+		size_t depth = 0, i;
+
+		if ((thread->flags & SAMPLE_THREAD_IDLE) && !tree->options.include_idle)
+			continue;
+		if (thread->n_frames == 0)
+			continue;
+		XGROW(tree->scratch, tree->cap_scratch, (size_t)thread->n_frames + 1);
+		if (tree->options.thread_roots) {
+			struct frame_key key = {
+				.kind = FRAME_THREAD, .name = thread->name,
+				.line = (int32_t)thread->tid,
+			};
+			tree->scratch[depth++] = frametab_intern(&tree->frames, &key);
+		}
+		/* Sample frames are innermost first; the tree is root first. */
+		for (i = thread->n_frames; i-- > 0;)
+			tree->scratch[depth++] = stacktree_frame_id(tree, &frames[i]);
+		add_path(tree, path_of(tree, thread->tid), tree->scratch, depth, 1);
+	}
+}
+
+void stacktree_compute_totals(struct stacktree *tree)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n_nodes; i++)
+		tree->nodes[i].total = tree->nodes[i].self;
+	/* A child is always created after its parent: summing from the end
+	 * adds every subtree before its parent is added to its own parent. */
+	for (i = tree->n_nodes; i-- > 1;)
+		tree->nodes[tree->nodes[i].parent].total += tree->nodes[i].total;
+}

@@ -1,0 +1,83 @@
+/*
+ * stacktree.h - samples aggregated into a tree of stacks.
+ *
+ * Every distinct stack is a path from the root; each node counts the
+ * samples whose stack ended there (self) and through it (total).  Adding a
+ * sample turns its frames into frame ids as the options say (line, first
+ * line of the function or no line; short or full file names; a root frame
+ * per thread) and walks down the tree.  Memory grows with the number of
+ * distinct stacks, not with the number of samples.  Knows nothing of
+ * processes: it reads struct sample only.
+ */
+#ifndef PEEKPY_STACKTREE_H
+#define PEEKPY_STACKTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/sample.h"
+#include "../base/strtab.h"
+#include "frametab.h"
+
+enum stack_lines {
+	STACK_LINES_EXECUTING = 0,  /* the line being executed */
+	STACK_LINES_FUNCTION = 1,   /* the function's first line (--function) */
+	STACK_LINES_NONE = 2,       /* no line (--nolineno) */
+};
+
+struct stack_options {
+	int lines;               /* enum stack_lines */
+	bool full_filenames;
+	bool thread_roots;       /* a root frame per thread (--threads) */
+	bool include_idle;       /* keep threads marked idle (--idle) */
+};
+
+struct stack_node {
+	uint32_t parent;         /* node index; the root is node 0 */
+	uint32_t frame;          /* frametab id (unused for the root) */
+	uint64_t self;           /* samples whose stack ends here */
+	uint64_t total;          /* samples through here: see compute_totals */
+};
+
+struct stacktree {
+	struct stack_options options;
+	struct strtab *strings;
+	struct frametab frames;
+	struct stack_node *nodes;
+	size_t n_nodes, cap_nodes;
+	/* children: open addressing on (parent, frame) -> node index + 1 */
+	uint32_t *child_slots;
+	size_t child_mask;
+	uint64_t samples;        /* thread stacks added */
+	/* The last path added per thread, reused while a stack's outer part
+	 * does not change (deep stacks mostly change at the top). */
+	struct stack_path {
+		uint32_t tid;
+		uint32_t *frames;
+		uint32_t *nodes;
+		size_t depth, cap;
+	} *paths;
+	size_t n_paths, cap_paths;
+	uint32_t *scratch;
+	size_t cap_scratch;
+};
+
+void stacktree_init(struct stacktree *tree, struct strtab *strings,
+		    const struct stack_options *options);
+void stacktree_release(struct stacktree *tree);
+
+/* Add every thread of a sample (idle ones only with include_idle). */
+void stacktree_add_sample(struct stacktree *tree, const struct sample *sample);
+
+/* Add one stack of frame ids, root first, with a weight. */
+void stacktree_add_stack(struct stacktree *tree, const uint32_t *frames, size_t depth,
+			 uint64_t count);
+
+/* Fill every node's total from the self counts (after adding). */
+void stacktree_compute_totals(struct stacktree *tree);
+
+/* The frame id for a sample frame under the tree's options. */
+uint32_t stacktree_frame_id(struct stacktree *tree, const struct sample_frame *frame);
+
+#endif
