@@ -1,0 +1,101 @@
+# peekpy - one Makefile for the whole tree.
+#
+#   make            build ./peekpy
+#   make demo       profile examples/busy.py, write demo-stacks.txt
+#   make test       unit tests, then integration tests against every CPython here
+#   make bench      sampling cost and rate against austin, on the same target
+#   make install    copy peekpy to $(PREFIX)/bin and its manual page
+#   make SANITIZE=1 test    the same with AddressSanitizer and UBSan
+#
+# Missing Debian packages are installed first (scripts/deps.sh) when run as root.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+CC ?= gcc
+
+WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+	-Wwrite-strings -Wshadow -Wformat=2 -fno-common
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -DPEEKPY_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS := -lelf
+
+ifeq ($(SANITIZE),1)
+BUILD := build/sanitize
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD := build/release
+endif
+
+BASE_SRC := $(wildcard base/*.c)
+READERS_SRC := $(wildcard readers/*.c)
+OUTPUT_SRC := $(wildcard output/*.c)
+PROFILER_SRC := $(filter-out profiler/main.c,$(wildcard profiler/*.c))
+LIB_SRC := $(BASE_SRC) $(READERS_SRC) $(OUTPUT_SRC) $(PROFILER_SRC)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+PEEKPY := $(BUILD)/peekpy
+
+.PHONY: all deps demo test unit integration targets bench install clean layouts check-layouts
+
+all: peekpy
+
+deps: build/.deps-ok
+build/.deps-ok: scripts/deps.sh
+	@scripts/deps.sh build
+	@mkdir -p build && touch $@
+
+peekpy: $(PEEKPY)
+	@cp $(PEEKPY) peekpy
+
+$(PEEKPY): $(LIB_OBJ) $(BUILD)/profiler/main.o | build/.deps-ok
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c | build/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+demo: peekpy
+	@scripts/deps.sh demo
+	./peekpy record -r 200 -o demo-stacks.txt -f collapsed -- python3 examples/busy.py
+	@echo "peekpy: demo-stacks.txt holds the collapsed stacks of examples/busy.py"
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit-tests.sh $(UNIT_BIN)
+
+targets:
+	@scripts/deps.sh test
+	@scripts/get-targets.sh
+
+integration: peekpy targets
+	python3 tests/integration/run.py --peekpy $(abspath $(PEEKPY))
+
+test: check-layouts unit integration
+
+layouts:
+	python3 scripts/gen-layouts.py table
+
+check-layouts:
+	@scripts/deps.sh test
+	@python3 scripts/gen-layouts.py check
+
+bench: peekpy
+	@scripts/deps.sh bench
+	python3 bench/run.py --peekpy $(abspath $(PEEKPY))
+
+install: peekpy
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 peekpy $(DESTDIR)$(PREFIX)/bin/peekpy
+	install -m 644 docs/peekpy.1 $(DESTDIR)$(PREFIX)/share/man/man1/peekpy.1
+
+clean:
+	rm -rf build peekpy demo-stacks.txt
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/profiler/main.d

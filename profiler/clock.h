@@ -1,0 +1,30 @@
+/*
+ * clock.h - the sampling clock: absolute deadlines at a fixed rate.
+ *
+ * Each tick's deadline is the start time plus a whole number of intervals,
+ * so the rate does not drift however long a sample takes.  When sampling
+ * falls behind by more than an interval, the missed ticks are skipped (and
+ * counted) instead of being taken in a burst.  Pure arithmetic on
+ * CLOCK_MONOTONIC nanoseconds: no sleeping, no system calls.
+ */
+#ifndef PEEKPY_CLOCK_H
+#define PEEKPY_CLOCK_H
+
+#include <stdint.h>
+
+struct sample_clock {
+	uint64_t start_ns;
+	uint64_t interval_ns;
+	uint64_t tick;         /* index of the next deadline */
+	uint64_t skipped;      /* ticks missed because sampling fell behind */
+};
+
+void clock_init(struct sample_clock *clock, double rate_hz, uint64_t now_ns);
+
+/* The deadline of the next tick after a sample finished at now_ns. */
+uint64_t clock_next(struct sample_clock *clock, uint64_t now_ns);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t clock_now_ns(void);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * main.c - peekpy's entry point: parse the command line, run a command.
+ *
+ * Exit status: 0 when a recording was written (whatever ended it), 1 when
+ * the target could not be profiled, 2 for a usage error.
+ */
+#include <stdio.h>
+
+#include "../base/errors.h"
+#include "options.h"
+#include "record.h"
+#include "report.h"
+
+#ifndef PEEKPY_VERSION
+#define PEEKPY_VERSION "unknown"
+#endif
+
+int main(int argc, char **argv)
+{
+	struct options options;
+	char why[512];
+
+	if (options_parse(argc, argv, &options, why, sizeof(why)) != 0) {
+		report("%s", why);
+		return 2;
+	}
+	if (options.version) {
+		printf("peekpy %s\n", PEEKPY_VERSION);
+		return 0;
+	}
+	if (options.help) {
+		options_print_help(&options);
+		return 0;
+	}
+	switch (options.command) {
+	case COMMAND_RECORD:
+		return record_run(&options);
+	default:
+		options_print_help(&options);
+		return 2;
+	}
+}

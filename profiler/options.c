@@ -1,0 +1,234 @@
+/*
+ * options.c - command-line parsing (see options.h).
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/errors.h"
+#include "../output/stacktree.h"
+
+static const char *const format_names[] = { [FORMAT_COLLAPSED] = "collapsed" };
+static const char *const format_extensions[] = { [FORMAT_COLLAPSED] = "txt" };
+
+#define N_FORMATS (sizeof(format_names) / sizeof(format_names[0]))
+
+const char *options_format_name(int format)
+{
+	return format_names[format];
+}
+
+const char *options_format_extension(int format)
+{
+	return format_extensions[format];
+}
+
+static const char main_help[] =
+	"usage: peekpy <command> [options]\n"
+	"\n"
+	"A sampling profiler for CPython 2.7 to 3.15 that reads a running program\n"
+	"from outside: no import, no restart, no change to the target.\n"
+	"\n"
+	"commands:\n"
+	"  record    sample a running process or a command and write its stacks\n"
+	"\n"
+	"  peekpy record --help     options of a command\n"
+	"  peekpy --version         print the version\n"
+	"\n"
+	"examples:\n"
+	"  peekpy record --pid 1234 -o stacks.txt -f collapsed\n"
+	"  peekpy record -r 1000 -d 30 -o stacks.txt -- python3 app.py --port 8000\n";
+
+static const char record_help[] =
+	"usage: peekpy record [options] --pid PID\n"
+	"       peekpy record [options] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Sample the Python stacks of a process until it exits, the duration\n"
+	"passes, or Ctrl-C; then write them.  The target is never stopped.\n"
+	"\n"
+	"target:\n"
+	"  -p, --pid PID          attach to a running process\n"
+	"  -- COMMAND ARGS...     run a command and sample it from its start (as\n"
+	"                         the invoking user when run through sudo)\n"
+	"output:\n"
+	"  -o, --output FILE      where to write (default peekpy-PID-DATE-TIME.EXT;\n"
+	"                         '-' for standard output)\n"
+	"  -f, --format FORMAT    collapsed (frames root first joined by ';',\n"
+	"                         a space, the count)\n"
+	"sampling:\n"
+	"  -r, --rate HZ          samples per second (default 100)\n"
+	"  -d, --duration SECS    stop after this many seconds\n"
+	"  -i, --idle             keep threads that are not running on a CPU\n"
+	"stacks:\n"
+	"      --threads          put each thread's stacks under a root frame\n"
+	"                         'thread TID \"NAME\"'\n"
+	"      --nolineno         leave line numbers out of frames\n"
+	"      --function         aggregate by function: show its first line\n"
+	"      --full-filenames   show file names in full, not package-relative\n"
+	"other:\n"
+	"  -v, --verbose          say what was found and how sampling went\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"examples:\n"
+	"  peekpy record --pid 1234 -d 10 -o stacks.txt -f collapsed\n"
+	"  sudo peekpy record -r 500 -o stacks.txt -- python3 app.py\n";
+
+void options_print_help(const struct options *options)
+{
+	fputs(options->command == COMMAND_RECORD ? record_help : main_help, stdout);
+}
+
+static int reason(char *why, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int reason(char *why, size_t size, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(why, size, fmt, args);
+	va_end(args);
+	return PP_EUSAGE;
+}
+
+static int parse_number(const char *text, double *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(*value))
+		return -1;
+	return 0;
+}
+
+static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	enum { OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES };
+	static const struct option longs[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "idle", no_argument, NULL, 'i' },
+		{ "threads", no_argument, NULL, OPT_THREADS },
+		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
+		{ "function", no_argument, NULL, OPT_FUNCTION },
+		{ "full-filenames", no_argument, NULL, OPT_FULL_FILENAMES },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool nolineno = false, function = false;
+	double number;
+	size_t f;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option, the start of a command. */
+	while ((c = getopt_long(argc, argv, "+:p:o:f:r:d:ivh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_number(optarg, &number) || number < 1 || number > 4194304 ||
+			    number != (double)(pid_t)number)
+				return reason(why, size, "--pid needs a process id, not '%s'", optarg);
+			o->pid = (pid_t)number;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'f':
+			for (f = 0; f < N_FORMATS; f++)
+				if (strcmp(optarg, format_names[f]) == 0)
+					break;
+			if (f == N_FORMATS)
+				return reason(why, size,
+					      "unknown format '%s' (known: collapsed)", optarg);
+			o->format = (int)f;
+			break;
+		case 'r':
+			if (parse_number(optarg, &o->rate) || o->rate <= 0 || o->rate > 1e6)
+				return reason(why, size,
+					      "--rate needs a number of samples per second "
+					      "between 0 and 1000000, not '%s'", optarg);
+			break;
+		case 'd':
+			if (parse_number(optarg, &o->duration) || o->duration <= 0)
+				return reason(why, size,
+					      "--duration needs a positive number of seconds, not '%s'",
+					      optarg);
+			break;
+		case 'i':
+			o->idle = true;
+			break;
+		case OPT_THREADS:
+			o->threads = true;
+			break;
+		case OPT_NOLINENO:
+			nolineno = true;
+			break;
+		case OPT_FUNCTION:
+			function = true;
+			break;
+		case OPT_FULL_FILENAMES:
+			o->full_filenames = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (nolineno && function)
+		return reason(why, size, "%s", "--nolineno and --function cannot be combined");
+	o->lines = function ? STACK_LINES_FUNCTION : nolineno ? STACK_LINES_NONE
+							      : STACK_LINES_EXECUTING;
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (o->pid && o->argv)
+		return reason(why, size, "%s", "give either --pid or a command, not both");
+	if (!o->pid && !o->argv)
+		return reason(why, size, "%s",
+			      "nothing to record: give --pid PID or -- COMMAND (see peekpy record --help)");
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	memset(o, 0, sizeof(*o));
+	o->rate = 100;
+	o->format = FORMAT_COLLAPSED;
+	why[0] = '\0';
+	if (argc < 2)
+		return reason(why, size, "%s", "no command given (see peekpy --help)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		o->help = true;
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		o->version = true;
+		return 0;
+	}
+	if (strcmp(argv[1], "record") == 0) {
+		o->command = COMMAND_RECORD;
+		return parse_record(argc - 1, argv + 1, o, why, size);
+	}
+	if (argv[1][0] == '-')
+		return reason(why, size, "unknown option '%s' (see peekpy --help)", argv[1]);
+	return reason(why, size, "unknown command '%s' (see peekpy --help)", argv[1]);
+}

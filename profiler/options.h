@@ -1,0 +1,53 @@
+/*
+ * options.h - the parsed command line.
+ *
+ * The command line is parsed once, here, into a struct options that the
+ * rest of profiler/ reads and passes down as plain parameters; readers and
+ * outputs never see it.  This is the only global-looking state peekpy has,
+ * and it is const after parsing.
+ */
+#ifndef PEEKPY_OPTIONS_H
+#define PEEKPY_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum command {
+	COMMAND_NONE = 0,
+	COMMAND_RECORD,
+};
+
+enum output_format {
+	FORMAT_COLLAPSED = 0,
+};
+
+struct options {
+	enum command command;
+	bool help;              /* print help for the command (or overall) */
+	bool version;
+	bool verbose;
+	pid_t pid;              /* 0 when launching */
+	char **argv;            /* command to launch, NULL-terminated */
+	const char *output;     /* NULL: a name made from the pid and time */
+	int format;             /* enum output_format */
+	double rate;            /* samples per second */
+	double duration;        /* seconds, 0 = until the target exits */
+	int lines;              /* enum stack_lines */
+	bool full_filenames;
+	bool threads;
+	bool idle;
+};
+
+/*
+ * Parse argv.  Returns 0, or PP_EUSAGE with a one-line reason in why.
+ * argv is kept (options->argv points into it).
+ */
+int options_parse(int argc, char **argv, struct options *options, char *why, size_t why_size);
+
+/* Help texts. */
+void options_print_help(const struct options *options);
+const char *options_format_name(int format);
+const char *options_format_extension(int format);
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * record.c - the record command (see record.h).
+ */
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../base/errors.h"
+#include "../base/sample.h"
+#include "../base/strtab.h"
+#include "../output/collapsed.h"
+#include "../output/stacktree.h"
+#include "../readers/procfs.h"
+#include "../readers/pyproc.h"
+#include "clock.h"
+#include "events.h"
+#include "report.h"
+#include "target.h"
+
+/* How long an attached Python may take to finish starting up. */
+#define STARTUP_WAIT_NS (5ull * 1000000000ull)
+/* Grace given to a launched program still running when recording stops. */
+#define CHILD_GRACE_MS 2000
+
+enum stop_reason {
+	STOP_NONE,
+	STOP_EXITED,       /* the target exited */
+	STOP_DURATION,     /* --duration passed */
+	STOP_SIGNAL,       /* Ctrl-C, SIGTERM, ... */
+	STOP_ERROR,        /* the target could not be read any more */
+};
+
+struct recording {
+	const struct options *options;
+	struct events events;
+	struct target target;
+	struct strtab strings;
+	struct pyproc *proc;
+	struct pyproc_details details;
+	struct stacktree tree;
+	struct sample sample;
+	char output_path[4096];
+	uint64_t samples, errors, not_ready;
+	struct error_count {
+		int code;
+		uint64_t count;
+	} error_counts[8];        /* the first few distinct reasons, for --verbose */
+	uint64_t started_ns, ended_ns;
+	uint64_t skipped_ticks;
+	enum stop_reason stop;
+	int stop_signal;
+	int fatal_error;
+};
+
+static void command_text(char *const argv[], char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (; *argv && used + 1 < size; argv++) {
+		int n = snprintf(buf + used, size - used, "%s%s", used ? " " : "", *argv);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static int start_target(struct recording *r)
+{
+	const struct options *o = r->options;
+	char why[512];
+	int err;
+
+	if (!o->argv) {
+		err = target_attach(&r->target, o->pid);
+		if (err)
+			report_target_error(o->pid, err, &r->details);
+		return err;
+	}
+	err = target_launch(&r->target, o->argv, &r->events.old_mask, why, sizeof(why));
+	if (err)
+		report("%s: %s", why, strerror(-err));
+	return err;
+}
+
+/* Open the target's interpreter, waiting while it starts: a launched
+ * command may be a wrapper (chroot, env, a shell script) that execs Python
+ * later, and a young Python has not initialised its runtime yet. */
+static int wait_for_python(struct recording *r)
+{
+	uint64_t started = clock_now_ns(), delay = 1000000, deadline;
+	bool noted = false;
+	int err, signo;
+
+	for (;;) {
+		err = pyproc_open(r->target.pid, &r->strings, &r->proc, &r->details);
+		if (!err)
+			return 0;
+		if (pyproc_error_is_fatal(err) && !r->target.launched)
+			return err;
+		if (err == PP_EVERSION || err == PP_EBADDATA)
+			return err;
+		if (!r->target.launched && (err != PP_ENOTREADY ||
+					    clock_now_ns() - started > STARTUP_WAIT_NS))
+			return err;
+		if (target_exited(&r->target))
+			return err == -ESRCH ? PP_ENOTPYTHON : err;
+		if (!noted && clock_now_ns() - started > 2000000000ull) {
+			char name[64];
+
+			procfs_comm(r->target.pid, name, sizeof(name));
+			report("waiting for process %d (%s) to start Python (Ctrl-C to stop)",
+			       (int)r->target.pid, name);
+			noted = true;
+		}
+		deadline = clock_now_ns() + delay;
+		switch (events_wait(&r->events, deadline, r->target.pidfd, &signo)) {
+		case EVENT_SIGNAL:
+			r->stop = STOP_SIGNAL;
+			r->stop_signal = signo;
+			return -EINTR;
+		case EVENT_TARGET_EXIT:
+			target_exited(&r->target);
+			break;
+		case EVENT_DEADLINE:
+			break;
+		}
+		if (delay < 20000000)
+			delay *= 2;
+	}
+}
+
+static void report_no_python(struct recording *r, int err)
+{
+	const struct options *o = r->options;
+	char command[512];
+
+	if (err == -EINTR) {
+		report("interrupted before Python started; nothing was recorded");
+		return;
+	}
+	if (o->argv && target_exited(&r->target) &&
+	    (err == PP_ENOTPYTHON || err == PP_ENOTREADY || pyproc_error_is_fatal(err))) {
+		command_text(o->argv, command, sizeof(command));
+		report("'%s' exited before a Python interpreter started in it "
+		       "(is it a Python program?)", command);
+		return;
+	}
+	report_target_error(r->target.pid, err, &r->details);
+}
+
+static void count_error(struct recording *r, int code)
+{
+	size_t i;
+
+	r->errors++;
+	for (i = 0; i < sizeof(r->error_counts) / sizeof(r->error_counts[0]); i++) {
+		if (r->error_counts[i].code == code || r->error_counts[i].code == 0) {
+			r->error_counts[i].code = code;
+			r->error_counts[i].count++;
+			return;
+		}
+	}
+}
+
+static void sample_loop(struct recording *r)
+{
+	const struct options *o = r->options;
+	struct pyproc_options popts = {
+		.walk_idle = o->idle,
+		.mark_idle = false,
+	};
+	struct sample_clock clock;
+	uint64_t deadline, stop_at = 0;
+	int signo;
+
+	r->started_ns = clock_now_ns();
+	if (o->duration > 0)
+		stop_at = r->started_ns + (uint64_t)(o->duration * 1e9);
+	clock_init(&clock, o->rate, r->started_ns);
+	deadline = r->started_ns;
+	while (r->stop == STOP_NONE) {
+		int err;
+
+		switch (events_wait(&r->events, deadline, r->target.pidfd, &signo)) {
+		case EVENT_SIGNAL:
+			r->stop = STOP_SIGNAL;
+			r->stop_signal = signo;
+			continue;
+		case EVENT_TARGET_EXIT:
+			r->stop = STOP_EXITED;
+			continue;
+		case EVENT_DEADLINE:
+			break;
+		}
+		if (stop_at && clock_now_ns() >= stop_at) {
+			r->stop = STOP_DURATION;
+			continue;
+		}
+		err = pyproc_sample(r->proc, &popts, &r->sample);
+		if (err == PP_ENOTREADY) {
+			r->not_ready++;
+		} else if (pyproc_error_is_fatal(err)) {
+			if (target_exited(&r->target) || err == -ESRCH) {
+				r->stop = STOP_EXITED;
+			} else {
+				r->stop = STOP_ERROR;
+				r->fatal_error = err;
+			}
+			continue;
+		} else {
+			r->samples++;
+			if (err)
+				count_error(r, err);
+			stacktree_add_sample(&r->tree, &r->sample);
+		}
+		deadline = clock_next(&clock, clock_now_ns());
+	}
+	r->ended_ns = clock_now_ns();
+	r->skipped_ticks = clock.skipped;
+}
+
+static void default_output_name(struct recording *r)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(r->output_path, sizeof(r->output_path), "peekpy-%d-%s.%s",
+		 (int)r->target.pid, stamp, options_format_extension(r->options->format));
+}
+
+/* Give a file created as root under sudo to the user who ran sudo. */
+static void give_to_sudo_user(int fd)
+{
+	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+
+	if (geteuid() == 0 && uid && gid && *uid && *gid) {
+		int unused = fchown(fd, (uid_t)strtoul(uid, NULL, 10), (gid_t)strtoul(gid, NULL, 10));
+
+		(void)unused;
+	}
+}
+
+static int write_to(struct recording *r, FILE *out)
+{
+	switch (r->options->format) {
+	case FORMAT_COLLAPSED:
+	default:
+		return collapsed_write(&r->tree, out);
+	}
+}
+
+/* Write through a temporary file renamed into place, so that a reader
+ * never sees half a profile. */
+static int write_output(struct recording *r)
+{
+	char temp[4096 + 16];
+	mode_t mask;
+	FILE *out;
+	int fd, err;
+
+	if (strcmp(r->output_path, "-") == 0)
+		return write_to(r, stdout);
+	if (snprintf(temp, sizeof(temp), "%s.XXXXXX", r->output_path) >= (int)sizeof(temp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(temp);
+	if (fd < 0)
+		return -errno;
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	give_to_sudo_user(fd);
+	out = fdopen(fd, "w");
+	if (!out) {
+		err = -errno;
+		close(fd);
+		unlink(temp);
+		return err;
+	}
+	err = write_to(r, out);
+	if (fclose(out) != 0 && !err)
+		err = -errno;
+	if (!err && rename(temp, r->output_path) != 0)
+		err = -errno;
+	if (err)
+		unlink(temp);
+	return err;
+}
+
+static void print_summary(struct recording *r)
+{
+	const struct options *o = r->options;
+	double seconds = (double)(r->ended_ns - r->started_ns) / 1e9;
+	double achieved = seconds > 0 ? (double)r->samples / seconds : 0;
+	char python[96];
+
+	pyproc_describe(r->proc, python, sizeof(python));
+	fprintf(stderr, "peekpy: %llu samples (%.1f/s of %g/s asked), %llu errors, %s\n",
+		(unsigned long long)r->samples, achieved, o->rate,
+		(unsigned long long)r->errors, python);
+	if (o->verbose) {
+		struct pyproc_stats stats;
+
+		pyproc_stats(r->proc, &stats);
+		fprintf(stderr,
+			"peekpy: interpreter in %s; %.2f s sampled; %llu ticks skipped behind "
+			"schedule; %llu ticks before Python was ready\n",
+			r->details.binary, seconds, (unsigned long long)r->skipped_ticks,
+			(unsigned long long)r->not_ready);
+		fprintf(stderr,
+			"peekpy: code objects: %llu hits, %llu read, %llu re-read; %llu threads "
+			"walked twice; %zu distinct stacks\n",
+			(unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
+			(unsigned long long)stats.code_invalidated,
+			(unsigned long long)stats.retries, r->tree.n_nodes - 1);
+		for (size_t i = 0; i < sizeof(r->error_counts) / sizeof(r->error_counts[0]) &&
+				   r->error_counts[i].code; i++)
+			fprintf(stderr, "peekpy: %llu samples incomplete: %s\n",
+				(unsigned long long)r->error_counts[i].count,
+				pp_strerror(r->error_counts[i].code));
+	}
+}
+
+static int finish(struct recording *r)
+{
+	const struct options *o = r->options;
+	int err, status = 0;
+
+	if (o->output)
+		snprintf(r->output_path, sizeof(r->output_path), "%s", o->output);
+	else
+		default_output_name(r);
+	stacktree_compute_totals(&r->tree);
+	err = write_output(r);
+	if (err) {
+		report("cannot write %s: %s; the profile is lost", r->output_path,
+		       strerror(-err));
+		status = 1;
+	}
+	print_summary(r);
+	if (r->stop == STOP_ERROR) {
+		report_target_error(r->target.pid, r->fatal_error, &r->details);
+		status = 1;
+	}
+	if (!err && o->verbose && strcmp(r->output_path, "-") != 0)
+		report("wrote %s", r->output_path);
+	return status;
+}
+
+int record_run(const struct options *o)
+{
+	struct recording r;
+	struct stack_options stack_options = {
+		.lines = o->lines,
+		.full_filenames = o->full_filenames,
+		.thread_roots = o->threads,
+		.include_idle = o->idle,
+	};
+	int err, status;
+
+	memset(&r, 0, sizeof(r));
+	r.options = o;
+	r.target = (struct target)TARGET_INIT;
+	err = events_init(&r.events);
+	if (err) {
+		report("cannot set up signal handling: %s", strerror(-err));
+		return 1;
+	}
+	strtab_init(&r.strings);
+	sample_init(&r.sample);
+	err = start_target(&r);
+	if (err) {
+		status = 1;
+		goto out;
+	}
+	err = wait_for_python(&r);
+	if (err) {
+		report_no_python(&r, err);
+		target_finish(&r.target, CHILD_GRACE_MS);
+		status = 1;
+		goto out;
+	}
+	if (o->verbose) {
+		char python[96];
+
+		pyproc_describe(r.proc, python, sizeof(python));
+		report("found %s in %s (process %d)", python, r.details.binary, (int)r.target.pid);
+	}
+	stacktree_init(&r.tree, &r.strings, &stack_options);
+	sample_loop(&r);
+	/* A launched program still running when recording stops is stopped
+	 * with it: peekpy ends with the program it started. */
+	target_finish(&r.target, CHILD_GRACE_MS);
+	status = finish(&r);
+	stacktree_release(&r.tree);
+	pyproc_free(r.proc);
+out:
+	sample_release(&r.sample);
+	strtab_release(&r.strings);
+	events_release(&r.events);
+	return status;
+}

@@ -1,0 +1,191 @@
+/*
+ * target.c - attaching to and launching targets (see target.h).
+ */
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../readers/procfs.h"
+
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int target_attach(struct target *target, pid_t pid)
+{
+	*target = (struct target)TARGET_INIT;
+	target->pid = pid;
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return -ESRCH;
+	target->pidfd = open_pidfd(pid);
+	if (target->pidfd < 0 && errno == ESRCH)
+		return -ESRCH;
+	return 0;
+}
+
+/* The user and groups to run as: the invoking user when root via sudo. */
+struct identity {
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[256];
+	int n_groups;
+};
+
+static void sudo_identity(struct identity *id)
+{
+	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+	struct passwd *pw;
+
+	memset(id, 0, sizeof(*id));
+	if (geteuid() != 0 || !uid || !gid || !*uid || !*gid)
+		return;
+	id->uid = (uid_t)strtoul(uid, NULL, 10);
+	id->gid = (gid_t)strtoul(gid, NULL, 10);
+	if (id->uid == 0)
+		return;
+	id->drop = true;
+	/* Looked up before fork: the child may only make async-signal-safe calls. */
+	id->n_groups = (int)(sizeof(id->groups) / sizeof(id->groups[0]));
+	pw = getpwuid(id->uid);
+	if (!pw || getgrouplist(pw->pw_name, id->gid, id->groups, &id->n_groups) < 0) {
+		id->groups[0] = id->gid;
+		id->n_groups = 1;
+	}
+}
+
+static void child_fail(int report_fd, int err)
+{
+	ssize_t unused = write(report_fd, &err, sizeof(err));
+
+	(void)unused;
+	_exit(127);
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void run_child(char *const argv[], const sigset_t *restore_mask,
+		      const struct identity *id, int report_fd)
+{
+	struct sigaction dfl;
+	int signo;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (signo = 1; signo < NSIG; signo++)
+		sigaction(signo, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, restore_mask, NULL);
+	if (id->drop) {
+		if (setgroups((size_t)id->n_groups, id->groups) != 0 || setgid(id->gid) != 0 ||
+		    setuid(id->uid) != 0)
+			child_fail(report_fd, errno);
+	}
+	execvp(argv[0], argv);
+	child_fail(report_fd, errno);
+}
+
+int target_launch(struct target *target, char *const argv[], const sigset_t *restore_mask,
+		  char *why, size_t why_size)
+{
+	struct identity id;
+	int report[2], child_err = 0;
+	ssize_t got;
+	pid_t pid;
+
+	*target = (struct target)TARGET_INIT;
+	sudo_identity(&id);
+	if (pipe2(report, O_CLOEXEC) != 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+
+		close(report[0]);
+		close(report[1]);
+		snprintf(why, why_size, "cannot start '%s'", argv[0]);
+		return -err;
+	}
+	if (pid == 0) {
+		close(report[0]);
+		run_child(argv, restore_mask, &id, report[1]);
+	}
+	close(report[1]);
+	/* The pipe closes on a successful exec; an errno arrives if it failed. */
+	do {
+		got = read(report[0], &child_err, sizeof(child_err));
+	} while (got < 0 && errno == EINTR);
+	close(report[0]);
+	target->pid = pid;
+	target->launched = true;
+	if (got == (ssize_t)sizeof(child_err)) {
+		waitpid(pid, &target->wait_status, 0);
+		target->exited = true;
+		snprintf(why, why_size, "cannot run '%s'", argv[0]);
+		return -child_err;
+	}
+	target->pidfd = open_pidfd(pid);
+	return 0;
+}
+
+bool target_exited(struct target *target)
+{
+	char state;
+
+	if (target->exited)
+		return true;
+	if (target->launched) {
+		pid_t done = waitpid(target->pid, &target->wait_status, WNOHANG);
+
+		if (done == target->pid || (done < 0 && errno == ECHILD))
+			target->exited = true;
+		return target->exited;
+	}
+	/* Not our child: gone, or a zombie waiting for its parent. */
+	state = procfs_process_state(target->pid);
+	if (state == 0 || state == 'Z' || state == 'X')
+		target->exited = true;
+	return target->exited;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+void target_finish(struct target *target, int grace_ms)
+{
+	if (target->launched && !target_exited(target)) {
+		int waited;
+
+		kill(target->pid, SIGINT);
+		for (waited = 0; waited < grace_ms && !target_exited(target); waited += 10)
+			sleep_ms(10);
+		if (!target_exited(target)) {
+			kill(target->pid, SIGKILL);
+			waitpid(target->pid, &target->wait_status, 0);
+			target->exited = true;
+		}
+	}
+	if (target->pidfd >= 0)
+		close(target->pidfd);
+	target->pidfd = -1;
+}
