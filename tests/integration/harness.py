@@ -1,0 +1,258 @@
+"""Helpers for peekpy's integration tests: interpreters, targets, peekpy runs.
+
+An Interpreter is one CPython found on this machine, with how to run it
+(directly or inside a chroot).  A Target is a running test program that has
+said "ready" on its standard output.  Nothing here sleeps to wait for
+something: processes are waited for by their own signals, with deadlines
+scaled by PEEKPY_TEST_TIMEOUT_SCALE on slow machines.
+"""
+import glob
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TARGET_SOURCES = os.path.join(ROOT, "tests", "integration", "targets")
+TARGETS_DIR = os.environ.get("TARGETS", "/var/cache/python-targets")
+SCALE = float(os.environ.get("PEEKPY_TEST_TIMEOUT_SCALE", "1"))
+
+
+def timeout(seconds):
+    return seconds * SCALE
+
+
+class TestFailure(Exception):
+    pass
+
+
+class TestSkip(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+class Interpreter:
+    """A CPython to test against: argv prefix (chroot) and executable."""
+
+    def __init__(self, name, executable, chroot=None):
+        self.name = name
+        self.executable = executable
+        self.chroot = chroot
+        self.version = None          # (major, minor, micro)
+        self.free_threaded = False
+        self.debug = False
+        self.scripts = None          # directory holding the target scripts, as the target sees it
+
+    @property
+    def prefix(self):
+        return ["chroot", self.chroot] if self.chroot else []
+
+    def argv(self, *args):
+        return self.prefix + [self.executable] + list(args)
+
+    def probe(self):
+        code = ("import sys, sysconfig; v = sys.version_info; "
+                "print('%d %d %d %d %d' % (v[0], v[1], v[2], "
+                "int(bool(sysconfig.get_config_var('Py_GIL_DISABLED'))), "
+                "int(hasattr(sys, 'gettotalrefcount'))))")
+        out = subprocess.run(self.argv("-c", code), capture_output=True, text=True,
+                             timeout=timeout(30))
+        if out.returncode != 0:
+            raise TestSkip("does not run: %s" % out.stderr.strip()[-200:])
+        major, minor, micro, ft, debug = (int(x) for x in out.stdout.split())
+        self.version = (major, minor, micro)
+        self.free_threaded = bool(ft)
+        self.debug = bool(debug)
+
+    @property
+    def label(self):
+        v = "%d.%d.%d" % self.version if self.version else "?"
+        flags = ("t" if self.free_threaded else "") + ("d" if self.debug else "")
+        return "%s (%s%s)" % (self.name, v, flags)
+
+    def install_scripts(self, run_id):
+        """Make the target scripts reachable from inside the interpreter's root."""
+        if not self.chroot:
+            self.scripts = TARGET_SOURCES
+            return
+        inside = "/tmp/peekpy-tests-%s" % run_id
+        dest = self.chroot + inside
+        if os.path.exists(dest):
+            shutil.rmtree(dest)
+        shutil.copytree(TARGET_SOURCES, dest, ignore=shutil.ignore_patterns("__pycache__"))
+        self.scripts = inside
+
+    def script(self, name):
+        return os.path.join(self.scripts, name)
+
+    def host_path(self, path):
+        """A path the target sees, as the test (outside any chroot) sees it."""
+        return (self.chroot + path) if self.chroot else path
+
+
+def discover():
+    """Every CPython on this machine: pyenv, /usr/bin, and get-targets.sh's."""
+    found = []
+    for exe in sorted(glob.glob("/root/.pyenv/versions/*/bin/python")):
+        found.append(Interpreter("pyenv-" + exe.split("/")[4], exe))
+    for exe in sorted(glob.glob("/usr/bin/python[23].*")):
+        if re.search(r"/python\d\.\d+[td]*$", exe) and os.access(exe, os.X_OK):
+            found.append(Interpreter("debian-" + os.path.basename(exe), exe))
+    tsv = os.path.join(TARGETS_DIR, "targets.tsv")
+    if os.path.exists(tsv):
+        with open(tsv) as fh:
+            for line in fh:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) != 3:
+                    continue
+                name, how, exe = parts
+                chroot = how.split(" ", 1)[1] if how.startswith("chroot ") else None
+                if name.startswith("host-"):
+                    continue   # the same /usr/bin file the glob above found
+                found.append(Interpreter(name, exe, chroot))
+    return found
+
+
+def supported_versions():
+    """(major, minor, free_threaded) that peekpy has layouts for."""
+    versions = set()
+    for path in glob.glob(os.path.join(ROOT, "scripts", "layouts", "*.txt")):
+        vals = dict(line.split(None, 1) for line in open(path) if not line.startswith("#"))
+        major, minor = (int(x) for x in vals["version"].split(".")[:2])
+        versions.add((major, minor, vals["free_threaded"].strip() == "1"))
+    return versions
+
+
+class Target:
+    """A test program started in the background, ready once it says so."""
+
+    def __init__(self, interp, script, *args, env=None, ready=True):
+        self.interp = interp
+        argv = interp.argv(interp.script(script), *[str(a) for a in args])
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=env)
+        self.pid = self.proc.pid
+        self.lines = []
+        if ready:
+            self.wait_for("ready")
+
+    def wait_for(self, word, seconds=60):
+        deadline = time.monotonic() + timeout(seconds)
+        buf = b""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise TestFailure("target never printed %r" % word)
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                err = self.proc.stderr.read().decode(errors="replace")
+                raise TestFailure("target exited before %r: %s" % (word, err[-500:]))
+            buf += chunk
+            lines = buf.decode(errors="replace").splitlines()
+            if any(line.strip() == word for line in lines):
+                self.lines = lines
+                return
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def state(self):
+        try:
+            with open("/proc/%d/stat" % self.pid) as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+class Run:
+    """One finished peekpy run."""
+
+    def __init__(self, returncode, stdout, stderr, output_path):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.output_path = output_path
+
+    @property
+    def output(self):
+        with open(self.output_path, encoding="utf-8") as fh:
+            return fh.read()
+
+    def stacks(self):
+        """{stack tuple (root first): count} from collapsed output."""
+        stacks = {}
+        for line in self.output.splitlines():
+            path, _, count = line.rpartition(" ")
+            stacks[tuple(path.split(";"))] = stacks.get(tuple(path.split(";")), 0) + int(count)
+        return stacks
+
+    def summary(self):
+        m = re.search(r"peekpy: (\d+) samples \(([\d.]+)/s of ([\d.]+)/s asked\), (\d+) errors",
+                      self.stderr)
+        if not m:
+            raise TestFailure("no summary line in peekpy's stderr: %r" % self.stderr[-500:])
+        return {"samples": int(m.group(1)), "rate": float(m.group(2)),
+                "asked": float(m.group(3)), "errors": int(m.group(4))}
+
+
+class Peekpy:
+    def __init__(self, path, workdir):
+        self.path = path
+        self.workdir = workdir
+
+    def run(self, args, name="out.txt", seconds=120, input_signal=None, signal_after=None,
+            user=None):
+        """Run peekpy with args (-o is added unless given); wait for it."""
+        output = os.path.join(self.workdir, name)
+        if os.path.exists(output):
+            os.unlink(output)
+        args = [str(a) for a in args]
+        argv = [self.path] + args
+        if "-o" not in args and "--output" not in args:
+            argv[2:2] = ["-o", output]
+        if user is not None:
+            argv = ["setpriv", "--reuid", str(user), "--regid", str(user),
+                    "--clear-groups", "--"] + argv
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                cwd=self.workdir)
+        if signal_after is not None:
+            signal_after(proc)
+        try:
+            out, err = proc.communicate(timeout=timeout(seconds))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise TestFailure("peekpy %s did not finish in %ss: %s"
+                              % (" ".join(args), seconds, err.decode(errors="replace")[-500:]))
+        return Run(proc.returncode, out.decode(errors="replace"),
+                   err.decode(errors="replace"), output)
+
+
+def workdir(base, *parts):
+    path = os.path.join(base, *[re.sub(r"[^\w.-]", "_", p) for p in parts])
+    os.makedirs(path, exist_ok=True)
+    return path

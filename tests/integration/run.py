@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""peekpy's integration tests: record real interpreters and check what came out.
+
+Runs every test against every CPython this machine has (discovered: pyenv,
+/usr/bin/pythonX.Y, and the interpreters ../shared/targets/get-targets.sh
+installed), then the bad-input tests once.  Every supported version without
+an interpreter here is reported as SKIP.  Exit status 1 if anything failed.
+
+  run.py --peekpy PATH [--only SUBSTRING] [-k TEST] [--jobs N]
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (ROOT, Interpreter, Peekpy, Target, TestFailure, TestSkip,  # noqa: E402
+                     check, discover, supported_versions, timeout, workdir)
+
+TARGETS = os.path.join(ROOT, "tests", "integration", "targets")
+
+
+def marked_line(script, marker):
+    with open(os.path.join(TARGETS, script), encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if "# " + marker in line:
+                return number
+    raise KeyError(marker)
+
+
+def def_line(script, name):
+    with open(os.path.join(TARGETS, script), encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if re.match(r"\s*def %s\(" % name, line):
+                return number
+    raise KeyError(name)
+
+
+def frame_text(name, path, line):
+    return "%s (%s:%d)" % (name, path, line)
+
+
+def qualname(interp, qualified, plain):
+    return qualified if interp.version >= (3, 11) else plain
+
+
+def thread_stacks(run):
+    """{tid: {stack without the thread frame: count}} from --threads output."""
+    by_tid = {}
+    for stack, count in run.stacks().items():
+        m = re.match(r'thread (\d+)( "(.*)")?$', stack[0])
+        check(m, "first frame is not a thread frame: %r" % stack[0])
+        tid = int(m.group(1))
+        by_tid.setdefault(tid, {})[stack[1:]] = count
+    return by_tid
+
+
+def wait_stderr_line(proc, needle, seconds=30):
+    deadline = time.monotonic() + timeout(seconds)
+    seen = b""
+    import select
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+            if needle.encode() in seen:
+                return seen
+    raise TestFailure("peekpy never printed %r; stderr: %r" % (needle, seen[-300:]))
+
+
+# --- tests run against every interpreter -------------------------------------
+
+def test_stacks_match_interpreter(interp, peekpy):
+    """Every frame of every parked thread (methods, nested functions,
+    generators, coroutines, C callbacks, exec'd code, recursion, non-ASCII
+    names) equals what the interpreter itself reports."""
+    expect_inside = "/tmp/peekpy-expect-%d-%s.json" % (os.getpid(), interp.name)
+    expect_host = interp.host_path(expect_inside)
+    with Target(interp, "stacks.py", expect_inside, 40) as target:
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "0.5", "--idle", "--threads",
+                          "--full-filenames", "-f", "collapsed"])
+        check(target.alive(), "target died while being sampled")
+    with open(expect_host, encoding="utf-8") as fh:
+        expected = json.load(fh)["threads"]
+    os.unlink(expect_host)
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    got = thread_stacks(run)
+    for tid, frames in expected.items():
+        want = tuple(frame_text(*f) for f in frames)
+        stacks = got.get(int(tid))
+        check(stacks, "thread %s (%s) missing from the output" % (tid, want[-1]))
+        check(list(stacks) == [want],
+              "thread %s: expected\n    %s\n  got\n    %s" % (
+                  tid, ";".join(want), "\n    ".join(";".join(s) for s in stacks)))
+    summary = run.summary()
+    check(summary["errors"] <= summary["samples"] // 20,
+          "%d errors in %d samples" % (summary["errors"], summary["samples"]))
+
+
+def workload_shares(run, interp):
+    spin = marked_line("workload.py", "SPIN_LINE")
+    parts = {"heavy": 0, "medium": 0, "light": 0}
+    light = qualname(interp, "Light.run", "run")
+    calls = {
+        "heavy": frame_text("heavy", "workload.py", marked_line("workload.py", "HEAVY_CALL")),
+        "medium": frame_text("medium", "workload.py", marked_line("workload.py", "MEDIUM_CALL")),
+        "light": frame_text(light, "workload.py", marked_line("workload.py", "LIGHT_CALL")),
+    }
+    for stack, count in run.stacks().items():
+        for part, call in calls.items():
+            if len(stack) >= 2 and stack[-2] == call and stack[-1].startswith("spin (workload.py:"):
+                parts[part] += count
+    total = sum(parts.values())
+    check(total > 0, "no samples in heavy/medium/light; output:\n%s" % run.output[:2000])
+    check(any(s[-1] == frame_text("spin", "workload.py", spin) for s in run.stacks()),
+          "no sample on the spin loop line %d" % spin)
+    return {k: v / float(total) for k, v in parts.items()}, total
+
+
+def test_launch_workload(interp, peekpy):
+    """peekpy record -- python workload.py: names, files, lines, and the
+    3:2:1 split of time between three functions."""
+    run = peekpy.run(["record", "-r", "200", "-f", "collapsed", "--"] +
+                     interp.argv(interp.script("workload.py"), "2"))
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    summary = run.summary()
+    check(summary["samples"] >= 200, "only %d samples in 2 s at 200/s" % summary["samples"])
+    shares, total = workload_shares(run, interp)
+    for part, want in (("heavy", 3 / 6.0), ("medium", 2 / 6.0), ("light", 1 / 6.0)):
+        check(abs(shares[part] - want) < 0.08,
+              "%s has %.1f%% of %d samples, expected %.1f%%" % (
+                  part, 100 * shares[part], total, 100 * want))
+
+
+def test_attach_and_detach(interp, peekpy):
+    """--pid with -d: samples at the asked rate, detaches, leaves the target
+    running and not stopped, and names the exact version."""
+    with Target(interp, "workload.py", 0) as target:
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "1", "-r", "100"])
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+        check(target.alive(), "target died")
+        check(target.state() in ("R", "S"), "target left in state %s" % target.state())
+        summary = run.summary()
+        check(summary["samples"] >= 60, "%d samples in 1 s at 100/s" % summary["samples"])
+        version = "CPython %d.%d.%d" % interp.version
+        check(version in run.stderr, "summary does not name %s: %s" % (version, run.stderr))
+        workload_shares(run, interp)
+
+
+def test_deep_recursion(interp, peekpy):
+    """A thread 10,000 calls deep comes out whole."""
+    depth = 10000
+    with Target(interp, "deep.py", depth) as target:
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "0.5", "--idle"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    deepest = max(run.stacks(), key=len)
+    bottom = frame_text("recurse", "deep.py", marked_line("deep.py", "BOTTOM_LINE"))
+    middle = frame_text("recurse", "deep.py", marked_line("deep.py", "RECURSE_LINE"))
+    check(deepest[-1] == bottom, "innermost frame is %r, not %r" % (deepest[-1], bottom))
+    check(deepest.count(middle) == depth, "%d recursive frames, expected %d" % (
+        deepest.count(middle), depth))
+
+
+def test_rendering_options(interp, peekpy):
+    """--nolineno, --function and --full-filenames change frames as documented."""
+    with Target(interp, "workload.py", 0) as target:
+        nolineno = peekpy.run(["record", "--pid", target.pid, "-d", "0.4", "--nolineno"],
+                              name="nolineno.txt")
+        function = peekpy.run(["record", "--pid", target.pid, "-d", "0.4", "--function"],
+                              name="function.txt")
+        full = peekpy.run(["record", "--pid", target.pid, "-d", "0.4", "--full-filenames"],
+                          name="full.txt")
+    for run in (nolineno, function, full):
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    frames = {f for s in nolineno.stacks() for f in s}
+    check("heavy (workload.py)" in frames and "spin (workload.py)" in frames,
+          "--nolineno frames: %s" % sorted(frames)[:10])
+    frames = {f for s in function.stacks() for f in s}
+    want = frame_text("spin", "workload.py", def_line("workload.py", "spin"))
+    check(want in frames, "--function: no %r in %s" % (want, sorted(frames)[:10]))
+    frames = {f for s in full.stacks() for f in s}
+    path = interp.script("workload.py")
+    check(any(f.startswith("spin (%s:" % path) for f in frames),
+          "--full-filenames: no spin (%s:...) in %s" % (path, sorted(frames)[:10]))
+
+
+def test_target_exits(interp, peekpy):
+    """A target that exits while being recorded: exit 0 and its samples written."""
+    target = Target(interp, "workload.py", 0.8)
+    try:
+        run = peekpy.run(["record", "--pid", target.pid, "-r", "100"])
+    finally:
+        target.kill()
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(run.summary()["samples"] >= 20, "too few samples: %s" % run.stderr)
+    workload_shares(run, interp)
+
+
+def test_signals_write_output(interp, peekpy):
+    """Ctrl-C (SIGINT) and SIGTERM stop the recording, write it, exit 0."""
+    for signo in (signal.SIGINT, signal.SIGTERM):
+        with Target(interp, "workload.py", 0) as target:
+            def stop_when_sampling(proc):
+                wait_stderr_line(proc, "found CPython")
+                time_end = time.monotonic() + 0.3
+                while time.monotonic() < time_end:
+                    time.sleep(0.05)
+                proc.send_signal(signo)
+            run = peekpy.run(["record", "--pid", target.pid, "-v"], name="sig.txt",
+                             signal_after=stop_when_sampling)
+            check(target.alive(), "target died with peekpy")
+        check(run.returncode == 0, "%s: exit %d: %s" % (signo, run.returncode, run.stderr))
+        check(os.path.exists(run.output_path), "%s: no output written" % signo)
+        check(run.output.strip(), "%s: output empty" % signo)
+
+
+def test_launch_from_first_moments(interp, peekpy):
+    """A launched program is sampled from its start: module-level work shows."""
+    run = peekpy.run(["record", "-r", "200", "--"] + interp.argv(interp.script("startup.py")))
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    early = sum(c for s, c in run.stacks().items() if s[-1].startswith("early (startup.py:"))
+    total = sum(run.stacks().values())
+    check(total and early / float(total) > 0.4,
+          "early() has %d of %d samples" % (early, total))
+
+
+def test_idle_threads(interp, peekpy):
+    """By default only threads on a CPU are recorded; --idle keeps the rest."""
+    with Target(interp, "idle.py") as target:
+        busy = peekpy.run(["record", "--pid", target.pid, "-d", "0.5"], name="busy.txt")
+        idle = peekpy.run(["record", "--pid", target.pid, "-d", "0.5", "--idle"],
+                          name="idle.txt")
+    asleep = frame_text("asleep", "idle.py", marked_line("idle.py", "ASLEEP_LINE"))
+    for run in (busy, idle):
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    busy_frames = {f for s in busy.stacks() for f in s}
+    check(frame_text("busy", "idle.py", marked_line("idle.py", "BUSY_LINE")) in busy_frames,
+          "busy threads missing: %s" % sorted(busy_frames))
+    check(asleep not in busy_frames, "sleeping threads recorded without --idle")
+    check(asleep in {f for s in idle.stacks() for f in s}, "--idle lost the sleeping threads")
+
+
+PER_INTERPRETER = [
+    test_stacks_match_interpreter,
+    test_launch_workload,
+    test_attach_and_detach,
+    test_deep_recursion,
+    test_rendering_options,
+    test_target_exits,
+    test_signals_write_output,
+    test_launch_from_first_moments,
+    test_idle_threads,
+]
+
+
+# --- bad input, once ----------------------------------------------------------
+
+def one_line_error(run, needle, status=1):
+    lines = [l for l in run.stderr.splitlines() if l.strip()]
+    check(run.returncode == status, "exit %d, expected %d: %s" % (run.returncode, status,
+                                                                   run.stderr))
+    check(len(lines) == 1, "expected one line on stderr, got %d: %r" % (len(lines), run.stderr))
+    check(needle in lines[0], "expected %r in %r" % (needle, lines[0]))
+
+
+def bad_no_such_pid(interp, peekpy):
+    with open("/proc/sys/kernel/pid_max") as fh:
+        pid = int(fh.read()) - 1
+    while os.path.exists("/proc/%d" % pid):
+        pid -= 1
+    one_line_error(peekpy.run(["record", "--pid", pid]), "no process with id %d" % pid)
+
+
+def bad_not_python(interp, peekpy):
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        one_line_error(peekpy.run(["record", "--pid", sleeper.pid]), "is not running Python")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def bad_missing_program(interp, peekpy):
+    one_line_error(peekpy.run(["record", "--", "/nonexistent/program"]),
+                   "cannot run '/nonexistent/program'")
+
+
+def bad_launched_not_python(interp, peekpy):
+    one_line_error(peekpy.run(["record", "--", "sleep", "0.2"]),
+                   "exited before a Python interpreter started")
+
+
+def bad_permission_denied(interp, peekpy):
+    if os.geteuid() != 0:
+        raise TestSkip("needs root to run a target another user cannot read")
+    with Target(interp, "workload.py", 0) as target:
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "1"], user=65534)
+    one_line_error(run, "permission denied")
+
+
+def bad_unknown_flag(interp, peekpy):
+    one_line_error(peekpy.run(["record", "--frobnicate", "--pid", "1"]),
+                   "unknown option '--frobnicate'", status=2)
+    one_line_error(peekpy.run(["record", "-r", "fast", "--pid", "1"]), "--rate", status=2)
+    one_line_error(peekpy.run(["frobnicate"]), "unknown command", status=2)
+
+
+def bad_attach_while_starting(interp, peekpy):
+    """Attaching the moment Python was started: peekpy waits for it to be ready."""
+    proc = subprocess.Popen(interp.argv(interp.script("workload.py"), "1.5"),
+                            stdout=subprocess.DEVNULL)
+    try:
+        run = peekpy.run(["record", "--pid", proc.pid, "-d", "0.5"])
+    finally:
+        proc.kill()
+        proc.wait()
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(run.summary()["samples"] > 0, "no samples: %s" % run.stderr)
+
+
+def bad_help_and_version(interp, peekpy):
+    for args in (["--help"], ["record", "--help"], ["--version"]):
+        run = peekpy.run(args, name="help.txt")
+        check(run.returncode == 0 and run.stdout.strip(), "%s: exit %d" % (args, run.returncode))
+
+
+ONCE = [
+    bad_no_such_pid,
+    bad_not_python,
+    bad_missing_program,
+    bad_launched_not_python,
+    bad_permission_denied,
+    bad_unknown_flag,
+    bad_attach_while_starting,
+    bad_help_and_version,
+]
+
+
+# --- runner -------------------------------------------------------------------
+
+def run_test(test, interp, peekpy_path, base):
+    peekpy = Peekpy(peekpy_path, workdir(base, interp.name if interp else "once", test.__name__))
+    started = time.monotonic()
+    try:
+        test(interp, peekpy)
+        status, detail = "PASS", ""
+    except TestSkip as skip:
+        status, detail = "SKIP", str(skip)
+    except TestFailure as failure:
+        status, detail = "FAIL", str(failure)
+    except Exception:
+        status, detail = "FAIL", traceback.format_exc()
+    return status, detail, time.monotonic() - started
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--peekpy", required=True)
+    ap.add_argument("--only", help="run interpreters whose name or version contains this")
+    ap.add_argument("-k", help="run tests whose name contains this")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("PEEKPY_TEST_JOBS", "2")))
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "test-output"))
+    args = ap.parse_args()
+
+    run_id = "%d" % os.getpid()
+    interps, results = [], []
+    for interp in discover():
+        try:
+            interp.probe()
+        except TestSkip as skip:
+            results.append(("SKIP", interp.name, "interpreter", str(skip), 0))
+            continue
+        if args.only and args.only not in interp.label:
+            continue
+        interp.install_scripts(run_id)
+        interps.append(interp)
+    have = {(i.version[0], i.version[1], i.free_threaded) for i in interps}
+    for major, minor, ft in sorted(supported_versions()):
+        if (major, minor, ft) not in have and not args.only:
+            results.append(("SKIP", "CPython %d.%d%s" % (major, minor, "t" if ft else ""),
+                            "all tests", "no such interpreter on this machine "
+                            "(see ../shared/targets/README.md)", 0))
+
+    jobs = []
+    for interp in interps:
+        for test in PER_INTERPRETER:
+            if not args.k or args.k in test.__name__:
+                jobs.append((test, interp))
+    host = next((i for i in interps if i.name.startswith("debian-python3")), None) or \
+        (interps[0] if interps else None)
+    for test in ONCE:
+        if host and (not args.k or args.k in test.__name__) and not args.only:
+            jobs.append((test, host))
+
+    print("peekpy integration tests: %d interpreters, %d test runs, %d at a time"
+          % (len(interps), len(jobs), args.jobs), flush=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run_test, test, interp, args.peekpy, args.out): (test, interp)
+                   for test, interp in jobs}
+        for future in concurrent.futures.as_completed(futures):
+            test, interp = futures[future]
+            status, detail, seconds = future.result()
+            where = interp.label if test in PER_INTERPRETER else "once"
+            results.append((status, where, test.__name__, detail, seconds))
+            line = "%s %-36s %-34s %5.1fs" % (status, where, test.__name__, seconds)
+            if status != "PASS":
+                line += "\n      " + detail.replace("\n", "\n      ")
+            print(line, flush=True)
+    for interp in interps:
+        if interp.chroot and interp.scripts:
+            subprocess.run(["rm", "-rf", interp.chroot + interp.scripts])
+
+    counts = {s: sum(1 for r in results if r[0] == s) for s in ("PASS", "FAIL", "SKIP")}
+    print()
+    for status, where, name, detail, _ in sorted(results):
+        if status == "SKIP":
+            print("SKIP %s: %s: %s" % (where, name, detail))
+    print("%d passed, %d failed, %d skipped" % (counts["PASS"], counts["FAIL"], counts["SKIP"]))
+    sys.exit(1 if counts["FAIL"] else 0)
+
+
+if __name__ == "__main__":
+    main()
