@@ -66,7 +66,8 @@ void codecache_release(struct code_cache *cc)
 {
 	free_entries(cc);
 	free(cc->entries);
-	free(cc->scratch);
+	free(cc->reqs);
+	free(cc->req_of);
 	free(cc->short_of);
 	memset(cc, 0, sizeof(*cc));
 }
@@ -222,20 +223,23 @@ static bool same_fingerprint(const struct code_info *info, const uint64_t fp[6])
 	return memcmp(info->fingerprint, fp, sizeof(info->fingerprint)) == 0;
 }
 
-int codecache_resolve(struct code_cache *cc, const uint64_t *addrs, size_t n,
-		      const struct code_info **out)
+int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64_t *addrs,
+		      size_t n, const struct code_info **out)
 {
 	const struct py_layout *L = cc->layout;
 	size_t span = layout_code_span(L), i, todo = 0;
-	struct mem_req *reqs;
-	size_t *req_of;
 	int err;
 
+	/* A process that keeps creating code: start over rather than grow
+	 * without bound (before any entry is handed out by this call). */
+	if (cc->used + n > CACHE_MAX_ENTRIES)
+		free_entries(cc);
 	/* Every entry used this sample is validated once: gather those not
-	 * yet validated in this generation into one batched read. */
-	XGROW(cc->scratch, cc->scratch_cap, n * span);
-	reqs = xcalloc(n ? n : 1, sizeof(*reqs));
-	req_of = xcalloc(n ? n : 1, sizeof(*req_of));
+	 * yet validated in this generation into one batch. */
+	if (n > cc->cap_reqs) {
+		XGROW(cc->reqs, cc->cap_reqs, n);
+		cc->req_of = xreallocarray(cc->req_of, cc->cap_reqs, sizeof(*cc->req_of));
+	}
 	for (i = 0; i < n; i++) {
 		struct code_info *info = *find_slot(cc, addrs[i]);
 
@@ -247,22 +251,21 @@ int codecache_resolve(struct code_cache *cc, const uint64_t *addrs, size_t n,
 			cc->stats.hits++;
 			continue;
 		}
-		reqs[todo] = (struct mem_req){ .addr = addrs[i],
-					       .buf = cc->scratch + todo * span, .len = span };
-		req_of[todo++] = i;
+		cc->reqs[todo] = (struct snapshot_req){ .addr = addrs[i], .len = span };
+		cc->req_of[todo++] = i;
 	}
-	err = mem_read_many(cc->pid, reqs, todo);
+	err = snapshot_read_many(snap, cc->reqs, todo, SNAP_RECUR);
 	for (i = 0; i < todo && !err; i++) {
-		const uint8_t *obj = reqs[i].buf;
+		const uint8_t *obj = cc->reqs[i].data;
 		struct code_info **slot, *info;
 		uint64_t fp[6];
 
-		if (reqs[i].result)
+		if (!obj)
 			continue;
 		take_fingerprint(L, obj, fp);
 		if (cc->code_type && fp[0] != cc->code_type)
 			continue;
-		slot = find_slot(cc, reqs[i].addr);
+		slot = find_slot(cc, cc->reqs[i].addr);
 		info = *slot;
 		if (info && same_fingerprint(info, fp)) {
 			cc->stats.hits++;
@@ -270,14 +273,8 @@ int codecache_resolve(struct code_cache *cc, const uint64_t *addrs, size_t n,
 			if (info) {
 				cc->stats.invalidated++;
 			} else {
-				if (cc->used >= CACHE_MAX_ENTRIES) {
-					/* A process that keeps creating code: start over
-					 * rather than grow without bound. */
-					free_entries(cc);
-					slot = find_slot(cc, reqs[i].addr);
-				}
 				info = xcalloc(1, sizeof(*info));
-				info->addr = reqs[i].addr;
+				info->addr = cc->reqs[i].addr;
 				*slot = info;
 				if (++cc->used * 2 > cc->mask + 1)
 					grow(cc);
@@ -291,10 +288,8 @@ int codecache_resolve(struct code_cache *cc, const uint64_t *addrs, size_t n,
 			}
 		}
 		info->validated = cc->generation;
-		out[req_of[i]] = info;
+		out[cc->req_of[i]] = info;
 	}
-	free(reqs);
-	free(req_of);
 	return err;
 }
 

@@ -4,9 +4,10 @@
  * Names, file names and decoded line tables do not change for the life of a
  * code object, so they are read once and kept, keyed by the code object's
  * address.  An address can be reused after the object is freed, so every
- * sample re-validates the entries it uses with one batched read of each
- * object's identifying fields (type, name, file name and line-table
- * pointers, first line) and re-reads an entry whose fields changed.
+ * sample re-validates the entries it uses: it reads each object's
+ * identifying fields (type, name, file name and line-table pointers, first
+ * line) through the sample's snapshot, which prefetches them with
+ * everything else, and re-reads an entry whose fields changed.
  * Must not walk frames or threads.
  */
 #ifndef PEEKPY_CODECACHE_H
@@ -20,6 +21,7 @@
 #include "../base/strtab.h"
 #include "layout.h"
 #include "linetable.h"
+#include "snapshot.h"
 
 struct code_info {
 	uint64_t addr;
@@ -48,8 +50,9 @@ struct code_cache {
 	struct code_info **entries;    /* open addressing by address */
 	size_t mask, used;
 	uint32_t generation;
-	uint8_t *scratch;              /* fingerprint buffers for one batch */
-	size_t scratch_cap;
+	struct snapshot_req *reqs;     /* fingerprint reads of one batch */
+	size_t *req_of;
+	size_t cap_reqs;
 	/* Short file names by file-name id. */
 	uint32_t *short_of;
 	size_t short_cap;
@@ -66,12 +69,13 @@ void codecache_new_sample(struct code_cache *cc);
 
 /*
  * Resolve the code objects at addrs[0..n) (distinct addresses): validate
- * cached entries in one batched read, read the rest.  out[i] is NULL when
- * addrs[i] does not hold a plausible code object.  Returns 0 or a fatal code
- * (-ESRCH, -EPERM).
+ * cached entries from their fields in snap (read in one batch where the
+ * snapshot lacks them), read the rest.  out[i] is NULL when addrs[i] does
+ * not hold a plausible code object.  Returns 0 or a fatal code (-ESRCH,
+ * -EPERM).
  */
-int codecache_resolve(struct code_cache *cc, const uint64_t *addrs, size_t n,
-		      const struct code_info **out);
+int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64_t *addrs,
+		      size_t n, const struct code_info **out);
 
 /* Start address of thread-local bytecode copy index (3.14t+). */
 int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,

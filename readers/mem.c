@@ -71,10 +71,12 @@ static ssize_t read_batch(pid_t pid, struct mem_req *reqs, size_t n)
 	 * before it arrived whole, that one arrived in part or not at all. */
 	for (i = 0; i < n && (size_t)got >= reqs[i].len; i++) {
 		reqs[i].result = 0;
+		reqs[i].got = reqs[i].len;
 		got -= (ssize_t)reqs[i].len;
 	}
 	if (i < n) {
 		reqs[i].result = got > 0 ? PP_ESHORTREAD : -EFAULT;
+		reqs[i].got = (size_t)got;
 		i++;
 	}
 	return (ssize_t)i;
@@ -92,11 +94,14 @@ int mem_read_many(pid_t pid, struct mem_req *reqs, size_t n)
 		if (served < 0) {
 			/* Gone or denied: no point trying the rest. */
 			if (served == -ESRCH || served == -EPERM) {
-				for (size_t i = done; i < n; i++)
+				for (size_t i = done; i < n; i++) {
 					reqs[i].result = (int)served;
+					reqs[i].got = 0;
+				}
 				return any_ok ? 0 : (int)served;
 			}
 			reqs[done].result = (int)served;
+			reqs[done].got = 0;
 			served = 1;
 		}
 		for (size_t i = done; i < done + (size_t)served; i++)

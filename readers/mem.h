@@ -28,6 +28,7 @@ struct mem_req {
 	void *buf;
 	size_t len;
 	int result;     /* filled in: 0 or a code as above */
+	size_t got;     /* filled in: bytes that arrived (all of len when 0) */
 };
 
 /*

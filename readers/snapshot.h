@@ -1,53 +1,109 @@
 /*
- * snapshot.h - copies of target memory taken during one sample.
+ * snapshot.h - the target's memory as one sample sees it.
  *
- * A sample reads target memory in as few system calls as it can: a whole
- * data-stack chunk at once (3.11+), and every frame the previous sample
- * found outside such a chunk in one batched read.  The walker then looks
- * frames up here before reading anything itself.  Two kinds of copies:
- * blocks (ranges searched by containment; few) and objects (looked up by
- * their exact start address; many).  Copies never move once taken, so
- * pointers into them stay valid until snapshot_clear().  Must not decide
- * what to read.
+ * Every read a sample makes goes through here.  A snapshot remembers which
+ * ranges the sample needed again and again (thread states, data-stack
+ * chunks, frames, code objects' identifying fields) and, when the next
+ * sample begins, copies all of them in one batched process_vm_readv.  Reads
+ * the previous sample did not predict fall through to the target and are
+ * remembered for the next one.  So a steady stack costs one system call per
+ * sample, and everything a sample walks was copied within microseconds.
+ *
+ * Two kinds of copies: objects (looked up by their exact start address) and
+ * blocks (ranges found by containment: data-stack chunks).  Copies never
+ * move, so pointers into them stay valid until the next snapshot_begin().
+ * Must not interpret what it copies.
  */
 #ifndef PEEKPY_SNAPSHOT_H
 #define PEEKPY_SNAPSHOT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "mem.h"
+
+enum snapshot_flags {
+	SNAP_RECUR = 1 << 0,   /* prefetch this range at the next sample too */
+};
+
+struct snapshot_entry {
+	uint64_t addr;
+	size_t len;            /* bytes copied */
+	const uint8_t *data;
+	size_t plan_len;       /* bytes to prefetch next time; 0 = none */
+	uint32_t generation;   /* copies of older generations are stale */
+};
 
 struct snapshot {
-	struct snapshot_block {
-		uint64_t addr;
-		size_t len;
-		const uint8_t *data;
-	} *blocks;
-	size_t n_blocks, cap_blocks;
+	pid_t pid;
+	uint32_t generation;
 	/* Objects: open addressing by start address. */
-	struct snapshot_object {
-		uint64_t addr;
-		size_t len;
-		const uint8_t *data;
-	} *objects;
+	struct snapshot_entry *objects;
 	size_t object_mask, n_objects;
-	/* Storage: pages of memory reused from sample to sample. */
+	/* Blocks: few, searched linearly. */
+	struct snapshot_entry *blocks;
+	size_t n_blocks, cap_blocks;
+	/* Storage: pages reused from sample to sample. */
 	uint8_t **pages;
 	size_t *page_sizes;
 	size_t n_pages, cap_pages, page, page_used;
-	size_t bytes;
+	/* The plan: what to prefetch at the next snapshot_begin(). */
+	struct snapshot_plan {
+		uint64_t addr;
+		size_t len;
+		int is_block;
+	} *plan;
+	size_t n_plan, cap_plan;
+	struct mem_req *reqs;
+	size_t cap_reqs;
+	/* Counters for the last sample. */
+	size_t bytes, syscalls;
 };
 
-void snapshot_init(struct snapshot *snap);
+void snapshot_init(struct snapshot *snap, pid_t pid);
 void snapshot_release(struct snapshot *snap);
-/* Forget every copy (keeps the storage). */
-void snapshot_clear(struct snapshot *snap);
 
-/* Room for len bytes; fill it, then add it with one of the calls below. */
-uint8_t *snapshot_alloc(struct snapshot *snap, size_t len);
-void snapshot_add_block(struct snapshot *snap, uint64_t addr, const uint8_t *data, size_t len);
-void snapshot_add_object(struct snapshot *snap, uint64_t addr, const uint8_t *data, size_t len);
+/*
+ * Start a sample: forget the last one's copies and prefetch what it marked
+ * SNAP_RECUR, in one batched read.  Returns 0, or -ESRCH / -EPERM.
+ */
+int snapshot_begin(struct snapshot *snap);
 
-/* The copy of [addr, addr+len), or NULL when no copy holds it. */
-const uint8_t *snapshot_find(const struct snapshot *snap, uint64_t addr, size_t len);
+/*
+ * Make later lookups miss every copy taken so far (after a torn read, to
+ * start again from fresh copies).  The plan is kept.
+ */
+void snapshot_invalidate(struct snapshot *snap);
+
+/* The copy of [addr, addr+len) if the snapshot holds it, else NULL.  With
+ * SNAP_RECUR, an object found is prefetched at the next sample too. */
+const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags);
+
+/*
+ * [addr, addr+len) from the snapshot, read from the target when missing.
+ * With SNAP_RECUR the range is prefetched at the next sample.  0, or a code
+ * from mem.h.
+ */
+int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags,
+		  const uint8_t **data);
+
+/*
+ * A block: [addr, addr+len) found by containment later.  Next time
+ * plan_len bytes from addr are prefetched (more than len, where the block
+ * is expected to grow: a data-stack chunk's top moves).
+ */
+int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t plan_len,
+			const uint8_t **data);
+
+struct snapshot_req {
+	uint64_t addr;
+	size_t len;
+	const uint8_t *data;   /* out: NULL when unreadable */
+};
+
+/* Several objects; the missing ones read in one batch.  0, -ESRCH, -EPERM. */
+int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t n,
+		       unsigned flags);
 
 #endif

@@ -104,9 +104,10 @@ int tidmap_calibrate(struct tid_map *map, const uint64_t *pthreads, size_t n)
 	return map->tid_offset >= 0 ? 0 : PP_EBADDATA;
 }
 
-int tidmap_lookup(struct tid_map *map, const uint64_t *pthreads, size_t n, uint32_t *tids)
+int tidmap_lookup(struct tid_map *map, struct snapshot *snap, const uint64_t *pthreads,
+		  size_t n, uint32_t *tids)
 {
-	struct mem_req *reqs;
+	struct snapshot_req *reqs;
 	size_t i;
 	int err;
 
@@ -115,12 +116,12 @@ int tidmap_lookup(struct tid_map *map, const uint64_t *pthreads, size_t n, uint3
 		return 0;
 	reqs = xcalloc(n, sizeof(*reqs));
 	for (i = 0; i < n; i++)
-		reqs[i] = (struct mem_req){ .addr = pthreads[i] + (uint64_t)map->tid_offset,
-					    .buf = &tids[i], .len = sizeof(tids[i]) };
-	err = mem_read_many(map->pid, reqs, n);
+		reqs[i] = (struct snapshot_req){ .addr = pthreads[i] + (uint64_t)map->tid_offset,
+						 .len = sizeof(uint32_t) };
+	err = snapshot_read_many(snap, reqs, n, SNAP_RECUR);
 	for (i = 0; i < n; i++)
-		if (reqs[i].result)
-			tids[i] = 0;
+		if (reqs[i].data)
+			memcpy(&tids[i], reqs[i].data, sizeof(tids[i]));
 	free(reqs);
 	return err;
 }

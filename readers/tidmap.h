@@ -5,9 +5,9 @@
  * the address of the C library's thread descriptor; the kernel thread id is
  * a field of that descriptor (glibc: +720, musl: +48, but it depends on the
  * build).  The offset is calibrated once against the thread ids listed in
- * /proc/PID/task, then every sample reads the field of each thread in one
- * batched read (a descriptor is reused when a thread exits and another
- * starts, so a cached mapping would go stale).
+ * /proc/PID/task, then every sample reads the field of each thread through
+ * the sample's snapshot (a descriptor is reused when a thread exits and
+ * another starts, so a cached mapping would go stale).
  */
 #ifndef PEEKPY_TIDMAP_H
 #define PEEKPY_TIDMAP_H
@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "snapshot.h"
 
 struct tid_map {
 	pid_t pid;
@@ -30,7 +32,8 @@ void tidmap_init(struct tid_map *map, pid_t pid);
 int tidmap_calibrate(struct tid_map *map, const uint64_t *pthreads, size_t n);
 
 /* Kernel ids for pthreads[0..n) into tids (0 where unreadable). */
-int tidmap_lookup(struct tid_map *map, const uint64_t *pthreads, size_t n, uint32_t *tids);
+int tidmap_lookup(struct tid_map *map, struct snapshot *snap, const uint64_t *pthreads,
+		  size_t n, uint32_t *tids);
 
 /*
  * Find the descriptor offset given descriptor bytes: the smallest 4-aligned
