@@ -320,10 +320,12 @@ static void print_summary(struct recording *r)
 			(unsigned long long)r->not_ready);
 		fprintf(stderr,
 			"peekpy: code objects: %llu hits, %llu read, %llu re-read; %llu threads "
-			"walked twice; %zu distinct stacks\n",
+			"walked twice; %zu distinct stacks; last sample: %llu reads, %llu bytes\n",
 			(unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
 			(unsigned long long)stats.code_invalidated,
-			(unsigned long long)stats.retries, r->tree.n_nodes - 1);
+			(unsigned long long)stats.retries, r->tree.n_nodes - 1,
+			(unsigned long long)stats.reads_last_sample,
+			(unsigned long long)stats.snapshot_bytes);
 		for (size_t i = 0; i < sizeof(r->error_counts) / sizeof(r->error_counts[0]) &&
 				   r->error_counts[i].code; i++)
 			fprintf(stderr, "peekpy: %llu samples incomplete: %s\n",

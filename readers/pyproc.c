@@ -1,13 +1,12 @@
 /*
  * pyproc.c - attaching to a CPython process and sampling it (see pyproc.h).
  *
- * A sample has four phases:
- *   1. list the thread states of every interpreter (one read each);
- *   2. prefetch, in one batched read, every thread's data-stack chunk and
- *      whatever its previous walk found outside that chunk;
- *   3. walk each thread's frame chain, mostly from those copies;
- *   4. resolve the code objects of all threads in one batched read and turn
- *      positions into lines.
+ * A sample has three phases, all reading through the snapshot, which copies
+ * at its start everything the previous sample needed in one batched read:
+ *   1. list the thread states of every interpreter;
+ *   2. walk each thread's frame chain (its data-stack chunk copied whole);
+ *   3. resolve the code objects of all threads together and turn positions
+ *      into lines.
  * A thread whose chain turns out inconsistent (it changed while being read)
  * is walked again once, from fresh reads, before it is dropped.
  */
@@ -42,14 +41,7 @@ struct thread_rec {
 	uint32_t flags;            /* enum sample_thread_flags */
 	size_t raw_start, raw_count;
 	int error;                 /* why its walk failed, 0 if it did not */
-	struct stack_memo *memo;
-};
-
-/* Each thread's memo, kept between samples, keyed by thread-state address. */
-struct memo_slot {
-	uint64_t tstate;
-	uint32_t last_used;
-	struct stack_memo memo;
+	bool running;              /* holds the GIL or is attached (3.13+) */
 };
 
 struct pyproc {
@@ -69,8 +61,6 @@ struct pyproc {
 
 	struct thread_rec *threads;
 	size_t n_threads, cap_threads;
-	struct memo_slot *memos;
-	size_t n_memos, cap_memos;
 	struct raw_frames raw;
 	/* Phase 4 scratch: distinct code addresses and what they resolved to. */
 	uint64_t *code_addrs;
@@ -78,18 +68,35 @@ struct pyproc {
 	size_t n_codes, cap_codes;
 	uint32_t *code_set;        /* open addressing: index + 1 into code_addrs */
 	size_t code_set_mask;
-	struct mem_req *reqs;
-	bool *req_is_block;
-	size_t cap_reqs;
 	uint64_t *pthreads;
 	uint32_t *tid_buf;
 	size_t cap_pthreads;
 	uint64_t retries;
+	size_t last_syscalls;
 };
+
+/* tstate->state of a thread running Python (3.13+). */
+#define THREAD_ATTACHED 1
 
 static uint64_t load_u64(const uint8_t *buf, uint32_t at)
 {
 	uint64_t value;
+
+	memcpy(&value, buf + at, sizeof(value));
+	return value;
+}
+
+static uint32_t load_u32(const uint8_t *buf, uint32_t at)
+{
+	uint32_t value;
+
+	memcpy(&value, buf + at, sizeof(value));
+	return value;
+}
+
+static int32_t load_i32(const uint8_t *buf, uint32_t at)
+{
+	int32_t value;
 
 	memcpy(&value, buf + at, sizeof(value));
 	return value;
@@ -161,14 +168,19 @@ static int choose_layout(struct pyproc *p, struct pyproc_details *details)
 	return 0;
 }
 
-static int read_interp_head(struct pyproc *p, uint64_t *interp)
+/* Where the pointer to the first interpreter lives. */
+static uint64_t interp_head_addr(const struct pyproc *p)
 {
 	if (p->bin.runtime && p->layout.runtime_interpreters_head != LAYOUT_ABSENT)
-		return mem_read_u64(p->pid, p->bin.runtime + p->layout.runtime_interpreters_head,
-				    interp);
-	if (p->bin.interp_head)
-		return mem_read_u64(p->pid, p->bin.interp_head, interp);
-	return PP_ENOTPYTHON;
+		return p->bin.runtime + p->layout.runtime_interpreters_head;
+	return p->bin.interp_head;
+}
+
+static int read_interp_head(struct pyproc *p, uint64_t *interp)
+{
+	uint64_t at = interp_head_addr(p);
+
+	return at ? mem_read_u64(p->pid, at, interp) : PP_ENOTPYTHON;
 }
 
 int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
@@ -210,8 +222,8 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 		       p->bin.string_type, strings);
 	tidmap_init(&p->tids, pid);
 	procfs_threads_init(&p->sched, pid);
-	snapshot_init(&p->snap);
-	stackwalk_init(&p->walker, pid, &p->layout, &p->snap);
+	snapshot_init(&p->snap, pid);
+	stackwalk_init(&p->walker, &p->layout, &p->snap);
 	p->code_set_mask = 255;
 	p->code_set = xcalloc(p->code_set_mask + 1, sizeof(*p->code_set));
 	*out = p;
@@ -220,20 +232,13 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 
 void pyproc_free(struct pyproc *p)
 {
-	size_t i;
-
 	if (!p)
 		return;
-	for (i = 0; i < p->n_memos; i++)
-		stack_memo_release(&p->memos[i].memo);
-	free(p->memos);
 	free(p->threads);
 	free(p->raw.items);
 	free(p->code_addrs);
 	free(p->code_infos);
 	free(p->code_set);
-	free(p->reqs);
-	free(p->req_is_block);
 	free(p->pthreads);
 	free(p->tid_buf);
 	codecache_release(&p->codes);
@@ -271,50 +276,105 @@ void pyproc_stats(const struct pyproc *p, struct pyproc_stats *stats)
 	stats->code_invalidated = p->codes.stats.invalidated;
 	stats->retries = p->retries;
 	stats->snapshot_bytes = p->snap.bytes;
+	stats->reads_last_sample = p->last_syscalls;
 }
 
 /* --- phase 1: the thread list --- */
 
-static struct stack_memo *memo_for(struct pyproc *p, uint64_t tstate)
+static int torn_unless_fatal(int err)
 {
-	size_t i;
-
-	for (i = 0; i < p->n_memos; i++) {
-		if (p->memos[i].tstate == tstate) {
-			p->memos[i].last_used = p->sample_count;
-			return &p->memos[i].memo;
-		}
-	}
-	XGROW(p->memos, p->cap_memos, p->n_memos + 1);
-	memset(&p->memos[p->n_memos], 0, sizeof(p->memos[0]));
-	p->memos[p->n_memos].tstate = tstate;
-	p->memos[p->n_memos].last_used = p->sample_count;
-	return &p->memos[p->n_memos++].memo;
-}
-
-/* Forget the memos of thread states not seen for a while. */
-static void sweep_memos(struct pyproc *p)
-{
-	size_t i = 0;
-
-	while (i < p->n_memos) {
-		if (p->sample_count - p->memos[i].last_used > 64) {
-			stack_memo_release(&p->memos[i].memo);
-			p->memos[i] = p->memos[--p->n_memos];
-		} else {
-			i++;
-		}
-	}
+	return err == -ESRCH || err == -EPERM || err == 0 ? err : PP_ETORN;
 }
 
 static int read_tstate(struct pyproc *p, uint64_t addr, const uint8_t **copy)
 {
-	uint8_t *buf = snapshot_alloc(&p->snap, p->tstate_span);
-	int err = mem_read(p->pid, addr, buf, p->tstate_span);
+	return torn_unless_fatal(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_RECUR, copy));
+}
+
+/* An interpreter's next pointer and thread list, in one read. */
+static int read_interp(struct pyproc *p, uint64_t interp, uint64_t *next, uint64_t *threads)
+{
+	const struct py_layout *L = &p->layout;
+	uint32_t lo = L->interp_next < L->interp_threads_head ? L->interp_next
+							       : L->interp_threads_head;
+	uint32_t hi = L->interp_next > L->interp_threads_head ? L->interp_next
+							       : L->interp_threads_head;
+	const uint8_t *copy;
+	int err = snapshot_read(&p->snap, interp + lo, hi - lo + 8, SNAP_RECUR, &copy);
 
 	if (err)
-		return err == -ESRCH || err == -EPERM ? err : PP_ETORN;
-	*copy = buf;
+		return torn_unless_fatal(err);
+	*next = load_u64(copy, L->interp_next - lo);
+	*threads = load_u64(copy, L->interp_threads_head - lo);
+	return 0;
+}
+
+/* The thread state holding the GIL of interp, 0 when it is free (<= 3.12;
+ * later versions keep the fact in each thread state). */
+static int gil_holder(struct pyproc *p, uint64_t interp, uint64_t *holder)
+{
+	const struct py_layout *L = &p->layout;
+	uint64_t gil = 0;
+	const uint8_t *copy;
+	int32_t locked;
+	int err;
+
+	*holder = 0;
+	if (p->bin.tstate_current) {
+		/* 2.7, 3.6: the running thread's state, NULL while released. */
+		err = snapshot_read(&p->snap, p->bin.tstate_current, 8, SNAP_RECUR, &copy);
+		if (!err)
+			*holder = load_u64(copy, 0);
+		return torn_unless_fatal(err);
+	}
+	if (L->runtime_gil_locked != LAYOUT_ABSENT && p->bin.runtime) {
+		gil = p->bin.runtime + L->runtime_gil_last_holder - L->gil_last_holder;
+	} else if (L->interp_gil_ptr != LAYOUT_ABSENT && L->ts_state == LAYOUT_ABSENT) {
+		err = snapshot_read(&p->snap, interp + L->interp_gil_ptr, 8, SNAP_RECUR, &copy);
+		if (err)
+			return torn_unless_fatal(err);
+		gil = load_u64(copy, 0);
+	}
+	if (!gil)
+		return 0;
+	err = snapshot_read(&p->snap, gil + L->gil_last_holder, L->gil_locked - L->gil_last_holder + 4,
+			    SNAP_RECUR, &copy);
+	if (err)
+		return torn_unless_fatal(err);
+	memcpy(&locked, copy + (L->gil_locked - L->gil_last_holder), sizeof(locked));
+	/* The last holder stays set after release: only a locked GIL counts. */
+	if (locked)
+		*holder = load_u64(copy, 0);
+	return 0;
+}
+
+/* GIL and attachment flags of each thread of one interpreter. */
+static int mark_running(struct pyproc *p, uint64_t interp, size_t from, size_t to)
+{
+	const struct py_layout *L = &p->layout;
+	uint64_t holder;
+	size_t i;
+	int err = gil_holder(p, interp, &holder);
+
+	if (err)
+		return err;
+	for (i = from; i < to; i++) {
+		struct thread_rec *rec = &p->threads[i];
+		bool gil;
+
+		if (L->ts_holds_gil != LAYOUT_ABSENT)
+			gil = load_i32(rec->copy, L->ts_holds_gil) != 0;
+		else if (L->ts_status_holds_gil_mask != LAYOUT_ABSENT)
+			gil = (load_u32(rec->copy, L->ts_status) & L->ts_status_holds_gil_mask) != 0;
+		else
+			gil = holder && holder == rec->addr;
+		if (gil)
+			rec->flags |= SAMPLE_THREAD_GIL;
+		/* 3.13+: attached means running Python, with or without a GIL. */
+		if (gil || (L->ts_state != LAYOUT_ABSENT &&
+			    load_i32(rec->copy, L->ts_state) == THREAD_ATTACHED))
+			rec->running = true;
+	}
 	return 0;
 }
 
@@ -324,20 +384,24 @@ static int list_threads(struct pyproc *p)
 	uint64_t interp;
 	int n_interps = 0, err;
 
+	const uint8_t *head;
+
 	p->n_threads = 0;
-	err = read_interp_head(p, &interp);
+	if (!interp_head_addr(p))
+		return PP_ENOTPYTHON;
+	err = snapshot_read(&p->snap, interp_head_addr(p), 8, SNAP_RECUR, &head);
 	if (err)
 		return err == -ESRCH || err == -EPERM ? err : PP_EBADDATA;
+	interp = load_u64(head, 0);
 	if (!interp)
 		return PP_ENOTREADY;
 	while (interp && n_interps++ < MAX_INTERPRETERS) {
 		uint64_t next_interp, tstate;
+		size_t first = p->n_threads;
 
-		err = mem_read_u64(p->pid, interp + L->interp_threads_head, &tstate);
-		if (!err)
-			err = mem_read_u64(p->pid, interp + L->interp_next, &next_interp);
+		err = read_interp(p, interp, &next_interp, &tstate);
 		if (err)
-			return err == -ESRCH || err == -EPERM ? err : PP_ETORN;
+			return err;
 		while (tstate && p->n_threads < MAX_THREADS) {
 			struct thread_rec *rec;
 			const uint8_t *copy;
@@ -356,6 +420,9 @@ static int list_threads(struct pyproc *p)
 			rec->copy = copy;
 			tstate = load_u64(copy, L->ts_next);
 		}
+		err = mark_running(p, interp, first, p->n_threads);
+		if (err)
+			return err;
 		interp = next_interp;
 	}
 	return 0;
@@ -387,106 +454,30 @@ static int find_tids(struct pyproc *p)
 		if (err == -ESRCH)
 			return err;
 	}
-	err = tidmap_lookup(&p->tids, p->pthreads, p->n_threads, p->tid_buf);
+	err = tidmap_lookup(&p->tids, &p->snap, p->pthreads, p->n_threads, p->tid_buf);
 	for (i = 0; i < p->n_threads; i++)
 		p->threads[i].tid = p->tid_buf[i];
 	return err == -ESRCH ? err : 0;
 }
 
-/* --- phase 2: one batched read of what the walks will need --- */
-
-static void add_req(struct pyproc *p, size_t *n, uint64_t addr, size_t len, bool is_block)
-{
-	if (*n + 1 > p->cap_reqs) {
-		XGROW(p->reqs, p->cap_reqs, *n + 1);
-		p->req_is_block = xreallocarray(p->req_is_block, p->cap_reqs,
-						sizeof(*p->req_is_block));
-	}
-	p->req_is_block[*n] = is_block;
-	p->reqs[(*n)++] = (struct mem_req){
-		.addr = addr, .len = len, .buf = snapshot_alloc(&p->snap, len),
-	};
-}
-
-static uint64_t chunk_of(const struct pyproc *p, const struct thread_rec *rec, uint64_t *top)
-{
-	const struct py_layout *L = &p->layout;
-	uint64_t chunk;
-
-	*top = 0;
-	if (L->ts_datastack_chunk == LAYOUT_ABSENT)
-		return 0;
-	chunk = load_u64(rec->copy, L->ts_datastack_chunk);
-	*top = load_u64(rec->copy, L->ts_datastack_top);
-	if (!chunk || *top <= chunk || *top - chunk > MAX_CHUNK_PREFETCH)
-		return 0;
-	return chunk;
-}
-
-/* Add a thread's requests: its chunk in use, the C-stack link to its
- * current frame (3.11, 3.12) and what its last walk read on its own. */
-static void plan_thread(struct pyproc *p, const struct thread_rec *rec, size_t *n)
-{
-	const struct py_layout *L = &p->layout;
-	const struct stack_memo *memo = rec->memo;
-	uint64_t top, chunk = chunk_of(p, rec, &top);
-	size_t i;
-
-	if (chunk)
-		add_req(p, n, chunk, top - chunk, true);
-	if (L->ts_cframe != LAYOUT_ABSENT) {
-		uint64_t cframe = load_u64(rec->copy, L->ts_cframe);
-
-		if (cframe)
-			add_req(p, n, cframe + L->cframe_current_frame, 8, false);
-	}
-	for (i = 0; i < memo->n_blocks; i++)
-		add_req(p, n, memo->blocks[i].addr, memo->blocks[i].len, true);
-	for (i = 0; i < memo->n_objects; i++)
-		add_req(p, n, memo->objects[i], p->walker.frame_span, false);
-}
-
-/* Read every planned range at once; keep what arrived in the snapshot. */
-static int prefetch(struct pyproc *p, size_t n)
-{
-	size_t i;
-	int err = mem_read_many(p->pid, p->reqs, n);
-
-	if (err)
-		return err;
-	for (i = 0; i < n; i++) {
-		const struct mem_req *req = &p->reqs[i];
-
-		if (req->result)
-			continue;
-		if (p->req_is_block[i])
-			snapshot_add_block(&p->snap, req->addr, req->buf, req->len);
-		else
-			snapshot_add_object(&p->snap, req->addr, req->buf, req->len);
-	}
-	return 0;
-}
-
-/* --- phase 3: walking --- */
+/* --- phase 2: walking --- */
 
 static int walk(struct pyproc *p, struct thread_rec *rec)
 {
-	const struct py_layout *L = &p->layout;
-	uint64_t frame, top, chunk = chunk_of(p, rec, &top);
-	uint64_t base = L->ts_base_frame != LAYOUT_ABSENT ? load_u64(rec->copy, L->ts_base_frame) : 0;
+	struct stack_origin origin;
 	int err;
 
 	rec->raw_start = p->raw.count;
-	err = stackwalk_top_frame(&p->walker, rec->copy, &frame);
+	err = stackwalk_origin(&p->walker, rec->copy, &origin);
 	if (!err)
-		err = stackwalk_thread(&p->walker, frame, base, chunk, top, &p->raw, rec->memo);
+		err = stackwalk_thread(&p->walker, &origin, &p->raw);
 	if (err)
 		p->raw.count = rec->raw_start;
 	rec->raw_count = p->raw.count - rec->raw_start;
 	return err;
 }
 
-/* --- phase 4: names and lines --- */
+/* --- phase 3: names and lines --- */
 
 static void code_set_clear(struct pyproc *p)
 {
@@ -615,8 +606,8 @@ static int resolve_codes(struct pyproc *p, size_t from, size_t to)
 		for (i = 0; i < rec->raw_count; i++)
 			code_index(p, p->raw.items[rec->raw_start + i].code);
 	}
-	return codecache_resolve(&p->codes, p->code_addrs + before, p->n_codes - before,
-				 p->code_infos + before);
+	return codecache_resolve(&p->codes, &p->snap, p->code_addrs + before,
+				 p->n_codes - before, p->code_infos + before);
 }
 
 /* --- the sample --- */
@@ -637,8 +628,12 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 		return;
 	for (i = 0; i < p->n_threads; i++) {
 		struct thread_rec *rec = &p->threads[i];
-		char state = rec->tid ? procfs_thread_state(&p->sched, rec->tid) : 'R';
+		char state;
 
+		/* A thread running Python needs no question to the kernel. */
+		if (rec->running)
+			continue;
+		state = rec->tid ? procfs_thread_state(&p->sched, rec->tid) : 'R';
 		/* Only a thread on a CPU (or waiting for one) is busy. */
 		if (state != 'R')
 			rec->flags |= SAMPLE_THREAD_IDLE;
@@ -654,20 +649,15 @@ static bool wanted(const struct thread_rec *rec, const struct pyproc_options *op
 /* Walk one thread again from fresh reads (after a torn first walk). */
 static int retry_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample)
 {
-	size_t n = 0;
 	int err;
 
-	/* Everything else of this sample was emitted: start from nothing,
-	 * so that no stale copy or failed code lookup is used again. */
+	/* Everything else of this sample was emitted: start from fresh copies
+	 * and forget failed code lookups. */
 	p->retries++;
-	snapshot_clear(&p->snap);
+	snapshot_invalidate(&p->snap);
 	code_set_clear(p);
 	p->raw.count = 0;
 	err = read_tstate(p, rec->addr, &rec->copy);
-	if (err)
-		return err;
-	plan_thread(p, rec, &n);
-	err = prefetch(p, n);
 	if (!err)
 		err = walk(p, rec);
 	if (err)
@@ -682,34 +672,26 @@ static int retry_thread(struct pyproc *p, struct thread_rec *rec, struct sample 
 int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		  struct sample *sample)
 {
-	size_t i, n_reqs = 0;
+	size_t i;
 	int err, result = 0;
 
 	sample_clear(sample);
 	sample->pid = (uint32_t)p->pid;
 	sample->time_ns = now_ns();
 	p->sample_count++;
-	snapshot_clear(&p->snap);
 	codecache_new_sample(&p->codes);
 	p->raw.count = 0;
 	code_set_clear(p);
 
-	err = list_threads(p);
+	err = snapshot_begin(&p->snap);
+	if (!err)
+		err = list_threads(p);
 	if (!err)
 		err = find_tids(p);
 	if (err)
 		return err;
 	classify_idle(p, options);
 
-	for (i = 0; i < p->n_threads; i++) {
-		if (!wanted(&p->threads[i], options))
-			continue;
-		p->threads[i].memo = memo_for(p, p->threads[i].addr);
-		plan_thread(p, &p->threads[i], &n_reqs);
-	}
-	err = prefetch(p, n_reqs);
-	if (err)
-		return err;
 	for (i = 0; i < p->n_threads; i++) {
 		struct thread_rec *rec = &p->threads[i];
 
@@ -743,7 +725,6 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		if (rec->error && !result)
 			result = rec->error;
 	}
-	if ((p->sample_count & 63) == 0)
-		sweep_memos(p);
+	p->last_syscalls = p->snap.syscalls;
 	return result;
 }

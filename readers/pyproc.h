@@ -4,10 +4,11 @@
  * The readers' front door.  pyproc_open() finds the interpreter in a
  * process (its ELF, version and layout) and pyproc_sample() takes one
  * sample of every thread's Python stack into a struct sample, without
- * stopping the process.  A sample costs a handful of system calls whatever
- * the depth: the thread list, one batched read of every thread's data-stack
- * chunk and the frames the previous sample saw outside it, and one batched
- * read validating the cached code objects.
+ * stopping the process.  A steady stack costs one system call per sample
+ * whatever its depth: the snapshot (snapshot.h) copies, in one batched
+ * read, everything the previous sample needed (thread states, data-stack
+ * chunks, frames outside them, the fields that validate cached code
+ * objects), and only what changed is read on its own.
  *
  * Calling sequence:
  *   1. pyproc_open(pid, strings, &proc, &details); on PP_ENOTREADY the
@@ -65,6 +66,7 @@ struct pyproc_stats {
 	uint64_t code_hits, code_misses, code_invalidated;
 	uint64_t retries;          /* threads walked a second time */
 	uint64_t snapshot_bytes;   /* bytes copied by the last sample */
+	uint64_t reads_last_sample;/* process_vm_readv calls it made */
 };
 void pyproc_stats(const struct pyproc *proc, struct pyproc_stats *stats);
 
