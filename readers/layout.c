@@ -27,39 +27,44 @@ const struct py_layout *layout_find(int major, int minor, bool free_threaded)
 	return NULL;
 }
 
+/* Append "X.Y" or "-X.Y" for the end of a run of consecutive versions. */
+static size_t append_version(char *buf, size_t size, size_t used, const char *sep,
+			     const struct py_layout *row)
+{
+	int n;
+
+	if (used >= size)
+		return used;
+	n = snprintf(buf + used, size - used, "%s%d.%d%s", sep, row->major, row->minor,
+		     row->free_threaded ? "t" : "");
+	return n < 0 ? used : used + (size_t)n;
+}
+
 void layout_supported(char *buf, size_t size)
 {
-	size_t i, used = 0;
+	size_t used = 0, i;
 	int ft;
 
 	buf[0] = '\0';
 	for (ft = 0; ft <= 1; ft++) {
-		for (i = 0; i < N_ROWS; i++) {
-			const struct py_layout *row = &layout_rows[i];
-			const struct py_layout *next = i + 1 < N_ROWS ? &layout_rows[i + 1] : NULL;
-			const struct py_layout *prev = i > 0 ? &layout_rows[i - 1] : NULL;
-			bool joins_prev, joins_next;
-			int n;
+		const struct py_layout *run_start = NULL, *prev = NULL;
 
-			if (row->free_threaded != ft)
+		/* Rows are sorted by version; print runs of minors as ranges. */
+		for (i = 0; i <= N_ROWS; i++) {
+			const struct py_layout *row = i < N_ROWS ? &layout_rows[i] : NULL;
+
+			if (row && row->free_threaded != ft)
 				continue;
-			/* Rows are sorted by version; collapse runs of minors. */
-			joins_prev = prev && prev->free_threaded == ft && prev->major == row->major &&
-				     prev->minor + 1 == row->minor;
-			while (next && next->free_threaded != ft)
-				next = next + 1 < layout_rows + N_ROWS ? next + 1 : NULL;
-			joins_next = next && next->major == row->major && next->minor == row->minor + 1;
-			if (joins_prev && joins_next)
+			if (row && prev && row->major == prev->major && row->minor == prev->minor + 1) {
+				prev = row;
 				continue;
-			if (joins_prev)
-				n = snprintf(buf + used, size - used, "-%d.%d%s", row->major,
-					     row->minor, ft ? "t" : "");
-			else
-				n = snprintf(buf + used, size - used, "%s%d.%d%s",
-					     used ? ", " : "", row->major, row->minor, ft ? "t" : "");
-			if (n < 0 || (size_t)n >= size - used)
-				return;
-			used += (size_t)n;
+			}
+			if (run_start) {
+				used = append_version(buf, size, used, used ? ", " : "", run_start);
+				if (prev != run_start)
+					used = append_version(buf, size, used, "-", prev);
+			}
+			run_start = prev = row;
 		}
 	}
 }

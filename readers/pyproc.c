@@ -142,13 +142,11 @@ static int choose_layout(struct pyproc *p, struct pyproc_details *details)
 	if (err)
 		return err;
 	if (block && memcmp(block, "xdebugpy", 8) == 0) {
-		uint64_t free_threaded = load_u64(block, 16);
-
-		p->version.free_threaded = free_threaded == 1;
 		if (!p->bin.version_hex) {
 			version_from_hex((uint32_t)load_u64(block, 8), &p->version);
 			p->version.source = "_Py_DebugOffsets";
 		}
+		p->version.free_threaded = load_u64(block, 16) == 1;
 	}
 	version_format(&p->version, details->version, sizeof(details->version));
 	row = layout_find(p->version.major, p->version.minor, p->version.free_threaded);

@@ -14,6 +14,8 @@
 
 void version_from_hex(uint32_t hex, struct py_version *out)
 {
+	memset(out, 0, sizeof(*out));
+	out->source = "Py_Version";
 	out->major = (int)(hex >> 24) & 0xff;
 	out->minor = (int)(hex >> 16) & 0xff;
 	out->micro = (int)(hex >> 8) & 0xff;
@@ -159,10 +161,9 @@ int version_detect(pid_t pid, const struct py_binary *bin, struct py_version *ou
 	bool have_name = version_from_filename(base ? base + 1 : bin->path, &from_name);
 
 	memset(out, 0, sizeof(*out));
-	if (bin->version_hex) {
+	if (bin->version_hex)
 		version_from_hex(bin->version_hex, out);
-		out->source = "Py_Version";
-	} else if (!scan_memory(pid, bin->data_start, bin->data_end, out)) {
+	else if (!scan_memory(pid, bin->data_start, bin->data_end, out)) {
 		if (!have_name)
 			return PP_ENOTREADY;
 		*out = from_name;

@@ -27,7 +27,7 @@ struct py_version {
 
 int version_detect(pid_t pid, const struct py_binary *bin, struct py_version *out);
 
-/* Decode a PY_VERSION_HEX value. */
+/* Decode a PY_VERSION_HEX value (a default build; set free_threaded after). */
 void version_from_hex(uint32_t hex, struct py_version *out);
 
 /*

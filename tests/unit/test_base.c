@@ -1,0 +1,84 @@
+/*
+ * test_base.c - string interning, error names and messages, the sample.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../base/errors.h"
+#include "../../base/sample.h"
+#include "../../base/strtab.h"
+
+static void test_strtab_interns_and_keeps_pointers(void **state)
+{
+	struct strtab tab;
+	uint32_t first, again;
+	const char *text;
+	char name[32];
+	int i;
+
+	(void)state;
+	strtab_init(&tab);
+	first = strtab_intern_cstr(&tab, "spin");
+	text = strtab_str(&tab, first);
+	/* Enough strings to grow every table several times. */
+	for (i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "name%d", i);
+		assert_int_not_equal(strtab_intern_cstr(&tab, name), 0);
+	}
+	again = strtab_intern(&tab, "spinning", 4);
+	assert_int_equal(first, again);
+	assert_ptr_equal(text, strtab_str(&tab, first));
+	assert_string_equal(strtab_str(&tab, first), "spin");
+	assert_int_equal(strtab_len(&tab, first), 4);
+	assert_int_equal(strtab_find(&tab, "name19999", 9), strtab_intern_cstr(&tab, "name19999"));
+	assert_int_equal(strtab_find(&tab, "absent", 6), 0);
+	assert_string_equal(strtab_str(&tab, 0), "");
+	assert_int_equal(strtab_count(&tab), 20002);
+	strtab_release(&tab);
+}
+
+static void test_errors_have_names_and_messages(void **state)
+{
+	(void)state;
+	assert_string_equal(pp_errname(PP_ETORN), "PP_ETORN");
+	assert_string_equal(pp_strerror(PP_EVERSION), "unsupported Python version");
+	assert_string_equal(pp_errname(-ESRCH), "ESRCH");
+	assert_string_equal(pp_strerror(-ENOENT), strerror(ENOENT));
+	assert_true(PP_ENOTPYTHON < -4096);   /* never an errno */
+}
+
+static void test_sample_threads_and_frames(void **state)
+{
+	struct sample s;
+	struct sample_frame frame = { .name = 1, .line = 3 };
+	struct sample_thread *t;
+
+	(void)state;
+	sample_init(&s);
+	t = sample_add_thread(&s, 10);
+	sample_push_frame(&s, &frame);
+	sample_push_frame(&s, &frame);
+	assert_int_equal(t->n_frames, 2);
+	t = sample_add_thread(&s, 11);
+	sample_push_frame(&s, &frame);
+	sample_drop_thread(&s);
+	assert_int_equal(s.n_threads, 1);
+	assert_int_equal(s.n_frames, 2);
+	assert_int_equal(sample_thread_frames(&s, &s.threads[0])[1].line, 3);
+	sample_clear(&s);
+	assert_int_equal(s.n_threads, 0);
+	sample_release(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strtab_interns_and_keeps_pointers),
+		cmocka_unit_test(test_errors_have_names_and_messages),
+		cmocka_unit_test(test_sample_threads_and_frames),
+	};
+	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
+}
