@@ -156,7 +156,7 @@ size_t layout_frame_span(const struct py_layout *L)
 	if (L->rule_lasti == LASTI_POINTER) {
 		const uint32_t offsets[] = {
 			L->iframe_code, L->iframe_previous, L->iframe_instr, L->iframe_owner,
-			L->iframe_is_entry, L->iframe_tlbc_index,
+			L->iframe_is_entry, L->iframe_tlbc_index, L->iframe_stacktop,
 		};
 		return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
 	} else {

@@ -32,7 +32,8 @@
 
 #define MAX_INTERPRETERS 256
 #define MAX_THREADS 65536
-#define MAX_CHUNK_PREFETCH (16u << 20)
+/* Fresh walks of a torn thread before its sample counts as an error. */
+#define RETRIES 3
 
 struct thread_rec {
 	uint64_t addr;             /* the thread state */
@@ -73,6 +74,7 @@ struct pyproc {
 	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
+	int version_rescans;       /* attempts left to find the micro version */
 };
 
 /* tstate->state of a thread running Python (3.13+). */
@@ -214,6 +216,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 		return err;
 	}
 	p->tstate_span = layout_tstate_span(&p->layout);
+	p->version_rescans = 20;
 	codecache_init(&p->codes, pid, &p->layout, p->bin.code_type,
 		       p->layout.rule_strings == STRINGS_BYTES ? p->bin.string_type
 							      : p->bin.unicode_type,
@@ -234,6 +237,8 @@ void pyproc_free(struct pyproc *p)
 		return;
 	free(p->threads);
 	free(p->raw.items);
+	free(p->raw.visited);
+	free(p->raw.visited_copy);
 	free(p->code_addrs);
 	free(p->code_infos);
 	free(p->code_set);
@@ -286,7 +291,7 @@ static int torn_unless_fatal(int err)
 
 static int read_tstate(struct pyproc *p, uint64_t addr, const uint8_t **copy)
 {
-	return torn_unless_fatal(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_RECUR, copy));
+	return torn_unless_fatal(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_VERIFY, copy));
 }
 
 /* An interpreter's next pointer and thread list, in one read. */
@@ -460,15 +465,22 @@ static int find_tids(struct pyproc *p)
 
 /* --- phase 2: walking --- */
 
-static int walk(struct pyproc *p, struct thread_rec *rec)
+static int walk(struct pyproc *p, struct thread_rec *rec, bool last_try)
 {
 	struct stack_origin origin;
 	int err;
+
+	size_t visited = p->raw.n_visited;
 
 	rec->raw_start = p->raw.count;
 	err = stackwalk_origin(&p->walker, rec->copy, &origin);
 	if (!err)
 		err = stackwalk_thread(&p->walker, &origin, &p->raw);
+	/* A chain copied while the thread ran may mix moments: keep it only if
+	 * a second copy shows the same chain. */
+	if (!err)
+		err = stackwalk_verify(&p->walker, rec->addr, rec->copy, p->tstate_span, &p->raw,
+				       visited, last_try);
 	if (err)
 		p->raw.count = rec->raw_start;
 	rec->raw_count = p->raw.count - rec->raw_start;
@@ -610,6 +622,27 @@ static int resolve_codes(struct pyproc *p, size_t from, size_t to)
 
 /* --- the sample --- */
 
+/*
+ * A Python found while starting (launched by peekpy) may not have formatted
+ * its version string yet, leaving only major.minor from the file name: look
+ * again, now and then, once it runs.
+ */
+static void refine_version(struct pyproc *p)
+{
+	struct py_version found;
+
+	/* At samples 1, 2, 4, 8, ...: soon after start, then rarely. */
+	if (p->version.micro >= 0 || p->version_rescans <= 0 ||
+	    (p->sample_count & (p->sample_count - 1)) != 0)
+		return;
+	p->version_rescans--;
+	if (version_detect(p->pid, &p->bin, &found) == 0 && found.micro >= 0 &&
+	    found.major == p->version.major && found.minor == p->version.minor) {
+		found.free_threaded = p->version.free_threaded;
+		p->version = found;
+	}
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -644,20 +677,26 @@ static bool wanted(const struct thread_rec *rec, const struct pyproc_options *op
 	return options->walk_idle || !(rec->flags & SAMPLE_THREAD_IDLE);
 }
 
-/* Walk one thread again from fresh reads (after a torn first walk). */
-static int retry_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample)
+/* Walk one thread again (after a torn walk, or one that needed more than
+ * the prefetch had) from a fresh copy of everything used so far, taken in
+ * one batch like a sample's first. */
+static int retry_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample,
+			bool last_try)
 {
 	int err;
 
 	/* Everything else of this sample was emitted: start from fresh copies
 	 * and forget failed code lookups. */
 	p->retries++;
-	snapshot_invalidate(&p->snap);
+	err = snapshot_refetch(&p->snap);
+	if (err)
+		return err;
 	code_set_clear(p);
 	p->raw.count = 0;
+	p->raw.n_visited = 0;
 	err = read_tstate(p, rec->addr, &rec->copy);
 	if (!err)
-		err = walk(p, rec);
+		err = walk(p, rec, last_try);
 	if (err)
 		return err;
 	rec->error = 0;
@@ -679,6 +718,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	p->sample_count++;
 	codecache_new_sample(&p->codes);
 	p->raw.count = 0;
+	p->raw.n_visited = 0;
 	code_set_clear(p);
 
 	err = snapshot_begin(&p->snap);
@@ -689,13 +729,14 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	if (err)
 		return err;
 	classify_idle(p, options);
+	refine_version(p);
 
 	for (i = 0; i < p->n_threads; i++) {
 		struct thread_rec *rec = &p->threads[i];
 
 		if (!wanted(rec, options))
 			continue;
-		rec->error = walk(p, rec);
+		rec->error = walk(p, rec, false);
 		if (pyproc_error_is_fatal(rec->error))
 			return rec->error;
 	}
@@ -716,8 +757,8 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 
 		if (!wanted(rec, options) || !rec->error)
 			continue;
-		if (rec->error == PP_ETORN)
-			rec->error = retry_thread(p, rec, sample);
+		for (int attempt = 0; attempt < RETRIES && rec->error == PP_ETORN; attempt++)
+			rec->error = retry_thread(p, rec, sample, attempt == RETRIES - 1);
 		if (pyproc_error_is_fatal(rec->error))
 			return rec->error;
 		if (rec->error && !result)

@@ -16,6 +16,7 @@
 #define MERGE_GAP 512
 #define MERGE_MAX (16u * 1024)
 
+
 void snapshot_init(struct snapshot *snap, pid_t pid)
 {
 	memset(snap, 0, sizeof(*snap));
@@ -128,26 +129,61 @@ static struct snapshot_entry *add_block(struct snapshot *snap, uint64_t addr,
 	return entry;
 }
 
+static int by_recent_use(const void *a, const void *b)
+{
+	const struct snapshot_plan *x = a, *y = b;
+
+	return x->last_used > y->last_used ? -1 : x->last_used < y->last_used;
+}
+
+static int plan_by_key(const void *a, const void *b)
+{
+	const struct snapshot_plan *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (int)x->is_block - (int)y->is_block;
+}
+
+/* Record in the plan every range this sample used, and forget the ranges
+ * no sample used for SNAPSHOT_PLAN_KEEP samples. */
+static void note_use(struct snapshot *snap, const struct snapshot_entry *entry, bool is_block)
+{
+	struct snapshot_plan key = { .addr = entry->addr, .is_block = is_block };
+	struct snapshot_plan *found;
+
+	found = bsearch(&key, snap->plan, snap->n_plan_sorted, sizeof(*snap->plan), plan_by_key);
+	if (!found) {
+		XGROW(snap->plan, snap->cap_plan, snap->n_plan + 1);
+		found = &snap->plan[snap->n_plan++];
+		*found = key;
+	}
+	found->len = entry->plan_len;
+	found->verify = entry->verify;
+	found->touched = entry->touched;
+	found->last_used = snap->samples;
+}
+
 static void make_plan(struct snapshot *snap)
 {
-	size_t i;
+	size_t i, kept = 0;
 
-	snap->n_plan = 0;
-	for (i = 0; i <= snap->object_mask; i++) {
-		const struct snapshot_entry *entry = &snap->objects[i];
-
-		if (!entry->data || !entry->plan_len)
-			continue;
-		XGROW(snap->plan, snap->cap_plan, snap->n_plan + 1);
-		snap->plan[snap->n_plan++] = (struct snapshot_plan){ entry->addr, entry->plan_len, 0 };
-	}
-	for (i = 0; i < snap->n_blocks; i++) {
-		const struct snapshot_entry *entry = &snap->blocks[i];
-
-		if (!entry->plan_len)
-			continue;
-		XGROW(snap->plan, snap->cap_plan, snap->n_plan + 1);
-		snap->plan[snap->n_plan++] = (struct snapshot_plan){ entry->addr, entry->plan_len, 1 };
+	/* Look-ups go to the sorted part; new ranges are appended after it. */
+	qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), plan_by_key);
+	snap->n_plan_sorted = snap->n_plan;
+	for (i = 0; i <= snap->object_mask; i++)
+		if (snap->objects[i].data && snap->objects[i].plan_len)
+			note_use(snap, &snap->objects[i], false);
+	for (i = 0; i < snap->n_blocks; i++)
+		if (snap->blocks[i].plan_len)
+			note_use(snap, &snap->blocks[i], true);
+	for (i = 0; i < snap->n_plan; i++)
+		if (snap->samples - snap->plan[i].last_used < SNAPSHOT_PLAN_KEEP)
+			snap->plan[kept++] = snap->plan[i];
+	snap->n_plan = kept;
+	if (snap->n_plan > SNAPSHOT_PLAN_MAX) {
+		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), by_recent_use);
+		snap->n_plan = SNAPSHOT_PLAN_MAX;
 	}
 }
 
@@ -161,70 +197,144 @@ static void clear(struct snapshot *snap)
 	snap->page_used = 0;
 	snap->bytes = 0;
 	snap->syscalls = 0;
+	snap->touches = 0;
 	snap->generation++;
 }
 
-static int by_address(const void *a, const void *b)
+/* Ranges nobody verifies first (by address), then the verified ones: those
+ * of the latest sample in the order it first used them, older ones after. */
+static int by_copy_order(const void *a, const void *b)
 {
 	const struct snapshot_plan *x = a, *y = b;
 
+	if (x->verify != y->verify)
+		return x->verify ? 1 : -1;
+	if (x->verify && x->last_used != y->last_used)
+		return x->last_used > y->last_used ? -1 : 1;
+	if (x->verify && x->touched != y->touched)
+		return x->touched < y->touched ? -1 : 1;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
 /*
- * Copy the plan: objects close to each other are read as one range, since
- * the kernel pins pages and takes the target's mm lock once per range (a
- * 3.10 stack is a hundred frame objects, often in the same few pools).
+ * Copy the plan in one batch.  Objects close to each other are read as one
+ * range, since the kernel pins pages and takes the target's mm lock once per
+ * range (a 3.10 stack is a hundred frame objects, often in the same few
+ * pools).  Ranges to verify are copied twice, mirrored: the first pass
+ * takes them oldest first (deep frames, then newer ones, the thread state
+ * last), the second newest first.  The kernel copies ranges in order, so
+ * the intervals between the two copies of each range are nested: one
+ * instant lies in all of them (what verification needs), and the ranges
+ * that change fastest have their two copies almost back to back.
  */
-int snapshot_begin(struct snapshot *snap)
+static int fetch_plan(struct snapshot *snap, bool keep_marks)
 {
-	size_t i, n_reqs = 0;
-	size_t *first;
+	size_t i, n_ranges = 0, n_reqs = 0, n_verify = 0;
+	size_t *first, *pass1, *pass2;
+	bool *verify;
+	struct mem_req *ranges;
 	int err;
 
-	make_plan(snap);
-	clear(snap);
-	qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), by_address);
+	qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), by_copy_order);
 	first = xcalloc(snap->n_plan + 1, sizeof(*first));
+	verify = xcalloc(snap->n_plan + 1, sizeof(*verify));
+	ranges = xcalloc(snap->n_plan + 1, sizeof(*ranges));
 	for (i = 0; i < snap->n_plan; i++) {
 		const struct snapshot_plan *plan = &snap->plan[i];
-		struct mem_req *last = n_reqs ? &snap->reqs[n_reqs - 1] : NULL;
+		struct mem_req *last = n_ranges ? &ranges[n_ranges - 1] : NULL;
 
 		if (last && !plan->is_block && !snap->plan[i - 1].is_block &&
-		    plan->addr >= last->addr && plan->addr - (last->addr + last->len) <= MERGE_GAP &&
+		    plan->verify == snap->plan[i - 1].verify && plan->addr >= last->addr &&
+		    plan->addr <= last->addr + last->len + MERGE_GAP &&
 		    plan->addr + plan->len - last->addr <= MERGE_MAX) {
 			if (plan->addr + plan->len > last->addr + last->len)
 				last->len = plan->addr + plan->len - last->addr;
 			continue;
 		}
-		XGROW(snap->reqs, snap->cap_reqs, n_reqs + 1);
-		first[n_reqs] = i;
-		snap->reqs[n_reqs++] = (struct mem_req){ .addr = plan->addr, .len = plan->len };
+		first[n_ranges] = i;
+		verify[n_ranges] = plan->verify;
+		n_verify += plan->verify;
+		ranges[n_ranges++] = (struct mem_req){ .addr = plan->addr, .len = plan->len };
 	}
-	first[n_reqs] = snap->n_plan;
-	for (i = 0; i < n_reqs; i++)
-		snap->reqs[i].buf = alloc_copy(snap, snap->reqs[i].len);
+	first[n_ranges] = snap->n_plan;
+	/* Ranges are sorted: not verified first, then verified newest first. */
+	pass1 = xcalloc(n_ranges + 1, sizeof(*pass1));
+	pass2 = xcalloc(n_ranges + 1, sizeof(*pass2));
+	XGROW(snap->reqs, snap->cap_reqs, n_ranges + n_verify + 1);
+	for (i = 0; i < n_ranges; i++) {
+		pass2[i] = SIZE_MAX;
+		if (!verify[i])
+			pass1[i] = n_reqs++;
+	}
+	for (i = n_ranges; i-- > 0;)
+		if (verify[i])
+			pass1[i] = n_reqs++;
+	for (i = 0; i < n_ranges; i++)
+		if (verify[i])
+			pass2[i] = n_reqs++;
+	for (i = 0; i < n_ranges; i++) {
+		snap->reqs[pass1[i]] = ranges[i];
+		snap->reqs[pass1[i]].buf = alloc_copy(snap, ranges[i].len);
+		if (pass2[i] != SIZE_MAX) {
+			snap->reqs[pass2[i]] = ranges[i];
+			snap->reqs[pass2[i]].buf = alloc_copy(snap, ranges[i].len);
+		}
+	}
 	err = mem_read_many(snap->pid, snap->reqs, n_reqs);
 	snap->syscalls += (n_reqs + 1023) / 1024;
-	for (i = 0; i < n_reqs && !err; i++) {
-		const struct mem_req *req = &snap->reqs[i];
+	for (i = 0; i < n_ranges && !err; i++) {
+		const struct mem_req *req = &snap->reqs[pass1[i]];
+		const struct mem_req *again = pass2[i] != SIZE_MAX ? &snap->reqs[pass2[i]] : NULL;
 		size_t p;
 
-		snap->bytes += req->got;
+		snap->bytes += req->got + (again ? again->got : 0);
 		for (p = first[i]; p < first[i + 1]; p++) {
 			const struct snapshot_plan *plan = &snap->plan[p];
 			size_t at = plan->addr - req->addr;
 			const uint8_t *data = (const uint8_t *)req->buf + at;
+			struct snapshot_entry *entry = NULL;
 
 			/* A block may have shrunk or moved: keep whatever arrived. */
 			if (plan->is_block && req->got > at)
-				add_block(snap, plan->addr, data, req->got - at);
+				entry = add_block(snap, plan->addr, data, req->got - at);
 			else if (!plan->is_block && req->got >= at + plan->len)
-				add_object(snap, plan->addr, data, plan->len);
+				entry = add_object(snap, plan->addr, data, plan->len);
+			if (entry && again && again->got > at) {
+				entry->check = (const uint8_t *)again->buf + at;
+				entry->check_len = again->got - at < entry->len ? again->got - at
+										 : entry->len;
+			}
+			if (entry && keep_marks) {
+				entry->plan_len = plan->len;
+				entry->verify = plan->verify;
+				entry->touched = plan->touched;
+			}
 		}
 	}
 	free(first);
+	free(verify);
+	free(ranges);
+	free(pass1);
+	free(pass2);
 	return err;
+}
+
+int snapshot_begin(struct snapshot *snap)
+{
+	make_plan(snap);
+	clear(snap);
+	snap->samples++;
+	return fetch_plan(snap, false);
+}
+
+int snapshot_refetch(struct snapshot *snap)
+{
+	/* Old copies stay where they are (the pages are not reset): only
+	 * lookups move on to the new generation. */
+	make_plan(snap);
+	snap->generation++;
+	snap->n_blocks = 0;
+	return fetch_plan(snap, true);
 }
 
 void snapshot_invalidate(struct snapshot *snap)
@@ -253,9 +363,16 @@ static struct snapshot_entry *find_entry(struct snapshot *snap, uint64_t addr, s
 
 /* Keep an object in the plan (a range inside a block is covered by the
  * block's own plan). */
-static void mark_recur(struct snapshot_entry *entry, uint64_t addr, size_t len, unsigned flags)
+static void mark_recur(struct snapshot *snap, struct snapshot_entry *entry, uint64_t addr,
+		       size_t len, unsigned flags)
 {
-	if ((flags & SNAP_RECUR) && entry->addr == addr && entry->plan_len < len)
+	if (!(flags & (SNAP_RECUR | SNAP_VERIFY)))
+		return;
+	if (!entry->touched)
+		entry->touched = ++snap->touches;
+	if (flags & SNAP_VERIFY)
+		entry->verify = true;
+	if (entry->addr == addr && entry->plan_len < len)
 		entry->plan_len = len;
 }
 
@@ -265,7 +382,7 @@ const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, u
 
 	if (!entry)
 		return NULL;
-	mark_recur(entry, addr, len, flags);
+	mark_recur(snap, entry, addr, len, flags);
 	return entry->data + (addr - entry->addr);
 }
 
@@ -285,7 +402,7 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 		snap->bytes += len;
 		entry = add_object(snap, addr, copy, len);
 	}
-	mark_recur(entry, addr, len, flags);
+	mark_recur(snap, entry, addr, len, flags);
 	*data = entry->data + (addr - entry->addr);
 	return 0;
 }
@@ -307,8 +424,38 @@ int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t
 		entry = add_block(snap, addr, copy, len);
 	}
 	entry->plan_len = plan_len > len ? plan_len : len;
+	entry->verify = true;
+	if (!entry->touched)
+		entry->touched = ++snap->touches;
 	*data = entry->data;
 	return 0;
+}
+
+const uint8_t *snapshot_check(struct snapshot *snap, uint64_t addr, size_t len)
+{
+	struct snapshot_entry *entry = find_entry(snap, addr, len);
+	size_t at;
+
+	if (!entry || !entry->check)
+		return NULL;
+	at = addr - entry->addr;
+	return at + len <= entry->check_len ? entry->check + at : NULL;
+}
+
+int snapshot_reread(struct snapshot *snap, struct snapshot_req *reqs, size_t n)
+{
+	size_t i;
+	int err;
+
+	XGROW(snap->reqs, snap->cap_reqs, n);
+	for (i = 0; i < n; i++)
+		snap->reqs[i] = (struct mem_req){ .addr = reqs[i].addr, .len = reqs[i].len,
+						  .buf = alloc_copy(snap, reqs[i].len) };
+	err = mem_read_many(snap->pid, snap->reqs, n);
+	snap->syscalls += (n + 1023) / 1024;
+	for (i = 0; i < n; i++)
+		reqs[i].data = !err && !snap->reqs[i].result ? snap->reqs[i].buf : NULL;
+	return err;
 }
 
 int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t n,
@@ -322,7 +469,7 @@ int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t 
 
 		reqs[i].data = NULL;
 		if (entry) {
-			mark_recur(entry, reqs[i].addr, reqs[i].len, flags);
+			mark_recur(snap, entry, reqs[i].addr, reqs[i].len, flags);
 			reqs[i].data = entry->data + (reqs[i].addr - entry->addr);
 			continue;
 		}
@@ -344,8 +491,7 @@ int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t 
 			continue;
 		snap->bytes += req->len;
 		entry = add_object(snap, req->addr, req->buf, req->len);
-		if (flags & SNAP_RECUR)
-			entry->plan_len = req->len;
+		mark_recur(snap, entry, req->addr, req->len, flags);
 	}
 	/* Second pass: point every request at its copy. */
 	for (i = 0; i < n; i++)

@@ -9,6 +9,11 @@
  * remembered for the next one.  So a steady stack costs one system call per
  * sample, and everything a sample walks was copied within microseconds.
  *
+ * The kernel copies the ranges of a batch one after the other, so their
+ * order matters: ranges to verify are copied in the order the previous
+ * sample first used them (a thread state, then its newest frames, then
+ * older ones), to keep what depends on what as close in time as possible.
+ *
  * Two kinds of copies: objects (looked up by their exact start address) and
  * blocks (ranges found by containment: data-stack chunks).  Copies never
  * move, so pointers into them stay valid until the next snapshot_begin().
@@ -17,21 +22,35 @@
 #ifndef PEEKPY_SNAPSHOT_H
 #define PEEKPY_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "mem.h"
 
+/* Samples a range stays planned after its last use: long enough that a
+ * function seen one sample in twenty keeps its frames prefetched. */
+#define SNAPSHOT_PLAN_KEEP 256
+/* A plan larger than this drops its least recently used ranges. */
+#define SNAPSHOT_PLAN_MAX 4096
+
 enum snapshot_flags {
 	SNAP_RECUR = 1 << 0,   /* prefetch this range at the next sample too */
+	/* ... and copy it a second time, after every first copy of the batch,
+	 * so that a reader can check it did not change meanwhile. */
+	SNAP_VERIFY = 1 << 1,
 };
 
 struct snapshot_entry {
 	uint64_t addr;
 	size_t len;            /* bytes copied */
 	const uint8_t *data;
+	const uint8_t *check;  /* the second copy (SNAP_VERIFY), or NULL */
+	size_t check_len;
 	size_t plan_len;       /* bytes to prefetch next time; 0 = none */
+	bool verify;           /* prefetch it twice next time */
+	uint32_t touched;      /* when this sample first used it (for ordering) */
 	uint32_t generation;   /* copies of older generations are stale */
 };
 
@@ -48,13 +67,23 @@ struct snapshot {
 	uint8_t **pages;
 	size_t *page_sizes;
 	size_t n_pages, cap_pages, page, page_used;
-	/* The plan: what to prefetch at the next snapshot_begin(). */
+	/* The plan: what to prefetch at the next snapshot_begin().  A range
+	 * stays in it long after its last use (SNAPSHOT_PLAN_KEEP samples), so that a
+	 * program moving among its usual stacks finds them all prefetched: a
+	 * walk that has to read on its own is retried a little later, and
+	 * retrying only the samples of rarely seen stacks would bias the
+	 * profile against them. */
 	struct snapshot_plan {
 		uint64_t addr;
 		size_t len;
-		int is_block;
+		bool is_block;
+		bool verify;
+		uint32_t touched;      /* order of first use in its last sample */
+		uint32_t last_used;    /* the sample that last used it */
 	} *plan;
-	size_t n_plan, cap_plan;
+	size_t n_plan, cap_plan, n_plan_sorted;
+	uint32_t touches;      /* counter behind snapshot_entry.touched */
+	uint32_t samples;      /* snapshot_begin() calls so far */
 	struct mem_req *reqs;
 	size_t cap_reqs;
 	/* Counters for the last sample. */
@@ -75,6 +104,14 @@ int snapshot_begin(struct snapshot *snap);
  * start again from fresh copies).  The plan is kept.
  */
 void snapshot_invalidate(struct snapshot *snap);
+
+/*
+ * Copy again, in one batched read (twice where verified), everything this
+ * sample has used so far, replacing the copies: a second chance after a
+ * torn read that is as tight as the first.  The plan for the next sample is
+ * unchanged.  0, or -ESRCH / -EPERM.
+ */
+int snapshot_refetch(struct snapshot *snap);
 
 /* The copy of [addr, addr+len) if the snapshot holds it, else NULL.  With
  * SNAP_RECUR, an object found is prefetched at the next sample too. */
@@ -105,5 +142,16 @@ struct snapshot_req {
 /* Several objects; the missing ones read in one batch.  0, -ESRCH, -EPERM. */
 int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t n,
 		       unsigned flags);
+
+/*
+ * The second copy of [addr, addr+len) that the prefetch took after all its
+ * first copies (ranges read with SNAP_VERIFY by the previous sample), or
+ * NULL when there is none.
+ */
+const uint8_t *snapshot_check(struct snapshot *snap, uint64_t addr, size_t len);
+
+/* Copy ranges again now, in one batch, without keeping them in the
+ * snapshot (reqs[i].data is NULL where unreadable).  0, -ESRCH, -EPERM. */
+int snapshot_reread(struct snapshot *snap, struct snapshot_req *reqs, size_t n);
 
 #endif

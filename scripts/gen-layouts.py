@@ -146,6 +146,8 @@ def fields():
     add("iframe.is_entry", "offsetof(_PyInterpreterFrame, is_entry)",
         lambda v, ft: v == V(3, 11))
     add("iframe.localsplus", "offsetof(_PyInterpreterFrame, localsplus)", new)
+    add("iframe.stacktop", "offsetof(_PyInterpreterFrame, stacktop)",
+        lambda v, ft: V(3, 11) <= v <= V(3, 13))
     add("iframe.tlbc_index", "offsetof(_PyInterpreterFrame, tlbc_index)",
         lambda v, ft: ft and v >= V(3, 14))
     # The first owner value that is not a Python function frame.
@@ -283,6 +285,11 @@ def rules(v):
         r["rule.linetable"] = 3
     # Names and file names: PyStringObject (2.7) or PEP 393 str.
     r["rule.strings"] = 0 if v[0] == 2 else 1
+    # 3.12 and 3.13 set a frame's stacktop to -1 whenever it resumes
+    # executing (_PyFrame_GetStackPointer), in release builds too: a frame
+    # suspended in an inline call has stacktop >= 0.  3.11 leaves it stale;
+    # 3.14+ resets its stackpointer only in debug builds.
+    r["rule.stacktop_reset"] = 1 if V(3, 12) <= v <= V(3, 13) else 0
     return r
 
 
@@ -475,7 +482,7 @@ def render_table(rows):
             fields_out.append(".%s = %s" % (cname(k), x if x is not None else "LAYOUT_ABSENT"))
         for i in range(0, len(fields_out), 4):
             out.append("\t\t" + ", ".join(fields_out[i:i + 4]) + ",")
-        rv = ["lasti", "linetable", "strings"]
+        rv = ["lasti", "linetable", "strings", "stacktop_reset"]
         out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
         dbg = []
         if "dbg.sizeof" in vals:

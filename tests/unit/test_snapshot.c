@@ -40,11 +40,19 @@ static void test_snapshot_prefetches_what_the_last_sample_used(void **state)
 	assert_null(snapshot_find(&snap, (uintptr_t)memory + 7000, 8, 0));
 	assert_int_equal(snap.syscalls, 1);
 
-	/* A range not used this time is not prefetched the time after. */
-	assert_int_equal(snapshot_begin(&snap), 0);
-	assert_non_null(snapshot_find(&snap, (uintptr_t)memory + 100, 8, 0));
-	assert_int_equal(snapshot_begin(&snap), 0);
-	assert_null(snapshot_find(&snap, (uintptr_t)memory + 100, 8, 0));
+	/* A range no longer used stays prefetched for a while (a stack seen
+	 * now and then keeps its frames ready), then is forgotten. */
+	{
+		int kept = 0;
+
+		while (kept <= SNAPSHOT_PLAN_KEEP + 1) {
+			assert_int_equal(snapshot_begin(&snap), 0);
+			if (!snapshot_find(&snap, (uintptr_t)memory + 100, 8, 0))
+				break;
+			kept++;
+		}
+		assert_int_equal(kept, SNAPSHOT_PLAN_KEEP);
+	}
 	snapshot_release(&snap);
 }
 

@@ -53,6 +53,7 @@ static void test_stackwalk_frame_objects(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
+		put64(frames[i], L->obj_type - 8, 1);   /* a live object has references */
 		put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
 		put32(frames[i], L->frame_lasti, 10 * i);
 		put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
@@ -70,6 +71,13 @@ static void test_stackwalk_frame_objects(void **state)
 	assert_int_equal(snapshot_begin(&t.snap), 0);
 	t.raw.count = 0;
 	assert_int_equal(stackwalk_thread(&t.w, &origin, &t.raw), PP_ETORN);
+	/* ... or into a freed frame (no references left). */
+	put64(frames[0], L->frame_back, 0);
+	put64(frames[0], L->obj_type - 8, 0);
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	t.raw.count = 0;
+	assert_int_equal(stackwalk_thread(&t.w, &origin, &t.raw), PP_ETORN);
+	put64(frames[0], L->obj_type - 8, 1);
 	/* ... or into unmapped memory. */
 	put64(frames[0], L->frame_back, 0x10);
 	t.raw.count = 0;
