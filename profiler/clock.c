@@ -5,7 +5,7 @@
 
 #include <time.h>
 
-void clock_init(struct sample_clock *clock, double rate_hz, uint64_t now_ns)
+void clock_init(struct sample_clock *clock, double rate_hz, uint64_t now_ns, uint64_t seed)
 {
 	double interval = 1e9 / rate_hz;
 
@@ -13,11 +13,28 @@ void clock_init(struct sample_clock *clock, double rate_hz, uint64_t now_ns)
 	clock->interval_ns = interval < 1 ? 1 : (uint64_t)interval;
 	clock->tick = 1;
 	clock->skipped = 0;
+	clock->random = seed;
+}
+
+/* A random offset in [0, interval): xorshift64, plenty for spreading phases. */
+static uint64_t jitter(struct sample_clock *clock)
+{
+	uint64_t x = clock->random;
+
+	if (!x)
+		return 0;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	clock->random = x;
+	return x % clock->interval_ns;
 }
 
 uint64_t clock_next(struct sample_clock *clock, uint64_t now_ns)
 {
-	uint64_t deadline = clock->start_ns + clock->tick * clock->interval_ns;
+	/* Tick k is taken somewhere in [start + (k-1)*interval, start + k*interval):
+	 * the mean rate is exact and no phase of the target is favoured. */
+	uint64_t deadline = clock->start_ns + (clock->tick - 1) * clock->interval_ns + jitter(clock);
 
 	if (now_ns >= deadline + clock->interval_ns) {
 		/* Behind by a whole interval or more: resume at the next
@@ -26,7 +43,7 @@ uint64_t clock_next(struct sample_clock *clock, uint64_t now_ns)
 
 		clock->skipped += late_ticks;
 		clock->tick += late_ticks;
-		deadline = clock->start_ns + clock->tick * clock->interval_ns;
+		deadline = clock->start_ns + (clock->tick - 1) * clock->interval_ns + jitter(clock);
 	}
 	clock->tick++;
 	return deadline;

@@ -179,17 +179,24 @@ static void sample_loop(struct recording *r)
 		.mark_idle = false,
 	};
 	struct sample_clock clock;
-	uint64_t deadline, stop_at = 0;
+	uint64_t deadline, stop_at = 0, last_poll = 0;
 	int signo;
 
 	r->started_ns = clock_now_ns();
 	if (o->duration > 0)
 		stop_at = r->started_ns + (uint64_t)(o->duration * 1e9);
-	clock_init(&clock, o->rate, r->started_ns);
+	clock_init(&clock, o->rate, r->started_ns, r->started_ns | 1);
 	deadline = r->started_ns;
 	while (r->stop == STOP_NONE) {
+		uint64_t now = clock_now_ns();
 		int err;
 
+		/* Behind schedule (the rate asked is more than peekpy can do): a
+		 * poll per sample would only waste a system call; look for
+		 * signals and the target's exit once a millisecond. */
+		if (deadline <= now && now - last_poll < 1000000)
+			goto sample;
+		last_poll = now;
 		switch (events_wait(&r->events, deadline, r->target.pidfd, &signo)) {
 		case EVENT_SIGNAL:
 			r->stop = STOP_SIGNAL;
@@ -201,6 +208,7 @@ static void sample_loop(struct recording *r)
 		case EVENT_DEADLINE:
 			break;
 		}
+sample:
 		if (stop_at && clock_now_ns() >= stop_at) {
 			r->stop = STOP_DURATION;
 			continue;
@@ -306,9 +314,9 @@ static void print_summary(struct recording *r)
 	char python[96];
 
 	pyproc_describe(r->proc, python, sizeof(python));
-	fprintf(stderr, "peekpy: %llu samples (%.1f/s of %g/s asked), %llu errors, %s\n",
-		(unsigned long long)r->samples, achieved, o->rate,
-		(unsigned long long)r->errors, python);
+	fprintf(stderr, "peekpy: %llu samples (%.1f/s of %.*f/s asked), %llu errors, %s\n",
+		(unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
+		o->rate, (unsigned long long)r->errors, python);
 	if (o->verbose) {
 		struct pyproc_stats stats;
 
