@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""peekpy's sampling benchmark, beside baselines run in the same invocation.
+
+Samples a CPU-bound target parked DEPTH frames deep (bench/deep_busy.py) and
+prints, per tool and rate: samples per second achieved against the rate
+asked, the sampler's own CPU time per sample (user + system, from wait4),
+and the share of samples in error.  Baselines: austin (Debian's package,
+which reads CPython up to 3.10, so it runs against the 3.10 interpreter)
+and CPython 3.15's own sampler, python3.15 -m profiling.sampling
+("Tachyon"), against the sid 3.15 interpreter.  A baseline that is not
+installed is reported as missing; peekpy's figures are printed anyway.
+
+  bench/run.py --peekpy PATH [--seconds S] [--quick]
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import harness  # noqa: E402
+
+harness.TARGET_SOURCES = HERE   # the target scripts are bench/*.py
+
+
+def cpu_of(proc):
+    """Wait for proc; return (status, user + system CPU seconds)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = status
+    return status, usage.ru_utime + usage.ru_stime
+
+
+class Result:
+    def __init__(self, tool, asked, samples, seconds, cpu, errors=0, note=""):
+        self.tool, self.asked, self.samples, self.seconds = tool, asked, samples, seconds
+        self.cpu, self.errors, self.note = cpu, errors, note
+
+    def row(self, label, depth):
+        rate = self.samples / self.seconds if self.seconds else 0
+        per = 1e6 * self.cpu / self.samples if self.samples else float("nan")
+        err = 100.0 * self.errors / self.samples if self.samples else 0
+        return "%-22s %5d  %-8s %9s  %10.0f  %9.1f  %6.2f%%  %s" % (
+            label, depth, self.tool, self.asked, rate, per, err, self.note)
+
+
+def run_peekpy(peekpy, pid, rate, seconds, workdir):
+    out = os.path.join(workdir, "peekpy.txt")
+    proc = subprocess.Popen([peekpy, "record", "--pid", str(pid), "-r", str(rate), "-d",
+                             str(seconds), "-o", out], stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode()
+    _, cpu = cpu_of(proc)
+    m = re.search(r"(\d+) samples \(([\d.]+)/s of .*?\), (\d+) errors", err)
+    if not m:
+        raise RuntimeError("peekpy failed: " + err)
+    samples = int(m.group(1))
+    return Result("peekpy", "max" if rate >= 1e6 else str(rate), samples,
+                  samples / float(m.group(2)) if float(m.group(2)) else seconds, cpu,
+                  int(m.group(3)))
+
+
+def run_austin(pid, interval_us, seconds, workdir):
+    out = os.path.join(workdir, "austin.txt")
+    start = time.monotonic()
+    proc = subprocess.Popen(["austin", "-i", str(interval_us), "-p", str(pid), "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(seconds)   # austin 1.0 has no duration option: stop it after the run
+    proc.send_signal(signal.SIGINT)
+    _, cpu = cpu_of(proc)
+    elapsed = time.monotonic() - start
+    samples = errors = 0
+    with open(out, errors="replace") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            samples += 1
+            if "Unsampled" in line or "Error" in line:
+                errors += 1
+    asked = "max" if interval_us <= 1 else str(1000000 // interval_us)
+    return Result("austin", asked, samples, elapsed, cpu, errors)
+
+
+def run_tachyon(interp, pid, rate, seconds, workdir):
+    out_inside = "/tmp/peekpy-bench-tachyon.txt"
+    proc = subprocess.Popen(interp.argv("-m", "profiling.sampling", "attach", "-r",
+                                        "%dk" % (rate // 1000), "-d", str(seconds),
+                                        "--collapsed", "-o", out_inside, str(pid)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    text = proc.stdout.read().decode(errors="replace")
+    _, cpu = cpu_of(proc)
+    m = re.search(r"Captured (\d+) samples in ([\d.]+) seconds", text)
+    if not m:
+        raise RuntimeError("profiling.sampling failed: " + text[-300:])
+    e = re.search(r"Error rate: ([\d.]+)", text)
+    samples = int(m.group(1))
+    errors = int(round(samples * float(e.group(1)) / 100)) if e else 0
+    try:
+        os.unlink(interp.host_path(out_inside))
+    except OSError:
+        pass
+    return Result("tachyon", "max" if rate >= 1000000 else str(rate), samples,
+                  float(m.group(2)), cpu, errors)
+
+
+def find(interps, predicate):
+    return next((i for i in interps if predicate(i)), None)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--peekpy", required=True)
+    ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--quick", action="store_true", help="one second per run")
+    args = ap.parse_args()
+    seconds = 1 if args.quick else args.seconds
+    workdir = os.path.join(ROOT, "build", "bench")
+    os.makedirs(workdir, exist_ok=True)
+
+    interps = []
+    for interp in harness.discover():
+        try:
+            interp.probe()
+            interps.append(interp)
+        except harness.TestSkip:
+            pass
+    py310 = find(interps, lambda i: i.version[:2] == (3, 10) and not i.debug)
+    py312 = find(interps, lambda i: i.version[:2] == (3, 12) and not i.debug)
+    py315 = find(interps, lambda i: i.version[:2] == (3, 15) and not i.debug and
+                 not i.free_threaded)
+    have_austin = subprocess.run(["sh", "-c", "command -v austin"],
+                                 stdout=subprocess.DEVNULL).returncode == 0
+
+    print("peekpy bench: a CPU-bound target DEPTH frames deep, %g s per run" % seconds)
+    print("%-22s %5s  %-8s %9s  %10s  %9s  %7s" % ("interpreter", "depth", "tool", "asked/s",
+                                                   "achieved/s", "CPU us/s.", "errors"))
+    plans = []
+    if py312:
+        plans.append((py312, 100, [("peekpy", 10000), ("peekpy", 1000000)]))
+    if py310:
+        for depth in (5, 100):
+            tools = [("peekpy", 10000), ("peekpy", 1000000)]
+            tools += [("austin", 10000), ("austin", 1000000)] if have_austin else []
+            plans.append((py310, depth, tools))
+    if py315:
+        plans.append((py315, 120, [("peekpy", 10000), ("tachyon", 10000),
+                                   ("peekpy", 1000000), ("tachyon", 1000000)]))
+    for interp, depth, tools in plans:
+        interp.install_scripts("bench")
+        label = "CPython %d.%d.%d" % interp.version
+        with harness.Target(interp, "deep_busy.py", depth) as target:
+            for tool, rate in tools:
+                if tool == "peekpy":
+                    result = run_peekpy(args.peekpy, target.pid, rate, seconds, workdir)
+                elif tool == "austin":
+                    result = run_austin(target.pid, max(1, 1000000 // rate), seconds, workdir)
+                else:
+                    result = run_tachyon(interp, target.pid, rate, seconds, workdir)
+                print(result.row(label, depth), flush=True)
+    if not have_austin:
+        print("austin: not installed (Debian package austin): no austin baseline")
+    if not py310:
+        print("CPython 3.10: not found: no austin baseline")
+    if not py315:
+        print("CPython 3.15: not found (../shared/targets/get-targets.sh): no Tachyon baseline")
+    print("CPU us/s. = the sampler's own user + system CPU time per sample taken")
+
+
+if __name__ == "__main__":
+    main()
