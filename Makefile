@@ -84,8 +84,8 @@ targets:
 	@scripts/deps.sh test
 	@scripts/get-targets.sh
 
-integration: peekpy targets
-	python3 tests/integration/run.py --peekpy $(abspath $(PEEKPY))
+integration: $(PEEKPY) targets
+	PEEKPY_TEST_SANITIZE=$(SANITIZE) python3 tests/integration/run.py --peekpy $(abspath $(PEEKPY))
 
 test: check-layouts unit integration
 
@@ -96,7 +96,7 @@ check-layouts:
 	@scripts/deps.sh test
 	@python3 scripts/gen-layouts.py check
 
-bench: peekpy
+bench: $(PEEKPY)
 	@scripts/deps.sh bench
 	python3 bench/run.py --peekpy $(abspath $(PEEKPY))
 

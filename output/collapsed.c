@@ -71,7 +71,8 @@ int collapsed_write(struct stacktree *tree, FILE *out)
 		line->text = stack_text(tree, (uint32_t)i, &line->len, &path, &path_cap);
 		line->count = tree->nodes[i].self;
 	}
-	qsort(lines, n_lines, sizeof(*lines), compare_lines);
+	if (n_lines)
+		qsort(lines, n_lines, sizeof(*lines), compare_lines);
 	for (i = 0; i < n_lines; i++) {
 		if (fwrite(lines[i].text, 1, lines[i].len, out) != lines[i].len ||
 		    fprintf(out, " %llu\n", (unsigned long long)lines[i].count) < 0)

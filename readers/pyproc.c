@@ -236,9 +236,7 @@ void pyproc_free(struct pyproc *p)
 	if (!p)
 		return;
 	free(p->threads);
-	free(p->raw.items);
-	free(p->raw.visited);
-	free(p->raw.visited_copy);
+	raw_frames_release(&p->raw);
 	free(p->code_addrs);
 	free(p->code_infos);
 	free(p->code_set);
@@ -678,32 +676,19 @@ static bool wanted(const struct thread_rec *rec, const struct pyproc_options *op
 }
 
 /* Walk one thread again (after a torn walk, or one that needed more than
- * the prefetch had) from a fresh copy of everything used so far, taken in
- * one batch like a sample's first. */
-static int retry_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample,
-			bool last_try)
+ * the prefetch had) from a fresh copy of the ranges walks depend on, taken
+ * in one batch like a sample's first. */
+static int rewalk(struct pyproc *p, struct thread_rec *rec, bool last_try)
 {
 	int err;
 
-	/* Everything else of this sample was emitted: start from fresh copies
-	 * and forget failed code lookups. */
 	p->retries++;
 	err = snapshot_refetch(&p->snap);
 	if (err)
 		return err;
-	code_set_clear(p);
-	p->raw.count = 0;
-	p->raw.n_visited = 0;
+	p->raw.count = rec->raw_start;
 	err = read_tstate(p, rec->addr, &rec->copy);
-	if (!err)
-		err = walk(p, rec, last_try);
-	if (err)
-		return err;
-	rec->error = 0;
-	err = resolve_codes(p, (size_t)(rec - p->threads), (size_t)(rec - p->threads) + 1);
-	if (!err)
-		err = emit_thread(p, rec, sample);
-	return err;
+	return err ? err : walk(p, rec, last_try);
 }
 
 int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
@@ -737,6 +722,11 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		if (!wanted(rec, options))
 			continue;
 		rec->error = walk(p, rec, false);
+		/* A torn walk is taken again at once, from a fresh copy of what
+		 * it depends on: the later the retry, the more it favours what
+		 * the thread does next over what it did when the sample began. */
+		for (int attempt = 0; attempt < RETRIES && rec->error == PP_ETORN; attempt++)
+			rec->error = rewalk(p, rec, attempt == RETRIES - 1);
 		if (pyproc_error_is_fatal(rec->error))
 			return rec->error;
 	}
@@ -751,19 +741,9 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		if (!rec->error)
 			rec->error = emit_thread(p, rec, sample);
 	}
-	/* Second chance for torn threads, from fresh copies. */
-	for (i = 0; i < p->n_threads; i++) {
-		struct thread_rec *rec = &p->threads[i];
-
-		if (!wanted(rec, options) || !rec->error)
-			continue;
-		for (int attempt = 0; attempt < RETRIES && rec->error == PP_ETORN; attempt++)
-			rec->error = retry_thread(p, rec, sample, attempt == RETRIES - 1);
-		if (pyproc_error_is_fatal(rec->error))
-			return rec->error;
-		if (rec->error && !result)
-			result = rec->error;
-	}
+	for (i = 0; i < p->n_threads; i++)
+		if (wanted(&p->threads[i], options) && p->threads[i].error && !result)
+			result = p->threads[i].error;
 	p->last_syscalls = p->snap.syscalls;
 	return result;
 }

@@ -152,7 +152,8 @@ static void note_use(struct snapshot *snap, const struct snapshot_entry *entry, 
 	struct snapshot_plan key = { .addr = entry->addr, .is_block = is_block };
 	struct snapshot_plan *found;
 
-	found = bsearch(&key, snap->plan, snap->n_plan_sorted, sizeof(*snap->plan), plan_by_key);
+	found = snap->n_plan_sorted ? bsearch(&key, snap->plan, snap->n_plan_sorted,
+					      sizeof(*snap->plan), plan_by_key) : NULL;
 	if (!found) {
 		XGROW(snap->plan, snap->cap_plan, snap->n_plan + 1);
 		found = &snap->plan[snap->n_plan++];
@@ -169,7 +170,8 @@ static void make_plan(struct snapshot *snap)
 	size_t i, kept = 0;
 
 	/* Look-ups go to the sorted part; new ranges are appended after it. */
-	qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), plan_by_key);
+	if (snap->n_plan)
+		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), plan_by_key);
 	snap->n_plan_sorted = snap->n_plan;
 	for (i = 0; i <= snap->object_mask; i++)
 		if (snap->objects[i].data && snap->objects[i].plan_len)
@@ -201,16 +203,17 @@ static void clear(struct snapshot *snap)
 	snap->generation++;
 }
 
-/* Ranges nobody verifies first (by address), then the verified ones: those
- * of the latest sample in the order it first used them, older ones after. */
+/* Ranges nobody verifies first (by address), then the verified ones in the
+ * order a sample first used them: thread state, then frames from the newest
+ * down.  That order is much the same from one sample to the next, so the
+ * frames that take turns at one depth (callers of one function) stay next
+ * to each other in the copy. */
 static int by_copy_order(const void *a, const void *b)
 {
 	const struct snapshot_plan *x = a, *y = b;
 
 	if (x->verify != y->verify)
 		return x->verify ? 1 : -1;
-	if (x->verify && x->last_used != y->last_used)
-		return x->last_used > y->last_used ? -1 : 1;
 	if (x->verify && x->touched != y->touched)
 		return x->touched < y->touched ? -1 : 1;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
@@ -227,24 +230,29 @@ static int by_copy_order(const void *a, const void *b)
  * instant lies in all of them (what verification needs), and the ranges
  * that change fastest have their two copies almost back to back.
  */
-static int fetch_plan(struct snapshot *snap, bool keep_marks)
+static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_verify)
 {
-	size_t i, n_ranges = 0, n_reqs = 0, n_verify = 0;
+	size_t i, n_ranges = 0, n_reqs = 0, n_verify = 0, start = 0;
 	size_t *first, *pass1, *pass2;
 	bool *verify;
 	struct mem_req *ranges;
 	int err;
 
-	qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), by_copy_order);
+	if (snap->n_plan)
+		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), by_copy_order);
 	first = xcalloc(snap->n_plan + 1, sizeof(*first));
 	verify = xcalloc(snap->n_plan + 1, sizeof(*verify));
 	ranges = xcalloc(snap->n_plan + 1, sizeof(*ranges));
-	for (i = 0; i < snap->n_plan; i++) {
+	/* The sort puts the ranges nobody verifies first: skip them when only
+	 * the verified ones are wanted. */
+	while (only_verify && start < snap->n_plan && !snap->plan[start].verify)
+		start++;
+	for (i = start; i < snap->n_plan; i++) {
 		const struct snapshot_plan *plan = &snap->plan[i];
 		struct mem_req *last = n_ranges ? &ranges[n_ranges - 1] : NULL;
 
 		if (last && !plan->is_block && !snap->plan[i - 1].is_block &&
-		    plan->verify == snap->plan[i - 1].verify && plan->addr >= last->addr &&
+		    i > start && plan->verify == snap->plan[i - 1].verify && plan->addr >= last->addr &&
 		    plan->addr <= last->addr + last->len + MERGE_GAP &&
 		    plan->addr + plan->len - last->addr <= MERGE_MAX) {
 			if (plan->addr + plan->len > last->addr + last->len)
@@ -324,17 +332,25 @@ int snapshot_begin(struct snapshot *snap)
 	make_plan(snap);
 	clear(snap);
 	snap->samples++;
-	return fetch_plan(snap, false);
+	return fetch_plan(snap, false, false);
 }
 
 int snapshot_refetch(struct snapshot *snap)
 {
-	/* Old copies stay where they are (the pages are not reset): only
+	size_t i;
+
+	/* Copy again what a walk depends on (the ranges to verify); copies of
+	 * the rest (code objects, interpreter fields) stay valid as they are.
+	 * Old copies stay where they are (the pages are not reset): only
 	 * lookups move on to the new generation. */
 	make_plan(snap);
 	snap->generation++;
+	for (i = 0; i <= snap->object_mask; i++)
+		if (snap->objects[i].data && !snap->objects[i].verify &&
+		    snap->objects[i].generation == snap->generation - 1)
+			snap->objects[i].generation = snap->generation;
 	snap->n_blocks = 0;
-	return fetch_plan(snap, true);
+	return fetch_plan(snap, true, true);
 }
 
 void snapshot_invalidate(struct snapshot *snap)

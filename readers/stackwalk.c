@@ -40,6 +40,14 @@ static int torn_unless_fatal(int err)
 	return err == -ESRCH || err == -EPERM || err == 0 ? err : PP_ETORN;
 }
 
+void raw_frames_release(struct raw_frames *frames)
+{
+	free(frames->items);
+	free(frames->visited);
+	free(frames->visited_copy);
+	memset(frames, 0, sizeof(*frames));
+}
+
 void stackwalk_init(struct stackwalk *w, const struct py_layout *layout, struct snapshot *snap)
 {
 	memset(w, 0, sizeof(*w));

@@ -48,6 +48,9 @@ struct raw_frames {
 	size_t n_visited, cap_visited;
 };
 
+/* Free a raw_frames' arrays (it can be used again after). */
+void raw_frames_release(struct raw_frames *frames);
+
 struct stackwalk {
 	const struct py_layout *layout;
 	struct snapshot *snap;

@@ -39,7 +39,7 @@ static void walker_init(struct walker *t, const struct py_layout *L)
 
 static void walker_release(struct walker *t)
 {
-	free(t->raw.items);
+	raw_frames_release(&t->raw);
 	snapshot_release(&t->snap);
 }
 
