@@ -28,6 +28,9 @@
 #define STARTUP_WAIT_NS (5ull * 1000000000ull)
 /* Grace given to a launched program still running when recording stops. */
 #define CHILD_GRACE_MS 2000
+/* A deadline closer than this is taken as due: sleeping that briefly costs
+ * a whole wake-up (some 20-50 us on a virtual machine) for nothing. */
+#define MIN_SLEEP_NS 50000
 
 enum stop_reason {
 	STOP_NONE,
@@ -191,13 +194,14 @@ static void sample_loop(struct recording *r)
 		uint64_t now = clock_now_ns();
 		int err;
 
-		/* Behind schedule (the rate asked is more than peekpy can do): a
-		 * poll per sample would only waste a system call; look for
-		 * signals and the target's exit once a millisecond. */
-		if (deadline <= now && now - last_poll < 1000000)
+		/* Due, or behind schedule (the rate asked is more than peekpy can
+		 * do): a poll per sample would only waste a system call; look
+		 * for signals and the target's exit once a millisecond. */
+		if (deadline <= now + MIN_SLEEP_NS && now - last_poll < 1000000)
 			goto sample;
 		last_poll = now;
-		switch (events_wait(&r->events, deadline, r->target.pidfd, &signo)) {
+		switch (events_wait(&r->events, deadline > now + MIN_SLEEP_NS ? deadline : now,
+				    r->target.pidfd, &signo)) {
 		case EVENT_SIGNAL:
 			r->stop = STOP_SIGNAL;
 			r->stop_signal = signo;

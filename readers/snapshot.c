@@ -251,13 +251,22 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_verify)
 		const struct snapshot_plan *plan = &snap->plan[i];
 		struct mem_req *last = n_ranges ? &ranges[n_ranges - 1] : NULL;
 
+		/* Join the range being built when close on either side: one copy
+		 * of the hull is cheaper than two, and order inside it does not
+		 * matter (a hundred frame objects of a recursion, newest first,
+		 * often sit at falling addresses). */
 		if (last && !plan->is_block && !snap->plan[i - 1].is_block &&
-		    i > start && plan->verify == snap->plan[i - 1].verify && plan->addr >= last->addr &&
-		    plan->addr <= last->addr + last->len + MERGE_GAP &&
-		    plan->addr + plan->len - last->addr <= MERGE_MAX) {
-			if (plan->addr + plan->len > last->addr + last->len)
-				last->len = plan->addr + plan->len - last->addr;
-			continue;
+		    i > start && plan->verify == snap->plan[i - 1].verify) {
+			uint64_t lo = plan->addr < last->addr ? plan->addr : last->addr;
+			uint64_t hi = plan->addr + plan->len > last->addr + last->len
+				      ? plan->addr + plan->len : last->addr + last->len;
+
+			if (plan->addr <= last->addr + last->len + MERGE_GAP &&
+			    last->addr <= plan->addr + plan->len + MERGE_GAP && hi - lo <= MERGE_MAX) {
+				last->addr = lo;
+				last->len = hi - lo;
+				continue;
+			}
 		}
 		first[n_ranges] = i;
 		verify[n_ranges] = plan->verify;
