@@ -229,7 +229,7 @@ class Peekpy:
         self.workdir = workdir
 
     def run(self, args, name="out.txt", seconds=120, input_signal=None, signal_after=None,
-            user=None):
+            user=None, env=None):
         """Run peekpy with args (-o is added unless given); wait for it."""
         output = os.path.join(self.workdir, name)
         if os.path.exists(output):
@@ -242,7 +242,7 @@ class Peekpy:
             argv = ["setpriv", "--reuid", str(user), "--regid", str(user),
                     "--clear-groups", "--"] + argv
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=self.workdir)
+                                cwd=self.workdir, env=env)
         if signal_after is not None:
             signal_after(proc)
         try:

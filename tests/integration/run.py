@@ -387,6 +387,23 @@ def bad_attach_while_starting(interp, peekpy):
     check(run.summary()["samples"] > 0, "no samples: %s" % run.stderr)
 
 
+def once_sudo_runs_the_command_as_the_invoking_user(interp, peekpy):
+    """Under sudo (SUDO_UID/SUDO_GID), a launched command runs as the user who
+    ran sudo, and the output file is theirs."""
+    if os.geteuid() != 0:
+        raise TestSkip("needs root")
+    if interp.chroot or interp.executable.startswith("/root/"):
+        raise TestSkip("needs an interpreter outside /root that another user can run")
+    env = dict(os.environ, SUDO_UID="65534", SUDO_GID="65534")
+    run = peekpy.run(["record", "--"] + interp.argv(interp.script("whoami.py")), env=env)
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check("uid 65534 gid 65534" in run.stdout, "the command said %r" % run.stdout)
+    check(os.stat(run.output_path).st_uid == 65534, "the output belongs to uid %d"
+          % os.stat(run.output_path).st_uid)
+    check("whoami" in run.output or "<module> (whoami.py" in run.output,
+          "no samples of the command: %r" % run.output[:300])
+
+
 def bad_help_and_version(interp, peekpy):
     for args in (["--help"], ["record", "--help"], ["--version"]):
         run = peekpy.run(args, name="help.txt")
@@ -402,6 +419,7 @@ ONCE = [
     bad_unknown_flag,
     bad_attach_while_starting,
     bad_help_and_version,
+    once_sudo_runs_the_command_as_the_invoking_user,
 ]
 
 
