@@ -147,6 +147,8 @@ size_t layout_code_span(const struct py_layout *L)
 	const uint32_t offsets[] = {
 		L->obj_type, L->obj_size, L->code_firstlineno, L->code_filename, L->code_name,
 		L->code_qualname, L->code_code, L->code_linetable, L->code_tlbc,
+		L->code_framesize, L->code_nlocalsplus, L->code_stacksize, L->code_zombieframe,
+		L->code_firsttraceable,
 	};
 	return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
 }
@@ -160,7 +162,8 @@ size_t layout_frame_span(const struct py_layout *L)
 		};
 		return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
 	} else {
-		const uint32_t offsets[] = { L->frame_back, L->frame_code, L->frame_lasti };
+		const uint32_t offsets[] = { L->frame_back, L->frame_code, L->frame_lasti,
+					     L->frame_executing, L->frame_localsplus };
 		return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
 	}
 }

@@ -45,7 +45,8 @@ struct py_layout {
 	LAYOUT_FIELDS(LAYOUT_MEMBER)
 #undef LAYOUT_MEMBER
 	uint8_t rule_lasti, rule_linetable, rule_strings;
-	uint8_t rule_stacktop_reset;   /* stacktop is -1 while a frame runs (3.12, 3.13) */
+	uint8_t rule_stacktop_reset;   /* stacktop is -1 while a frame runs (3.11 - 3.13) */
+	uint8_t rule_popped_code_null; /* a popped frame's f_executable is NULL (3.14+) */
 	/* Where each field sits inside _Py_DebugOffsets (3.13+), or absent. */
 	uint32_t debug_offsets_size;
 #define LAYOUT_DBG_MEMBER(name) uint32_t dbg_##name;

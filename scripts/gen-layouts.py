@@ -129,6 +129,13 @@ def fields():
     add("frame.code", "offsetof(PyFrameObject, f_code)", old)
     add("frame.lasti", "offsetof(PyFrameObject, f_lasti)", old)
     add("frame.localsplus", "offsetof(PyFrameObject, f_localsplus)", old)
+    # Whether a frame object is executing (waiting in a call counts): a
+    # returned, raised or suspended one is not, whatever holds it.
+    add("frame.executing", "offsetof(PyFrameObject, f_executing)",
+        lambda v, ft: V(3, 6) <= v <= V(3, 9))
+    add("frame.executing", "offsetof(PyFrameObject, f_state)", lambda v, ft: v == V(3, 10))
+    add("frame.executing_value", "1", lambda v, ft: V(3, 6) <= v <= V(3, 9))
+    add("frame.executing_value", "FRAME_EXECUTING", lambda v, ft: v == V(3, 10))
 
     # --- interpreter frame (3.11+) ---
     new = lambda v, ft: v >= V(3, 11)
@@ -165,6 +172,7 @@ def fields():
     add("code.name", "offsetof(PyCodeObject, co_name)")
     add("code.qualname", "offsetof(PyCodeObject, co_qualname)", new)
     add("code.code", "offsetof(PyCodeObject, co_code)", old)
+    add("code.zombieframe", "offsetof(PyCodeObject, co_zombieframe)", old)
     add("code.varnames", "offsetof(PyCodeObject, co_varnames)", old)
     add("code.localsplusnames", "offsetof(PyCodeObject, co_localsplusnames)", new)
     add("code.linetable", "offsetof(PyCodeObject, co_lnotab)",
@@ -174,6 +182,34 @@ def fields():
     add("code.adaptive", "offsetof(PyCodeObject, co_code_adaptive)", new)
     add("code.firsttraceable", "offsetof(PyCodeObject, _co_firsttraceable)", new)
     add("code.tlbc", "offsetof(PyCodeObject, co_tlbc)", lambda v, ft: ft and v >= V(3, 14))
+    # Words a frame of this code takes on the data stack: co_framesize
+    # (3.12+), or in 3.11 co_nlocalsplus + co_stacksize + FRAME_SPECIALS_SIZE.
+    add("code.framesize", "offsetof(PyCodeObject, co_framesize)", lambda v, ft: v >= V(3, 12))
+    add("code.nlocalsplus", "offsetof(PyCodeObject, co_nlocalsplus)", lambda v, ft: v == V(3, 11))
+    add("code.stacksize", "offsetof(PyCodeObject, co_stacksize)", lambda v, ft: v == V(3, 11))
+    add("iframe.specials", "FRAME_SPECIALS_SIZE", lambda v, ft: v == V(3, 11))
+
+    # --- opcodes after which a frame has left its thread's stack: it
+    # returned, yielded, or became a generator.  A frame found at one of
+    # these in a copy has (almost always) already been popped. ---
+    add("op.return_value", "RETURN_VALUE")
+    add("op.yield_value", "YIELD_VALUE")
+    add("op.return_generator", "RETURN_GENERATOR", new)
+    add("op.return_const", "RETURN_CONST", lambda v, ft: V(3, 12) <= v <= V(3, 13))
+    add("op.instrumented_return_value", "INSTRUMENTED_RETURN_VALUE",
+        lambda v, ft: v >= V(3, 12))
+    add("op.instrumented_return_const", "INSTRUMENTED_RETURN_CONST",
+        lambda v, ft: V(3, 12) <= v <= V(3, 13))
+    add("op.instrumented_yield_value", "INSTRUMENTED_YIELD_VALUE",
+        lambda v, ft: v >= V(3, 12))
+    # <= 3.10: opcodes a frame waits at while a function it called runs
+    # (3.11+ say so in the frame: see rule.stacktop_reset).
+    add("op.call_function", "CALL_FUNCTION", old)
+    add("op.call_function_kw", "CALL_FUNCTION_KW", old)
+    add("op.call_function_ex", "CALL_FUNCTION_EX", lambda v, ft: V(3, 6) <= v <= V(3, 10))
+    add("op.call_method", "CALL_METHOD", lambda v, ft: V(3, 7) <= v <= V(3, 10))
+    add("op.call_function_var", "CALL_FUNCTION_VAR", lambda v, ft: v[0] == 2)
+    add("op.call_function_var_kw", "CALL_FUNCTION_VAR_KW", lambda v, ft: v[0] == 2)
 
     # --- objects ---
     add("obj.type", "offsetof(PyObject, ob_type)")
@@ -285,11 +321,16 @@ def rules(v):
         r["rule.linetable"] = 3
     # Names and file names: PyStringObject (2.7) or PEP 393 str.
     r["rule.strings"] = 0 if v[0] == 2 else 1
-    # 3.12 and 3.13 set a frame's stacktop to -1 whenever it resumes
-    # executing (_PyFrame_GetStackPointer), in release builds too: a frame
-    # suspended in an inline call has stacktop >= 0.  3.11 leaves it stale;
-    # 3.14+ resets its stackpointer only in debug builds.
-    r["rule.stacktop_reset"] = 1 if V(3, 12) <= v <= V(3, 13) else 0
+    # 3.11 to 3.13 set a frame's stacktop to -1 whenever it resumes
+    # executing (3.11's SET_LOCALS_FROM_FRAME, then _PyFrame_GetStackPointer),
+    # in release builds too: a frame suspended in an inline call has
+    # stacktop >= 0, a running one -1.  3.14+ reset their stackpointer only
+    # in debug builds.
+    r["rule.stacktop_reset"] = 1 if V(3, 11) <= v <= V(3, 13) else 0
+    # 3.14+ clear a frame's f_executable when they pop it from the data
+    # stack (clear_thread_frame), whether it returned or raised: a frame
+    # slot whose code is NULL holds no live frame.
+    r["rule.popped_code_null"] = 1 if v >= V(3, 14) else 0
     return r
 
 
@@ -297,6 +338,7 @@ def rules(v):
 HEADERS = [
     (V(2, 7), V(9, 9), ["Python.h", "frameobject.h"]),
     (V(2, 7), V(3, 10), ["code.h"]),
+    (V(2, 7), V(9, 9), ["opcode.h"]),
     (V(3, 7), V(3, 7), ["internal/pystate.h"]),
     (V(3, 8), V(3, 8), ["internal/pycore_pystate.h"]),
     (V(3, 9), V(9, 9), ["internal/pycore_runtime.h", "internal/pycore_interp.h",
@@ -482,7 +524,7 @@ def render_table(rows):
             fields_out.append(".%s = %s" % (cname(k), x if x is not None else "LAYOUT_ABSENT"))
         for i in range(0, len(fields_out), 4):
             out.append("\t\t" + ", ".join(fields_out[i:i + 4]) + ",")
-        rv = ["lasti", "linetable", "strings", "stacktop_reset"]
+        rv = ["lasti", "linetable", "strings", "stacktop_reset", "popped_code_null"]
         out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
         dbg = []
         if "dbg.sizeof" in vals:
