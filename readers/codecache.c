@@ -14,6 +14,8 @@
 #include "pystr.h"
 
 #define LINETABLE_MAX (1u << 20)
+/* Bytecode longer than this is not scanned for returns (none is). */
+#define BYTECODE_MAX (4u << 20)
 #define CACHE_MAX_ENTRIES (1u << 18)
 
 static uint64_t load_u64(const uint8_t *buf, uint32_t at)
@@ -43,9 +45,46 @@ void codecache_init(struct code_cache *cc, pid_t pid, const struct py_layout *la
 	cc->str_type = str_type;
 	cc->bytes_type = bytes_type;
 	cc->strings = strings;
+	cc->span = layout_code_span(layout);
 	cc->mask = 1023;
 	cc->entries = xcalloc(cc->mask + 1, sizeof(*cc->entries));
 	cc->generation = 1;
+	{
+		const uint32_t leave[] = {
+			layout->op_return_value, layout->op_yield_value,
+			layout->op_return_generator, layout->op_return_const,
+			layout->op_instrumented_return_value,
+			layout->op_instrumented_return_const,
+			layout->op_instrumented_yield_value,
+		};
+		const uint32_t call[] = {
+			layout->op_call_function, layout->op_call_function_kw,
+			layout->op_call_function_ex, layout->op_call_method,
+			layout->op_call_function_var, layout->op_call_function_var_kw,
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(leave) / sizeof(leave[0]); i++)
+			if (leave[i] < 256)
+				cc->leave_ops[leave[i] / 8] |= (uint8_t)(1u << (leave[i] % 8));
+		for (i = 0; i < sizeof(call) / sizeof(call[0]); i++)
+			if (call[i] < 256)
+				cc->call_ops[call[i] / 8] |= (uint8_t)(1u << (call[i] % 8));
+	}
+}
+
+static void release_info_offsets(struct code_info *info)
+{
+	free(info->leaves);
+	free(info->calls);
+	info->leaves = info->calls = NULL;
+	info->n_leaves = info->n_calls = 0;
+}
+
+static void release_info(struct code_info *info)
+{
+	linetable_release(&info->lines);
+	release_info_offsets(info);
 }
 
 static void free_entries(struct code_cache *cc)
@@ -55,7 +94,7 @@ static void free_entries(struct code_cache *cc)
 	for (i = 0; i <= cc->mask; i++) {
 		if (!cc->entries[i])
 			continue;
-		linetable_release(&cc->entries[i]->lines);
+		release_info(cc->entries[i]);
 		free(cc->entries[i]);
 		cc->entries[i] = NULL;
 	}
@@ -137,8 +176,9 @@ static uint32_t short_file_of(struct code_cache *cc, uint32_t file)
 	return cc->short_of[file];
 }
 
-/* Read a bytes object (2.7 str) into a malloc'd buffer. */
-static int read_bytes_object(struct code_cache *cc, uint64_t addr, uint8_t **data, size_t *len)
+/* Read a bytes object (2.7 str) of at most max bytes into a malloc'd buffer. */
+static int read_bytes_object(struct code_cache *cc, uint64_t addr, size_t max, uint8_t **data,
+			     size_t *len)
 {
 	const struct py_layout *L = cc->layout;
 	uint32_t sval = L->rule_strings == STRINGS_BYTES ? L->bytes27_sval : L->bytes_sval;
@@ -154,7 +194,7 @@ static int read_bytes_object(struct code_cache *cc, uint64_t addr, uint8_t **dat
 	if (cc->bytes_type && load_u64(head, L->obj_type) != cc->bytes_type)
 		return PP_EBADDATA;
 	size = load_u64(head, L->obj_size);
-	if (size > LINETABLE_MAX)
+	if (size > max)
 		return PP_EBADDATA;
 	*len = (size_t)size;
 	*data = xmalloc(*len ? *len : 1);
@@ -164,6 +204,99 @@ static int read_bytes_object(struct code_cache *cc, uint64_t addr, uint8_t **dat
 		*data = NULL;
 	}
 	return err;
+}
+
+/* Words a frame of this code takes on the data stack (3.11+), or 0. */
+static uint32_t frame_words(const struct py_layout *L, const uint8_t *obj)
+{
+	int64_t words;
+
+	if (L->code_framesize != LAYOUT_ABSENT)
+		words = load_i32(obj, L->code_framesize);
+	else if (L->code_nlocalsplus != LAYOUT_ABSENT && L->iframe_specials != LAYOUT_ABSENT)
+		words = (int64_t)load_i32(obj, L->code_nlocalsplus) +
+			load_i32(obj, L->code_stacksize) + L->iframe_specials;
+	else
+		return 0;
+	return words > 0 && words < (1 << 24) ? (uint32_t)words : 0;
+}
+
+static bool in_set(const uint8_t set[32], uint8_t op)
+{
+	return set[op / 8] & (1u << (op % 8));
+}
+
+static void append_offset(uint32_t **offsets, uint32_t *n, size_t *cap, size_t at)
+{
+	if (*n == *cap)
+		XGROW(*offsets, *cap, (size_t)*n + 1);
+	(*offsets)[(*n)++] = (uint32_t)at;
+}
+
+/*
+ * Note where the bytecode returns or yields, and (<= 3.10) where it calls.
+ * Specialization rewrites opcodes in place, but never these; instrumentation
+ * turns them into their INSTRUMENTED_ forms, which count too.
+ */
+static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code_info *info)
+{
+	const struct py_layout *L = cc->layout;
+	uint8_t *code = NULL;
+	size_t len = 0, at, step = L->rule_strings == STRINGS_BYTES ? 1 : 2;
+	size_t cap_leaves = 0, cap_calls = 0;
+	int err;
+
+	release_info_offsets(info);
+	if (info->code_bytes <= 0 || info->code_bytes > BYTECODE_MAX)
+		return 0;
+	if (L->code_code != LAYOUT_ABSENT) {
+		err = read_bytes_object(cc, load_u64(obj, L->code_code), BYTECODE_MAX, &code, &len);
+	} else {
+		len = (size_t)info->code_bytes;
+		code = xmalloc(len);
+		err = mem_read(cc->pid, info->addr + L->code_adaptive, code, len);
+	}
+	if (err) {
+		free(code);
+		return err;
+	}
+	/* 2.7 instructions have 1 or 3 bytes: an argument byte may look like
+	 * one of these, but positions only ever point at opcodes. */
+	for (at = 0; at < len; at += step) {
+		if (in_set(cc->leave_ops, code[at]))
+			append_offset(&info->leaves, &info->n_leaves, &cap_leaves, at);
+		if (in_set(cc->call_ops, code[at]))
+			append_offset(&info->calls, &info->n_calls, &cap_calls, at);
+	}
+	free(code);
+	return 0;
+}
+
+static bool has_offset(const uint32_t *offsets, uint32_t n, int64_t offset)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if ((int64_t)offsets[mid] == offset)
+			return true;
+		if ((int64_t)offsets[mid] < offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool codecache_leaves(const struct code_info *info, int64_t offset)
+{
+	return has_offset(info->leaves, info->n_leaves, offset);
+}
+
+bool codecache_calls(const struct code_info *info, int64_t offset)
+{
+	return has_offset(info->calls, info->n_calls, offset);
 }
 
 /* Fill an entry from the object's fields (obj: its first span bytes). */
@@ -208,7 +341,13 @@ static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_inf
 			return PP_EBADDATA;
 		info->code_bytes = (int64_t)units * 2;
 	}
-	err = read_bytes_object(cc, table_ptr, &table, &table_len);
+	info->framesize = frame_words(L, obj);
+	info->first_traceable = L->code_firsttraceable != LAYOUT_ABSENT
+				? 2 * (int64_t)load_i32(obj, L->code_firsttraceable) : -1;
+	err = find_landmarks(cc, obj, info);
+	if (err)
+		return err;
+	err = read_bytes_object(cc, table_ptr, LINETABLE_MAX, &table, &table_len);
 	if (err)
 		return err;
 	linetable_release(&info->lines);
@@ -227,7 +366,7 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 		      size_t n, const struct code_info **out)
 {
 	const struct py_layout *L = cc->layout;
-	size_t span = layout_code_span(L), i, todo = 0;
+	size_t span = cc->span, i, todo = 0;
 	int err;
 
 	/* A process that keeps creating code: start over rather than grow

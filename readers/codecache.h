@@ -33,6 +33,16 @@ struct code_info {
 	int32_t first_line;
 	int64_t code_bytes;       /* bytecode length in bytes */
 	struct linetable lines;
+	/* Byte offsets of the instructions that leave the frame (returns and
+	 * yields), ascending: a frame found at one has (all but) returned. */
+	uint32_t *leaves;
+	uint32_t n_leaves;
+	/* <= 3.10: byte offsets of the call instructions, ascending: a frame
+	 * at one may be waiting for the function it called. */
+	uint32_t *calls;
+	uint32_t n_calls;
+	uint32_t framesize;       /* words a frame of it takes (3.11+), or 0 */
+	int64_t first_traceable;  /* byte offset of its RESUME (3.11+), or -1 */
 	/* 3.14t: start of each thread-local bytecode copy seen, by index. */
 	uint64_t tlbc_base[8];
 	uint32_t validated;       /* generation of the last validation */
@@ -46,6 +56,9 @@ struct code_cache {
 	pid_t pid;
 	const struct py_layout *layout;
 	uint64_t code_type, str_type, bytes_type;
+	size_t span;                   /* bytes of a code object read */
+	uint8_t leave_ops[32];         /* bit set of the opcodes that leave */
+	uint8_t call_ops[32];          /* ... and of the calls (<= 3.10) */
 	struct strtab *strings;
 	struct code_info **entries;    /* open addressing by address */
 	size_t mask, used;
@@ -76,6 +89,12 @@ void codecache_new_sample(struct code_cache *cc);
  */
 int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64_t *addrs,
 		      size_t n, const struct code_info **out);
+
+/* Whether the instruction at byte offset of the code leaves its frame. */
+bool codecache_leaves(const struct code_info *info, int64_t offset);
+
+/* Whether it is a call (<= 3.10; always false on later versions). */
+bool codecache_calls(const struct code_info *info, int64_t offset);
 
 /* Start address of thread-local bytecode copy index (3.14t+). */
 int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,
