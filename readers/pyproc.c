@@ -4,11 +4,14 @@
  * A sample has three phases, all reading through the snapshot, which copies
  * at its start everything the previous sample needed in one batched read:
  *   1. list the thread states of every interpreter;
- *   2. walk each thread's frame chain (its data-stack chunk copied whole);
+ *   2. walk each thread's frame chain (its data-stack chunk copied whole)
+ *      and settle what the copy holds into one moment's stack
+ *      (stackwalk_settle);
  *   3. resolve the code objects of all threads together and turn positions
  *      into lines.
- * A thread whose chain turns out inconsistent (it changed while being read)
- * is walked again once, from fresh reads, before it is dropped.
+ * A thread whose copy cannot be settled (it changed too much while being
+ * read) is walked again from fresh reads, up to RETRIES times, before its
+ * sample counts as an error.
  */
 #include "pyproc.h"
 
@@ -237,6 +240,7 @@ void pyproc_free(struct pyproc *p)
 		return;
 	free(p->threads);
 	raw_frames_release(&p->raw);
+	stackwalk_release(&p->walker);
 	free(p->code_addrs);
 	free(p->code_infos);
 	free(p->code_set);
@@ -289,7 +293,7 @@ static int torn_unless_fatal(int err)
 
 static int read_tstate(struct pyproc *p, uint64_t addr, const uint8_t **copy)
 {
-	return torn_unless_fatal(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_VERIFY, copy));
+	return torn_unless_fatal(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_ORIGIN, copy));
 }
 
 /* An interpreter's next pointer and thread list, in one read. */
@@ -407,6 +411,9 @@ static int list_threads(struct pyproc *p)
 			struct thread_rec *rec;
 			const uint8_t *copy;
 
+			/* The next sample copies each thread's state right
+			 * before its frames. */
+			snapshot_set_group(&p->snap, (uint32_t)p->n_threads + 1);
 			err = read_tstate(p, tstate, &copy);
 			if (err)
 				return err;
@@ -421,6 +428,7 @@ static int list_threads(struct pyproc *p)
 			rec->copy = copy;
 			tstate = load_u64(copy, L->ts_next);
 		}
+		snapshot_set_group(&p->snap, 0);
 		err = mark_running(p, interp, first, p->n_threads);
 		if (err)
 			return err;
@@ -463,22 +471,59 @@ static int find_tids(struct pyproc *p)
 
 /* --- phase 2: walking --- */
 
-static int walk(struct pyproc *p, struct thread_rec *rec, bool last_try)
+static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
+			      const struct code_info *info, int64_t *offset);
+
+/* What settling a walk needs to know of a frame's code (stackwalk.h). */
+static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_facts *facts)
+{
+	struct pyproc *p = ctx;
+	const struct py_layout *L = &p->layout;
+	const struct code_info *info;
+	int64_t offset;
+	int err;
+
+	memset(facts, 0, sizeof(*facts));
+	err = codecache_resolve(&p->codes, &p->snap, &frame->code, 1, &info);
+	if (err)
+		return err;
+	if (!info)
+		return 0;
+	err = instruction_offset(p, frame, info, &offset);
+	if (err == -ESRCH || err == -EPERM)
+		return err;
+	if (err)
+		return 0;
+	facts->known = true;
+	facts->left = codecache_leaves(info, offset);
+	facts->started = offset > info->first_traceable;
+	facts->at_call = codecache_calls(info, offset);
+	facts->framesize = info->framesize;
+	if (L->code_zombieframe != LAYOUT_ABSENT) {
+		const uint8_t *code = snapshot_find(&p->snap, frame->code, p->codes.span, 0);
+
+		if (code)
+			memcpy(&facts->zombie_frame, code + L->code_zombieframe, 8);
+	}
+	return 0;
+}
+
+/* Walk a thread and settle what was copied into one moment's stack. */
+static int walk(struct pyproc *p, struct thread_rec *rec)
 {
 	struct stack_origin origin;
 	int err;
 
-	size_t visited = p->raw.n_visited;
-
+	snapshot_set_group(&p->snap, (uint32_t)(rec - p->threads) + 1);
+	p->walker.group = (uint32_t)(rec - p->threads) + 1;
 	rec->raw_start = p->raw.count;
 	err = stackwalk_origin(&p->walker, rec->copy, &origin);
 	if (!err)
 		err = stackwalk_thread(&p->walker, &origin, &p->raw);
-	/* A chain copied while the thread ran may mix moments: keep it only if
-	 * a second copy shows the same chain. */
 	if (!err)
-		err = stackwalk_verify(&p->walker, rec->addr, rec->copy, p->tstate_span, &p->raw,
-				       visited, last_try);
+		err = stackwalk_settle(&p->walker, &origin, &p->raw, rec->raw_start,
+				       frame_facts, p);
+	snapshot_set_group(&p->snap, 0);
 	if (err)
 		p->raw.count = rec->raw_start;
 	rec->raw_count = p->raw.count - rec->raw_start;
@@ -675,10 +720,9 @@ static bool wanted(const struct thread_rec *rec, const struct pyproc_options *op
 	return options->walk_idle || !(rec->flags & SAMPLE_THREAD_IDLE);
 }
 
-/* Walk one thread again (after a torn walk, or one that needed more than
- * the prefetch had) from a fresh copy of the ranges walks depend on, taken
- * in one batch like a sample's first. */
-static int rewalk(struct pyproc *p, struct thread_rec *rec, bool last_try)
+/* Walk one thread again, after a torn walk, from a fresh copy of the
+ * ranges walks depend on, taken in one batch like a sample's first. */
+static int rewalk(struct pyproc *p, struct thread_rec *rec)
 {
 	int err;
 
@@ -688,7 +732,7 @@ static int rewalk(struct pyproc *p, struct thread_rec *rec, bool last_try)
 		return err;
 	p->raw.count = rec->raw_start;
 	err = read_tstate(p, rec->addr, &rec->copy);
-	return err ? err : walk(p, rec, last_try);
+	return err ? err : walk(p, rec);
 }
 
 int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
@@ -703,7 +747,6 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	p->sample_count++;
 	codecache_new_sample(&p->codes);
 	p->raw.count = 0;
-	p->raw.n_visited = 0;
 	code_set_clear(p);
 
 	err = snapshot_begin(&p->snap);
@@ -721,12 +764,11 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 
 		if (!wanted(rec, options))
 			continue;
-		rec->error = walk(p, rec, false);
+		rec->error = walk(p, rec);
 		/* A torn walk is taken again at once, from a fresh copy of what
-		 * it depends on: the later the retry, the more it favours what
-		 * the thread does next over what it did when the sample began. */
+		 * it depends on (rare: settling resolves the usual changes). */
 		for (int attempt = 0; attempt < RETRIES && rec->error == PP_ETORN; attempt++)
-			rec->error = rewalk(p, rec, attempt == RETRIES - 1);
+			rec->error = rewalk(p, rec);
 		if (pyproc_error_is_fatal(rec->error))
 			return rec->error;
 	}

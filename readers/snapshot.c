@@ -160,8 +160,10 @@ static void note_use(struct snapshot *snap, const struct snapshot_entry *entry, 
 		*found = key;
 	}
 	found->len = entry->plan_len;
-	found->verify = entry->verify;
+	found->kind = entry->kind;
+	found->group = entry->group;
 	found->touched = entry->touched;
+	found->depth = entry->depth;
 	found->last_used = snap->samples;
 }
 
@@ -203,60 +205,76 @@ static void clear(struct snapshot *snap)
 	snap->generation++;
 }
 
-/* Ranges nobody verifies first (by address), then the verified ones in the
- * order a sample first used them: thread state, then frames from the newest
- * down.  That order is much the same from one sample to the next, so the
- * frames that take turns at one depth (callers of one function) stay next
- * to each other in the copy. */
+/* Plain ranges first, by address; then thread by thread, its state and
+ * then its frames, oldest first (by their depth when last walked), so that
+ * a caller is copied before its callee.  Frames that take turns at one
+ * depth (callees of one function) stay next to each other in the copy. */
 static int by_copy_order(const void *a, const void *b)
 {
 	const struct snapshot_plan *x = a, *y = b;
 
-	if (x->verify != y->verify)
-		return x->verify ? 1 : -1;
-	if (x->verify && x->touched != y->touched)
-		return x->touched < y->touched ? -1 : 1;
+	if ((x->kind == SNAP_KIND_PLAIN) != (y->kind == SNAP_KIND_PLAIN))
+		return x->kind == SNAP_KIND_PLAIN ? -1 : 1;
+	if (x->kind == SNAP_KIND_PLAIN)
+		return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->kind == SNAP_KIND_CHAIN && x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	/* At one depth, the frame the last sample used last, next to its
+	 * callee. */
+	if (x->kind == SNAP_KIND_CHAIN && x->last_used != y->last_used)
+		return x->last_used < y->last_used ? -1 : 1;
+	if (x->touched != y->touched)
+		return (x->touched < y->touched) == (x->kind == SNAP_KIND_ORIGIN) ? -1 : 1;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Whether plan entry b may be copied in one range with a (its neighbour in
+ * copy order): objects of the same kind and thread. */
+static bool joinable(const struct snapshot_plan *a, const struct snapshot_plan *b)
+{
+	return !a->is_block && !b->is_block && a->kind == b->kind &&
+	       (a->kind == SNAP_KIND_PLAIN || a->group == b->group);
 }
 
 /*
  * Copy the plan in one batch.  Objects close to each other are read as one
  * range, since the kernel pins pages and takes the target's mm lock once per
  * range (a 3.10 stack is a hundred frame objects, often in the same few
- * pools).  Ranges to verify are copied twice, mirrored: the first pass
- * takes them oldest first (deep frames, then newer ones, the thread state
- * last), the second newest first.  The kernel copies ranges in order, so
- * the intervals between the two copies of each range are nested: one
- * instant lies in all of them (what verification needs), and the ranges
- * that change fastest have their two copies almost back to back.
+ * pools), and one range is copied at one moment.
  */
-static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_verify)
+static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 {
-	size_t i, n_ranges = 0, n_reqs = 0, n_verify = 0, start = 0;
-	size_t *first, *pass1, *pass2;
-	bool *verify;
-	struct mem_req *ranges;
+	size_t i, n_ranges = 0, start = 0;
+	size_t *first;
 	int err;
 
+	/* Frames not seen lately go with the plain ranges (make_plan keeps
+	 * their kind for when they are used again). */
+	for (i = 0; i < snap->n_plan; i++)
+		if (snap->plan[i].kind == SNAP_KIND_CHAIN && !snap->plan[i].is_block &&
+		    snap->samples - snap->plan[i].last_used > SNAPSHOT_HOT_SAMPLES)
+			snap->plan[i].kind = SNAP_KIND_PLAIN;
 	if (snap->n_plan)
 		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), by_copy_order);
 	first = xcalloc(snap->n_plan + 1, sizeof(*first));
-	verify = xcalloc(snap->n_plan + 1, sizeof(*verify));
-	ranges = xcalloc(snap->n_plan + 1, sizeof(*ranges));
-	/* The sort puts the ranges nobody verifies first: skip them when only
-	 * the verified ones are wanted. */
-	while (only_verify && start < snap->n_plan && !snap->plan[start].verify)
+	XGROW(snap->reqs, snap->cap_reqs, snap->n_plan + 1);
+	/* The sort puts plain ranges first: skip them when only the threads'
+	 * are wanted. */
+	while (only_threads && start < snap->n_plan && snap->plan[start].kind == SNAP_KIND_PLAIN)
 		start++;
 	for (i = start; i < snap->n_plan; i++) {
 		const struct snapshot_plan *plan = &snap->plan[i];
-		struct mem_req *last = n_ranges ? &ranges[n_ranges - 1] : NULL;
+		struct mem_req *last = n_ranges ? &snap->reqs[n_ranges - 1] : NULL;
 
 		/* Join the range being built when close on either side: one copy
 		 * of the hull is cheaper than two, and order inside it does not
-		 * matter (a hundred frame objects of a recursion, newest first,
-		 * often sit at falling addresses). */
-		if (last && !plan->is_block && !snap->plan[i - 1].is_block &&
-		    i > start && plan->verify == snap->plan[i - 1].verify) {
+		 * matter (a hundred frame objects of a recursion often sit at
+		 * falling addresses). */
+		if (last && i > start && joinable(&snap->plan[i - 1], plan)) {
 			uint64_t lo = plan->addr < last->addr ? plan->addr : last->addr;
 			uint64_t hi = plan->addr + plan->len > last->addr + last->len
 				      ? plan->addr + plan->len : last->addr + last->len;
@@ -269,42 +287,18 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_verify)
 			}
 		}
 		first[n_ranges] = i;
-		verify[n_ranges] = plan->verify;
-		n_verify += plan->verify;
-		ranges[n_ranges++] = (struct mem_req){ .addr = plan->addr, .len = plan->len };
+		snap->reqs[n_ranges++] = (struct mem_req){ .addr = plan->addr, .len = plan->len };
 	}
 	first[n_ranges] = snap->n_plan;
-	/* Ranges are sorted: not verified first, then verified newest first. */
-	pass1 = xcalloc(n_ranges + 1, sizeof(*pass1));
-	pass2 = xcalloc(n_ranges + 1, sizeof(*pass2));
-	XGROW(snap->reqs, snap->cap_reqs, n_ranges + n_verify + 1);
-	for (i = 0; i < n_ranges; i++) {
-		pass2[i] = SIZE_MAX;
-		if (!verify[i])
-			pass1[i] = n_reqs++;
-	}
-	for (i = n_ranges; i-- > 0;)
-		if (verify[i])
-			pass1[i] = n_reqs++;
 	for (i = 0; i < n_ranges; i++)
-		if (verify[i])
-			pass2[i] = n_reqs++;
-	for (i = 0; i < n_ranges; i++) {
-		snap->reqs[pass1[i]] = ranges[i];
-		snap->reqs[pass1[i]].buf = alloc_copy(snap, ranges[i].len);
-		if (pass2[i] != SIZE_MAX) {
-			snap->reqs[pass2[i]] = ranges[i];
-			snap->reqs[pass2[i]].buf = alloc_copy(snap, ranges[i].len);
-		}
-	}
-	err = mem_read_many(snap->pid, snap->reqs, n_reqs);
-	snap->syscalls += (n_reqs + 1023) / 1024;
+		snap->reqs[i].buf = alloc_copy(snap, snap->reqs[i].len);
+	err = mem_read_many(snap->pid, snap->reqs, n_ranges);
+	snap->syscalls += (n_ranges + 1023) / 1024;
 	for (i = 0; i < n_ranges && !err; i++) {
-		const struct mem_req *req = &snap->reqs[pass1[i]];
-		const struct mem_req *again = pass2[i] != SIZE_MAX ? &snap->reqs[pass2[i]] : NULL;
+		const struct mem_req *req = &snap->reqs[i];
 		size_t p;
 
-		snap->bytes += req->got + (again ? again->got : 0);
+		snap->bytes += req->got;
 		for (p = first[i]; p < first[i + 1]; p++) {
 			const struct snapshot_plan *plan = &snap->plan[p];
 			size_t at = plan->addr - req->addr;
@@ -316,23 +310,18 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_verify)
 				entry = add_block(snap, plan->addr, data, req->got - at);
 			else if (!plan->is_block && req->got >= at + plan->len)
 				entry = add_object(snap, plan->addr, data, plan->len);
-			if (entry && again && again->got > at) {
-				entry->check = (const uint8_t *)again->buf + at;
-				entry->check_len = again->got - at < entry->len ? again->got - at
-										 : entry->len;
-			}
+			if (entry)
+				entry->planned_group = plan->kind == SNAP_KIND_CHAIN ? plan->group : 0;
 			if (entry && keep_marks) {
 				entry->plan_len = plan->len;
-				entry->verify = plan->verify;
+				entry->kind = plan->kind;
+				entry->group = plan->group;
 				entry->touched = plan->touched;
+				entry->depth = plan->depth;
 			}
 		}
 	}
 	free(first);
-	free(verify);
-	free(ranges);
-	free(pass1);
-	free(pass2);
 	return err;
 }
 
@@ -348,14 +337,14 @@ int snapshot_refetch(struct snapshot *snap)
 {
 	size_t i;
 
-	/* Copy again what a walk depends on (the ranges to verify); copies of
-	 * the rest (code objects, interpreter fields) stay valid as they are.
+	/* Copy again what a walk depends on (thread states and frames); copies
+	 * of the rest (code objects, interpreter fields) stay valid as they are.
 	 * Old copies stay where they are (the pages are not reset): only
 	 * lookups move on to the new generation. */
 	make_plan(snap);
 	snap->generation++;
 	for (i = 0; i <= snap->object_mask; i++)
-		if (snap->objects[i].data && !snap->objects[i].verify &&
+		if (snap->objects[i].data && snap->objects[i].kind == SNAP_KIND_PLAIN &&
 		    snap->objects[i].generation == snap->generation - 1)
 			snap->objects[i].generation = snap->generation;
 	snap->n_blocks = 0;
@@ -367,36 +356,91 @@ void snapshot_invalidate(struct snapshot *snap)
 	snap->generation++;
 }
 
+void snapshot_set_group(struct snapshot *snap, uint32_t group)
+{
+	snap->group = group;
+}
+
+size_t snapshot_thread_frames(struct snapshot *snap, uint32_t group, uint64_t **addrs,
+			      size_t *cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; group && i <= snap->object_mask; i++) {
+		const struct snapshot_entry *entry = &snap->objects[i];
+
+		if (!entry->data || entry->generation != snap->generation ||
+		    entry->planned_group != group)
+			continue;
+		XGROW(*addrs, *cap, n + 1);
+		(*addrs)[n++] = entry->addr;
+	}
+	return n;
+}
+
+void snapshot_set_depth(struct snapshot *snap, uint64_t addr, uint32_t depth)
+{
+	struct snapshot_entry *entry = snap->n_objects ? object_entry(snap, addr) : NULL;
+
+	if (entry && entry->data && entry->generation == snap->generation)
+		entry->depth = depth;
+}
+
+/* Blocks first: a frame in a data-stack chunk must be read from the
+ * chunk's copy, one moment with its neighbours, even if it was once read
+ * on its own (when the chunk copy did not reach it). */
 static struct snapshot_entry *find_entry(struct snapshot *snap, uint64_t addr, size_t len)
 {
 	struct snapshot_entry *entry;
 	size_t i;
 
-	if (snap->n_objects) {
-		entry = object_entry(snap, addr);
-		if (entry->data && entry->generation == snap->generation && entry->len >= len)
-			return entry;
-	}
 	for (i = 0; i < snap->n_blocks; i++) {
 		entry = &snap->blocks[i];
 		if (entry->generation == snap->generation && addr >= entry->addr &&
 		    addr - entry->addr <= entry->len && len <= entry->len - (addr - entry->addr))
 			return entry;
 	}
+	if (snap->n_objects) {
+		entry = object_entry(snap, addr);
+		if (entry->data && entry->generation == snap->generation && entry->len >= len)
+			return entry;
+	}
 	return NULL;
 }
 
+int snapshot_read_now(struct snapshot *snap, struct snapshot_req *reqs, size_t n)
+{
+	size_t i;
+	int err;
+
+	XGROW(snap->reqs, snap->cap_reqs, n);
+	for (i = 0; i < n; i++)
+		snap->reqs[i] = (struct mem_req){ .addr = reqs[i].addr, .len = reqs[i].len,
+						  .buf = alloc_copy(snap, reqs[i].len) };
+	err = mem_read_many(snap->pid, snap->reqs, n);
+	snap->syscalls += (n + 1023) / 1024;
+	for (i = 0; i < n; i++) {
+		reqs[i].data = !err && snap->reqs[i].got >= reqs[i].len ? snap->reqs[i].buf : NULL;
+		snap->bytes += snap->reqs[i].got;
+	}
+	return err;
+}
+
 /* Keep an object in the plan (a range inside a block is covered by the
- * block's own plan). */
+ * block's own plan), remembering its place in the next copy order. */
 static void mark_recur(struct snapshot *snap, struct snapshot_entry *entry, uint64_t addr,
 		       size_t len, unsigned flags)
 {
-	if (!(flags & (SNAP_RECUR | SNAP_VERIFY)))
+	if (!(flags & (SNAP_RECUR | SNAP_ORIGIN | SNAP_CHAIN)))
 		return;
-	if (!entry->touched)
+	if (!entry->touched) {
 		entry->touched = ++snap->touches;
-	if (flags & SNAP_VERIFY)
-		entry->verify = true;
+		entry->group = snap->group;
+	}
+	if ((flags & SNAP_ORIGIN) && entry->kind < SNAP_KIND_ORIGIN)
+		entry->kind = SNAP_KIND_ORIGIN;
+	if ((flags & SNAP_CHAIN) && entry->kind < SNAP_KIND_CHAIN)
+		entry->kind = SNAP_KIND_CHAIN;
 	if (entry->addr == addr && entry->plan_len < len)
 		entry->plan_len = len;
 }
@@ -449,38 +493,13 @@ int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t
 		entry = add_block(snap, addr, copy, len);
 	}
 	entry->plan_len = plan_len > len ? plan_len : len;
-	entry->verify = true;
-	if (!entry->touched)
+	entry->kind = SNAP_KIND_CHAIN;
+	if (!entry->touched) {
 		entry->touched = ++snap->touches;
+		entry->group = snap->group;
+	}
 	*data = entry->data;
 	return 0;
-}
-
-const uint8_t *snapshot_check(struct snapshot *snap, uint64_t addr, size_t len)
-{
-	struct snapshot_entry *entry = find_entry(snap, addr, len);
-	size_t at;
-
-	if (!entry || !entry->check)
-		return NULL;
-	at = addr - entry->addr;
-	return at + len <= entry->check_len ? entry->check + at : NULL;
-}
-
-int snapshot_reread(struct snapshot *snap, struct snapshot_req *reqs, size_t n)
-{
-	size_t i;
-	int err;
-
-	XGROW(snap->reqs, snap->cap_reqs, n);
-	for (i = 0; i < n; i++)
-		snap->reqs[i] = (struct mem_req){ .addr = reqs[i].addr, .len = reqs[i].len,
-						  .buf = alloc_copy(snap, reqs[i].len) };
-	err = mem_read_many(snap->pid, snap->reqs, n);
-	snap->syscalls += (n + 1023) / 1024;
-	for (i = 0; i < n; i++)
-		reqs[i].data = !err && !snap->reqs[i].result ? snap->reqs[i].buf : NULL;
-	return err;
 }
 
 int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t n,

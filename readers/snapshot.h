@@ -10,9 +10,10 @@
  * sample, and everything a sample walks was copied within microseconds.
  *
  * The kernel copies the ranges of a batch one after the other, so their
- * order matters: ranges to verify are copied in the order the previous
- * sample first used them (a thread state, then its newest frames, then
- * older ones), to keep what depends on what as close in time as possible.
+ * order matters.  Ranges are grouped by thread: a thread's state (where its
+ * walk starts) is copied right before its frames, and its frames oldest
+ * first, so that a caller is copied before its callee and the newest
+ * frames, which change fastest, as close as possible to the thread state.
  *
  * Two kinds of copies: objects (looked up by their exact start address) and
  * blocks (ranges found by containment: data-stack chunks).  Copies never
@@ -32,25 +33,35 @@
 /* Samples a range stays planned after its last use: long enough that a
  * function seen one sample in twenty keeps its frames prefetched. */
 #define SNAPSHOT_PLAN_KEEP 256
+/* Frames used within this many samples are copied right after their
+ * thread's state; older ones (a stack not seen lately) are copied first,
+ * with the other ranges, so as not to come between a caller and a callee. */
+#define SNAPSHOT_HOT_SAMPLES 16
 /* A plan larger than this drops its least recently used ranges. */
-#define SNAPSHOT_PLAN_MAX 4096
+#define SNAPSHOT_PLAN_MAX (1u << 17)
 
 enum snapshot_flags {
 	SNAP_RECUR = 1 << 0,   /* prefetch this range at the next sample too */
-	/* ... and copy it a second time, after every first copy of the batch,
-	 * so that a reader can check it did not change meanwhile. */
-	SNAP_VERIFY = 1 << 1,
+	/* ... as where a thread's walk starts (its thread state), copied just
+	 * before the thread's frames, */
+	SNAP_ORIGIN = 1 << 1,
+	/* ... as one of a thread's frames: copied oldest first. */
+	SNAP_CHAIN = 1 << 2,
 };
+
+enum snapshot_kind { SNAP_KIND_PLAIN, SNAP_KIND_ORIGIN, SNAP_KIND_CHAIN };
 
 struct snapshot_entry {
 	uint64_t addr;
 	size_t len;            /* bytes copied */
 	const uint8_t *data;
-	const uint8_t *check;  /* the second copy (SNAP_VERIFY), or NULL */
-	size_t check_len;
 	size_t plan_len;       /* bytes to prefetch next time; 0 = none */
-	bool verify;           /* prefetch it twice next time */
-	uint32_t touched;      /* when this sample first used it (for ordering) */
+	uint8_t kind;          /* enum snapshot_kind, for the next copy order */
+	uint32_t group;        /* the thread that first used it (ordering) */
+	uint32_t touched;      /* when this sample first used it (ordering) */
+	uint32_t depth;        /* a frame's depth from the oldest (ordering) */
+	uint32_t planned_group;/* the thread whose frame the plan copied it as,
+				* or 0 (see snapshot_thread_frames) */
 	uint32_t generation;   /* copies of older generations are stale */
 };
 
@@ -77,12 +88,15 @@ struct snapshot {
 		uint64_t addr;
 		size_t len;
 		bool is_block;
-		bool verify;
+		uint8_t kind;          /* enum snapshot_kind */
+		uint32_t group;        /* thread of first use in its last sample */
 		uint32_t touched;      /* order of first use in its last sample */
+		uint32_t depth;        /* frame depth from the oldest, last seen */
 		uint32_t last_used;    /* the sample that last used it */
 	} *plan;
 	size_t n_plan, cap_plan, n_plan_sorted;
 	uint32_t touches;      /* counter behind snapshot_entry.touched */
+	uint32_t group;        /* thread reads are now made for (ordering) */
 	uint32_t samples;      /* snapshot_begin() calls so far */
 	struct mem_req *reqs;
 	size_t cap_reqs;
@@ -106,12 +120,29 @@ int snapshot_begin(struct snapshot *snap);
 void snapshot_invalidate(struct snapshot *snap);
 
 /*
- * Copy again, in one batched read (twice where verified), everything this
- * sample has used so far, replacing the copies: a second chance after a
- * torn read that is as tight as the first.  The plan for the next sample is
- * unchanged.  0, or -ESRCH / -EPERM.
+ * Copy again, in one batched read, the thread states and frames this sample
+ * has used so far, replacing their copies (other copies stay valid): a
+ * second chance after a torn read that is as tight as the first.  The plan
+ * for the next sample is unchanged.  0, or -ESRCH / -EPERM.
  */
 int snapshot_refetch(struct snapshot *snap);
+
+/* Reads from now on are for thread number group (1, 2, ...; 0 = none):
+ * the next sample copies each thread's state and frames together. */
+void snapshot_set_group(struct snapshot *snap, uint32_t group);
+
+/*
+ * The frames of thread group that this sample's prefetch copied (frames
+ * some recent sample walked), whether this sample used them or not: where
+ * to look for a callee pushed after the thread state was copied.  Fills
+ * *addrs (reused between calls; the caller frees it) and returns how many.
+ */
+size_t snapshot_thread_frames(struct snapshot *snap, uint32_t group, uint64_t **addrs,
+			      size_t *cap);
+
+/* The object at addr (a frame) is depth frames above its thread's oldest:
+ * the next sample copies a thread's frames by ascending depth. */
+void snapshot_set_depth(struct snapshot *snap, uint64_t addr, uint32_t depth);
 
 /* The copy of [addr, addr+len) if the snapshot holds it, else NULL.  With
  * SNAP_RECUR, an object found is prefetched at the next sample too. */
@@ -126,9 +157,10 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 		  const uint8_t **data);
 
 /*
- * A block: [addr, addr+len) found by containment later.  Next time
- * plan_len bytes from addr are prefetched (more than len, where the block
- * is expected to grow: a data-stack chunk's top moves).
+ * A block: [addr, addr+len) found by containment later, one of a thread's
+ * frames (SNAP_CHAIN).  Next time plan_len bytes from addr are prefetched
+ * (more than len, where the block is expected to grow: a data-stack
+ * chunk's top moves).
  */
 int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t plan_len,
 			const uint8_t **data);
@@ -139,19 +171,15 @@ struct snapshot_req {
 	const uint8_t *data;   /* out: NULL when unreadable */
 };
 
+/*
+ * Copy ranges now, in one batch, without keeping them for later lookups
+ * (reqs[i].data is NULL where unreadable): a second look at what a walk
+ * used.  0, -ESRCH, -EPERM.
+ */
+int snapshot_read_now(struct snapshot *snap, struct snapshot_req *reqs, size_t n);
+
 /* Several objects; the missing ones read in one batch.  0, -ESRCH, -EPERM. */
 int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t n,
 		       unsigned flags);
-
-/*
- * The second copy of [addr, addr+len) that the prefetch took after all its
- * first copies (ranges read with SNAP_VERIFY by the previous sample), or
- * NULL when there is none.
- */
-const uint8_t *snapshot_check(struct snapshot *snap, uint64_t addr, size_t len);
-
-/* Copy ranges again now, in one batch, without keeping them in the
- * snapshot (reqs[i].data is NULL where unreadable).  0, -ESRCH, -EPERM. */
-int snapshot_reread(struct snapshot *snap, struct snapshot_req *reqs, size_t n);
 
 #endif

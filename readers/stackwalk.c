@@ -1,6 +1,6 @@
 /*
- * stackwalk.c - following a thread's frame chain, and checking it was read
- * at one moment (see stackwalk.h).
+ * stackwalk.c - following a thread's frame chain, and settling what was
+ * copied into one moment's stack (see stackwalk.h).
  */
 #include "stackwalk.h"
 
@@ -17,6 +17,8 @@
 #define MAX_CHUNK_BYTES (64u << 20)
 /* Room for the stack to grow before the next sample's prefetch. */
 #define CHUNK_SLACK 4096
+/* Callers looked at for a sign that a copy mixed two moments. */
+#define CUT_SCAN 128
 
 static uint64_t load_u64(const uint8_t *buf, uint32_t at)
 {
@@ -43,8 +45,6 @@ static int torn_unless_fatal(int err)
 void raw_frames_release(struct raw_frames *frames)
 {
 	free(frames->items);
-	free(frames->visited);
-	free(frames->visited_copy);
 	memset(frames, 0, sizeof(*frames));
 }
 
@@ -56,6 +56,15 @@ void stackwalk_init(struct stackwalk *w, const struct py_layout *layout, struct 
 	w->frame_span = layout_frame_span(layout);
 	w->stack_ref_mask = layout->stackref_tag_bits != LAYOUT_ABSENT
 			    ? (uint64_t)layout->stackref_tag_bits : 0;
+}
+
+void stackwalk_release(struct stackwalk *w)
+{
+	free(w->candidates);
+	free(w->again);
+	w->candidates = NULL;
+	w->again = NULL;
+	w->cap_candidates = w->cap_again = 0;
 }
 
 int stackwalk_origin(const struct stackwalk *w, const uint8_t *tstate,
@@ -78,7 +87,7 @@ int stackwalk_origin(const struct stackwalk *w, const uint8_t *tstate,
 
 		if (cframe) {
 			err = snapshot_read(w->snap, cframe + L->cframe_current_frame, 8,
-					    SNAP_VERIFY, &copy);
+					    SNAP_ORIGIN, &copy);
 			if (err)
 				return torn_unless_fatal(err);
 			origin->frame = load_u64(copy, 0);
@@ -104,6 +113,8 @@ int stackwalk_origin(const struct stackwalk *w, const uint8_t *tstate,
 			snapshot_read_block(w->snap, chunk, top - chunk, plan, &data);
 			origin->chunk = chunk;
 			origin->chunk_top = top;
+			origin->chunk_end = size >= top - chunk && size <= MAX_CHUNK_BYTES
+					    ? chunk + size : top;
 		}
 	}
 	return 0;
@@ -140,7 +151,7 @@ static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older
 {
 	int err;
 
-	*frame = snapshot_find(w->snap, addr, w->frame_span, SNAP_VERIFY);
+	*frame = snapshot_find(w->snap, addr, w->frame_span, SNAP_CHAIN);
 	/* Leaving the chunks copied so far: the frame may be in an older one
 	 * (a deep recursion spans many chunks). */
 	while (!*frame && *older_chunk && *chunks_taken < MAX_CHUNKS) {
@@ -148,39 +159,83 @@ static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older
 		if (err)
 			return err;
 		(*chunks_taken)++;
-		*frame = snapshot_find(w->snap, addr, w->frame_span, SNAP_VERIFY);
+		*frame = snapshot_find(w->snap, addr, w->frame_span, SNAP_CHAIN);
 	}
 	if (*frame)
 		return 0;
 	/* A frame outside every chunk: a generator's, an entry frame on the C
 	 * stack, any frame before 3.11. */
-	return torn_unless_fatal(snapshot_read(w->snap, addr, w->frame_span, SNAP_VERIFY, frame));
+	return torn_unless_fatal(snapshot_read(w->snap, addr, w->frame_span, SNAP_CHAIN, frame));
 }
 
-/* A frame object (<= 3.10) in use has references; a freed one, waiting on
- * the free list that f_back links, has none.  The count precedes ob_type
- * in every build of these versions. */
-static bool frame_alive(const struct py_layout *L, const uint8_t *frame)
-{
-	return load_u64(frame, L->obj_type - 8) != 0;
-}
 
-static void push(struct raw_frames *out, uint64_t code, int64_t position, int32_t tlbc,
-		 bool inline_callee)
+static void push(struct raw_frames *out, const struct raw_frame *frame)
 {
 	XGROW(out->items, out->cap, out->count + 1);
-	out->items[out->count++] = (struct raw_frame){ code, position, tlbc, inline_callee };
+	out->items[out->count++] = *frame;
 }
 
-static void visit(struct raw_frames *out, uint64_t addr, const uint8_t *copy)
+static bool in_chunk(const struct stackwalk *w, const struct stack_origin *origin, uint64_t addr)
 {
-	if (out->n_visited + 1 > out->cap_visited) {
-		XGROW(out->visited, out->cap_visited, out->n_visited + 1);
-		out->visited_copy = xreallocarray(out->visited_copy, out->cap_visited,
-						  sizeof(*out->visited_copy));
-	}
-	out->visited[out->n_visited] = addr;
-	out->visited_copy[out->n_visited++] = copy;
+	return origin->chunk && addr >= origin->chunk + w->layout->chunk_data &&
+	       addr + w->frame_span <= origin->chunk_end;
+}
+
+/* A frame object (<= 3.10) from its copy.  One in use has references; a
+ * freed one (on a free list, or kept as its code's zombie frame) has none.
+ * The count precedes ob_type in every build of these versions.  3.6 - 3.10
+ * also say whether it is executing. */
+static void frame_object(const struct py_layout *L, uint64_t addr, const uint8_t *copy,
+			 struct raw_frame *frame)
+{
+	*frame = (struct raw_frame){
+		.addr = addr,
+		.code = load_u64(copy, L->frame_code),
+		.position = load_i32(copy, L->frame_lasti),
+	};
+	if (load_u64(copy, L->obj_type - 8) == 0)
+		frame->flags |= RAW_POPPED | RAW_FREED;
+	if (L->frame_executing != LAYOUT_ABSENT &&
+	    (int8_t)copy[L->frame_executing] != (int8_t)L->frame_executing_value)
+		frame->flags |= RAW_POPPED;
+}
+
+/* An interpreter frame (3.11+) from its copy. */
+static void interp_frame(const struct stackwalk *w, const struct stack_origin *origin,
+			 uint64_t addr, const uint8_t *copy, struct raw_frame *frame)
+{
+	const struct py_layout *L = w->layout;
+
+	*frame = (struct raw_frame){
+		.addr = addr,
+		.code = load_u64(copy, L->iframe_code) & ~w->stack_ref_mask,
+		.position = (int64_t)load_u64(copy, L->iframe_instr),
+		.tlbc_index = L->iframe_tlbc_index != LAYOUT_ABSENT
+			      ? load_i32(copy, L->iframe_tlbc_index) : 0,
+	};
+	if (L->rule_stacktop_reset && load_i32(copy, L->iframe_stacktop) < 0)
+		frame->flags |= RAW_RUNNING;
+	if (L->rule_popped_code_null && frame->code == 0)
+		frame->flags |= RAW_POPPED;
+	if (in_chunk(w, origin, addr))
+		frame->flags |= RAW_IN_CHUNK;
+}
+
+/* Entry and base frames are the interpreter's, not calls (3.12+ owner). */
+static bool is_interpreter_frame(const struct py_layout *L, const uint8_t *copy)
+{
+	return L->iframe_owner_entry != LAYOUT_ABSENT && copy[L->iframe_owner] >= L->iframe_owner_entry;
+}
+
+/* Next time, copy this thread's frames oldest first (frames in chunks go
+ * with their chunk). */
+static void note_depths(const struct stackwalk *w, const struct raw_frames *out, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < out->count; i++)
+		if (!(out->items[i].flags & RAW_IN_CHUNK))
+			snapshot_set_depth(w->snap, out->items[i].addr, (uint32_t)(out->count - 1 - i));
 }
 
 int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origin,
@@ -188,9 +243,10 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 {
 	const struct py_layout *L = w->layout;
 	bool interp_frames = L->rule_lasti == LASTI_POINTER;
-	uint64_t frame = origin->frame, older_chunk = 0, tortoise = 0;
+	uint64_t addr = origin->frame, older_chunk = 0, tortoise = 0;
 	size_t depth = 0, power = 1, lam = 0;
-	bool python_callee = false;
+	uint32_t carry = 0;   /* flags the next older frame inherits */
+	size_t start = out->count;
 	int chunks_taken = 0, err;
 
 	if (origin->chunk) {
@@ -198,204 +254,362 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 
 		older_chunk = header ? load_u64(header, L->chunk_previous) : 0;
 	}
-	while (frame && frame != origin->base_frame) {
+	while (addr && addr != origin->base_frame) {
+		struct raw_frame frame;
 		const uint8_t *copy;
 
 		if (++depth > STACKWALK_MAX_DEPTH)
 			return PP_ETOODEEP;
 		/* Brent's cycle check: a loop means the chain changed under us. */
-		if (frame == tortoise || (frame & 7))
+		if (addr == tortoise || (addr & 7))
 			return PP_ETORN;
 		if (++lam == power) {
-			tortoise = frame;
+			tortoise = addr;
 			power *= 2;
 			lam = 0;
 		}
-		err = fetch_frame(w, frame, &older_chunk, &chunks_taken, &copy);
+		err = fetch_frame(w, addr, &older_chunk, &chunks_taken, &copy);
 		if (err)
 			return err;
-		visit(out, frame, copy);
 		if (!interp_frames) {
-			if (!frame_alive(L, copy))
-				return PP_ETORN;
-			push(out, load_u64(copy, L->frame_code), load_i32(copy, L->frame_lasti), 0,
-			     python_callee);
-			python_callee = true;
-			frame = load_u64(copy, L->frame_back);
+			frame_object(L, addr, copy, &frame);
+			frame.flags |= carry;
+			push(out, &frame);
+			carry = RAW_INLINE_CALLEE;
+			addr = load_u64(copy, L->frame_back);
 			continue;
 		}
 		if (copy[L->iframe_owner] > 4)
 			return PP_ETORN;
-		/* Entry and base frames are the interpreter's, not calls: what is
-		 * above one was called from C. */
-		if (L->iframe_owner_entry != LAYOUT_ABSENT && copy[L->iframe_owner] >= L->iframe_owner_entry) {
-			python_callee = false;
-			frame = load_u64(copy, L->iframe_previous);
+		/* What is above an entry or base frame was called from C. */
+		if (is_interpreter_frame(L, copy)) {
+			carry &= ~(uint32_t)RAW_INLINE_CALLEE;
+			addr = load_u64(copy, L->iframe_previous);
 			continue;
 		}
-		/* A frame with a Python callee right above it is suspended in that
-		 * call.  Where the interpreter marks running frames (3.12, 3.13:
-		 * stacktop is -1 while a frame runs), a running one here means the
-		 * copies mixed two moments. */
-		if (python_callee && L->rule_stacktop_reset && load_i32(copy, L->iframe_stacktop) < 0)
-			return PP_ETORN;
-		push(out, load_u64(copy, L->iframe_code) & ~w->stack_ref_mask,
-		     (int64_t)load_u64(copy, L->iframe_instr),
-		     L->iframe_tlbc_index != LAYOUT_ABSENT ? load_i32(copy, L->iframe_tlbc_index) : 0,
-		     python_callee);
+		interp_frame(w, origin, addr, copy, &frame);
+		frame.flags |= carry;
+		push(out, &frame);
 		/* 3.11 marks the frames C code started instead of pushing entry
 		 * frames: the frame below one of those has no Python callee. */
-		python_callee = L->iframe_is_entry == LAYOUT_ABSENT || !copy[L->iframe_is_entry];
-		frame = load_u64(copy, L->iframe_previous);
+		carry = L->iframe_is_entry == LAYOUT_ABSENT || !copy[L->iframe_is_entry]
+			? RAW_INLINE_CALLEE : 0;
+		addr = load_u64(copy, L->iframe_previous);
+	}
+	note_depths(w, out, start);
+	return 0;
+}
+
+
+/* --- settling --- */
+
+static void drop_newest(struct raw_frames *out, size_t from, size_t n)
+{
+	memmove(out->items + from, out->items + from + n,
+		(out->count - from - n) * sizeof(*out->items));
+	out->count -= n;
+}
+
+static void push_newest(struct raw_frames *out, size_t from, const struct raw_frame *frame)
+{
+	XGROW(out->items, out->cap, out->count + 1);
+	memmove(out->items + from + 1, out->items + from,
+		(out->count - from) * sizeof(*out->items));
+	out->items[from] = *frame;
+	out->count++;
+	out->items[from + 1].flags |= RAW_INLINE_CALLEE;
+}
+
+/*
+ * Whether a frame was waiting for a function it called when it was copied.
+ * 3.11 - 3.13 set a frame's stacktop when it calls, and reset it to -1 when
+ * it resumes; they also set it when a frame is pushed and when it returns,
+ * so a frame that has not begun or is returning does not count.  <= 3.10
+ * frames wait at a call instruction (where they also sit while the call is
+ * set up and torn down).  3.14+ cannot tell, and need not: they clear the
+ * frames they pop.
+ */
+static int waits_in_call(const struct py_layout *L, const struct raw_frame *frame,
+			 code_facts_fn facts, void *ctx, bool *waits)
+{
+	struct code_facts frame_facts;
+	int err;
+
+	*waits = false;
+	if ((L->rule_stacktop_reset && (frame->flags & RAW_RUNNING)) ||
+	    (!L->rule_stacktop_reset && L->rule_lasti == LASTI_POINTER) ||
+	    (frame->flags & RAW_POPPED))
+		return 0;
+	err = facts(ctx, frame, &frame_facts);
+	if (err || !frame_facts.known)
+		return err;
+	if (L->rule_stacktop_reset)
+		*waits = frame_facts.started && !frame_facts.left;
+	else
+		*waits = frame_facts.at_call;
+	return 0;
+}
+
+/*
+ * A caller that cannot have been waiting in a call when it was copied had
+ * no callee then: what the copy shows above it is gone, or not yet there.
+ * Such is a frame that has not begun or is returning, and (3.11 - 3.13) one
+ * the interpreter marks as running.  Callers are copied before their
+ * callees (oldest first), so the oldest such caller decides: the stack is
+ * the one of the moment it was copied.  (A frame's fields can even be
+ * copied a moment apart, when the target writes them meanwhile.)  Only the
+ * newest CUT_SCAN callers are looked at: in the microsecond a copy takes,
+ * a thread cannot return from more calls than that.
+ */
+static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out, size_t from,
+			      code_facts_fn facts, void *ctx)
+{
+	size_t i;
+	int err;
+
+	if (L->rule_lasti != LASTI_POINTER)
+		return 0;
+	for (i = out->count - from > CUT_SCAN ? from + CUT_SCAN : out->count; i-- > from + 1;) {
+		const struct raw_frame *frame = &out->items[i];
+		struct code_facts frame_facts;
+
+		if (!(frame->flags & RAW_INLINE_CALLEE) || (frame->flags & RAW_POPPED))
+			continue;
+		err = facts(ctx, frame, &frame_facts);
+		if (err)
+			return err;
+		if ((frame->flags & RAW_RUNNING) ||
+		    (frame_facts.known && (!frame_facts.started || frame_facts.left))) {
+			drop_newest(out, from, i - from);
+			return 0;
+		}
 	}
 	return 0;
 }
 
-/* --- verification --- */
-
-/* The fields that place a frame in its chain.  The newest frame runs on, so
- * only its identity (code, caller, owner) must hold; a caller waits in a
- * call and must not have moved at all. */
-static bool same_frame(const struct stackwalk *w, const uint8_t *a, const uint8_t *b, bool newest)
+/*
+ * Drop the newest frames that had returned when copied: popped, or at a
+ * return or a yield (a frame that returns stays at that instruction; one
+ * still executing its return is as good as gone).  One that has not begun
+ * (3.11+) is still being pushed: its caller's copy may predate the call, so
+ * it goes too.  What is left must be frames in use.
+ */
+static int drop_returned(const struct py_layout *L, struct raw_frames *out, size_t from,
+			 code_facts_fn facts, void *ctx)
 {
-	const struct py_layout *L = w->layout;
-
-	if (L->rule_lasti != LASTI_POINTER)
-		return frame_alive(L, a) && frame_alive(L, b) &&
-		       load_u64(a, L->frame_code) == load_u64(b, L->frame_code) &&
-		       load_u64(a, L->frame_back) == load_u64(b, L->frame_back) &&
-		       (newest || load_i32(a, L->frame_lasti) == load_i32(b, L->frame_lasti));
-	return load_u64(a, L->iframe_code) == load_u64(b, L->iframe_code) &&
-	       load_u64(a, L->iframe_previous) == load_u64(b, L->iframe_previous) &&
-	       a[L->iframe_owner] == b[L->iframe_owner] &&
-	       (newest || load_u64(a, L->iframe_instr) == load_u64(b, L->iframe_instr)) &&
-	       (newest || L->iframe_stacktop == LAYOUT_ABSENT ||
-		load_i32(a, L->iframe_stacktop) == load_i32(b, L->iframe_stacktop)) &&
-	       (L->iframe_tlbc_index == LAYOUT_ABSENT ||
-		load_i32(a, L->iframe_tlbc_index) == load_i32(b, L->iframe_tlbc_index));
-}
-
-/* Offset of the thread-state field the chain starts from. */
-static uint32_t top_field(const struct py_layout *L)
-{
-	if (L->ts_current_frame != LAYOUT_ABSENT)
-		return L->ts_current_frame;
-	return L->ts_frame != LAYOUT_ABSENT ? L->ts_frame : L->ts_cframe;
-}
-
-enum check_kind {
-	CHECK_TSTATE,    /* the field the chain starts from */
-	CHECK_LINK,      /* 3.11, 3.12: the C-stack link to the newest frame */
-	CHECK_NEWEST,    /* the running frame: the same activation */
-	CHECK_CALLER,    /* a caller: the same activation at the same place */
-};
-
-struct check_item {
-	int kind;                /* enum check_kind */
-	uint64_t addr;
-	size_t len;
-	const uint8_t *first;    /* the copy the walk used */
-	const uint8_t *second;   /* a copy taken after every first copy */
-};
-
-static int by_address(const void *a, const void *b, void *items)
-{
-	uint64_t x = ((const struct check_item *)items)[*(const size_t *)a].addr;
-	uint64_t y = ((const struct check_item *)items)[*(const size_t *)b].addr;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Read every item again, now, in one batch: nearby items as one range. */
-static int read_again(const struct stackwalk *w, struct check_item *items, size_t n)
-{
-	size_t *order = xmalloc(n * sizeof(*order));
-	size_t *range_of = xmalloc(n * sizeof(*range_of));
-	struct snapshot_req *reqs = xmalloc(n * sizeof(*reqs));
-	size_t i, n_reqs = 0;
+	size_t i, popped = 0;
 	int err;
 
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	qsort_r(order, n, sizeof(*order), by_address, items);
-	for (i = 0; i < n; i++) {
-		const struct check_item *item = &items[order[i]];
-		struct snapshot_req *last = n_reqs ? &reqs[n_reqs - 1] : NULL;
-		uint64_t end = item->addr + item->len;
+	while (out->count > from) {
+		struct raw_frame *top = &out->items[from];
+		struct code_facts top_facts;
 
-		if (last && item->addr <= last->addr + last->len + 512 &&
-		    end - last->addr <= (1u << 20)) {
-			if (end > last->addr + last->len)
-				last->len = end - last->addr;
-		} else {
-			reqs[n_reqs++] = (struct snapshot_req){ .addr = item->addr, .len = item->len };
+		err = facts(ctx, top, &top_facts);
+		if (err)
+			return err;
+		if (top->flags & RAW_POPPED) {
+			/*
+			 * A freed frame object (<= 3.10) on the free list has its
+			 * f_back reused as the list's link; only a code's zombie
+			 * frame keeps it, pointing at its last caller.  The code
+			 * was copied before the frame: an empty zombie slot then
+			 * means it was in use, by this frame most likely; the
+			 * caller must then be in use.  Cleared interpreter frames
+			 * (3.14+) keep their link.
+			 */
+			if ((top->flags & RAW_FREED) &&
+			    (!top_facts.known ||
+			     (top_facts.zombie_frame != top->addr && top_facts.zombie_frame != 0) ||
+			     (top_facts.zombie_frame == 0 && out->count > from + 1 &&
+			      (out->items[from + 1].flags & RAW_POPPED))))
+				return PP_ETORN;
+			popped++;
+		} else if (!top_facts.known) {
+			return PP_ETORN;
+		} else if (!top_facts.left &&
+			   (top_facts.started || out->count == from + 1 || L->rule_lasti != LASTI_POINTER)) {
+			break;
 		}
-		range_of[order[i]] = n_reqs - 1;
+		drop_newest(out, from, 1);
 	}
-	err = snapshot_reread(w->snap, reqs, n_reqs);
-	for (i = 0; i < n && !err; i++) {
-		const struct snapshot_req *req = &reqs[range_of[i]];
-
-		items[i].second = req->data ? req->data + (items[i].addr - req->addr) : NULL;
-	}
-	free(order);
-	free(range_of);
-	free(reqs);
-	return err;
+	/* A popped frame below one in use: the copy mixes two moments. */
+	for (i = from; i < out->count; i++)
+		if (out->items[i].flags & RAW_POPPED)
+			return PP_ETORN;
+	return popped && out->count == from ? PP_ETORN : 0;
 }
 
-int stackwalk_verify(const struct stackwalk *w, uint64_t tstate_addr, const uint8_t *tstate,
-		     size_t tstate_len, const struct raw_frames *out, size_t from, bool may_reread)
+/*
+ * The frame a Python call from top would have pushed: right after top in
+ * its chunk (framesize words on), linked back to it.  3.11+ only.
+ */
+static bool find_callee(const struct stackwalk *w, const struct stack_origin *origin,
+			const struct raw_frame *top, uint32_t framesize, struct raw_frame *callee)
 {
 	const struct py_layout *L = w->layout;
-	size_t n = 0, i, frames = out->n_visited - from;
-	struct check_item *items = xmalloc((frames + 2) * sizeof(*items));
-	bool all_prefetched = true;
-	uint32_t top = top_field(L);
-	int err = 0;
+	uint64_t addr = top->addr + (uint64_t)framesize * 8;
+	const uint8_t *copy;
 
-	items[n++] = (struct check_item){ CHECK_TSTATE, tstate_addr, tstate_len, tstate, NULL };
-	if (L->ts_cframe != LAYOUT_ABSENT && load_u64(tstate, L->ts_cframe)) {
-		uint64_t link = load_u64(tstate, L->ts_cframe) + L->cframe_current_frame;
+	if (!in_chunk(w, origin, addr))
+		return false;
+	copy = snapshot_find(w->snap, addr, w->frame_span, 0);
+	if (!copy || load_u64(copy, L->iframe_previous) != top->addr ||
+	    copy[L->iframe_owner] > 4 || is_interpreter_frame(L, copy))
+		return false;
+	/* 3.11: pushed by C code, so not top's own call. */
+	if (L->iframe_is_entry != LAYOUT_ABSENT && copy[L->iframe_is_entry])
+		return false;
+	interp_frame(w, origin, addr, copy, callee);
+	return !(callee->flags & RAW_POPPED);
+}
 
-		items[n++] = (struct check_item){ CHECK_LINK, link, 8,
-						  snapshot_find(w->snap, link, 8, 0), NULL };
+/*
+ * 3.11+: callees pushed after the thread state was copied, each right after
+ * its caller in the chunk, in use and not leaving.  Where the interpreter
+ * marks frames waiting in a call (3.11 - 3.13), the caller must be one.
+ */
+static int extend_in_chunk(const struct stackwalk *w, const struct stack_origin *origin,
+			   struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx)
+{
+	const struct py_layout *L = w->layout;
+	int err;
+
+	while (out->count > from && out->count - from < STACKWALK_MAX_DEPTH) {
+		struct raw_frame *top = &out->items[from], callee;
+		struct code_facts top_facts, callee_facts;
+		bool waits = true;
+
+		if (!(top->flags & RAW_IN_CHUNK))
+			return 0;
+		err = facts(ctx, top, &top_facts);
+		if (!err && L->rule_stacktop_reset)
+			err = waits_in_call(L, top, facts, ctx, &waits);
+		if (err)
+			return err;
+		if (!waits || !top_facts.framesize || top_facts.left ||
+		    !find_callee(w, origin, top, top_facts.framesize, &callee))
+			return 0;
+		err = facts(ctx, &callee, &callee_facts);
+		if (err)
+			return err;
+		/* One not yet begun is still being pushed: the caller's copy,
+		 * taken a moment before, may predate the call. */
+		if (!callee_facts.known || callee_facts.left || !callee_facts.started)
+			return 0;
+		push_newest(out, from, &callee);
 	}
-	for (i = 0; i < frames; i++)
-		items[n++] = (struct check_item){ i ? CHECK_CALLER : CHECK_NEWEST,
-						  out->visited[from + i], w->frame_span,
-						  out->visited_copy[from + i], NULL };
-	/* Second copies from the prefetch count only if the walk used nothing
-	 * but first copies of that same batch.  Otherwise the copies are of
-	 * different ages: better to copy everything again in one batch (the
-	 * caller retries) than to compare them, unless this is the last try. */
-	for (i = 0; i < n && all_prefetched; i++) {
-		items[i].second = snapshot_check(w->snap, items[i].addr, items[i].len);
-		all_prefetched = items[i].first && items[i].second;
-	}
-	if (!all_prefetched)
-		err = may_reread ? read_again(w, items, n) : PP_ETORN;
-	for (i = 0; i < n && !err; i++) {
-		const struct check_item *item = &items[i];
-		bool same;
+	return 0;
+}
 
-		if (!item->first || !item->second) {
-			err = PP_ETORN;
-			break;
+/*
+ * 3.6 - 3.10: callees pushed after the thread state was copied, among the
+ * frame objects the snapshot copied for this thread: an executing frame
+ * whose f_back is the newest one, which waits at a call.  (2.7 cannot tell
+ * an executing frame from one a traceback keeps.)
+ */
+static int extend_frame_objects(struct stackwalk *w, struct raw_frames *out, size_t from,
+				code_facts_fn facts, void *ctx)
+{
+	const struct py_layout *L = w->layout;
+	size_t n, i;
+	int err;
+
+	if (L->frame_executing == LAYOUT_ABSENT)
+		return 0;
+	n = snapshot_thread_frames(w->snap, w->group, &w->candidates, &w->cap_candidates);
+	while (out->count > from && out->count - from < STACKWALK_MAX_DEPTH) {
+		uint64_t top = out->items[from].addr;
+		struct raw_frame callee;
+		struct code_facts callee_facts;
+		bool found = false, waits;
+
+		err = waits_in_call(L, &out->items[from], facts, ctx, &waits);
+		if (err || !waits)
+			return err;
+		for (i = 0; i < n && !found; i++) {
+			const uint8_t *copy = snapshot_find(w->snap, w->candidates[i], w->frame_span, 0);
+
+			if (!copy || load_u64(copy, L->frame_back) != top)
+				continue;
+			frame_object(L, w->candidates[i], copy, &callee);
+			found = !(callee.flags & RAW_POPPED);
 		}
-		switch (item->kind) {
-		case CHECK_TSTATE:
-			same = load_u64(item->first, top) == load_u64(item->second, top);
-			break;
-		case CHECK_LINK:
-			same = load_u64(item->first, 0) == load_u64(item->second, 0);
-			break;
-		default:
-			same = same_frame(w, item->first, item->second, item->kind == CHECK_NEWEST);
-		}
-		if (!same)
-			err = PP_ETORN;
+		if (!found)
+			return 0;
+		err = facts(ctx, &callee, &callee_facts);
+		if (err)
+			return err;
+		if (!callee_facts.known || callee_facts.left)
+			return 0;
+		push_newest(out, from, &callee);
 	}
-	free(items);
-	return torn_unless_fatal(err);
+	return 0;
+}
+
+/*
+ * <= 3.10: frame objects are copied one by one, so a caller copied before
+ * its callee started can pair with it.  The callers are read again, now:
+ * one unchanged waited in that call all along.  One that changed must have
+ * been waiting at a call when first copied, with a callee still executing
+ * when copied after it: the call ended since.  ("Unchanged" includes its
+ * first local, to tell apart two calls of a recursion that took turns in
+ * one frame object, at one line.)
+ */
+static int check_callers_held(struct stackwalk *w, const struct raw_frames *out, size_t from,
+			      code_facts_fn facts, void *ctx)
+{
+	const struct py_layout *L = w->layout;
+	size_t i, n = out->count > from ? out->count - from - 1 : 0;
+	int err;
+
+	if (!n)
+		return 0;
+	if (n > w->cap_again) {
+		w->again = xreallocarray(w->again, n, sizeof(*w->again));
+		w->cap_again = n;
+	}
+	for (i = 0; i < n; i++)
+		w->again[i] = (struct snapshot_req){ .addr = out->items[from + 1 + i].addr,
+						     .len = w->frame_span };
+	err = snapshot_read_now(w->snap, w->again, n);
+	if (err)
+		return err;
+	for (i = from + 1; i < out->count; i++) {
+		const struct raw_frame *frame = &out->items[i];
+		const uint8_t *again = w->again[i - from - 1].data;
+		const uint8_t *first = snapshot_find(w->snap, frame->addr, w->frame_span, 0);
+		struct raw_frame later;
+		bool waits;
+
+		if (!again || !first)
+			return PP_ETORN;
+		frame_object(L, frame->addr, again, &later);
+		if (later.code == frame->code && later.position == frame->position &&
+		    !(later.flags & RAW_POPPED) &&
+		    load_u64(again, L->frame_back) == (i + 1 < out->count ? out->items[i + 1].addr : 0) &&
+		    load_u64(again, L->frame_localsplus) == load_u64(first, L->frame_localsplus))
+			continue;
+		err = waits_in_call(L, frame, facts, ctx, &waits);
+		if (err)
+			return err;
+		if (!waits)
+			return PP_ETORN;
+	}
+	return 0;
+}
+
+int stackwalk_settle(struct stackwalk *w, const struct stack_origin *origin,
+		     struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx)
+{
+	int err;
+
+	err = cut_at_idle_caller(w->layout, out, from, facts, ctx);
+	if (!err)
+		err = drop_returned(w->layout, out, from, facts, ctx);
+	if (err)
+		return err;
+	if (w->layout->rule_lasti == LASTI_POINTER)
+		return extend_in_chunk(w, origin, out, from, facts, ctx);
+	err = extend_frame_objects(w, out, from, facts, ctx);
+	return err ? err : check_callers_held(w, out, from, facts, ctx);
 }

@@ -8,14 +8,14 @@
  * linked by f_back (<= 3.10) and interpreter frames linked by previous in
  * per-thread data-stack chunks (3.11+), skipping the entry and base frames
  * that are not Python functions.  Every read goes through the sample's
- * snapshot, marked to be prefetched (twice) at the next sample.
+ * snapshot, marked to be prefetched at the next sample.
  *
- * The target runs on while its frames are copied, so a chain read piece by
- * piece can mix moments and describe a stack that never existed.
- * stackwalk_verify() rules that out: it compares the fields that make the
- * chain with a second copy of each, taken after all the first copies.  If
- * the callers are unchanged and the newest frame is the same activation,
- * then at the instant between the two copies every frame was as read.
+ * The target runs on while it is read: the thread state says which frame
+ * was newest when it was copied, and the frames are copied a moment later.
+ * stackwalk_settle() turns what was copied into the stack at the moment the
+ * frames were copied: frames that had returned since are dropped, callees
+ * pushed since are found above their caller, and a chain that mixes two
+ * moments is refused (docs/design.md, "Why a recorded stack existed").
  * Must not resolve names or lines (codecache.h does).
  */
 #ifndef PEEKPY_STACKWALK_H
@@ -30,35 +30,55 @@
 
 #define STACKWALK_MAX_DEPTH 65536
 
+enum raw_frame_flags {
+	/* The next newer frame is a Python call made from this one without
+	 * C in between. */
+	RAW_INLINE_CALLEE = 1 << 0,
+	/* The interpreter marks this frame as running, not waiting in a call
+	 * (3.11 - 3.13: stacktop is -1). */
+	RAW_RUNNING = 1 << 1,
+	/* This frame had left the stack when it was copied: returned, raised
+	 * or suspended (3.6 - 3.10: not executing; 3.14+: its code cleared;
+	 * <= 3.10: freed). */
+	RAW_POPPED = 1 << 2,
+	/* <= 3.10: the frame object itself was freed (no references left), so
+	 * its f_back may have been reused as a free-list link. */
+	RAW_FREED = 1 << 4,
+	/* It lies in the thread's current data-stack chunk, so a callee of it
+	 * would follow it there (3.11+). */
+	RAW_IN_CHUNK = 1 << 3,
+};
+
 struct raw_frame {
+	uint64_t addr;        /* the frame itself */
 	uint64_t code;        /* address of the code object */
 	int64_t position;     /* f_lasti (<= 3.10) or the instruction pointer */
 	int32_t tlbc_index;   /* thread-local bytecode copy (3.14t+), else 0 */
-	bool inline_callee;   /* the next newer frame is a Python call made
-			       * from this one without C in between */
+	uint32_t flags;       /* enum raw_frame_flags */
 };
 
 struct raw_frames {
 	struct raw_frame *items;
 	size_t count, cap;
-	/* Every frame the walk went through (entry frames too), newest first,
-	 * with the copy it used: what stackwalk_verify() checks. */
-	uint64_t *visited;
-	const uint8_t **visited_copy;
-	size_t n_visited, cap_visited;
 };
 
-/* Free a raw_frames' arrays (it can be used again after). */
+/* Free a raw_frames' array (it can be used again after). */
 void raw_frames_release(struct raw_frames *frames);
 
 struct stackwalk {
 	const struct py_layout *layout;
 	struct snapshot *snap;
+	uint32_t group;              /* the thread being walked (snapshot) */
+	uint64_t *candidates;        /* scratch: frames that may be callees */
+	size_t cap_candidates;
+	struct snapshot_req *again;  /* scratch: second reads of callers */
+	size_t cap_again;
 	size_t frame_span;           /* bytes of a frame the walk reads */
 	uint64_t stack_ref_mask;     /* tag bits to clear from f_executable */
 };
 
 void stackwalk_init(struct stackwalk *w, const struct py_layout *layout, struct snapshot *snap);
+void stackwalk_release(struct stackwalk *w);
 
 /* Where a thread's walk starts and ends, from its thread-state copy. */
 struct stack_origin {
@@ -66,6 +86,7 @@ struct stack_origin {
 	uint64_t base_frame;  /* 3.15+: the sentinel that ends the chain */
 	uint64_t chunk;       /* 3.11+: data-stack chunk in use, or 0 */
 	uint64_t chunk_top;   /* its top */
+	uint64_t chunk_end;   /* its end */
 };
 
 /*
@@ -76,24 +97,38 @@ int stackwalk_origin(const struct stackwalk *w, const uint8_t *tstate,
 		     struct stack_origin *origin);
 
 /*
- * Walk a thread's chain, appending to out (newest first).  PP_ETORN when
- * the chain is inconsistent (it changed while being read), PP_ETOODEEP past
- * the limit, -ESRCH when the process is gone.
+ * Walk a thread's chain as copied, appending to out (newest first), popped
+ * frames included.  PP_ETORN when the chain cannot be followed (it changed
+ * while being read), PP_ETOODEEP past the limit, -ESRCH when the process is
+ * gone.
  */
 int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origin,
 		     struct raw_frames *out);
 
+/* What stackwalk_settle() needs to know of a frame's code (codecache.h). */
+struct code_facts {
+	bool known;          /* a code object peekpy could read */
+	bool left;           /* the frame is at an instruction that leaves it:
+			      * a return, a yield */
+	bool started;        /* past its first instruction (3.11+: RESUME), so
+			      * it may be waiting in a call */
+	bool at_call;        /* <= 3.10: at a call instruction, so it may be
+			      * waiting for the function it called */
+	uint32_t framesize;  /* words the frame takes on the data stack, or 0 */
+	uint64_t zombie_frame; /* <= 3.10: the frame object the code keeps
+				* for its next call, as of this sample */
+};
+
+typedef int (*code_facts_fn)(void *ctx, const struct raw_frame *frame, struct code_facts *facts);
+
 /*
- * Check that a walk read one moment of the thread's stack: the thread
- * state (tstate[0..tstate_len) at tstate_addr, as the walk used it) and the
- * frames out->visited[from..] against second copies taken after all first
- * copies, which the snapshot's prefetch provides when the walk used nothing
- * else.  When it did read something on its own, PP_ETORN (copy again and
- * retry), or with may_reread, read everything again now and compare.
- * PP_ETORN when they differ.
+ * Make out->items[from..count) (one thread, newest first, as walked) the
+ * stack at the moment its frames were copied: drop the frames that had
+ * already returned or were no longer reachable from a running frame, then
+ * add callees pushed after the thread state was copied.  PP_ETORN when the
+ * copy cannot be one moment's stack; errors of facts() are passed on.
  */
-int stackwalk_verify(const struct stackwalk *w, uint64_t tstate_addr, const uint8_t *tstate,
-		     size_t tstate_len, const struct raw_frames *out, size_t from,
-		     bool may_reread);
+int stackwalk_settle(struct stackwalk *w, const struct stack_origin *origin,
+		     struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx);
 
 #endif
