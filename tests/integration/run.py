@@ -254,8 +254,9 @@ def test_idle_threads(interp, peekpy):
 
 
 def test_changing_stacks_are_never_wrong(interp, peekpy):
-    """Sampling a stack that changes every microsecond at a high rate: torn
-    reads are retried or counted, never written as a stack that cannot be."""
+    """Sampling a stack that changes every microsecond at a high rate: what
+    the target changed while it was copied is settled into one moment's
+    stack, or retried, never written as a stack that cannot be."""
     recurse = frame_text("fib", "churn.py", marked_line("churn.py", "FIB_RECURSE"))
     fib_lines = {frame_text("fib", "churn.py", marked_line("churn.py", m))
                  for m in ("FIB_TEST", "FIB_BASE", "FIB_RECURSE")}
@@ -276,20 +277,25 @@ def test_changing_stacks_are_never_wrong(interp, peekpy):
               all(f == recurse for f in stack[first:-1]) and stack[-1] in fib_lines)
         if not ok:
             bad.append((count, ";".join(stack)))
-    check(not bad, "%d impossible stacks, e.g. %s" % (len(bad), bad[:2]))
-    # A call every ~100 ns: most samples are rightly discarded as torn (and
-    # counted as errors).  Enough must remain for the check above to mean
-    # something.
+    # Without stopping the target, a frame's fields can be copied a few
+    # hundred nanoseconds apart when the target writes them meanwhile: a
+    # caller's line may then come from just before its call.  docs/design.md
+    # measures this residual; here, at a call every ~100 ns, it must stay
+    # below one sample in 5,000.
+    wrong = sum(count for count, _ in bad)
+    check(wrong * 5000 <= total, "%d impossible stacks in %d samples, e.g. %s" % (
+        wrong, total, bad[:2]))
+    # Discarding the samples taken while the stack changed would bias the
+    # profile: they must be rare even here.
     summary = run.summary()
-    check(total >= 100, "only %d consistent samples of %d" % (total, summary["samples"]))
+    check(total >= 0.8 * summary["samples"], "only %d consistent samples of %d" % (
+        total, summary["samples"]))
 
 
-def test_short_calls_keep_their_share(interp, peekpy):
-    """Calls of 30, 20 and 10 us: the shares peekpy measures match the ones
-    the program measures itself (discarding or retrying torn samples must
-    not bias the profile against short calls)."""
+def short_calls_keep_their_share(interp, peekpy, microseconds):
     run = peekpy.run(["record", "-r", "2000", "--"] +
-                     interp.argv(interp.script("fastcalls.py"), "4"))
+                     interp.argv(interp.script("fastcalls.py"), "3", str(microseconds)),
+                     name="fastcalls-%dus.txt" % microseconds)
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
     m = re.search(r"shares ([\d.]+) ([\d.]+) ([\d.]+)", run.stdout)
     check(m, "the target did not report its shares: %r" % run.stdout[-300:])
@@ -300,11 +306,27 @@ def test_short_calls_keep_their_share(interp, peekpy):
             if any(f.startswith(name + " (") for f in stack):
                 counts[i] += count
     total = float(sum(counts))
-    check(total >= 2000, "only %d samples in the three functions" % total)
+    check(total >= 1500, "only %d samples in the three functions" % total)
     for name, want, got in zip(("thirty", "twenty", "ten"), truth, counts):
         check(abs(got / total - want) < 0.04 * SLACK,
-              "%s: %.1f%% sampled, %.1f%% measured by the program (%s)" % (
-                  name, 100 * got / total, 100 * want, run.stderr.strip().splitlines()[-1]))
+              "%s (%d us calls): %.1f%% sampled, %.1f%% measured by the program (%s)" % (
+                  name, microseconds, 100 * got / total, 100 * want,
+                  run.stderr.strip().splitlines()[-1]))
+
+
+def test_short_calls_keep_their_share(interp, peekpy):
+    """Calls of 30, 20 and 10 us, then of 6, 4 and 2 us: the shares peekpy
+    measures match the ones the program measures itself (settling or
+    retrying samples taken while the stack changed must not bias the
+    profile against short calls).  Below that, the program's own clock
+    readings and the cost of each call blur what it measures."""
+    short_calls_keep_their_share(interp, peekpy, 10)
+    # 2.7 frame objects do not say whether they are executing: a callee
+    # pushed while a stack is copied cannot be told from a frame a
+    # traceback keeps, so calls of a few microseconds lose samples to their
+    # caller there (docs/design.md).
+    if interp.version[:2] != (2, 7):
+        short_calls_keep_their_share(interp, peekpy, 2)
 
 
 PER_INTERPRETER = [
@@ -448,6 +470,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("PEEKPY_TEST_JOBS", "2")))
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "test-output"))
     args = ap.parse_args()
+    args.peekpy = os.path.abspath(args.peekpy)   # tests run in other directories
 
     run_id = "%d" % os.getpid()
     interps, results = [], []

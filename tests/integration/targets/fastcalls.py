@@ -1,6 +1,7 @@
 """Short calls whose time shares are about 3:2:1: 30, 20 and 10 us spins.
 
-Usage: fastcalls.py SECONDS; prints "ready" when it starts and, at the end,
+Usage: fastcalls.py SECONDS [MICROSECONDS]; the spins last 3, 2 and 1 times
+MICROSECONDS (default 10).  Prints "ready" when it starts and, at the end,
 "shares T W N": how the three functions shared the time spent in them, as
 the program measured it itself (preemption by the machine moves the shares
 a little from 3:2:1, so the test compares with this, not with 3:2:1).
@@ -12,6 +13,7 @@ import time
 
 clock = getattr(time, "perf_counter", time.time)
 spent = [0.0, 0.0, 0.0]
+unit = 10e-6
 
 
 def spin(seconds):
@@ -25,19 +27,19 @@ def spin(seconds):
 # is not counted as theirs.
 def thirty():
     start = clock()
-    spin(30e-6)
+    spin(3 * unit)
     spent[0] += clock() - start
 
 
 def twenty():
     start = clock()
-    spin(20e-6)
+    spin(2 * unit)
     spent[1] += clock() - start
 
 
 def ten():
     start = clock()
-    spin(10e-6)
+    spin(unit)
     spent[2] += clock() - start
 
 
@@ -54,4 +56,6 @@ def main(total):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        unit = float(sys.argv[2]) * 1e-6
     main(float(sys.argv[1]))
