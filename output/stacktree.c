@@ -29,6 +29,7 @@ void stacktree_release(struct stacktree *tree)
 	for (i = 0; i < tree->n_paths; i++) {
 		free(tree->paths[i].frames);
 		free(tree->paths[i].nodes);
+		free(tree->paths[i].seen);
 	}
 	free(tree->paths);
 	free(tree->scratch);
@@ -160,6 +161,17 @@ uint32_t stacktree_frame_id(struct stacktree *tree, const struct sample_frame *f
 	return frametab_intern(&tree->frames, &key);
 }
 
+/* Keep a thread's sample frames (innermost first) root first. */
+static void remember_frames(struct stack_path *path, const struct sample_frame *frames, size_t n)
+{
+	size_t i;
+
+	XGROW(path->seen, path->cap_seen, n);
+	for (i = 0; i < n; i++)
+		path->seen[i] = frames[n - 1 - i];
+	path->n_seen = n;
+}
+
 void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 {
 	size_t t;
@@ -167,13 +179,16 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 	for (t = 0; t < sample->n_threads; t++) {
 		const struct sample_thread *thread = &sample->threads[t];
 		const struct sample_frame *frames = sample_thread_frames(sample, thread);
+		struct stack_path *path;
 		size_t depth = 0, i;
+		bool same;
 
 		if ((thread->flags & SAMPLE_THREAD_IDLE) && !tree->options.include_idle)
 			continue;
 		if (thread->n_frames == 0)
 			continue;
 		XGROW(tree->scratch, tree->cap_scratch, (size_t)thread->n_frames + 1);
+		path = path_of(tree, thread->tid);
 		if (tree->options.thread_roots) {
 			struct frame_key key = {
 				.kind = FRAME_THREAD, .name = thread->name,
@@ -181,10 +196,24 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 			};
 			tree->scratch[depth++] = frametab_intern(&tree->frames, &key);
 		}
-		/* Sample frames are innermost first; the tree is root first. */
-		for (i = thread->n_frames; i-- > 0;)
-			tree->scratch[depth++] = stacktree_frame_id(tree, &frames[i]);
-		add_path(tree, path_of(tree, thread->tid), tree->scratch, depth, 1);
+		/* Sample frames are innermost first; the tree is root first.  The
+		 * outer frames that did not change since this thread's last stack
+		 * keep their ids. */
+		same = path && (!tree->options.thread_roots ||
+				(path->depth && path->frames[0] == tree->scratch[0]));
+		for (i = thread->n_frames; i-- > 0;) {
+			const struct sample_frame *frame = &frames[i];
+			size_t k = depth - (tree->options.thread_roots ? 1 : 0);
+
+			same = same && k < path->n_seen && depth < path->depth &&
+			       memcmp(&path->seen[k], frame, sizeof(*frame)) == 0;
+			tree->scratch[depth] = same ? path->frames[depth]
+						    : stacktree_frame_id(tree, frame);
+			depth++;
+		}
+		if (path)
+			remember_frames(path, frames, thread->n_frames);
+		add_path(tree, path, tree->scratch, depth, 1);
 	}
 }
 

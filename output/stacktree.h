@@ -57,6 +57,10 @@ struct stacktree {
 		uint32_t *frames;
 		uint32_t *nodes;
 		size_t depth, cap;
+		/* The sample frames behind frames[], root first (no thread
+		 * frame): equal ones need not be looked up again. */
+		struct sample_frame *seen;
+		size_t n_seen, cap_seen;
 	} *paths;
 	size_t n_paths, cap_paths;
 	uint32_t *scratch;

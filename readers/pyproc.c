@@ -30,6 +30,7 @@
 #include "mem.h"
 #include "procfs.h"
 #include "snapshot.h"
+#include "stackmemo.h"
 #include "stackwalk.h"
 #include "tidmap.h"
 
@@ -44,6 +45,7 @@ struct thread_rec {
 	uint32_t tid;
 	uint32_t flags;            /* enum sample_thread_flags */
 	size_t raw_start, raw_count;
+	struct thread_memo *memo;  /* what the last sample made of its stack */
 	int error;                 /* why its walk failed, 0 if it did not */
 	bool running;              /* holds the GIL or is attached (3.13+) */
 };
@@ -60,6 +62,8 @@ struct pyproc {
 	struct procfs_threads sched;
 	struct snapshot snap;
 	struct stackwalk walker;
+	struct stackmemo memo;
+	struct thread_rec *walking;  /* the thread being walked (frame_facts) */
 	size_t tstate_span;
 	uint32_t sample_count;
 
@@ -77,7 +81,8 @@ struct pyproc {
 	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
-	int version_rescans;       /* attempts left to find the micro version */
+	uint64_t version_rescan_ns;   /* when to look for the micro version again */
+	uint64_t version_backoff_ns;  /* and how long to wait after that */
 };
 
 /* tstate->state of a thread running Python (3.13+). */
@@ -219,7 +224,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 		return err;
 	}
 	p->tstate_span = layout_tstate_span(&p->layout);
-	p->version_rescans = 20;
+	p->version_backoff_ns = 5000000;
 	codecache_init(&p->codes, pid, &p->layout, p->bin.code_type,
 		       p->layout.rule_strings == STRINGS_BYTES ? p->bin.string_type
 							      : p->bin.unicode_type,
@@ -228,6 +233,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	procfs_threads_init(&p->sched, pid);
 	snapshot_init(&p->snap, pid);
 	stackwalk_init(&p->walker, &p->layout, &p->snap);
+	stackmemo_init(&p->memo);
 	p->code_set_mask = 255;
 	p->code_set = xcalloc(p->code_set_mask + 1, sizeof(*p->code_set));
 	*out = p;
@@ -241,6 +247,7 @@ void pyproc_free(struct pyproc *p)
 	free(p->threads);
 	raw_frames_release(&p->raw);
 	stackwalk_release(&p->walker);
+	stackmemo_release(&p->memo);
 	free(p->code_addrs);
 	free(p->code_infos);
 	free(p->code_set);
@@ -483,6 +490,21 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	int64_t offset;
 	int err;
 
+	struct thread_rec *rec = p->walking;
+	struct memo_frame *memo = NULL;
+
+	/* A frame of the walk that matched the last sample's: its facts are
+	 * known (depth from the oldest does not move as settling drops or adds
+	 * newest frames). */
+	if (rec && frame >= p->raw.items + rec->raw_start && frame < p->raw.items + p->raw.count) {
+		size_t depth = (size_t)(p->raw.items + p->raw.count - 1 - frame);
+
+		memo = stackmemo_at(rec->memo, depth);
+		if (memo && memo->has_facts) {
+			*facts = memo->facts;
+			return 0;
+		}
+	}
 	memset(facts, 0, sizeof(*facts));
 	err = codecache_resolve(&p->codes, &p->snap, &frame->code, 1, &info);
 	if (err)
@@ -504,6 +526,12 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 
 		if (code)
 			memcpy(&facts->zombie_frame, code + L->code_zombieframe, 8);
+		/* The zombie frame changes from sample to sample. */
+		return 0;
+	}
+	if (memo) {
+		memo->facts = *facts;
+		memo->has_facts = true;
 	}
 	return 0;
 }
@@ -517,12 +545,18 @@ static int walk(struct pyproc *p, struct thread_rec *rec)
 	snapshot_set_group(&p->snap, (uint32_t)(rec - p->threads) + 1);
 	p->walker.group = (uint32_t)(rec - p->threads) + 1;
 	rec->raw_start = p->raw.count;
+	rec->memo = stackmemo_thread(&p->memo, rec->addr);
 	err = stackwalk_origin(&p->walker, rec->copy, &origin);
 	if (!err)
 		err = stackwalk_thread(&p->walker, &origin, &p->raw);
-	if (!err)
+	if (!err) {
+		stackmemo_match(rec->memo, p->raw.items + rec->raw_start,
+				p->raw.count - rec->raw_start);
+		p->walking = rec;
 		err = stackwalk_settle(&p->walker, &origin, &p->raw, rec->raw_start,
 				       frame_facts, p);
+		p->walking = NULL;
+	}
 	snapshot_set_group(&p->snap, 0);
 	if (err)
 		p->raw.count = rec->raw_start;
@@ -610,21 +644,29 @@ static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
 	return 0;
 }
 
-/* Turn a walked thread into sample frames; PP_ETORN if any frame fails. */
+/* Turn a walked thread into sample frames (reusing what the last sample
+ * made of its oldest frames, where they match); PP_ETORN if any fails. */
 static int emit_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample)
 {
 	struct sample_thread *thread;
-	size_t i;
+	size_t i, first;
 
 	thread = sample_add_thread(sample, rec->tid);
 	thread->flags = rec->flags;
+	first = sample->n_frames;
 	for (i = 0; i < rec->raw_count; i++) {
 		const struct raw_frame *raw = &p->raw.items[rec->raw_start + i];
-		const struct code_info *info = p->code_infos[code_index(p, raw->code)];
+		const struct memo_frame *memo = stackmemo_at(rec->memo, rec->raw_count - 1 - i);
+		const struct code_info *info;
 		struct sample_frame frame;
 		int64_t offset = 0;
 		int err;
 
+		if (memo) {
+			sample_push_frame(sample, &memo->out);
+			continue;
+		}
+		info = p->code_infos[code_index(p, raw->code)];
 		if (!info) {
 			sample_drop_thread(sample);
 			return PP_ETORN;
@@ -641,6 +683,8 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, struct sample *
 		frame.line = linetable_line(&info->lines, offset);
 		sample_push_frame(sample, &frame);
 	}
+	stackmemo_store(rec->memo, p->raw.items + rec->raw_start, sample->frames + first,
+			rec->raw_count);
 	if (thread->n_frames == 0)
 		sample_drop_thread(sample);
 	return 0;
@@ -656,8 +700,10 @@ static int resolve_codes(struct pyproc *p, size_t from, size_t to)
 
 		if (rec->error)
 			continue;
+		/* Frames that matched the last sample's are written as then. */
 		for (i = 0; i < rec->raw_count; i++)
-			code_index(p, p->raw.items[rec->raw_start + i].code);
+			if (!stackmemo_at(rec->memo, rec->raw_count - 1 - i))
+				code_index(p, p->raw.items[rec->raw_start + i].code);
 	}
 	return codecache_resolve(&p->codes, &p->snap, p->code_addrs + before,
 				 p->n_codes - before, p->code_infos + before);
@@ -668,17 +714,18 @@ static int resolve_codes(struct pyproc *p, size_t from, size_t to)
 /*
  * A Python found while starting (launched by peekpy) may not have formatted
  * its version string yet, leaving only major.minor from the file name: look
- * again, now and then, once it runs.
+ * again while it runs, soon after start, then every second at most.  Timed
+ * rather than counted: on a loaded machine starting can take long.
  */
-static void refine_version(struct pyproc *p)
+static void refine_version(struct pyproc *p, uint64_t now)
 {
 	struct py_version found;
 
-	/* At samples 1, 2, 4, 8, ...: soon after start, then rarely. */
-	if (p->version.micro >= 0 || p->version_rescans <= 0 ||
-	    (p->sample_count & (p->sample_count - 1)) != 0)
+	if (p->version.micro >= 0 || now < p->version_rescan_ns)
 		return;
-	p->version_rescans--;
+	p->version_rescan_ns = now + p->version_backoff_ns;
+	if (p->version_backoff_ns < 1000000000u)
+		p->version_backoff_ns *= 2;
 	if (version_detect(p->pid, &p->bin, &found) == 0 && found.micro >= 0 &&
 	    found.major == p->version.major && found.minor == p->version.minor) {
 		found.free_threaded = p->version.free_threaded;
@@ -746,6 +793,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	sample->time_ns = now_ns();
 	p->sample_count++;
 	codecache_new_sample(&p->codes);
+	stackmemo_new_sample(&p->memo);
 	p->raw.count = 0;
 	code_set_clear(p);
 
@@ -757,7 +805,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	if (err)
 		return err;
 	classify_idle(p, options);
-	refine_version(p);
+	refine_version(p, sample->time_ns);
 
 	for (i = 0; i < p->n_threads; i++) {
 		struct thread_rec *rec = &p->threads[i];
