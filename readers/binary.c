@@ -125,26 +125,25 @@ static int compute_bias(const struct maps *maps, const struct map_entry *file,
 	return PP_EELF;
 }
 
-static void find_data_range(const struct maps *maps, const struct map_entry *file,
-			    struct py_binary *out)
+/*
+ * Where the writable segments (.data, .bss) lie, from the ELF program
+ * headers: the maps cannot say where .bss ends, as the kernel merges its
+ * anonymous tail with whatever anonymous mapping comes next.
+ */
+static void find_data_range(const struct elf_file *ef, uint64_t bias, struct py_binary *out)
 {
-	size_t i;
+	size_t s;
 
 	out->data_start = out->data_end = 0;
-	for (i = 0; i < maps->count; i++) {
-		const struct map_entry *entry = &maps->entries[i];
+	for (s = 0; s < ef->n_loads; s++) {
+		const struct elf_segment *seg = &ef->loads[s];
 
-		if (entry->inode != file->inode || strcmp(entry->path, file->path) != 0)
+		if (!(seg->flags & PF_W))
 			continue;
-		if ((entry->perms & MAP_WRITE) && !out->data_start)
-			out->data_start = entry->start;
-		if (entry->perms & MAP_WRITE)
-			out->data_end = entry->end;
-		/* The tail of .bss is an anonymous mapping right after the file. */
-		if (i + 1 < maps->count && maps->entries[i + 1].inode == 0 &&
-		    maps->entries[i + 1].start == entry->end &&
-		    (maps->entries[i + 1].perms & MAP_WRITE) && out->data_start)
-			out->data_end = maps->entries[i + 1].end;
+		if (!out->data_start || bias + seg->vaddr < out->data_start)
+			out->data_start = bias + seg->vaddr;
+		if (bias + seg->vaddr + seg->memsz > out->data_end)
+			out->data_end = bias + seg->vaddr + seg->memsz;
 	}
 }
 
@@ -216,7 +215,7 @@ static int try_candidate(pid_t pid, const struct maps *maps,
 			out->interp_head = head ? bias + head : 0;
 		}
 	}
-	find_data_range(maps, entry, out);
+	find_data_range(&ef, bias, out);
 	elf_file_close(&ef);
 	return 0;
 }
