@@ -3,8 +3,9 @@
 An Interpreter is one CPython found on this machine, with how to run it
 (directly or inside a chroot).  A Target is a running test program that has
 said "ready" on its standard output.  Nothing here sleeps to wait for
-something: processes are waited for by their own signals, with deadlines
-scaled by PEEKPY_TEST_TIMEOUT_SCALE on slow machines.
+something: processes are waited for by their own signals, or by polling
+what /proc says of them, with deadlines scaled by PEEKPY_TEST_TIMEOUT_SCALE
+on slow machines.
 """
 import glob
 import json
@@ -136,6 +137,33 @@ def supported_versions():
     return versions
 
 
+# System calls a thread sleeps in, by machine: time.sleep() uses one of
+# these, depending on the Python version and the C library.
+SLEEP_SYSCALLS = {
+    "x86_64": {7, 23, 35, 230, 270, 271},   # poll select nanosleep clock_nanosleep pselect6 ppoll
+    "aarch64": {72, 73, 101, 115},          # pselect6 ppoll nanosleep clock_nanosleep
+}
+
+
+def sleeping_threads(pid):
+    """How many of PID's threads are blocked in a sleeping system call."""
+    sleeps = SLEEP_SYSCALLS.get(os.uname().machine, set())
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return 0
+    count = 0
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/syscall" % (pid, tid)) as fh:
+                number = fh.read().split()[0]
+        except (OSError, IndexError):
+            continue
+        if number.isdigit() and int(number) in sleeps:
+            count += 1
+    return count
+
+
 class Target:
     """A test program started in the background, ready once it says so."""
 
@@ -169,6 +197,18 @@ class Target:
             if any(line.strip() == word for line in lines):
                 self.lines = lines
                 return
+
+    def wait_for_sleepers(self, count, seconds=60):
+        """Wait until COUNT of the target's threads are blocked in a sleep.
+
+        A thread that has said it started can still be on its way to the
+        sleep it was started for (on 2.7, waiting its turn for the GIL for
+        a long while): sampled then, it is rightly seen running."""
+        deadline = time.monotonic() + timeout(seconds)
+        while sleeping_threads(self.pid) < count:
+            if time.monotonic() > deadline or not self.alive():
+                raise TestFailure("target never had %d threads asleep" % count)
+            time.sleep(0.01)
 
     def alive(self):
         return self.proc.poll() is None
