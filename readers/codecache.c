@@ -9,6 +9,7 @@
 
 #include "../base/errors.h"
 #include "../base/xalloc.h"
+#include "fields.h"
 #include "mem.h"
 #include "pathname.h"
 #include "pystr.h"
@@ -17,22 +18,6 @@
 /* Bytecode longer than this is not scanned for returns (none is). */
 #define BYTECODE_MAX (4u << 20)
 #define CACHE_MAX_ENTRIES (1u << 18)
-
-static uint64_t load_u64(const uint8_t *buf, uint32_t at)
-{
-	uint64_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
-
-static int32_t load_i32(const uint8_t *buf, uint32_t at)
-{
-	int32_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
 
 void codecache_init(struct code_cache *cc, pid_t pid, const struct py_layout *layout,
 		    uint64_t code_type, uint64_t str_type, uint64_t bytes_type,

@@ -25,6 +25,7 @@
 #include "../base/xalloc.h"
 #include "binary.h"
 #include "codecache.h"
+#include "fields.h"
 #include "layout.h"
 #include "maps.h"
 #include "mem.h"
@@ -87,30 +88,6 @@ struct pyproc {
 
 /* tstate->state of a thread running Python (3.13+). */
 #define THREAD_ATTACHED 1
-
-static uint64_t load_u64(const uint8_t *buf, uint32_t at)
-{
-	uint64_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
-
-static uint32_t load_u32(const uint8_t *buf, uint32_t at)
-{
-	uint32_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
-
-static int32_t load_i32(const uint8_t *buf, uint32_t at)
-{
-	int32_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
 
 bool pyproc_error_is_fatal(int code)
 {

@@ -8,6 +8,7 @@
 
 #include "../base/errors.h"
 #include "../base/xalloc.h"
+#include "fields.h"
 #include "mem.h"
 
 static size_t put_utf8(uint32_t cp, char *out)
@@ -113,22 +114,6 @@ size_t pystr_bytes_to_utf8(const void *bytes, size_t len, char *out)
 		i += n;
 	}
 	return used;
-}
-
-static uint64_t load_u64(const uint8_t *buf, uint32_t at)
-{
-	uint64_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
-
-static uint32_t load_u32(const uint8_t *buf, uint32_t at)
-{
-	uint32_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
 }
 
 static int intern_converted(struct strtab *tab, const void *data, size_t n, int kind,

@@ -11,6 +11,7 @@
 
 #include "../base/errors.h"
 #include "../base/xalloc.h"
+#include "fields.h"
 
 /* More than any real data stack needs; bounds a corrupt chunk list. */
 #define MAX_CHUNKS 8192
@@ -19,22 +20,6 @@
 #define CHUNK_SLACK 4096
 /* Callers looked at for a sign that a copy mixed two moments. */
 #define CUT_SCAN 128
-
-static uint64_t load_u64(const uint8_t *buf, uint32_t at)
-{
-	uint64_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
-
-static int32_t load_i32(const uint8_t *buf, uint32_t at)
-{
-	int32_t value;
-
-	memcpy(&value, buf + at, sizeof(value));
-	return value;
-}
 
 /* Reads of the chain: a failure other than "gone" means it changed. */
 static int torn_unless_fatal(int err)
