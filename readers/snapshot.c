@@ -455,6 +455,19 @@ const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, u
 	return entry->data + (addr - entry->addr);
 }
 
+/* A range the plan did not hold, copied on its own, now. */
+static int copy_now(struct snapshot *snap, uint64_t addr, size_t len, uint8_t **copy)
+{
+	int err;
+
+	*copy = alloc_copy(snap, len);
+	err = mem_read(snap->pid, addr, *copy, len);
+	snap->syscalls++;
+	if (!err)
+		snap->bytes += len;
+	return err;
+}
+
 int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags,
 		  const uint8_t **data)
 {
@@ -463,12 +476,9 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 	int err;
 
 	if (!entry) {
-		copy = alloc_copy(snap, len);
-		err = mem_read(snap->pid, addr, copy, len);
-		snap->syscalls++;
+		err = copy_now(snap, addr, len, &copy);
 		if (err)
 			return err;
-		snap->bytes += len;
 		entry = add_object(snap, addr, copy, len);
 	}
 	mark_recur(snap, entry, addr, len, flags);
@@ -484,12 +494,9 @@ int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t
 	int err;
 
 	if (!entry || entry->addr != addr) {
-		copy = alloc_copy(snap, len);
-		err = mem_read(snap->pid, addr, copy, len);
-		snap->syscalls++;
+		err = copy_now(snap, addr, len, &copy);
 		if (err)
 			return err;
-		snap->bytes += len;
 		entry = add_block(snap, addr, copy, len);
 	}
 	entry->plan_len = plan_len > len ? plan_len : len;
