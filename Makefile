@@ -1,7 +1,7 @@
 # peekpy - one Makefile for the whole tree.
 #
 #   make            build ./peekpy
-#   make demo       profile examples/busy.py, write demo-stacks.txt
+#   make demo       profile examples/busy.py, write the flame graph demo.svg
 #   make test       unit tests, then integration tests against every CPython here
 #   make bench      sampling cost and rate against austin, on the same target
 #   make install    copy peekpy to $(PREFIX)/bin and its manual page
@@ -17,7 +17,7 @@ WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla
 	-Wwrite-strings -Wshadow -Wformat=2 -fno-common
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -DPEEKPY_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS := -lelf
+LDLIBS := -lelf -lm
 
 # Quiet by default; make V=1 shows every command.
 ifeq ($(V),1)
@@ -67,6 +67,16 @@ $(BUILD)/%.o: %.c | build/.deps-ok
 	@echo "  CC   $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The flame graph's script and style, as C strings.
+$(BUILD)/gen/flamegraph_assets.h: output/flamegraph.css output/flamegraph.js scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN  $@"
+	$(Q)scripts/embed.sh flamegraph_css output/flamegraph.css flamegraph_js output/flamegraph.js > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/output/flamegraph.o: $(BUILD)/gen/flamegraph_assets.h
+$(BUILD)/output/flamegraph.o: ALL_CFLAGS += -I$(BUILD)/gen
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
@@ -74,8 +84,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 
 demo: peekpy
 	@scripts/deps.sh demo
-	./peekpy record -r 200 -o demo-stacks.txt -f collapsed -- python3 examples/busy.py
-	@echo "peekpy: demo-stacks.txt holds the collapsed stacks of examples/busy.py"
+	./peekpy record -r 200 -o demo.svg -- python3 examples/busy.py
+	@echo "peekpy: demo.svg is the flame graph of examples/busy.py (open it in a browser)"
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit-tests.sh $(UNIT_BIN)
@@ -106,6 +116,6 @@ install: peekpy
 	install -m 644 docs/peekpy.1 $(DESTDIR)$(PREFIX)/share/man/man1/peekpy.1
 
 clean:
-	rm -rf build peekpy demo-stacks.txt
+	rm -rf build peekpy demo.svg
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/profiler/main.d

@@ -28,6 +28,10 @@ struct frame_key {
 	uint32_t name;      /* strtab id (python: function; thread/process: name) */
 	uint32_t file;      /* strtab id (python only) */
 	int32_t line;       /* python: line or FRAME_NO_LINE; thread/process: id */
+	/* Not part of the identity: the file's full name, kept from the first
+	 * frame interned, for telling the code's kind (yours, a library, the
+	 * standard library).  0 when unknown. */
+	uint32_t path;
 };
 
 struct frametab {

@@ -78,7 +78,7 @@ static uint32_t child(struct stacktree *tree, uint32_t parent, uint32_t frame)
 	node = &tree->nodes[tree->n_nodes];
 	node->parent = parent;
 	node->frame = frame;
-	node->self = node->total = 0;
+	node->self = node->total = node->idle = node->idle_total = 0;
 	tree->child_slots[slot] = (uint32_t)tree->n_nodes;
 	tree->n_nodes++;
 	if (tree->n_nodes * 2 > tree->child_mask + 1)
@@ -103,7 +103,7 @@ static struct stack_path *path_of(struct stacktree *tree, uint32_t tid)
 
 /* Add a stack, reusing the nodes of the path's common prefix. */
 static void add_path(struct stacktree *tree, struct stack_path *path, const uint32_t *frames,
-		     size_t depth, uint64_t count)
+		     size_t depth, uint64_t count, bool idle)
 {
 	size_t same = 0, i;
 	uint32_t node = 0;
@@ -131,13 +131,15 @@ static void add_path(struct stacktree *tree, struct stack_path *path, const uint
 	if (path)
 		path->depth = depth;
 	tree->nodes[node].self += count;
+	if (idle)
+		tree->nodes[node].idle += count;
 	tree->samples += count;
 }
 
 void stacktree_add_stack(struct stacktree *tree, const uint32_t *frames, size_t depth,
-			 uint64_t count)
+			 uint64_t count, bool idle)
 {
-	add_path(tree, NULL, frames, depth, count);
+	add_path(tree, NULL, frames, depth, count, idle);
 }
 
 uint32_t stacktree_frame_id(struct stacktree *tree, const struct sample_frame *frame)
@@ -146,6 +148,7 @@ uint32_t stacktree_frame_id(struct stacktree *tree, const struct sample_frame *f
 		.kind = FRAME_PYTHON,
 		.name = frame->name,
 		.file = tree->options.full_filenames ? frame->file : frame->short_file,
+		.path = frame->file,
 	};
 
 	switch (tree->options.lines) {
@@ -213,7 +216,8 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 		}
 		if (path)
 			remember_frames(path, frames, thread->n_frames);
-		add_path(tree, path, tree->scratch, depth, 1);
+		add_path(tree, path, tree->scratch, depth, 1,
+			 (thread->flags & SAMPLE_THREAD_IDLE) != 0);
 	}
 }
 
@@ -221,10 +225,16 @@ void stacktree_compute_totals(struct stacktree *tree)
 {
 	size_t i;
 
-	for (i = 0; i < tree->n_nodes; i++)
+	for (i = 0; i < tree->n_nodes; i++) {
 		tree->nodes[i].total = tree->nodes[i].self;
+		tree->nodes[i].idle_total = tree->nodes[i].idle;
+	}
 	/* A child is always created after its parent: summing from the end
 	 * adds every subtree before its parent is added to its own parent. */
-	for (i = tree->n_nodes; i-- > 1;)
-		tree->nodes[tree->nodes[i].parent].total += tree->nodes[i].total;
+	for (i = tree->n_nodes; i-- > 1;) {
+		struct stack_node *parent = &tree->nodes[tree->nodes[i].parent];
+
+		parent->total += tree->nodes[i].total;
+		parent->idle_total += tree->nodes[i].idle_total;
+	}
 }

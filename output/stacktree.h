@@ -38,6 +38,8 @@ struct stack_node {
 	uint32_t frame;          /* frametab id (unused for the root) */
 	uint64_t self;           /* samples whose stack ends here */
 	uint64_t total;          /* samples through here: see compute_totals */
+	uint64_t idle;           /* of self, those of threads that were idle */
+	uint64_t idle_total;     /* of total, the same */
 };
 
 struct stacktree {
@@ -74,11 +76,12 @@ void stacktree_release(struct stacktree *tree);
 /* Add every thread of a sample (idle ones only with include_idle). */
 void stacktree_add_sample(struct stacktree *tree, const struct sample *sample);
 
-/* Add one stack of frame ids, root first, with a weight. */
+/* Add one stack of frame ids, root first, with a weight; idle: the
+ * samples are of a thread that was not running. */
 void stacktree_add_stack(struct stacktree *tree, const uint32_t *frames, size_t depth,
-			 uint64_t count);
+			 uint64_t count, bool idle);
 
-/* Fill every node's total from the self counts (after adding). */
+/* Fill every node's totals from the self counts (after adding). */
 void stacktree_compute_totals(struct stacktree *tree);
 
 /* The frame id for a sample frame under the tree's options. */

@@ -14,8 +14,14 @@
 #include "../base/errors.h"
 #include "../output/stacktree.h"
 
-static const char *const format_names[] = { [FORMAT_COLLAPSED] = "collapsed" };
-static const char *const format_extensions[] = { [FORMAT_COLLAPSED] = "txt" };
+static const char *const format_names[] = {
+	[FORMAT_SVG] = "svg",
+	[FORMAT_COLLAPSED] = "collapsed",
+};
+static const char *const format_extensions[] = {
+	[FORMAT_SVG] = "svg",
+	[FORMAT_COLLAPSED] = "txt",
+};
 
 #define N_FORMATS (sizeof(format_names) / sizeof(format_names[0]))
 
@@ -59,8 +65,9 @@ static const char record_help[] =
 	"output:\n"
 	"  -o, --output FILE      where to write (default peekpy-PID-DATE-TIME.EXT;\n"
 	"                         '-' for standard output)\n"
-	"  -f, --format FORMAT    collapsed (frames root first joined by ';',\n"
-	"                         a space, the count)\n"
+	"  -f, --format FORMAT    svg: an interactive flame graph (the default);\n"
+	"                         collapsed: frames root first joined by ';',\n"
+	"                         a space, the count\n"
 	"sampling:\n"
 	"  -r, --rate HZ          samples per second (default 100)\n"
 	"  -d, --duration SECS    stop after this many seconds\n"
@@ -151,7 +158,7 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 					break;
 			if (f == N_FORMATS)
 				return reason(why, size,
-					      "unknown format '%s' (known: collapsed)", optarg);
+					      "unknown format '%s' (known: svg, collapsed)", optarg);
 			o->format = (int)f;
 			break;
 		case 'r':
@@ -211,7 +218,7 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 {
 	memset(o, 0, sizeof(*o));
 	o->rate = 100;
-	o->format = FORMAT_COLLAPSED;
+	o->format = FORMAT_SVG;
 	why[0] = '\0';
 	if (argc < 2)
 		return reason(why, size, "%s", "no command given (see peekpy --help)");

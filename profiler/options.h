@@ -19,7 +19,8 @@ enum command {
 };
 
 enum output_format {
-	FORMAT_COLLAPSED = 0,
+	FORMAT_SVG = 0,         /* the default */
+	FORMAT_COLLAPSED,
 };
 
 struct options {

@@ -16,6 +16,7 @@
 #include "../base/sample.h"
 #include "../base/strtab.h"
 #include "../output/collapsed.h"
+#include "../output/flamegraph.h"
 #include "../output/stacktree.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
@@ -50,6 +51,7 @@ struct recording {
 	struct stacktree tree;
 	struct sample sample;
 	char output_path[4096];
+	char command[1024];       /* what was profiled, for the flame graph */
 	uint64_t samples, errors, not_ready;
 	struct error_count {
 		int code;
@@ -86,8 +88,11 @@ static int start_target(struct recording *r)
 		err = target_attach(&r->target, o->pid);
 		if (err)
 			report_target_error(o->pid, err, &r->details);
+		else
+			procfs_cmdline(o->pid, r->command, sizeof(r->command));
 		return err;
 	}
+	command_text(o->argv, r->command, sizeof(r->command));
 	err = target_launch(&r->target, o->argv, &r->events.old_mask, why, sizeof(why));
 	if (err)
 		report("%s: %s", why, strerror(-err));
@@ -264,9 +269,29 @@ static void give_to_sudo_user(int fd)
 	}
 }
 
+static int write_flamegraph(struct recording *r, FILE *out)
+{
+	char python[96], title[1100];
+	struct flamegraph_meta meta = {
+		.title = title,
+		.command = r->command,
+		.python = python,
+		.duration_s = (double)(r->ended_ns - r->started_ns) / 1e9,
+		.rate_hz = r->options->rate,
+		.errors = r->errors,
+	};
+
+	pyproc_describe(r->proc, python, sizeof(python));
+	snprintf(title, sizeof(title), "peekpy: process %d", (int)r->target.pid);
+	stacktree_compute_totals(&r->tree);
+	return flamegraph_write(&r->tree, &meta, out);
+}
+
 static int write_to(struct recording *r, FILE *out)
 {
 	switch (r->options->format) {
+	case FORMAT_SVG:
+		return write_flamegraph(r, out);
 	case FORMAT_COLLAPSED:
 	default:
 		return collapsed_write(&r->tree, out);

@@ -278,6 +278,9 @@ class Peekpy:
         argv = [self.path] + args
         if "-o" not in args and "--output" not in args:
             argv[2:2] = ["-o", output]
+        # The tests read collapsed stacks unless they ask for a format.
+        if args and args[0] == "record" and "-f" not in args and "--format" not in args:
+            argv[2:2] = ["-f", "collapsed"]
         if user is not None:
             argv = ["setpriv", "--reuid", str(user), "--regid", str(user),
                     "--clear-groups", "--"] + argv

@@ -54,6 +54,7 @@ static void test_options_defaults(void **state)
 	assert_true(o.rate == 100);
 	assert_true(o.duration == 0);
 	assert_null(o.output);
+	assert_int_equal(o.format, FORMAT_SVG);
 	assert_int_equal(o.lines, STACK_LINES_EXECUTING);
 	assert_false(o.idle || o.threads || o.full_filenames);
 }

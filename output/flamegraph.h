@@ -1,0 +1,36 @@
+/*
+ * flamegraph.h - a stack tree as an interactive SVG flame graph.
+ *
+ * One self-contained file: the picture is drawn as plain SVG (it opens in
+ * an image viewer and in GitHub markdown), and a script embedded in it adds
+ * hover details, click to zoom, search (regex, Matched %), icicle and
+ * reversed (callers-of) views, and URL parameters that drive them:
+ * flame.svg?s=REGEX&i=1 (search, ignoring case), ?zoom=REGEX (zoom to the
+ * widest frame matching), ?v=icicle or ?v=reversed.  Frames are coloured by
+ * kind of code, and within a kind by module.  Frames narrower than a tenth
+ * of a pixel are left out and counted in the notes.  Identical trees give
+ * byte-identical files, and the file is valid XML whatever bytes the names
+ * held.  Knows nothing of processes.
+ */
+#ifndef PEEKPY_FLAMEGRAPH_H
+#define PEEKPY_FLAMEGRAPH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stacktree.h"
+
+/* What the picture says it shows; NULL or 0 fields are left out. */
+struct flamegraph_meta {
+	const char *title;      /* default "Flame graph" */
+	const char *command;    /* what was profiled: a command line, "process 12" */
+	const char *python;     /* "CPython 3.12.1" */
+	double duration_s;
+	double rate_hz;         /* samples asked per second: gives estimated times */
+	uint64_t errors;
+};
+
+/* Write the tree (totals computed); 0 or -errno from the stream. */
+int flamegraph_write(struct stacktree *tree, const struct flamegraph_meta *meta, FILE *out);
+
+#endif

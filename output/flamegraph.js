@@ -1,0 +1,256 @@
+/*
+ * flamegraph.js - the interactive part of peekpy's SVG flame graphs.
+ *
+ * output/flamegraph.c writes the drawing (the flame view, unzoomed) and,
+ * before this script, the layout as data: P.f holds the frames' texts, and
+ * per box P.d (depth), P.x and P.w (offset and width in samples), P.fr (its
+ * frame) and P.c (its colour class).  Boxes are in pre-order, so the
+ * boxes under one are the run after it that is deeper.  Everything drawn
+ * after loading is drawn again from that data.  Must not fetch anything.
+ */
+"use strict";
+var NS = "http://www.w3.org/2000/svg";
+var CHAR_PX = 7.2;
+var S = null;
+
+function init(evt) {
+	var doc = (evt && evt.target && evt.target.ownerDocument) || document;
+	S = {
+		doc: doc,
+		rects: doc.getElementById("r"),
+		labels: doc.getElementById("t"),
+		details: doc.getElementById("details"),
+		matched: doc.getElementById("matched"),
+		flame: P, reversed: null, tree: P,
+		zoom: -1, icicle: false, match: null, pattern: "", ignoreCase: false
+	};
+	prepare(P);
+	P.elems = Array.prototype.slice.call(S.rects.getElementsByTagName("rect"));
+	number(P.elems);
+	doc.getElementById("controls").removeAttribute("display");
+	S.rects.addEventListener("mouseover", function (e) {
+		if (e.target.__i !== undefined) S.details.textContent = describe(e.target.__i);
+	});
+	S.rects.addEventListener("mouseout", function () { S.details.textContent = " "; });
+	S.rects.addEventListener("click", function (e) {
+		if (e.target.__i !== undefined) zoomTo(e.target.__i);
+	});
+	control("reset", function () { zoomTo(-1); });
+	control("view", function () { S.icicle = !S.icicle; redraw(); });
+	control("reverse", function () { showReversed(S.tree === S.flame); });
+	control("icase", function () { S.ignoreCase = !S.ignoreCase; search(S.pattern); });
+	control("search", function () {
+		if (S.pattern) search("");
+		else search(window.prompt("Search (regular expression)", "") || "");
+	});
+	window.addEventListener("keydown", function (e) {
+		if (e.key === "Escape") zoomTo(-1);
+		else if ((e.ctrlKey || e.metaKey) && (e.key === "f" || e.key === "F")) {
+			e.preventDefault();
+			search(window.prompt("Search (regular expression)", S.pattern) || "");
+		}
+	});
+	fromUrl();
+}
+
+function control(id, action) {
+	S.doc.getElementById(id).addEventListener("click", action);
+}
+
+function number(elems) {
+	for (var i = 0; i < elems.length; i++) elems[i].__i = i;
+}
+
+/* Per box: where its subtree ends, its parent; and the deepest depth. */
+function prepare(t) {
+	var n = t.d.length, stack = [], i;
+	t.end = new Int32Array(n);
+	t.parent = new Int32Array(n);
+	t.maxd = 0;
+	for (i = 0; i < n; i++) {
+		while (stack.length && t.d[stack[stack.length - 1]] >= t.d[i]) t.end[stack.pop()] = i;
+		t.parent[i] = stack.length ? stack[stack.length - 1] : -1;
+		stack.push(i);
+		if (t.d[i] > t.maxd) t.maxd = t.d[i];
+	}
+	while (stack.length) t.end[stack.pop()] = n;
+}
+
+/* Callers-of: every stack turned over, its last frame at the root. */
+function reverse(t) {
+	var n = t.d.length, selfs = t.w.slice(), root = { kids: {}, w: 0 }, i, a;
+	for (i = 0; i < n; i++) if (t.parent[i] >= 0) selfs[t.parent[i]] -= t.w[i];
+	for (i = 0; i < n; i++) {
+		if (selfs[i] <= 0) continue;
+		var node = root;
+		for (a = i; a >= 0; a = t.parent[a]) {
+			var key = t.fr[a];
+			node = node.kids[key] || (node.kids[key] = { kids: {}, w: 0, fr: key, c: t.c[a] });
+			node.w += selfs[i];
+		}
+	}
+	var out = { d: [], x: [], w: [], fr: [], c: [] }, todo = [];
+	function push(node, depth, x) {
+		var kids = Object.keys(node.kids).map(function (k) { return node.kids[k]; });
+		kids.sort(function (p, q) {
+			var a = P.f[p.fr], b = P.f[q.fr];
+			return a < b ? -1 : a > b ? 1 : p.fr - q.fr;
+		});
+		var at = x, list = [];
+		kids.forEach(function (k) { list.push([k, depth, at]); at += k.w; });
+		for (var j = list.length - 1; j >= 0; j--) todo.push(list[j]);
+	}
+	push(root, 0, 0);
+	while (todo.length) {
+		var item = todo.pop(), k = item[0];
+		out.d.push(item[1]); out.x.push(item[2]); out.w.push(k.w);
+		out.fr.push(k.fr); out.c.push(k.c);
+		push(k, item[1] + 1, item[2]);
+	}
+	prepare(out);
+	out.elems = out.d.map(function () { return S.doc.createElementNS(NS, "rect"); });
+	number(out.elems);
+	return out;
+}
+
+function showReversed(on) {
+	if (on && !S.reversed) S.reversed = reverse(P);
+	S.tree = on ? S.reversed : S.flame;
+	S.zoom = -1;
+	var frag = S.doc.createDocumentFragment();
+	S.tree.elems.forEach(function (el) { frag.appendChild(el); });
+	while (S.rects.firstChild) S.rects.removeChild(S.rects.firstChild);
+	S.rects.appendChild(frag);
+	S.doc.getElementById("reverse").setAttribute("class", on ? "ctl on" : "ctl");
+	redraw();
+}
+
+function zoomTo(i) {
+	S.zoom = i;
+	redraw();
+}
+
+function y(t, depth) {
+	return S.icicle ? P.top + depth * P.fh : P.top + (t.maxd - depth) * P.fh;
+}
+
+function label(text, width) {
+	var fit = Math.floor((width - 6) / CHAR_PX);
+	if (fit < 3) return null;
+	return text.length <= fit ? text : text.slice(0, fit - 2) + "..";
+}
+
+function redraw() {
+	var t = S.tree, n = t.d.length, z = S.zoom, i;
+	var x0 = z >= 0 ? t.x[z] : 0, span = z >= 0 ? t.w[z] : P.n;
+	var lo = z >= 0 ? z : 0, hi = z >= 0 ? t.end[z] : n;
+	var full = P.width - 2 * P.pad, scale = span ? full / span : 0;
+	var ancestors = {}, frag = S.doc.createDocumentFragment();
+	for (i = z >= 0 ? t.parent[z] : -1; i >= 0; i = t.parent[i]) ancestors[i] = true;
+	for (i = 0; i < n; i++) {
+		var el = t.elems[i], fade = ancestors[i] === true;
+		var inside = i >= lo && i < hi, width = fade ? full : t.w[i] * scale;
+		if (!fade && (!inside || width < 0.1)) {
+			el.setAttribute("display", "none");
+			continue;
+		}
+		var x = fade ? P.pad : P.pad + (t.x[i] - x0) * scale, top = y(t, t.d[i]);
+		el.removeAttribute("display");
+		el.setAttribute("x", x.toFixed(1));
+		el.setAttribute("y", top);
+		el.setAttribute("width", width.toFixed(1));
+		el.setAttribute("height", P.fh - 1);
+		var cls = "c" + t.c[i];
+		if (fade) cls += " fade";
+		if (S.match && S.match[t.fr[i]]) cls += " match";
+		el.setAttribute("class", cls);
+		var text = label(P.f[t.fr[i]], width);
+		if (text) {
+			var tx = S.doc.createElementNS(NS, "text");
+			tx.setAttribute("x", (x + 3).toFixed(1));
+			tx.setAttribute("y", top + 11.5);
+			tx.textContent = text;
+			frag.appendChild(tx);
+		}
+	}
+	while (S.labels.firstChild) S.labels.removeChild(S.labels.firstChild);
+	S.labels.appendChild(frag);
+	S.doc.getElementById("view").textContent = S.icicle ? "Flame" : "Icicle";
+	showMatched(t, lo, hi, span);
+}
+
+/* Matched: each sample once (a match inside a match is not counted
+ * again), over the zoomed part only. */
+function showMatched(t, lo, hi, span) {
+	if (!S.match) {
+		S.matched.textContent = " ";
+		return;
+	}
+	var sum = 0, i = lo;
+	while (i < hi) {
+		if (S.match[t.fr[i]]) {
+			sum += t.w[i];
+			i = t.end[i];
+		} else {
+			i++;
+		}
+	}
+	S.matched.textContent = "Matched: " + (span ? (100 * sum / span).toFixed(1) : "0.0") + "%";
+}
+
+function search(pattern) {
+	var re = null;
+	S.pattern = pattern;
+	S.doc.getElementById("icase").setAttribute("class", S.ignoreCase ? "ctl on" : "ctl");
+	S.doc.getElementById("search").setAttribute("class", "ctl end");
+	if (pattern) {
+		try {
+			re = new RegExp(pattern, S.ignoreCase ? "i" : "");
+		} catch (err) {
+			S.matched.textContent = "Not a regular expression: " + pattern;
+			return;
+		}
+	}
+	S.match = re ? P.f.map(function (text) { return re.test(text); }) : null;
+	S.doc.getElementById("search").textContent = re ? "Clear search" : "Search";
+	redraw();
+}
+
+function count(n) {
+	return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+function seconds(s) {
+	return s >= 1 ? s.toFixed(2) + " s" : (s * 1000).toFixed(s >= 0.01 ? 0 : 1) + " ms";
+}
+
+function describe(i) {
+	var t = S.tree, w = t.w[i];
+	var text = P.f[t.fr[i]] + " \u2014 " + P.kinds[Math.floor(t.c[i] / 16)] + ", " +
+		count(w) + " samples, " + (100 * w / P.n).toFixed(2) + "% of all";
+	if (S.zoom >= 0) text += ", " + (100 * w / t.w[S.zoom]).toFixed(2) + "% of zoomed";
+	if (P.dt) text += ", ~" + seconds(w * P.dt);
+	return text;
+}
+
+/* ?s=REGEX&i=1 searches, ?zoom=REGEX zooms to the widest frame matching,
+ * ?v=icicle or ?v=reversed picks the view. */
+function fromUrl() {
+	var params = {};
+	String(window.location.search || "").replace(/^\?/, "").split("&").forEach(function (kv) {
+		var at = kv.indexOf("=");
+		if (at > 0) params[decodeURIComponent(kv.slice(0, at))] =
+			decodeURIComponent(kv.slice(at + 1).replace(/\+/g, " "));
+	});
+	if (params.v === "icicle") S.icicle = true;
+	if (params.v === "reversed") showReversed(true);
+	if (params.zoom) {
+		var re = new RegExp(params.zoom), t = S.tree, best = -1;
+		for (var i = 0; i < t.d.length; i++)
+			if (re.test(P.f[t.fr[i]]) && (best < 0 || t.w[i] > t.w[best])) best = i;
+		S.zoom = best;
+	}
+	S.ignoreCase = params.i === "1";
+	if (params.s) search(params.s);
+	else if (S.icicle || S.zoom >= 0) redraw();
+}
