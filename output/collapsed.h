@@ -9,11 +9,30 @@
 #ifndef PEEKPY_COLLAPSED_H
 #define PEEKPY_COLLAPSED_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "stacktree.h"
 
 /* Write the tree; 0 or -errno from the stream. */
 int collapsed_write(struct stacktree *tree, FILE *out);
+
+/* What reading collapsed stacks keeps and what it found. */
+struct collapsed_read {
+	long thread;            /* keep only stacks under "thread TID"; -1: all */
+	bool no_lines;          /* drop ":LINE" from "NAME (FILE:LINE)" frames */
+	/* out: */
+	uint64_t lines, bad_lines, first_bad_line;
+};
+
+/*
+ * Add collapsed stacks from any tool (peekpy, py-spy, austin, perf with
+ * stackcollapse) to the tree.  A frame written "NAME (FILE:LINE)" is read
+ * as a Python frame, anything else by its text.  Lines that are not
+ * "frame;frame COUNT" are skipped and counted.  0 or -errno from the
+ * stream.
+ */
+int collapsed_read(struct stacktree *tree, FILE *in, struct collapsed_read *how);
 
 #endif

@@ -263,7 +263,8 @@ static void write_notes(FILE *out, const struct drawing *d, const struct flamegr
 		fprintf(out, "%s%.1f s", sep, meta->duration_s);
 		sep = " \xc2\xb7 ";
 	}
-	fprintf(out, "%s%llu samples", sep, (unsigned long long)d->tree->samples);
+	fprintf(out, "%s%llu samples", sep,
+		(unsigned long long)(meta->samples ? meta->samples : d->tree->samples));
 	if (meta->rate_hz > 0)
 		fprintf(out, " at %g/s", meta->rate_hz);
 	fprintf(out, " \xc2\xb7 %llu errors", (unsigned long long)meta->errors);

@@ -27,6 +27,7 @@ struct flamegraph_meta {
 	const char *python;     /* "CPython 3.12.1" */
 	double duration_s;
 	double rate_hz;         /* samples asked per second: gives estimated times */
+	uint64_t samples;       /* samples taken; 0: the stacks in the tree */
 	uint64_t errors;
 };
 

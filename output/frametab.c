@@ -156,6 +156,8 @@ static char *format_frame(const struct frametab *tab, const struct frame_key *ke
 		return text;
 	}
 	used = frametab_sanitize(name, name_len, text, cap);
+	if (key->kind == FRAME_TEXT)
+		return text;
 	text[used++] = ' ';
 	text[used++] = '(';
 	used += frametab_sanitize(file, file_len, text + used, cap - used);

@@ -19,6 +19,7 @@ enum frame_kind {
 	FRAME_PYTHON = 0,   /* name (file:line) */
 	FRAME_THREAD = 1,   /* thread TID "name": the root of a thread's stacks */
 	FRAME_PROCESS = 2,  /* process PID "command line" */
+	FRAME_TEXT = 3,     /* known by its text only (read from another tool) */
 };
 
 #define FRAME_NO_LINE INT32_MIN

@@ -9,6 +9,7 @@
 #include "../base/errors.h"
 #include "options.h"
 #include "record.h"
+#include "render.h"
 #include "report.h"
 
 #ifndef PEEKPY_VERSION
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 	switch (options.command) {
 	case COMMAND_RECORD:
 		return record_run(&options);
+	case COMMAND_RENDER:
+		return render_run(&options);
 	default:
 		options_print_help(&options);
 		return 2;

@@ -43,13 +43,28 @@ static const char main_help[] =
 	"\n"
 	"commands:\n"
 	"  record    sample a running process or a command and write its stacks\n"
+	"  render    draw a flame graph (or other format) from collapsed stacks\n"
 	"\n"
 	"  peekpy record --help     options of a command\n"
 	"  peekpy --version         print the version\n"
 	"\n"
 	"examples:\n"
-	"  peekpy record --pid 1234 -o stacks.txt -f collapsed\n"
-	"  peekpy record -r 1000 -d 30 -o stacks.txt -- python3 app.py --port 8000\n";
+	"  peekpy record --pid 1234 -o flame.svg\n"
+	"  peekpy record -r 1000 -d 30 -o stacks.txt -f collapsed -- python3 app.py\n"
+	"  peekpy render stacks.txt -o flame.svg\n";
+
+static const char render_help[] =
+	"usage: peekpy render [options] FILE\n"
+	"\n"
+	"Draw collapsed stacks (from peekpy, py-spy, austin, perf + stackcollapse:\n"
+	"'frame;frame;frame COUNT' lines) as a flame graph, or write them again.\n"
+	"\n"
+	"  -o, --output FILE      where to write (default: FILE with the format's\n"
+	"                         extension; '-' for standard output)\n"
+	"  -f, --format FORMAT    svg (the default) or collapsed\n"
+	"      --thread TID       only the stacks under the root frame 'thread TID'\n"
+	"      --nolineno         drop line numbers from 'NAME (FILE:LINE)' frames\n"
+	"  -h, --help             this help\n";
 
 static const char record_help[] =
 	"usage: peekpy record [options] --pid PID\n"
@@ -88,7 +103,10 @@ static const char record_help[] =
 
 void options_print_help(const struct options *options)
 {
-	fputs(options->command == COMMAND_RECORD ? record_help : main_help, stdout);
+	fputs(options->command == COMMAND_RECORD   ? record_help
+	      : options->command == COMMAND_RENDER ? render_help
+						   : main_help,
+	      stdout);
 }
 
 static int reason(char *why, size_t size, const char *fmt, ...)
@@ -115,6 +133,19 @@ static int parse_number(const char *text, double *value)
 	return 0;
 }
 
+static int parse_format(const char *name, struct options *o, char *why, size_t size)
+{
+	size_t f;
+
+	for (f = 0; f < N_FORMATS; f++) {
+		if (strcmp(name, format_names[f]) == 0) {
+			o->format = (int)f;
+			return 0;
+		}
+	}
+	return reason(why, size, "unknown format '%s' (known: svg, collapsed)", name);
+}
+
 static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
 {
 	enum { OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES };
@@ -135,7 +166,6 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	};
 	bool nolineno = false, function = false;
 	double number;
-	size_t f;
 	int c;
 
 	optind = 1;
@@ -153,13 +183,8 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 			o->output = optarg;
 			break;
 		case 'f':
-			for (f = 0; f < N_FORMATS; f++)
-				if (strcmp(optarg, format_names[f]) == 0)
-					break;
-			if (f == N_FORMATS)
-				return reason(why, size,
-					      "unknown format '%s' (known: svg, collapsed)", optarg);
-			o->format = (int)f;
+			if (parse_format(optarg, o, why, size))
+				return PP_EUSAGE;
 			break;
 		case 'r':
 			if (parse_number(optarg, &o->rate) || o->rate <= 0 || o->rate > 1e6)
@@ -214,11 +239,63 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	return 0;
 }
 
+static int parse_render(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	enum { OPT_NOLINENO = 256, OPT_THREAD };
+	static const struct option longs[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "thread", required_argument, NULL, OPT_THREAD },
+		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double number;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:f:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'f':
+			if (parse_format(optarg, o, why, size))
+				return PP_EUSAGE;
+			break;
+		case OPT_THREAD:
+			if (parse_number(optarg, &number) || number < 0 || number > 4194304 ||
+			    number != (double)(long)number)
+				return reason(why, size, "--thread needs a thread id, not '%s'", optarg);
+			o->thread = (long)number;
+			break;
+		case OPT_NOLINENO:
+			o->lines = STACK_LINES_NONE;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return reason(why, size, "%s", optind == argc
+			      ? "nothing to render: give a file of collapsed stacks (see peekpy render --help)"
+			      : "render takes one file");
+	o->input = argv[optind];
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *why, size_t size)
 {
 	memset(o, 0, sizeof(*o));
 	o->rate = 100;
 	o->format = FORMAT_SVG;
+	o->thread = -1;
 	why[0] = '\0';
 	if (argc < 2)
 		return reason(why, size, "%s", "no command given (see peekpy --help)");
@@ -234,6 +311,10 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	if (strcmp(argv[1], "record") == 0) {
 		o->command = COMMAND_RECORD;
 		return parse_record(argc - 1, argv + 1, o, why, size);
+	}
+	if (strcmp(argv[1], "render") == 0) {
+		o->command = COMMAND_RENDER;
+		return parse_render(argc - 1, argv + 1, o, why, size);
 	}
 	if (argv[1][0] == '-')
 		return reason(why, size, "unknown option '%s' (see peekpy --help)", argv[1]);

@@ -16,6 +16,7 @@
 enum command {
 	COMMAND_NONE = 0,
 	COMMAND_RECORD,
+	COMMAND_RENDER,
 };
 
 enum output_format {
@@ -38,6 +39,9 @@ struct options {
 	bool full_filenames;
 	bool threads;
 	bool idle;
+	/* render */
+	const char *input;      /* the profile to render */
+	long thread;            /* --thread TID, -1 for all */
 };
 
 /*

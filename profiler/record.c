@@ -22,6 +22,7 @@
 #include "../readers/pyproc.h"
 #include "clock.h"
 #include "events.h"
+#include "outfile.h"
 #include "report.h"
 #include "target.h"
 
@@ -257,18 +258,6 @@ static void default_output_name(struct recording *r)
 		 (int)r->target.pid, stamp, options_format_extension(r->options->format));
 }
 
-/* Give a file created as root under sudo to the user who ran sudo. */
-static void give_to_sudo_user(int fd)
-{
-	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
-
-	if (geteuid() == 0 && uid && gid && *uid && *gid) {
-		int unused = fchown(fd, (uid_t)strtoul(uid, NULL, 10), (gid_t)strtoul(gid, NULL, 10));
-
-		(void)unused;
-	}
-}
-
 static int write_flamegraph(struct recording *r, FILE *out)
 {
 	char python[96], title[1100];
@@ -278,6 +267,7 @@ static int write_flamegraph(struct recording *r, FILE *out)
 		.python = python,
 		.duration_s = (double)(r->ended_ns - r->started_ns) / 1e9,
 		.rate_hz = r->options->rate,
+		.samples = r->samples,
 		.errors = r->errors,
 	};
 
@@ -298,41 +288,14 @@ static int write_to(struct recording *r, FILE *out)
 	}
 }
 
-/* Write through a temporary file renamed into place, so that a reader
- * never sees half a profile. */
+static int write_recording(void *ctx, FILE *out)
+{
+	return write_to(ctx, out);
+}
+
 static int write_output(struct recording *r)
 {
-	char temp[4096 + 16];
-	mode_t mask;
-	FILE *out;
-	int fd, err;
-
-	if (strcmp(r->output_path, "-") == 0)
-		return write_to(r, stdout);
-	if (snprintf(temp, sizeof(temp), "%s.XXXXXX", r->output_path) >= (int)sizeof(temp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(temp);
-	if (fd < 0)
-		return -errno;
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	give_to_sudo_user(fd);
-	out = fdopen(fd, "w");
-	if (!out) {
-		err = -errno;
-		close(fd);
-		unlink(temp);
-		return err;
-	}
-	err = write_to(r, out);
-	if (fclose(out) != 0 && !err)
-		err = -errno;
-	if (!err && rename(temp, r->output_path) != 0)
-		err = -errno;
-	if (err)
-		unlink(temp);
-	return err;
+	return outfile_write(r->output_path, write_recording, r);
 }
 
 static void print_summary(struct recording *r)

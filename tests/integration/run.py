@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -434,6 +435,113 @@ def bad_help_and_version(interp, peekpy):
         check(run.returncode == 0 and run.stdout.strip(), "%s: exit %d" % (args, run.returncode))
 
 
+# --- flame graphs ---------------------------------------------------------------
+
+def xml_valid(path):
+    check(shutil.which("xmllint"), "xmllint is missing (scripts/deps.sh test installs it)")
+    lint = subprocess.run(["xmllint", "--noout", path], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    check(lint.returncode == 0, "%s is not valid XML: %s" % (path, lint.stderr.decode()[-500:]))
+
+
+def browse(svg, query, screenshot=None):
+    """The page's DOM after headless Chromium loaded svg?query and ran its
+    script; and a screenshot when asked."""
+    chromium = shutil.which("chromium")
+    check(chromium, "chromium is missing (scripts/deps.sh test installs it)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--user-data-dir=" + os.path.join(os.path.dirname(svg), "chromium-profile")]
+    url = "file://%s?%s" % (os.path.abspath(svg), query)
+    dom = subprocess.run([chromium] + flags + ["--dump-dom", url], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=timeout(120))
+    check(dom.returncode == 0, "chromium failed: %s" % dom.stderr.decode()[-500:])
+    if screenshot:
+        subprocess.run([chromium] + flags + ["--window-size=1200,900",
+                                             "--screenshot=" + screenshot, url],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout(120))
+        check(os.path.exists(screenshot), "no screenshot was taken")
+    return dom.stdout.decode(errors="replace")
+
+
+def matched(dom):
+    m = re.search(r'<text id="matched"[^>]*>Matched: ([\d.]+)%</text>', dom)
+    check(m, "the page shows no Matched percentage: %s" % dom[-800:])
+    return float(m.group(1))
+
+
+def share(stacks, within, match):
+    """Of the samples whose stack has a frame starting with `within` (all
+    when None), the percentage that also has, at or above it, a frame
+    starting with `match`."""
+    inside = hit = 0
+    for stack, count in stacks.items():
+        start = next((i for i, f in enumerate(stack) if within is None or f.startswith(within)),
+                     None)
+        if start is None:
+            continue
+        inside += count
+        if any(f.startswith(match) for f in stack[start:]):
+            hit += count
+    return 100.0 * hit / inside if inside else 0.0
+
+
+def once_flame_graph_is_valid_and_complete(interp, peekpy):
+    """record writes an SVG flame graph by default: valid XML, the workload's
+    functions in it, the version and sample count in its notes."""
+    run = peekpy.run(["record", "-f", "svg", "-r", "200", "--"] +
+                     interp.argv(interp.script("workload.py"), "1"), name="flame.svg")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    xml_valid(run.output_path)
+    svg = open(run.output_path, encoding="utf-8").read()
+    for name in ("heavy (workload.py:", "medium (workload.py:", "spin (workload.py:"):
+        check(name in svg, "%r is not in the flame graph" % name)
+    version = "CPython %d.%d.%d" % interp.version
+    check(version in svg, "the notes do not name %s" % version)
+    check(re.search(r"\b%d samples at 200/s" % run.summary()["samples"], svg),
+          "the notes do not give the sample count")
+
+
+def once_flame_graph_works_in_a_browser(interp, peekpy):
+    """Headless Chromium runs the flame graph's script: searching and zooming
+    through the URL show the Matched share the stacks say."""
+    run = peekpy.run(["record", "-r", "300", "--"] +
+                     interp.argv(interp.script("workload.py"), "1"), name="stacks.txt")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    stacks = run.stacks()
+    svg = os.path.join(peekpy.workdir, "flame.svg")
+    render = peekpy.run(["render", run.output_path, "-o", svg])
+    check(render.returncode == 0, "render: exit %d: %s" % (render.returncode, render.stderr))
+    xml_valid(svg)
+    shown = matched(browse(svg, "s=%5Espin", os.path.join(peekpy.workdir, "search.png")))
+    want = share(stacks, None, "spin (")
+    check(abs(shown - want) < 0.06, "Matched %.1f%%, the stacks say %.2f%%" % (shown, want))
+    shown = matched(browse(svg, "zoom=%5Emedium&s=%5Espin"))
+    want = share(stacks, "medium (", "spin (")
+    check(abs(shown - want) < 0.06, "zoomed to medium: Matched %.1f%%, the stacks say %.2f%%"
+          % (shown, want))
+    check(want > 90, "medium is mostly spin, not %.1f%%" % want)
+    shown = matched(browse(svg, "s=HEAVY&i=1&v=reversed"))
+    want = share(stacks, None, "heavy (")
+    check(abs(shown - want) < 0.06, "reversed, ignoring case: Matched %.1f%%, the stacks say "
+          "%.2f%%" % (shown, want))
+
+
+def once_flame_graph_of_any_bytes(interp, peekpy):
+    """Collapsed stacks from elsewhere, with names no XML parser would take
+    as they are: render writes valid XML that a browser searches."""
+    path = os.path.join(peekpy.workdir, "odd.txt")
+    with open(path, "wb") as fh:
+        fh.write(b"main (app.py:1);f\xff\xfe<&>]]> (odd\x01.py:2) 3\n"
+                 b"main (app.py:1);caf\xc3\xa9 (\xed\xa0\x80.py:3) 1\n"
+                 b"perl_frame;[kernel] 6\n")
+    svg = os.path.join(peekpy.workdir, "odd.svg")
+    run = peekpy.run(["render", path, "-o", svg])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    xml_valid(svg)
+    shown = matched(browse(svg, "s=%5Emain"))
+    check(abs(shown - 40.0) < 0.06, "Matched %.1f%% of main, expected 40.0%%" % shown)
+
+
 ONCE = [
     bad_no_such_pid,
     bad_not_python,
@@ -444,6 +552,9 @@ ONCE = [
     bad_attach_while_starting,
     bad_help_and_version,
     once_sudo_runs_the_command_as_the_invoking_user,
+    once_flame_graph_is_valid_and_complete,
+    once_flame_graph_works_in_a_browser,
+    once_flame_graph_of_any_bytes,
 ]
 
 
