@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct box {
 struct drawing {
 	struct stacktree *tree;
 	uint32_t *child_start, *children;   /* children of each node, sorted */
+	uint64_t *idle_totals;              /* per node, or NULL: none idle */
 	struct box *boxes;
 	size_t n_boxes, cap_boxes;
 	uint64_t too_narrow;                /* nodes left out */
@@ -85,8 +87,10 @@ static void index_children(struct drawing *d)
 	}
 }
 
-static uint8_t colour_of(struct stacktree *tree, const struct stack_node *node)
+static uint8_t colour_of(const struct drawing *d, uint32_t index)
 {
+	struct stacktree *tree = d->tree;
+	const struct stack_node *node = &tree->nodes[index];
 	const struct frame_key *key = frametab_key(&tree->frames, node->frame);
 	uint32_t path = key->path ? key->path : key->file;
 	const char *text = strtab_str(tree->strings, path);
@@ -95,7 +99,7 @@ static uint8_t colour_of(struct stacktree *tree, const struct stack_node *node)
 
 	if (key->kind != FRAME_PYTHON)
 		return CODE_ROOT * SHADES;
-	if (node->total && node->idle_total == node->total)
+	if (d->idle_totals && node->total && d->idle_totals[index] == node->total)
 		kind = CODE_IDLE;
 	else
 		kind = codekind_of(text, len);
@@ -166,7 +170,7 @@ static void lay_out(struct drawing *d)
 		XGROW(d->boxes, d->cap_boxes, d->n_boxes + 1);
 		d->boxes[d->n_boxes++] = (struct box){
 			.node = at.node, .depth = at.depth, .x = at.x,
-			.colour = colour_of(tree, node),
+			.colour = colour_of(d, at.node),
 		};
 		if (at.depth > d->max_depth)
 			d->max_depth = at.depth;
@@ -306,6 +310,18 @@ static void write_header(FILE *out, const struct drawing *d, const struct flameg
 		PAD, PAD + 110, PAD + 180, WIDTH - PAD - 110, WIDTH - PAD);
 }
 
+/*
+ * Whether a box is drawn in the file: a pixel wide or more.  The narrower
+ * ones (down to MIN_PX) are only in the data, for the script to draw when
+ * zooming makes them wide enough: most boxes of a large profile are
+ * slivers, and a browser takes long to load many thousands of elements.
+ * flamegraph.js applies the same rule to tell which box each rect is.
+ */
+static bool drawn_in_file(const struct drawing *d, const struct box *b)
+{
+	return d->tree->nodes[b->node].total * (WIDTH - 2 * PAD) >= d->tree->samples;
+}
+
 static void write_boxes(FILE *out, struct drawing *d)
 {
 	size_t i;
@@ -314,6 +330,8 @@ static void write_boxes(FILE *out, struct drawing *d)
 	for (i = 0; i < d->n_boxes; i++) {
 		const struct box *b = &d->boxes[i];
 
+		if (!drawn_in_file(d, b))
+			continue;
 		fputs("<rect x=\"", out);
 		write_coord(out, PAD + (double)b->x * d->px_per_sample);
 		fputs("\" y=\"", out);
@@ -413,6 +431,7 @@ int flamegraph_write(struct stacktree *tree, const struct flamegraph_meta *meta,
 
 	d.px_per_sample = tree->samples ? (double)(WIDTH - 2 * PAD) / (double)tree->samples : 0;
 	index_children(&d);
+	d.idle_totals = stacktree_idle_totals(tree);
 	if (tree->samples)
 		lay_out(&d);
 	height = TOP + (int)(d.n_boxes ? d.max_depth + 1 : 1) * FRAME_H + BOTTOM;
@@ -424,6 +443,7 @@ int flamegraph_write(struct stacktree *tree, const struct flamegraph_meta *meta,
 	fputs(flamegraph_js, out);
 	fputs("]]></script>\n</svg>\n", out);
 	free(d.boxes);
+	free(d.idle_totals);
 	free(d.children);
 	free(d.child_start);
 	if (fflush(out) != 0 || ferror(out))

@@ -7,8 +7,11 @@
  * reversed (callers-of) views, and URL parameters that drive them:
  * flame.svg?s=REGEX&i=1 (search, ignoring case), ?zoom=REGEX (zoom to the
  * widest frame matching), ?v=icicle or ?v=reversed.  Frames are coloured by
- * kind of code, and within a kind by module.  Frames narrower than a tenth
- * of a pixel are left out and counted in the notes.  Identical trees give
+ * kind of code, and within a kind by module.  Frames a pixel wide or more
+ * are drawn in the file; narrower ones down to a tenth of a pixel are only
+ * in the data, drawn when a zoom makes them wide enough (a browser loads a
+ * file of a million samples in a fraction of a second); narrower still
+ * are left out and counted in the notes.  Identical trees give
  * byte-identical files, and the file is valid XML whatever bytes the names
  * held.  Knows nothing of processes.
  */

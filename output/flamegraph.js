@@ -25,8 +25,16 @@ function init(evt) {
 		zoom: -1, icicle: false, match: null, pattern: "", ignoreCase: false
 	};
 	prepare(P);
-	P.elems = Array.prototype.slice.call(S.rects.getElementsByTagName("rect"));
-	number(P.elems);
+	/* The file draws the boxes a pixel wide or more (as flamegraph.c
+	 * decides); the others get an element when first shown. */
+	var drawn = S.rects.getElementsByTagName("rect"), k = 0;
+	P.elems = new Array(P.d.length);
+	for (var i = 0; i < P.d.length && k < drawn.length; i++) {
+		if (P.w[i] * (P.width - 2 * P.pad) >= P.n) {
+			P.elems[i] = drawn[k++];
+			P.elems[i].__i = i;
+		}
+	}
 	doc.getElementById("controls").removeAttribute("display");
 	S.rects.addEventListener("mouseover", function (e) {
 		if (e.target.__i !== undefined) S.details.textContent = describe(e.target.__i);
@@ -57,10 +65,6 @@ function control(id, action) {
 	S.doc.getElementById(id).addEventListener("click", action);
 }
 
-function number(elems) {
-	for (var i = 0; i < elems.length; i++) elems[i].__i = i;
-}
-
 /* Per box: where its subtree ends, its parent; and the deepest depth. */
 function prepare(t) {
 	var n = t.d.length, stack = [], i;
@@ -78,20 +82,21 @@ function prepare(t) {
 
 /* Callers-of: every stack turned over, its last frame at the root. */
 function reverse(t) {
-	var n = t.d.length, selfs = t.w.slice(), root = { kids: {}, w: 0 }, i, a;
+	var n = t.d.length, selfs = t.w.slice(), root = { kids: new Map(), w: 0 }, i, a;
 	for (i = 0; i < n; i++) if (t.parent[i] >= 0) selfs[t.parent[i]] -= t.w[i];
 	for (i = 0; i < n; i++) {
 		if (selfs[i] <= 0) continue;
 		var node = root;
 		for (a = i; a >= 0; a = t.parent[a]) {
-			var key = t.fr[a];
-			node = node.kids[key] || (node.kids[key] = { kids: {}, w: 0, fr: key, c: t.c[a] });
+			var key = t.fr[a], kid = node.kids.get(key);
+			if (!kid) node.kids.set(key, kid = { kids: new Map(), w: 0, fr: key, c: t.c[a] });
+			node = kid;
 			node.w += selfs[i];
 		}
 	}
 	var out = { d: [], x: [], w: [], fr: [], c: [] }, todo = [];
 	function push(node, depth, x) {
-		var kids = Object.keys(node.kids).map(function (k) { return node.kids[k]; });
+		var kids = Array.from(node.kids.values());
 		kids.sort(function (p, q) {
 			var a = P.f[p.fr], b = P.f[q.fr];
 			return a < b ? -1 : a > b ? 1 : p.fr - q.fr;
@@ -108,8 +113,7 @@ function reverse(t) {
 		push(k, item[1] + 1, item[2]);
 	}
 	prepare(out);
-	out.elems = out.d.map(function () { return S.doc.createElementNS(NS, "rect"); });
-	number(out.elems);
+	out.elems = new Array(out.d.length);
 	return out;
 }
 
@@ -118,7 +122,7 @@ function showReversed(on) {
 	S.tree = on ? S.reversed : S.flame;
 	S.zoom = -1;
 	var frag = S.doc.createDocumentFragment();
-	S.tree.elems.forEach(function (el) { frag.appendChild(el); });
+	S.tree.elems.forEach(function (el) { if (el) frag.appendChild(el); });
 	while (S.rects.firstChild) S.rects.removeChild(S.rects.firstChild);
 	S.rects.appendChild(frag);
 	S.doc.getElementById("reverse").setAttribute("class", on ? "ctl on" : "ctl");
@@ -150,9 +154,14 @@ function redraw() {
 	for (i = 0; i < n; i++) {
 		var el = t.elems[i], fade = ancestors[i] === true;
 		var inside = i >= lo && i < hi, width = fade ? full : t.w[i] * scale;
-		if (!fade && (!inside || width < 0.1)) {
-			el.setAttribute("display", "none");
+		if (!fade && (!inside || width < 1)) {
+			if (el) el.setAttribute("display", "none");
 			continue;
+		}
+		if (!el) {
+			el = t.elems[i] = S.doc.createElementNS(NS, "rect");
+			el.__i = i;
+			S.rects.appendChild(el);
 		}
 		var x = fade ? P.pad : P.pad + (t.x[i] - x0) * scale, top = y(t, t.d[i]);
 		el.removeAttribute("display");
@@ -203,14 +212,7 @@ function search(pattern) {
 	S.pattern = pattern;
 	S.doc.getElementById("icase").setAttribute("class", S.ignoreCase ? "ctl on" : "ctl");
 	S.doc.getElementById("search").setAttribute("class", "ctl end");
-	if (pattern) {
-		try {
-			re = new RegExp(pattern, S.ignoreCase ? "i" : "");
-		} catch (err) {
-			S.matched.textContent = "Not a regular expression: " + pattern;
-			return;
-		}
-	}
+	if (pattern && !(re = regex(pattern, S.ignoreCase ? "i" : ""))) return;
 	S.match = re ? P.f.map(function (text) { return re.test(text); }) : null;
 	S.doc.getElementById("search").textContent = re ? "Clear search" : "Search";
 	redraw();
@@ -242,15 +244,39 @@ function fromUrl() {
 		if (at > 0) params[decodeURIComponent(kv.slice(0, at))] =
 			decodeURIComponent(kv.slice(at + 1).replace(/\+/g, " "));
 	});
+	var times = [], start;
 	if (params.v === "icicle") S.icicle = true;
-	if (params.v === "reversed") showReversed(true);
+	if (params.v === "reversed") {
+		start = performance.now();
+		showReversed(true);
+		times.push("reversed:" + (performance.now() - start).toFixed(0));
+	}
 	if (params.zoom) {
-		var re = new RegExp(params.zoom), t = S.tree, best = -1;
-		for (var i = 0; i < t.d.length; i++)
+		var re = regex(params.zoom, ""), t = S.tree, best = -1;
+		for (var i = 0; re && i < t.d.length; i++)
 			if (re.test(P.f[t.fr[i]]) && (best < 0 || t.w[i] > t.w[best])) best = i;
-		S.zoom = best;
+		start = performance.now();
+		zoomTo(best);
+		times.push("zoom:" + (performance.now() - start).toFixed(0));
+	} else if (S.icicle) {
+		redraw();
 	}
 	S.ignoreCase = params.i === "1";
-	if (params.s) search(params.s);
-	else if (S.icicle || S.zoom >= 0) redraw();
+	if (params.s) {
+		start = performance.now();
+		search(params.s);
+		times.push("search:" + (performance.now() - start).toFixed(0));
+	}
+	/* How long each took, in ms, for benchmarks to read. */
+	times.unshift("load:" + performance.now().toFixed(0));
+	S.doc.documentElement.setAttribute("data-ms", times.join(" "));
+}
+
+function regex(pattern, flags) {
+	try {
+		return new RegExp(pattern, flags);
+	} catch (err) {
+		S.matched.textContent = "Not a regular expression: " + pattern;
+		return null;
+	}
 }

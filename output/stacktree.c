@@ -35,6 +35,7 @@ void stacktree_release(struct stacktree *tree)
 	free(tree->scratch);
 	frametab_release(&tree->frames);
 	free(tree->nodes);
+	free(tree->idle);
 	free(tree->child_slots);
 	memset(tree, 0, sizeof(*tree));
 }
@@ -78,7 +79,7 @@ static uint32_t child(struct stacktree *tree, uint32_t parent, uint32_t frame)
 	node = &tree->nodes[tree->n_nodes];
 	node->parent = parent;
 	node->frame = frame;
-	node->self = node->total = node->idle = node->idle_total = 0;
+	node->self = node->total = 0;
 	tree->child_slots[slot] = (uint32_t)tree->n_nodes;
 	tree->n_nodes++;
 	if (tree->n_nodes * 2 > tree->child_mask + 1)
@@ -131,8 +132,15 @@ static void add_path(struct stacktree *tree, struct stack_path *path, const uint
 	if (path)
 		path->depth = depth;
 	tree->nodes[node].self += count;
-	if (idle)
-		tree->nodes[node].idle += count;
+	if (idle) {
+		if (node >= tree->cap_idle) {
+			size_t old = tree->cap_idle;
+
+			XGROW(tree->idle, tree->cap_idle, (size_t)node + 1);
+			memset(tree->idle + old, 0, (tree->cap_idle - old) * sizeof(*tree->idle));
+		}
+		tree->idle[node] += count;
+	}
 	tree->samples += count;
 }
 
@@ -225,16 +233,46 @@ void stacktree_compute_totals(struct stacktree *tree)
 {
 	size_t i;
 
-	for (i = 0; i < tree->n_nodes; i++) {
+	for (i = 0; i < tree->n_nodes; i++)
 		tree->nodes[i].total = tree->nodes[i].self;
-		tree->nodes[i].idle_total = tree->nodes[i].idle;
-	}
 	/* A child is always created after its parent: summing from the end
 	 * adds every subtree before its parent is added to its own parent. */
-	for (i = tree->n_nodes; i-- > 1;) {
-		struct stack_node *parent = &tree->nodes[tree->nodes[i].parent];
+	for (i = tree->n_nodes; i-- > 1;)
+		tree->nodes[tree->nodes[i].parent].total += tree->nodes[i].total;
+}
 
-		parent->total += tree->nodes[i].total;
-		parent->idle_total += tree->nodes[i].idle_total;
+uint64_t *stacktree_idle_totals(const struct stacktree *tree)
+{
+	uint64_t *totals;
+	size_t i;
+
+	if (!tree->idle)
+		return NULL;
+	totals = xcalloc(tree->n_nodes, sizeof(*totals));
+	for (i = 0; i < tree->n_nodes && i < tree->cap_idle; i++)
+		totals[i] = tree->idle[i];
+	for (i = tree->n_nodes; i-- > 1;)
+		totals[tree->nodes[i].parent] += totals[i];
+	return totals;
+}
+
+void stacktree_compact(struct stacktree *tree)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n_paths; i++) {
+		free(tree->paths[i].frames);
+		free(tree->paths[i].nodes);
+		free(tree->paths[i].seen);
 	}
+	free(tree->paths);
+	tree->paths = NULL;
+	tree->n_paths = tree->cap_paths = 0;
+	free(tree->scratch);
+	tree->scratch = NULL;
+	tree->cap_scratch = 0;
+	free(tree->child_slots);
+	tree->child_slots = NULL;
+	tree->nodes = xreallocarray(tree->nodes, tree->n_nodes, sizeof(*tree->nodes));
+	tree->cap_nodes = tree->n_nodes;
 }

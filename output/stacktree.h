@@ -38,8 +38,6 @@ struct stack_node {
 	uint32_t frame;          /* frametab id (unused for the root) */
 	uint64_t self;           /* samples whose stack ends here */
 	uint64_t total;          /* samples through here: see compute_totals */
-	uint64_t idle;           /* of self, those of threads that were idle */
-	uint64_t idle_total;     /* of total, the same */
 };
 
 struct stacktree {
@@ -48,6 +46,10 @@ struct stacktree {
 	struct frametab frames;
 	struct stack_node *nodes;
 	size_t n_nodes, cap_nodes;
+	/* Of each node's self, the samples of threads that were idle; NULL
+	 * until there is one (most trees have none). */
+	uint64_t *idle;
+	size_t cap_idle;
 	/* children: open addressing on (parent, frame) -> node index + 1 */
 	uint32_t *child_slots;
 	size_t child_mask;
@@ -83,6 +85,15 @@ void stacktree_add_stack(struct stacktree *tree, const uint32_t *frames, size_t 
 
 /* Fill every node's totals from the self counts (after adding). */
 void stacktree_compute_totals(struct stacktree *tree);
+
+/* Of each node's total, the samples of idle threads: an array of n_nodes
+ * the caller frees, or NULL when there were none. */
+uint64_t *stacktree_idle_totals(const struct stacktree *tree);
+
+/* Done adding: free what only adding needs and shrink the nodes to fit
+ * (writing a large tree then takes less memory).  No stack can be added
+ * after this. */
+void stacktree_compact(struct stacktree *tree);
 
 /* The frame id for a sample frame under the tree's options. */
 uint32_t stacktree_frame_id(struct stacktree *tree, const struct sample_frame *frame);

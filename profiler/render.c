@@ -70,6 +70,7 @@ int render_run(const struct options *o)
 	strtab_init(&strings);
 	stacktree_init(&tree, &strings, &stack_options);
 	err = collapsed_read(&tree, in, &how);
+	stacktree_compact(&tree);
 	if (in != stdin)
 		fclose(in);
 	if (err) {
