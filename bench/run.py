@@ -7,7 +7,10 @@ asked, the sampler's own CPU time per sample (user + system, from wait4),
 and the share of samples in error.  Baselines: austin (Debian's package,
 which reads CPython up to 3.10, so it runs against the 3.10 interpreter)
 and CPython 3.15's own sampler, python3.15 -m profiling.sampling
-("Tachyon"), against the sid 3.15 interpreter.  A baseline that is not
+("Tachyon"), against the sid 3.15 interpreter.  Then it renders a synthetic
+profile (bench/gen_stacks.py) into a flame graph beside flamegraph.pl (found
+on PATH or as $FLAMEGRAPH_PL): CPU time, peak memory, bytes written, and
+how fast the file is in headless Chromium.  A baseline that is not
 installed is reported as missing; peekpy's figures are printed anyway.
 
   bench/run.py --peekpy PATH [--seconds S] [--quick]
@@ -15,6 +18,7 @@ installed is reported as missing; peekpy's figures are printed anyway.
 import argparse
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,7 +55,7 @@ class Result:
 def run_peekpy(peekpy, pid, rate, seconds, workdir):
     out = os.path.join(workdir, "peekpy.txt")
     proc = subprocess.Popen([peekpy, "record", "--pid", str(pid), "-r", str(rate), "-d",
-                             str(seconds), "-o", out], stderr=subprocess.PIPE)
+                             str(seconds), "-f", "collapsed", "-o", out], stderr=subprocess.PIPE)
     err = proc.stderr.read().decode()
     _, cpu = cpu_of(proc)
     m = re.search(r"(\d+) samples \(([\d.]+)/s of .*?\), (\d+) errors", err)
@@ -104,6 +108,63 @@ def run_tachyon(interp, pid, rate, seconds, workdir):
         pass
     return Result("tachyon", "max" if rate >= 1000000 else str(rate), samples,
                   float(m.group(2)), cpu, errors)
+
+
+# --- rendering ---------------------------------------------------------------
+
+def measured(argv, stdout=None):
+    """Run argv; return (exit status, CPU seconds, peak resident MB)."""
+    proc = subprocess.Popen(argv, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def browser_times(svg, query):
+    """What the flame graph's script says loading and the asked operations
+    took in headless Chromium (ms), or None without Chromium."""
+    chromium = shutil.which("chromium")
+    if not chromium:
+        return None
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--disable-background-networking", "--dump-dom",
+                          "file://%s?%s" % (svg, query)],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=300)
+    m = re.search(r'data-ms="([^"]*)"', dom.stdout.decode(errors="replace"))
+    return dict(kv.split(":") for kv in m.group(1).split()) if m else {}
+
+
+def bench_render(peekpy, workdir):
+    """peekpy render beside flamegraph.pl on a synthetic profile."""
+    stacks = os.path.join(workdir, "synthetic.txt")
+    with open(stacks, "w") as out:
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_stacks.py")], stdout=out,
+                       check=True)
+    print()
+    print("render: 20,000 distinct stacks 5-60 deep, 1,000,000 samples (bench/gen_stacks.py)")
+    print("%-14s %8s  %8s  %9s" % ("tool", "CPU s", "peak MB", "SVG bytes"))
+    svg = os.path.join(workdir, "synthetic-peekpy.svg")
+    status, cpu, rss = measured([peekpy, "render", stacks, "-o", svg])
+    if status != 0:
+        raise RuntimeError("peekpy render failed")
+    print("%-14s %8.2f  %8.1f  %9d" % ("peekpy", cpu, rss, os.path.getsize(svg)), flush=True)
+    flamegraph = os.environ.get("FLAMEGRAPH_PL") or shutil.which("flamegraph.pl")
+    if flamegraph:
+        baseline = os.path.join(workdir, "synthetic-flamegraph.svg")
+        with open(baseline, "w") as out:
+            status, cpu, rss = measured(["perl", flamegraph, stacks], stdout=out)
+        print("%-14s %8.2f  %8.1f  %9d" % ("flamegraph.pl", cpu, rss,
+                                           os.path.getsize(baseline)), flush=True)
+    else:
+        print("flamegraph.pl: not installed (put it on PATH or set FLAMEGRAPH_PL, from "
+              "github.com/brendangregg/FlameGraph): no baseline")
+    times = browser_times(svg, "zoom=handle&s=query")
+    reverse = browser_times(svg, "v=reversed")
+    if times is None:
+        print("chromium: not installed: no browser timings")
+    else:
+        print("in headless Chromium: load %s ms, zoom %s ms, search %s ms, reversed view %s ms"
+              % (times.get("load", "?"), times.get("zoom", "?"), times.get("search", "?"),
+                 (reverse or {}).get("reversed", "?")))
 
 
 def find(interps, predicate):
@@ -167,6 +228,7 @@ def main():
     if not py315:
         print("CPython 3.15: not found (../shared/targets/get-targets.sh): no Tachyon baseline")
     print("CPU us/s. = the sampler's own user + system CPU time per sample taken")
+    bench_render(args.peekpy, workdir)
 
 
 if __name__ == "__main__":
