@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../base/errors.h"
+#include "info.h"
 #include "options.h"
 #include "record.h"
 #include "render.h"
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return record_run(&options);
 	case COMMAND_RENDER:
 		return render_run(&options);
+	case COMMAND_INFO:
+		return info_run(&options);
 	default:
 		options_print_help(&options);
 		return 2;

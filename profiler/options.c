@@ -17,8 +17,10 @@
 static const char *const format_names[] = {
 	[FORMAT_SVG] = "svg",
 	[FORMAT_COLLAPSED] = "collapsed",
+	[FORMAT_RAW] = "raw",
 };
 static const char *const format_extensions[] = {
+	[FORMAT_RAW] = "peek",
 	[FORMAT_SVG] = "svg",
 	[FORMAT_COLLAPSED] = "txt",
 };
@@ -43,7 +45,9 @@ static const char main_help[] =
 	"\n"
 	"commands:\n"
 	"  record    sample a running process or a command and write its stacks\n"
-	"  render    draw a flame graph (or other format) from collapsed stacks\n"
+	"  render    draw a flame graph (or other format) from a recording or\n"
+	"            collapsed stacks\n"
+	"  info      say what a recording holds\n"
 	"\n"
 	"  peekpy record --help     options of a command\n"
 	"  peekpy --version         print the version\n"
@@ -56,15 +60,30 @@ static const char main_help[] =
 static const char render_help[] =
 	"usage: peekpy render [options] FILE\n"
 	"\n"
-	"Draw collapsed stacks (from peekpy, py-spy, austin, perf + stackcollapse:\n"
-	"'frame;frame;frame COUNT' lines) as a flame graph, or write them again.\n"
+	"Draw a recording (peekpy record -f raw) or collapsed stacks (from peekpy,\n"
+	"py-spy, austin, perf + stackcollapse: 'frame;frame COUNT' lines) as a\n"
+	"flame graph, or in another format.\n"
 	"\n"
 	"  -o, --output FILE      where to write (default: FILE with the format's\n"
 	"                         extension; '-' for standard output)\n"
 	"  -f, --format FORMAT    svg (the default) or collapsed\n"
-	"      --thread TID       only the stacks under the root frame 'thread TID'\n"
-	"      --nolineno         drop line numbers from 'NAME (FILE:LINE)' frames\n"
+	"      --thread TID       only this thread's stacks\n"
+	"      --nolineno         frames without line numbers\n"
+	"recordings only:\n"
+	"      --time-range A:B   only samples from A to B seconds after the start\n"
+	"                         (either may be left out: 10: or :5)\n"
+	"  -i, --idle             keep threads that were not running on a CPU\n"
+	"      --function         the function's first line instead of the line\n"
+	"      --threads          a root frame per thread\n"
+	"      --full-filenames   file names in full\n"
 	"  -h, --help             this help\n";
+
+static const char info_help[] =
+	"usage: peekpy info FILE\n"
+	"\n"
+	"Say what a recording (peekpy record -f raw) holds: the target, its Python,\n"
+	"when and how long it was recorded, the rate, samples, errors, threads, and\n"
+	"whether the file is whole.\n";
 
 static const char record_help[] =
 	"usage: peekpy record [options] --pid PID\n"
@@ -82,7 +101,8 @@ static const char record_help[] =
 	"                         '-' for standard output)\n"
 	"  -f, --format FORMAT    svg: an interactive flame graph (the default);\n"
 	"                         collapsed: frames root first joined by ';',\n"
-	"                         a space, the count\n"
+	"                         a space, the count; raw: every sample with its\n"
+	"                         time and thread, for peekpy render and info\n"
 	"sampling:\n"
 	"  -r, --rate HZ          samples per second (default 100)\n"
 	"  -d, --duration SECS    stop after this many seconds\n"
@@ -105,6 +125,7 @@ void options_print_help(const struct options *options)
 {
 	fputs(options->command == COMMAND_RECORD   ? record_help
 	      : options->command == COMMAND_RENDER ? render_help
+	      : options->command == COMMAND_INFO   ? info_help
 						   : main_help,
 	      stdout);
 }
@@ -143,7 +164,7 @@ static int parse_format(const char *name, struct options *o, char *why, size_t s
 			return 0;
 		}
 	}
-	return reason(why, size, "unknown format '%s' (known: svg, collapsed)", name);
+	return reason(why, size, "unknown format '%s' (known: svg, collapsed, raw)", name);
 }
 
 static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
@@ -239,14 +260,47 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	return 0;
 }
 
+/* "A:B", "A:" or ":B", seconds. */
+static int parse_time_range(const char *text, struct options *o, char *why, size_t size)
+{
+	const char *colon = strchr(text, ':');
+	char from[64];
+	double value;
+
+	if (!colon || (size_t)(colon - text) >= sizeof(from))
+		goto bad;
+	memcpy(from, text, (size_t)(colon - text));
+	from[colon - text] = '\0';
+	o->time_from = 0;
+	o->time_to = -1;
+	if (from[0] && (parse_number(from, &value) || value < 0))
+		goto bad;
+	if (from[0])
+		o->time_from = value;
+	if (colon[1] && (parse_number(colon + 1, &value) || value < o->time_from))
+		goto bad;
+	if (colon[1])
+		o->time_to = value;
+	return 0;
+bad:
+	return reason(why, size, "--time-range needs START:END in seconds (either may be "
+		      "left out), not '%s'", text);
+}
+
 static int parse_render(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	enum { OPT_NOLINENO = 256, OPT_THREAD };
+	enum { OPT_NOLINENO = 256, OPT_THREAD, OPT_TIME_RANGE, OPT_FUNCTION, OPT_THREADS,
+	       OPT_FULL_FILENAMES };
 	static const struct option longs[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "thread", required_argument, NULL, OPT_THREAD },
+		{ "time-range", required_argument, NULL, OPT_TIME_RANGE },
+		{ "idle", no_argument, NULL, 'i' },
 		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
+		{ "function", no_argument, NULL, OPT_FUNCTION },
+		{ "threads", no_argument, NULL, OPT_THREADS },
+		{ "full-filenames", no_argument, NULL, OPT_FULL_FILENAMES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -255,7 +309,7 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:f:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:f:ih", longs, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -270,8 +324,26 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 				return reason(why, size, "--thread needs a thread id, not '%s'", optarg);
 			o->thread = (long)number;
 			break;
+		case OPT_TIME_RANGE:
+			if (parse_time_range(optarg, o, why, size))
+				return PP_EUSAGE;
+			break;
+		case 'i':
+			o->idle = true;
+			break;
 		case OPT_NOLINENO:
-			o->lines = STACK_LINES_NONE;
+		case OPT_FUNCTION:
+			if (o->lines_asked)
+				return reason(why, size, "%s",
+					      "--nolineno and --function cannot be combined");
+			o->lines = c == OPT_FUNCTION ? STACK_LINES_FUNCTION : STACK_LINES_NONE;
+			o->lines_asked = true;
+			break;
+		case OPT_THREADS:
+			o->threads = true;
+			break;
+		case OPT_FULL_FILENAMES:
+			o->full_filenames = true;
 			break;
 		case 'h':
 			o->help = true;
@@ -282,6 +354,8 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 			return reason(why, size, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (o->format == FORMAT_RAW)
+		return reason(why, size, "%s", "render writes svg or collapsed, not raw");
 	if (optind + 1 != argc)
 		return reason(why, size, "%s", optind == argc
 			      ? "nothing to render: give a file of collapsed stacks (see peekpy render --help)"
@@ -296,6 +370,7 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	o->rate = 100;
 	o->format = FORMAT_SVG;
 	o->thread = -1;
+	o->time_to = -1;
 	why[0] = '\0';
 	if (argc < 2)
 		return reason(why, size, "%s", "no command given (see peekpy --help)");
@@ -311,6 +386,17 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	if (strcmp(argv[1], "record") == 0) {
 		o->command = COMMAND_RECORD;
 		return parse_record(argc - 1, argv + 1, o, why, size);
+	}
+	if (strcmp(argv[1], "info") == 0) {
+		o->command = COMMAND_INFO;
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			o->help = true;
+			return 0;
+		}
+		if (argc != 3 || argv[2][0] == '-')
+			return reason(why, size, "%s", "info takes one recording (see peekpy info --help)");
+		o->input = argv[2];
+		return 0;
 	}
 	if (strcmp(argv[1], "render") == 0) {
 		o->command = COMMAND_RENDER;

@@ -17,11 +17,13 @@ enum command {
 	COMMAND_NONE = 0,
 	COMMAND_RECORD,
 	COMMAND_RENDER,
+	COMMAND_INFO,
 };
 
 enum output_format {
 	FORMAT_SVG = 0,         /* the default */
 	FORMAT_COLLAPSED,
+	FORMAT_RAW,             /* a recording, to render later */
 };
 
 struct options {
@@ -42,6 +44,8 @@ struct options {
 	/* render */
 	const char *input;      /* the profile to render */
 	long thread;            /* --thread TID, -1 for all */
+	double time_from, time_to;  /* --time-range, seconds; time_to < 0: open */
+	bool lines_asked;       /* --nolineno or --function was given */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include "outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,4 +56,25 @@ int outfile_write(const char *path, int (*write)(void *ctx, FILE *out), void *ct
 	if (err)
 		unlink(temp);
 	return err;
+}
+
+FILE *outfile_open_stream(const char *path, int *err)
+{
+	FILE *out;
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	give_to_sudo_user(fd);
+	out = fdopen(fd, "w");
+	if (!out) {
+		*err = -errno;
+		close(fd);
+	}
+	return out;
 }

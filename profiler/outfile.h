@@ -14,4 +14,8 @@
 /* Call write(ctx, stream) for path; 0 or -errno (its own or write's). */
 int outfile_write(const char *path, int (*write)(void *ctx, FILE *out), void *ctx);
 
+/* For a file written as it goes (a recording): opened in place, with the
+ * same mode and owner; NULL with *err set on failure. */
+FILE *outfile_open_stream(const char *path, int *err);
+
 #endif

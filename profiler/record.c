@@ -17,6 +17,7 @@
 #include "../base/strtab.h"
 #include "../output/collapsed.h"
 #include "../output/flamegraph.h"
+#include "../output/rawfile.h"
 #include "../output/stacktree.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
@@ -53,6 +54,11 @@ struct recording {
 	struct sample sample;
 	char output_path[4096];
 	char command[1024];       /* what was profiled, for the flame graph */
+	/* -f raw: samples go to the file as they are taken. */
+	struct raw_writer raw;
+	FILE *raw_out;
+	uint64_t raw_flushed_ns;
+	int raw_err;
 	uint64_t samples, errors, not_ready;
 	struct error_count {
 		int code;
@@ -180,12 +186,28 @@ static void count_error(struct recording *r, int code)
 	}
 }
 
+/* Written as it goes, pushed to the file once a second at least. */
+static void add_to_recording(struct recording *r)
+{
+	if (r->raw_err)
+		return;
+	r->raw_err = rawfile_add_sample(&r->raw, &r->sample);
+	if (!r->raw_err && r->sample.time_ns - r->raw_flushed_ns >= 1000000000u) {
+		r->raw_err = rawfile_flush(&r->raw);
+		r->raw_flushed_ns = r->sample.time_ns;
+	}
+	if (r->raw_err)
+		report("cannot write %s: %s; the recording stops here", r->output_path,
+		       strerror(-r->raw_err));
+}
+
 static void sample_loop(struct recording *r)
 {
 	const struct options *o = r->options;
+	/* A recording keeps idle threads, marked, for render to choose. */
 	struct pyproc_options popts = {
-		.walk_idle = o->idle,
-		.mark_idle = false,
+		.walk_idle = o->idle || r->raw_out,
+		.mark_idle = r->raw_out != NULL,
 	};
 	struct sample_clock clock;
 	uint64_t deadline, stop_at = 0, last_poll = 0;
@@ -238,7 +260,10 @@ sample:
 			r->samples++;
 			if (err)
 				count_error(r, err);
-			stacktree_add_sample(&r->tree, &r->sample);
+			if (r->raw_out)
+				add_to_recording(r);
+			else
+				stacktree_add_sample(&r->tree, &r->sample);
 		}
 		deadline = clock_next(&clock, clock_now_ns());
 	}
@@ -334,17 +359,75 @@ static void print_summary(struct recording *r)
 	}
 }
 
+static void choose_output_path(struct recording *r)
+{
+	if (r->options->output)
+		snprintf(r->output_path, sizeof(r->output_path), "%s", r->options->output);
+	else
+		default_output_name(r);
+}
+
+/* -f raw: open the file and write what the recording says of itself. */
+static int start_recording(struct recording *r)
+{
+	char python[96];
+	struct timespec now;
+	struct raw_meta meta = {
+		.command = r->command,
+		.python = python,
+		.peekpy = PEEKPY_VERSION,
+		.pid = (uint32_t)r->target.pid,
+		.rate_hz = r->options->rate,
+	};
+	int err = 0;
+
+	choose_output_path(r);
+	clock_gettime(CLOCK_REALTIME, &now);
+	meta.started_unix_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	pyproc_describe(r->proc, python, sizeof(python));
+	r->raw_out = outfile_open_stream(r->output_path, &err);
+	if (!r->raw_out) {
+		report("cannot write %s: %s", r->output_path, strerror(-err));
+		return err;
+	}
+	err = rawfile_create(&r->raw, r->raw_out, &r->strings, &meta);
+	if (!err)
+		err = rawfile_flush(&r->raw);
+	if (err)
+		report("cannot write %s: %s", r->output_path, strerror(-err));
+	return err;
+}
+
+static int finish_recording(struct recording *r)
+{
+	struct raw_end end = {
+		.samples = r->samples,
+		.errors = r->errors,
+		.duration_ns = r->ended_ns - r->started_ns,
+	};
+	int err = r->raw_err ? r->raw_err : rawfile_finish(&r->raw, &end);
+
+	rawfile_release(&r->raw);
+	if (r->raw_out != stdout && fclose(r->raw_out) != 0 && !err)
+		err = -errno;
+	else if (r->raw_out == stdout && fflush(stdout) != 0 && !err)
+		err = -errno;
+	r->raw_out = NULL;
+	return err;
+}
+
 static int finish(struct recording *r)
 {
 	const struct options *o = r->options;
 	int err, status = 0;
 
-	if (o->output)
-		snprintf(r->output_path, sizeof(r->output_path), "%s", o->output);
-	else
-		default_output_name(r);
-	stacktree_compute_totals(&r->tree);
-	err = write_output(r);
+	if (r->raw_out) {
+		err = finish_recording(r);
+	} else {
+		choose_output_path(r);
+		stacktree_compute_totals(&r->tree);
+		err = write_output(r);
+	}
 	if (err) {
 		report("cannot write %s: %s; the profile is lost", r->output_path,
 		       strerror(-err));
@@ -400,6 +483,13 @@ int record_run(const struct options *o)
 		report("found %s in %s (process %d)", python, r.details.binary, (int)r.target.pid);
 	}
 	stacktree_init(&r.tree, &r.strings, &stack_options);
+	if (o->format == FORMAT_RAW && start_recording(&r) != 0) {
+		target_finish(&r.target, CHILD_GRACE_MS);
+		stacktree_release(&r.tree);
+		pyproc_free(r.proc);
+		status = 1;
+		goto out;
+	}
 	sample_loop(&r);
 	/* A launched program still running when recording stops is stopped
 	 * with it: peekpy ends with the program it started. */

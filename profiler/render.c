@@ -4,13 +4,16 @@
 #include "render.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/errors.h"
 #include "../base/strtab.h"
 #include "../output/collapsed.h"
 #include "../output/flamegraph.h"
+#include "../output/rawfile.h"
 #include "../output/stacktree.h"
 #include "outfile.h"
 #include "report.h"
@@ -28,6 +31,8 @@ static void default_output(const struct options *o, char *buf, size_t size)
 struct rendering {
 	const struct options *options;
 	struct stacktree *tree;
+	const struct raw_info *info;   /* of a recording; NULL for collapsed input */
+	uint64_t samples;              /* of a recording, those rendered */
 };
 
 static int write_tree(void *ctx, FILE *out)
@@ -40,16 +45,81 @@ static int write_tree(void *ctx, FILE *out)
 	if (r->options->format == FORMAT_COLLAPSED)
 		return collapsed_write(r->tree, out);
 	snprintf(title, sizeof(title), "peekpy: %s", base ? base + 1 : r->options->input);
+	if (r->info) {
+		meta.command = r->info->command;
+		meta.python = r->info->python;
+		meta.rate_hz = r->info->rate_hz;
+		meta.samples = r->samples;
+		meta.errors = r->info->end.errors;
+		meta.duration_s = (double)(r->info->has_end ? r->info->end.duration_ns
+							   : r->info->last_ns) / 1e9;
+	}
 	stacktree_compute_totals(r->tree);
 	return flamegraph_write(r->tree, &meta, out);
+}
+
+/* --- recordings --- */
+
+struct recording_filter {
+	const struct options *options;
+	struct stacktree *tree;
+	uint64_t from_ns, to_ns;
+	uint64_t kept;
+};
+
+static int add_recorded_sample(void *ctx, struct sample *s)
+{
+	struct recording_filter *f = ctx;
+	size_t t, kept = 0;
+
+	if (s->time_ns < f->from_ns || s->time_ns > f->to_ns)
+		return 0;
+	/* Keep only the thread asked for: move it first, count it alone. */
+	if (f->options->thread >= 0) {
+		for (t = 0; t < s->n_threads; t++)
+			if (s->threads[t].tid == (uint32_t)f->options->thread)
+				s->threads[kept++] = s->threads[t];
+		s->n_threads = kept;
+		if (!kept)
+			return 0;
+	}
+	stacktree_add_sample(f->tree, s);
+	f->kept++;
+	return 0;
+}
+
+static int read_recording(const struct options *o, FILE *in, struct stacktree *tree,
+			  struct raw_info *info, uint64_t *kept)
+{
+	struct recording_filter filter = {
+		.options = o, .tree = tree,
+		.from_ns = (uint64_t)(o->time_from * 1e9),
+		.to_ns = o->time_to < 0 ? UINT64_MAX : (uint64_t)(o->time_to * 1e9),
+	};
+	int err = rawfile_read(in, tree->strings, add_recorded_sample, &filter, info);
+
+	*kept = filter.kept;
+	return err;
+}
+
+static bool is_recording(FILE *in)
+{
+	uint8_t head[8];
+	size_t got = fread(head, 1, sizeof(head), in);
+	bool yes = rawfile_is_recording(head, got);
+
+	rewind(in);
+	return yes;
 }
 
 int render_run(const struct options *o)
 {
 	struct stack_options stack_options = { .lines = o->lines, .include_idle = true };
 	struct collapsed_read how = { .thread = o->thread, .no_lines = o->lines == STACK_LINES_NONE };
+	struct raw_info info;
 	struct strtab strings;
 	struct stacktree tree;
+	struct rendering rendering = { .options = o, .tree = &tree };
 	char output[4096];
 	FILE *in;
 	int err, status = 0;
@@ -67,7 +137,39 @@ int render_run(const struct options *o)
 		report("cannot read '%s': %s", o->input, strerror(errno));
 		return 1;
 	}
+	memset(&info, 0, sizeof(info));
 	strtab_init(&strings);
+	if (in != stdin && is_recording(in)) {
+		stack_options.include_idle = o->idle;
+		stack_options.thread_roots = o->threads;
+		stack_options.full_filenames = o->full_filenames;
+		stacktree_init(&tree, &strings, &stack_options);
+		err = read_recording(o, in, &tree, &info, &rendering.samples);
+		rendering.info = &info;
+		fclose(in);
+		if (err == PP_EFORMAT && info.samples) {
+			report("%s: %s; rendering what came before", o->input, info.problem);
+			status = 1;
+		} else if (err) {
+			report("cannot render %s: %s", o->input, err == PP_EFORMAT || err == PP_EVERSION
+								 ? info.problem : strerror(-err));
+			stacktree_release(&tree);
+			strtab_release(&strings);
+			raw_info_release(&info);
+			return 1;
+		}
+		stacktree_compact(&tree);
+		goto write;
+	}
+	if (o->idle || o->lines == STACK_LINES_FUNCTION || o->threads || o->full_filenames ||
+	    o->time_from > 0 || o->time_to >= 0) {
+		report("%s holds collapsed stacks: --idle, --function, --threads, --full-filenames "
+		       "and --time-range need a recording (peekpy record -f raw)", o->input);
+		if (in != stdin)
+			fclose(in);
+		strtab_release(&strings);
+		return 2;
+	}
 	stacktree_init(&tree, &strings, &stack_options);
 	err = collapsed_read(&tree, in, &how);
 	stacktree_compact(&tree);
@@ -84,12 +186,14 @@ int render_run(const struct options *o)
 		       (unsigned long long)how.first_bad_line);
 		status = 1;
 	}
-	err = outfile_write(output, write_tree, &(struct rendering){ o, &tree });
+write:
+	err = outfile_write(output, write_tree, &rendering);
 	if (err) {
 		report("cannot write '%s': %s", output, strerror(-err));
 		status = 1;
 	}
 	stacktree_release(&tree);
 	strtab_release(&strings);
+	raw_info_release(&info);
 	return status;
 }

@@ -1,0 +1,697 @@
+/*
+ * rawfile.c - the recorded-profile format (see rawfile.h and
+ * docs/profile-format.md).
+ *
+ * After a 12-byte header, one zlib stream of records: a type byte, the
+ * payload's length as a varint, the payload.  Strings, frames and stack
+ * nodes are numbered in the order their records come, so that a sample
+ * names its threads' stacks with one number each.
+ */
+#include "rawfile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/errors.h"
+#include "../base/xalloc.h"
+
+enum record_type {
+	REC_META = 1,     /* (key, value) string pairs */
+	REC_STRING = 2,   /* the next string id's bytes */
+	REC_FRAME = 3,    /* the next frame id: name, file, short file, line, first line */
+	REC_STACK = 4,    /* the next stack node id: parent node, frame */
+	REC_SAMPLE = 5,   /* time delta, threads: tid, flags, name, stack node */
+	REC_END = 6,      /* samples, errors, duration */
+};
+
+#define HEADER_LEN 12
+#define CHUNK (64 * 1024)
+#define RECORD_MAX (64u << 20)   /* a reader's sanity bound on one record */
+
+/* --- encoding --- */
+
+static void put_byte(uint8_t **buf, size_t *len, size_t *cap, uint8_t byte)
+{
+	XGROW(*buf, *cap, *len + 1);
+	(*buf)[(*len)++] = byte;
+}
+
+static void put_varint(struct raw_writer *w, uint64_t value)
+{
+	while (value >= 0x80) {
+		put_byte(&w->record, &w->n_record, &w->cap_record, (uint8_t)(value | 0x80));
+		value >>= 7;
+	}
+	put_byte(&w->record, &w->n_record, &w->cap_record, (uint8_t)value);
+}
+
+/* Signed values zigzag: small magnitudes stay short. */
+static void put_svarint(struct raw_writer *w, int64_t value)
+{
+	put_varint(w, ((uint64_t)value << 1) ^ (uint64_t)(value >> 63));
+}
+
+static void put_bytes(struct raw_writer *w, const void *data, size_t len)
+{
+	put_varint(w, len);
+	XGROW(w->record, w->cap_record, w->n_record + len);
+	memcpy(w->record + w->n_record, data, len);
+	w->n_record += len;
+}
+
+static void put_string(struct raw_writer *w, const char *text)
+{
+	put_bytes(w, text ? text : "", text ? strlen(text) : 0);
+}
+
+static int deflate_pending(struct raw_writer *w, int flush)
+{
+	uint8_t out[CHUNK];
+
+	w->zs.next_in = w->pending;
+	w->zs.avail_in = (uInt)w->n_pending;
+	do {
+		w->zs.next_out = out;
+		w->zs.avail_out = sizeof(out);
+		if (deflate(&w->zs, flush) == Z_STREAM_ERROR)
+			return -EIO;
+		size_t have = sizeof(out) - w->zs.avail_out;
+		if (have && fwrite(out, 1, have, w->out) != have)
+			return errno ? -errno : -EIO;
+	} while (w->zs.avail_out == 0);
+	w->n_pending = 0;
+	return 0;
+}
+
+/* Close the record being built as one of type. */
+static void end_record(struct raw_writer *w, enum record_type type)
+{
+	size_t len = w->n_record;
+	uint64_t value = len;
+
+	put_byte(&w->pending, &w->n_pending, &w->cap_pending, (uint8_t)type);
+	while (value >= 0x80) {
+		put_byte(&w->pending, &w->n_pending, &w->cap_pending, (uint8_t)(value | 0x80));
+		value >>= 7;
+	}
+	put_byte(&w->pending, &w->n_pending, &w->cap_pending, (uint8_t)value);
+	XGROW(w->pending, w->cap_pending, w->n_pending + len);
+	memcpy(w->pending + w->n_pending, w->record, len);
+	w->n_pending += len;
+	w->n_record = 0;
+	if (w->n_pending >= CHUNK && !w->err)
+		w->err = deflate_pending(w, Z_NO_FLUSH);
+}
+
+/* --- writing --- */
+
+static void put_meta(struct raw_writer *w, const char *key, const char *value)
+{
+	put_string(w, key);
+	put_string(w, value);
+}
+
+int rawfile_create(struct raw_writer *w, FILE *out, const struct strtab *strings,
+		   const struct raw_meta *meta)
+{
+	uint8_t header[HEADER_LEN] = RAWFILE_MAGIC;
+	char number[64];
+
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->strings = strings;
+	w->strings_written = 1;
+	w->frame_mask = 1023;
+	w->frames = xcalloc(w->frame_mask + 1, sizeof(*w->frames));
+	w->stack_mask = 1023;
+	w->stacks = xcalloc(w->stack_mask + 1, sizeof(*w->stacks));
+	if (deflateInit(&w->zs, 6) != Z_OK)
+		return -ENOMEM;
+	header[8] = RAWFILE_VERSION;
+	if (fwrite(header, 1, sizeof(header), out) != sizeof(header))
+		return errno ? -errno : -EIO;
+	put_meta(w, "command", meta->command);
+	put_meta(w, "python", meta->python);
+	put_meta(w, "peekpy", meta->peekpy);
+	snprintf(number, sizeof(number), "%u", meta->pid);
+	put_meta(w, "pid", number);
+	snprintf(number, sizeof(number), "%.17g", meta->rate_hz);
+	put_meta(w, "rate_hz", number);
+	snprintf(number, sizeof(number), "%llu", (unsigned long long)meta->started_unix_ns);
+	put_meta(w, "started_unix_ns", number);
+	end_record(w, REC_META);
+	return w->err;
+}
+
+static void write_new_strings(struct raw_writer *w)
+{
+	size_t count = strtab_count(w->strings);
+
+	for (; w->strings_written < count; w->strings_written++) {
+		uint32_t id = (uint32_t)w->strings_written;
+
+		size_t len = strtab_len(w->strings, id);
+
+		/* The payload is the string: its length is the record's. */
+		XGROW(w->record, w->cap_record, w->n_record + len);
+		memcpy(w->record + w->n_record, strtab_str(w->strings, id), len);
+		w->n_record += len;
+		end_record(w, REC_STRING);
+	}
+}
+
+static uint64_t frame_hash(const struct sample_frame *frame)
+{
+	return strtab_hash(frame, sizeof(*frame));
+}
+
+static void grow_frames(struct raw_writer *w)
+{
+	size_t old_mask = w->frame_mask, i;
+	struct raw_frame_slot *old = w->frames;
+
+	w->frame_mask = old_mask * 2 + 1;
+	w->frames = xcalloc(w->frame_mask + 1, sizeof(*w->frames));
+	for (i = 0; i <= old_mask; i++) {
+		size_t slot;
+
+		if (!old[i].id)
+			continue;
+		slot = frame_hash(&old[i].frame) & w->frame_mask;
+		while (w->frames[slot].id)
+			slot = (slot + 1) & w->frame_mask;
+		w->frames[slot] = old[i];
+	}
+	free(old);
+}
+
+/* The file's id for a frame, its record written when new. */
+static uint32_t frame_id(struct raw_writer *w, const struct sample_frame *frame)
+{
+	size_t slot = frame_hash(frame) & w->frame_mask;
+
+	while (w->frames[slot].id) {
+		if (memcmp(&w->frames[slot].frame, frame, sizeof(*frame)) == 0)
+			return w->frames[slot].id;
+		slot = (slot + 1) & w->frame_mask;
+	}
+	w->frames[slot] = (struct raw_frame_slot){ .frame = *frame, .id = (uint32_t)++w->n_frames };
+	put_varint(w, frame->name);
+	put_varint(w, frame->file);
+	put_varint(w, frame->short_file);
+	put_svarint(w, frame->line);
+	put_svarint(w, frame->first_line);
+	end_record(w, REC_FRAME);
+	if (w->n_frames * 2 > w->frame_mask)
+		grow_frames(w);
+	return (uint32_t)w->n_frames;
+}
+
+static size_t stack_slot(const struct raw_writer *w, uint32_t parent, uint32_t frame)
+{
+	uint64_t h = ((uint64_t)parent << 32 | frame) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 29) & w->stack_mask;
+}
+
+static void grow_stacks(struct raw_writer *w)
+{
+	size_t old_mask = w->stack_mask, i;
+	struct raw_stack_slot *old = w->stacks;
+
+	w->stack_mask = old_mask * 2 + 1;
+	w->stacks = xcalloc(w->stack_mask + 1, sizeof(*w->stacks));
+	for (i = 0; i <= old_mask; i++) {
+		size_t slot;
+
+		if (!old[i].id)
+			continue;
+		slot = stack_slot(w, old[i].parent, old[i].frame);
+		while (w->stacks[slot].id)
+			slot = (slot + 1) & w->stack_mask;
+		w->stacks[slot] = old[i];
+	}
+	free(old);
+}
+
+/* The stack node for frame called from parent (0: a root frame). */
+static uint32_t stack_id(struct raw_writer *w, uint32_t parent, uint32_t frame)
+{
+	size_t slot = stack_slot(w, parent, frame);
+
+	while (w->stacks[slot].id) {
+		if (w->stacks[slot].parent == parent && w->stacks[slot].frame == frame)
+			return w->stacks[slot].id;
+		slot = (slot + 1) & w->stack_mask;
+	}
+	w->stacks[slot] = (struct raw_stack_slot){ parent, frame, (uint32_t)++w->n_stacks };
+	put_varint(w, parent);
+	put_varint(w, frame);
+	end_record(w, REC_STACK);
+	if (w->n_stacks * 2 > w->stack_mask)
+		grow_stacks(w);
+	return (uint32_t)w->n_stacks;
+}
+
+int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
+{
+	uint32_t *nodes = NULL;
+	size_t t, cap = 0;
+
+	if (w->err)
+		return w->err;
+	if (!w->samples)
+		w->first_ns = w->last_ns = sample->time_ns;
+	write_new_strings(w);
+	/* Frames and stack nodes first: their records precede the sample's. */
+	XGROW(nodes, cap, sample->n_threads + 1);
+	for (t = 0; t < sample->n_threads; t++) {
+		const struct sample_thread *thread = &sample->threads[t];
+		const struct sample_frame *frames = sample_thread_frames(sample, thread);
+		uint32_t node = 0;
+
+		for (size_t i = thread->n_frames; i-- > 0;)
+			node = stack_id(w, node, frame_id(w, &frames[i]));
+		nodes[t] = node;
+	}
+	put_varint(w, sample->time_ns >= w->last_ns ? sample->time_ns - w->last_ns : 0);
+	put_varint(w, sample->n_threads);
+	for (t = 0; t < sample->n_threads; t++) {
+		put_varint(w, sample->threads[t].tid);
+		put_varint(w, sample->threads[t].flags);
+		put_varint(w, sample->threads[t].name);
+		put_varint(w, nodes[t]);
+	}
+	end_record(w, REC_SAMPLE);
+	free(nodes);
+	if (sample->time_ns > w->last_ns)
+		w->last_ns = sample->time_ns;
+	w->samples++;
+	return w->err;
+}
+
+int rawfile_flush(struct raw_writer *w)
+{
+	if (!w->err)
+		w->err = deflate_pending(w, Z_SYNC_FLUSH);
+	if (!w->err && fflush(w->out) != 0)
+		w->err = errno ? -errno : -EIO;
+	return w->err;
+}
+
+int rawfile_finish(struct raw_writer *w, const struct raw_end *end)
+{
+	if (w->err)
+		return w->err;
+	put_varint(w, end->samples);
+	put_varint(w, end->errors);
+	put_varint(w, end->duration_ns);
+	end_record(w, REC_END);
+	if (!w->err)
+		w->err = deflate_pending(w, Z_FINISH);
+	if (!w->err && fflush(w->out) != 0)
+		w->err = errno ? -errno : -EIO;
+	return w->err;
+}
+
+void rawfile_release(struct raw_writer *w)
+{
+	deflateEnd(&w->zs);
+	free(w->pending);
+	free(w->record);
+	free(w->frames);
+	free(w->stacks);
+	memset(w, 0, sizeof(*w));
+}
+
+/* --- reading --- */
+
+struct reader {
+	FILE *in;
+	z_stream zs;
+	uint8_t in_buf[CHUNK];
+	uint8_t *data;             /* inflated, not yet parsed */
+	size_t start, len, cap;
+	bool stream_end, in_eof;
+	bool bad_record;           /* a record's length cannot be right */
+	int zerr;
+	uint64_t consumed;         /* compressed bytes given to zlib */
+	struct strtab *strings;
+	uint32_t *string_ids;      /* file string id -> strtab id */
+	size_t n_strings, cap_strings;
+	struct sample_frame *frames;   /* file frame id - 1 -> frame */
+	size_t n_frames, cap_frames;
+	struct { uint32_t parent, frame; } *stacks;   /* node id - 1 */
+	size_t n_stacks, cap_stacks;
+	struct sample sample;
+	uint64_t time_ns;
+	struct raw_info *info;
+};
+
+/* Inflate more of the file; false at the end of the stream or on error. */
+static bool inflate_more(struct reader *r)
+{
+	if (r->stream_end || r->zerr)
+		return false;
+	if (r->start > 0) {
+		memmove(r->data, r->data + r->start, r->len - r->start);
+		r->len -= r->start;
+		r->start = 0;
+	}
+	if (r->zs.avail_in == 0 && !r->in_eof) {
+		size_t got = fread(r->in_buf, 1, sizeof(r->in_buf), r->in);
+
+		if (got == 0)
+			r->in_eof = true;
+		r->zs.next_in = r->in_buf;
+		r->zs.avail_in = (uInt)got;
+		r->consumed += got;
+	}
+	if (r->zs.avail_in == 0 && r->in_eof)
+		return false;
+	XGROW(r->data, r->cap, r->len + CHUNK);
+	r->zs.next_out = r->data + r->len;
+	r->zs.avail_out = CHUNK;
+	int ret = inflate(&r->zs, Z_NO_FLUSH);
+	r->len += CHUNK - r->zs.avail_out;
+	if (ret == Z_STREAM_END)
+		r->stream_end = true;
+	else if (ret != Z_OK && ret != Z_BUF_ERROR)
+		r->zerr = ret;
+	return true;
+}
+
+static bool get_varint(const uint8_t **at, const uint8_t *end, uint64_t *value)
+{
+	unsigned shift = 0;
+
+	*value = 0;
+	while (*at < end && shift < 64) {
+		uint8_t byte = *(*at)++;
+
+		*value |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			return true;
+		shift += 7;
+	}
+	return false;
+}
+
+static bool get_svarint(const uint8_t **at, const uint8_t *end, int64_t *value)
+{
+	uint64_t raw;
+
+	if (!get_varint(at, end, &raw))
+		return false;
+	*value = (int64_t)(raw >> 1) ^ -(int64_t)(raw & 1);
+	return true;
+}
+
+static bool get_bytes(const uint8_t **at, const uint8_t *end, const uint8_t **bytes, size_t *len)
+{
+	uint64_t n;
+
+	if (!get_varint(at, end, &n) || n > (uint64_t)(end - *at))
+		return false;
+	*bytes = *at;
+	*len = (size_t)n;
+	*at += n;
+	return true;
+}
+
+/* The next whole record; false at the end (or a record cut short). */
+static bool next_record(struct reader *r, uint8_t *type, const uint8_t **payload, size_t *len)
+{
+	for (;;) {
+		const uint8_t *at = r->data + r->start, *end = r->data + r->len;
+		uint64_t n;
+
+		if (at < end) {
+			const uint8_t *p = at + 1;
+			bool have_len = get_varint(&p, end, &n);
+
+			if (have_len && n > RECORD_MAX) {
+				r->bad_record = true;
+				return false;
+			}
+			if (have_len && n <= (uint64_t)(end - p)) {
+				*type = at[0];
+				*payload = p;
+				*len = (size_t)n;
+				r->start = (size_t)(p + n - r->data);
+				return true;
+			}
+		}
+		if (!inflate_more(r))
+			return false;
+	}
+}
+
+static void copy_text(char *out, size_t size, const uint8_t *bytes, size_t len)
+{
+	size_t n = len < size - 1 ? len : size - 1;
+
+	memcpy(out, bytes, n);
+	out[n] = '\0';
+}
+
+static bool read_meta(struct reader *r, const uint8_t *at, const uint8_t *end)
+{
+	struct raw_info *info = r->info;
+
+	while (at < end) {
+		const uint8_t *key, *value;
+		size_t key_len, value_len;
+		char text[64];
+
+		if (!get_bytes(&at, end, &key, &key_len) || !get_bytes(&at, end, &value, &value_len))
+			return false;
+		copy_text(text, sizeof(text), value, value_len);
+#define KEY(name) (key_len == strlen(name) && memcmp(key, name, key_len) == 0)
+		if (KEY("command"))
+			copy_text(info->command, sizeof(info->command), value, value_len);
+		else if (KEY("python"))
+			copy_text(info->python, sizeof(info->python), value, value_len);
+		else if (KEY("peekpy"))
+			copy_text(info->peekpy, sizeof(info->peekpy), value, value_len);
+		else if (KEY("pid"))
+			info->pid = (uint32_t)strtoul(text, NULL, 10);
+		else if (KEY("rate_hz"))
+			info->rate_hz = strtod(text, NULL);
+		else if (KEY("started_unix_ns"))
+			info->started_unix_ns = strtoull(text, NULL, 10);
+#undef KEY
+	}
+	return true;
+}
+
+static uint32_t local_string(const struct reader *r, uint64_t id)
+{
+	return id && id <= r->n_strings ? r->string_ids[id - 1] : 0;
+}
+
+static bool read_frame(struct reader *r, const uint8_t *at, const uint8_t *end)
+{
+	uint64_t name, file, short_file;
+	int64_t line, first;
+
+	if (!get_varint(&at, end, &name) || !get_varint(&at, end, &file) ||
+	    !get_varint(&at, end, &short_file) || !get_svarint(&at, end, &line) ||
+	    !get_svarint(&at, end, &first))
+		return false;
+	XGROW(r->frames, r->cap_frames, r->n_frames + 1);
+	r->frames[r->n_frames++] = (struct sample_frame){
+		.name = local_string(r, name), .file = local_string(r, file),
+		.short_file = local_string(r, short_file),
+		.line = (int32_t)line, .first_line = (int32_t)first,
+	};
+	return true;
+}
+
+static bool read_stack(struct reader *r, const uint8_t *at, const uint8_t *end)
+{
+	uint64_t parent, frame;
+
+	if (!get_varint(&at, end, &parent) || !get_varint(&at, end, &frame) ||
+	    parent > r->n_stacks || frame == 0 || frame > r->n_frames)
+		return false;
+	XGROW(r->stacks, r->cap_stacks, r->n_stacks + 1);
+	r->stacks[r->n_stacks].parent = (uint32_t)parent;
+	r->stacks[r->n_stacks].frame = (uint32_t)frame;
+	r->n_stacks++;
+	return true;
+}
+
+static void count_thread(struct raw_info *info, uint32_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < info->n_tids; i++)
+		if (info->tids[i] == tid)
+			break;
+	if (i == info->n_tids) {
+		XGROW(info->tids, info->cap_tids, info->n_tids + 1);
+		info->tid_samples = xreallocarray(info->tid_samples, info->cap_tids,
+						  sizeof(*info->tid_samples));
+		info->tid_samples[info->n_tids] = 0;
+		info->tids[info->n_tids++] = tid;
+	}
+	info->tid_samples[i]++;
+}
+
+static bool read_sample(struct reader *r, const uint8_t *at, const uint8_t *end)
+{
+	uint64_t delta, n_threads, t;
+
+	if (!get_varint(&at, end, &delta) || !get_varint(&at, end, &n_threads))
+		return false;
+	r->time_ns += delta;
+	sample_clear(&r->sample);
+	r->sample.time_ns = r->time_ns;
+	r->sample.pid = r->info->pid;
+	for (t = 0; t < n_threads; t++) {
+		uint64_t tid, flags, name, node;
+		struct sample_thread *thread;
+
+		if (!get_varint(&at, end, &tid) || !get_varint(&at, end, &flags) ||
+		    !get_varint(&at, end, &name) || !get_varint(&at, end, &node) ||
+		    node > r->n_stacks)
+			return false;
+		thread = sample_add_thread(&r->sample, (uint32_t)tid);
+		thread->flags = (uint32_t)flags;
+		thread->name = local_string(r, name);
+		/* Nodes point to their callers: innermost first, as samples are. */
+		for (size_t depth = 0; node && depth <= r->n_stacks; depth++) {
+			sample_push_frame(&r->sample, &r->frames[r->stacks[node - 1].frame - 1]);
+			node = r->stacks[node - 1].parent;
+		}
+		count_thread(r->info, (uint32_t)tid);
+	}
+	if (!r->info->samples)
+		r->info->first_ns = r->time_ns;
+	r->info->last_ns = r->time_ns;
+	r->info->samples++;
+	return true;
+}
+
+static bool read_end(struct reader *r, const uint8_t *at, const uint8_t *end)
+{
+	struct raw_end *e = &r->info->end;
+
+	if (!get_varint(&at, end, &e->samples) || !get_varint(&at, end, &e->errors) ||
+	    !get_varint(&at, end, &e->duration_ns))
+		return false;
+	r->info->has_end = true;
+	return true;
+}
+
+bool rawfile_is_recording(const uint8_t *head, size_t len)
+{
+	return len >= 8 && memcmp(head, RAWFILE_MAGIC, 8) == 0;
+}
+
+static int stopped(struct reader *r, const char *why)
+{
+	snprintf(r->info->problem, sizeof(r->info->problem),
+		 "%s after %llu samples (%.3f s)", why, (unsigned long long)r->info->samples,
+		 (double)r->info->last_ns / 1e9);
+	return PP_EFORMAT;
+}
+
+static int read_records(struct reader *r, raw_sample_fn fn, void *ctx)
+{
+	uint8_t type;
+	const uint8_t *payload;
+	size_t len;
+
+	while (next_record(r, &type, &payload, &len)) {
+		const uint8_t *end = payload + len;
+		bool ok = true;
+
+		switch (type) {
+		case REC_META:
+			ok = read_meta(r, payload, end);
+			break;
+		case REC_STRING:
+			XGROW(r->string_ids, r->cap_strings, r->n_strings + 1);
+			r->string_ids[r->n_strings++] = len ? strtab_intern(r->strings,
+									   (const char *)payload, len)
+							    : 0;
+			break;
+		case REC_FRAME:
+			ok = read_frame(r, payload, end);
+			break;
+		case REC_STACK:
+			ok = read_stack(r, payload, end);
+			break;
+		case REC_SAMPLE:
+			ok = read_sample(r, payload, end);
+			if (ok && fn && fn(ctx, &r->sample))
+				return 0;
+			break;
+		case REC_END:
+			ok = read_end(r, payload, end);
+			break;
+		default:
+			/* A record type from a later minor version: skipped. */
+			break;
+		}
+		if (!ok)
+			return stopped(r, "a damaged record");
+		if (r->info->has_end)
+			return 0;
+	}
+	if (ferror(r->in))
+		return -EIO;
+	if (r->bad_record)
+		return stopped(r, "a damaged record");
+	if (r->zerr)
+		return stopped(r, "damaged compressed data");
+	return stopped(r, "the file ends before its end record (cut short, or still being written)");
+}
+
+int rawfile_read(FILE *in, struct strtab *strings, raw_sample_fn fn, void *ctx,
+		 struct raw_info *info)
+{
+	uint8_t header[HEADER_LEN];
+	struct reader r;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	if (fread(header, 1, sizeof(header), in) != sizeof(header) ||
+	    !rawfile_is_recording(header, sizeof(header))) {
+		snprintf(info->problem, sizeof(info->problem), "not a peekpy recording");
+		return ferror(in) ? -EIO : PP_EFORMAT;
+	}
+	if (header[8] != RAWFILE_VERSION) {
+		snprintf(info->problem, sizeof(info->problem),
+			 "a recording in format %u; this peekpy reads format %u", header[8],
+			 RAWFILE_VERSION);
+		return PP_EVERSION;
+	}
+	memset(&r, 0, sizeof(r));
+	r.in = in;
+	r.strings = strings;
+	r.info = info;
+	sample_init(&r.sample);
+	if (inflateInit(&r.zs) != Z_OK)
+		return -ENOMEM;
+	err = read_records(&r, fn, ctx);
+	inflateEnd(&r.zs);
+	sample_release(&r.sample);
+	free(r.data);
+	free(r.string_ids);
+	free(r.frames);
+	free(r.stacks);
+	return err;
+}
+
+void raw_info_release(struct raw_info *info)
+{
+	free(info->tids);
+	free(info->tid_samples);
+	info->tids = NULL;
+	info->tid_samples = NULL;
+	info->n_tids = info->cap_tids = 0;
+}

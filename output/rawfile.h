@@ -1,0 +1,117 @@
+/*
+ * rawfile.h - peekpy's recorded-profile format (.peek): writing and reading.
+ *
+ * A recording keeps every sample with its time and threads, so that it can
+ * be rendered later in any format, for any thread or time range.  It is
+ * written as it goes, through zlib, flushed at least once a second: a kill
+ * of peekpy loses at most the last second, and a cut or damaged file reads
+ * up to where it stops being whole.  Memory stays bounded by the distinct
+ * frames and stacks, not by the recording's length.  The byte layout is in
+ * docs/profile-format.md.  Knows nothing of processes: it stores struct
+ * sample and gives them back.
+ */
+#ifndef PEEKPY_RAWFILE_H
+#define PEEKPY_RAWFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <zlib.h>
+
+#include "../base/sample.h"
+#include "../base/strtab.h"
+
+#define RAWFILE_MAGIC "PEEKPYRF"
+#define RAWFILE_VERSION 1       /* a reader reads its own major version only */
+
+/* What a recording says of itself (strings may be NULL when unknown). */
+struct raw_meta {
+	const char *command;     /* what was profiled */
+	const char *python;      /* "CPython 3.12.1" */
+	const char *peekpy;      /* peekpy's version */
+	uint32_t pid;
+	double rate_hz;
+	uint64_t started_unix_ns; /* wall clock at the first sample */
+};
+
+/* How it ended: written last; a file without it was cut short. */
+struct raw_end {
+	uint64_t samples, errors;
+	uint64_t duration_ns;
+};
+
+struct raw_writer {
+	FILE *out;
+	z_stream zs;
+	uint8_t *pending;          /* records not yet compressed */
+	size_t n_pending, cap_pending;
+	uint8_t *record;           /* the record being built */
+	size_t n_record, cap_record;
+	const struct strtab *strings;
+	size_t strings_written;    /* strtab ids below this are in the file */
+	struct raw_frame_slot {
+		struct sample_frame frame;
+		uint32_t id;           /* 0: empty */
+	} *frames;
+	size_t frame_mask, n_frames;
+	struct raw_stack_slot {
+		uint32_t parent, frame, id;   /* id 0: empty */
+	} *stacks;
+	size_t stack_mask, n_stacks;
+	uint64_t first_ns, last_ns;
+	uint64_t samples;
+	int err;                   /* the first write error, kept */
+};
+
+/* Start a recording on out (written from its current position). */
+int rawfile_create(struct raw_writer *w, FILE *out, const struct strtab *strings,
+		   const struct raw_meta *meta);
+
+/* Add one sample (its time_ns, threads and frames); 0 or -errno. */
+int rawfile_add_sample(struct raw_writer *w, const struct sample *sample);
+
+/* Push everything added so far to the file, readable as it is. */
+int rawfile_flush(struct raw_writer *w);
+
+/* Write the end record and flush; the stream is left open for the caller. */
+int rawfile_finish(struct raw_writer *w, const struct raw_end *end);
+
+void rawfile_release(struct raw_writer *w);
+
+/* What reading found: the meta, counts, and where and why it stopped. */
+struct raw_info {
+	char command[1024], python[96], peekpy[32];
+	uint32_t pid;
+	double rate_hz;
+	uint64_t started_unix_ns;
+	bool has_end;
+	struct raw_end end;
+	uint64_t samples;          /* samples read */
+	uint64_t first_ns, last_ns;/* their times, from the start of the recording */
+	uint32_t *tids;            /* distinct threads seen, in order of appearance */
+	size_t n_tids, cap_tids;
+	uint64_t *tid_samples;     /* samples per thread, as tids */
+	char problem[256];         /* why reading stopped early, "" when whole */
+};
+
+/* Called per sample; the sample's strings are ids in the reader's strtab,
+ * its time_ns the time since the first sample.  The sample is the reader's
+ * scratch: the callee may change it.  Non-zero stops reading. */
+typedef int (*raw_sample_fn)(void *ctx, struct sample *sample);
+
+/*
+ * Read a recording: info is filled, fn called per sample.  Returns 0 when
+ * the file was whole; PP_EFORMAT when it is not a recording or stopped
+ * early (info->problem says which, and where: what came before was read);
+ * PP_EVERSION for another format version; -errno for a read error.
+ */
+int rawfile_read(FILE *in, struct strtab *strings, raw_sample_fn fn, void *ctx,
+		 struct raw_info *info);
+
+void raw_info_release(struct raw_info *info);
+
+/* Whether the first bytes of a file are a recording's. */
+bool rawfile_is_recording(const uint8_t *head, size_t len);
+
+#endif
