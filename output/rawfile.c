@@ -5,7 +5,11 @@
  * After a 12-byte header, one zlib stream of records: a type byte, the
  * payload's length as a varint, the payload.  Strings, frames and stack
  * nodes are numbered in the order their records come, so that a sample
- * names its threads' stacks with one number each.
+ * names its threads' stacks with one number each.  Every flush ends with
+ * a check record, the CRC-32 of the records since the one before: zlib's
+ * own checksum comes only at the end of the stream, and a reader must not
+ * take damaged bytes for samples.  A reader uses records only once their
+ * check has passed.
  */
 #include "rawfile.h"
 
@@ -23,6 +27,7 @@ enum record_type {
 	REC_STACK = 4,    /* the next stack node id: parent node, frame */
 	REC_SAMPLE = 5,   /* time delta, threads: tid, flags, name, stack node */
 	REC_END = 6,      /* samples, errors, duration */
+	REC_CHECK = 7,    /* CRC-32 of the records since the last check */
 };
 
 #define HEADER_LEN 12
@@ -87,7 +92,7 @@ static int deflate_pending(struct raw_writer *w, int flush)
 /* Close the record being built as one of type. */
 static void end_record(struct raw_writer *w, enum record_type type)
 {
-	size_t len = w->n_record;
+	size_t len = w->n_record, start = w->n_pending;
 	uint64_t value = len;
 
 	put_byte(&w->pending, &w->n_pending, &w->cap_pending, (uint8_t)type);
@@ -100,6 +105,10 @@ static void end_record(struct raw_writer *w, enum record_type type)
 	memcpy(w->pending + w->n_pending, w->record, len);
 	w->n_pending += len;
 	w->n_record = 0;
+	if (type != REC_CHECK) {
+		w->crc = (uint32_t)crc32(w->crc, w->pending + start, (uInt)(w->n_pending - start));
+		w->unchecked = true;
+	}
 	if (w->n_pending >= CHUNK && !w->err)
 		w->err = deflate_pending(w, Z_NO_FLUSH);
 }
@@ -122,6 +131,7 @@ int rawfile_create(struct raw_writer *w, FILE *out, const struct strtab *strings
 	w->out = out;
 	w->strings = strings;
 	w->strings_written = 1;
+	w->crc = (uint32_t)crc32(0, NULL, 0);
 	w->frame_mask = 1023;
 	w->frames = xcalloc(w->frame_mask + 1, sizeof(*w->frames));
 	w->stack_mask = 1023;
@@ -291,8 +301,25 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 	return w->err;
 }
 
+/* Close what was written since the last check with a new one. */
+static void put_check(struct raw_writer *w)
+{
+	uint8_t crc[4] = { (uint8_t)w->crc, (uint8_t)(w->crc >> 8), (uint8_t)(w->crc >> 16),
+			   (uint8_t)(w->crc >> 24) };
+
+	if (!w->unchecked)
+		return;
+	XGROW(w->record, w->cap_record, w->n_record + sizeof(crc));
+	memcpy(w->record + w->n_record, crc, sizeof(crc));
+	w->n_record += sizeof(crc);
+	end_record(w, REC_CHECK);
+	w->crc = (uint32_t)crc32(0, NULL, 0);
+	w->unchecked = false;
+}
+
 int rawfile_flush(struct raw_writer *w)
 {
+	put_check(w);
 	if (!w->err)
 		w->err = deflate_pending(w, Z_SYNC_FLUSH);
 	if (!w->err && fflush(w->out) != 0)
@@ -308,6 +335,7 @@ int rawfile_finish(struct raw_writer *w, const struct raw_end *end)
 	put_varint(w, end->errors);
 	put_varint(w, end->duration_ns);
 	end_record(w, REC_END);
+	put_check(w);
 	if (!w->err)
 		w->err = deflate_pending(w, Z_FINISH);
 	if (!w->err && fflush(w->out) != 0)
@@ -331,8 +359,9 @@ struct reader {
 	FILE *in;
 	z_stream zs;
 	uint8_t in_buf[CHUNK];
-	uint8_t *data;             /* inflated, not yet parsed */
-	size_t start, len, cap;
+	uint8_t *data;             /* inflated, not yet used */
+	size_t start, len, cap;    /* next record at start */
+	size_t unchecked;          /* records from here on await their check */
 	bool stream_end, in_eof;
 	bool bad_record;           /* a record's length cannot be right */
 	int zerr;
@@ -354,10 +383,11 @@ static bool inflate_more(struct reader *r)
 {
 	if (r->stream_end || r->zerr)
 		return false;
-	if (r->start > 0) {
-		memmove(r->data, r->data + r->start, r->len - r->start);
-		r->len -= r->start;
-		r->start = 0;
+	if (r->unchecked > 0) {
+		memmove(r->data, r->data + r->unchecked, r->len - r->unchecked);
+		r->len -= r->unchecked;
+		r->start -= r->unchecked;
+		r->unchecked = 0;
 	}
 	if (r->zs.avail_in == 0 && !r->in_eof) {
 		size_t got = fread(r->in_buf, 1, sizeof(r->in_buf), r->in);
@@ -599,48 +629,88 @@ static int stopped(struct reader *r, const char *why)
 	return PP_EFORMAT;
 }
 
+/* One record whose check passed; false when it is malformed. */
+static bool use_record(struct reader *r, uint8_t type, const uint8_t *payload, size_t len,
+		       raw_sample_fn fn, void *ctx, bool *stop)
+{
+	const uint8_t *end = payload + len;
+	bool ok = true;
+
+	switch (type) {
+	case REC_META:
+		ok = read_meta(r, payload, end);
+		break;
+	case REC_STRING:
+		XGROW(r->string_ids, r->cap_strings, r->n_strings + 1);
+		r->string_ids[r->n_strings++] = len ? strtab_intern(r->strings,
+								   (const char *)payload, len)
+						    : 0;
+		break;
+	case REC_FRAME:
+		ok = read_frame(r, payload, end);
+		break;
+	case REC_STACK:
+		ok = read_stack(r, payload, end);
+		break;
+	case REC_SAMPLE:
+		ok = read_sample(r, payload, end);
+		if (ok && fn && fn(ctx, &r->sample))
+			*stop = true;
+		break;
+	case REC_END:
+		ok = read_end(r, payload, end);
+		break;
+	default:
+		/* A record type from a later minor version: skipped. */
+		break;
+	}
+	return ok;
+}
+
+/* The records from r->unchecked to check_at, now that their check passed. */
+static int use_checked(struct reader *r, size_t check_at, raw_sample_fn fn, void *ctx,
+		       bool *stop)
+{
+	const uint8_t *at = r->data + r->unchecked, *end = r->data + check_at;
+
+	while (at < end && !*stop && !r->info->has_end) {
+		const uint8_t *payload = at + 1;
+		uint64_t len;
+
+		if (!get_varint(&payload, end, &len) || len > (uint64_t)(end - payload) ||
+		    !use_record(r, at[0], payload, (size_t)len, fn, ctx, stop))
+			return stopped(r, "a damaged record");
+		at = payload + len;
+	}
+	return 0;
+}
+
 static int read_records(struct reader *r, raw_sample_fn fn, void *ctx)
 {
 	uint8_t type;
 	const uint8_t *payload;
 	size_t len;
+	bool stop = false;
 
-	while (next_record(r, &type, &payload, &len)) {
-		const uint8_t *end = payload + len;
-		bool ok = true;
+	for (;;) {
+		size_t record_at = r->start;
+		uint32_t want, crc;
+		int err;
 
-		switch (type) {
-		case REC_META:
-			ok = read_meta(r, payload, end);
+		if (!next_record(r, &type, &payload, &len))
 			break;
-		case REC_STRING:
-			XGROW(r->string_ids, r->cap_strings, r->n_strings + 1);
-			r->string_ids[r->n_strings++] = len ? strtab_intern(r->strings,
-									   (const char *)payload, len)
-							    : 0;
-			break;
-		case REC_FRAME:
-			ok = read_frame(r, payload, end);
-			break;
-		case REC_STACK:
-			ok = read_stack(r, payload, end);
-			break;
-		case REC_SAMPLE:
-			ok = read_sample(r, payload, end);
-			if (ok && fn && fn(ctx, &r->sample))
-				return 0;
-			break;
-		case REC_END:
-			ok = read_end(r, payload, end);
-			break;
-		default:
-			/* A record type from a later minor version: skipped. */
-			break;
-		}
-		if (!ok)
-			return stopped(r, "a damaged record");
-		if (r->info->has_end)
-			return 0;
+		if (type != REC_CHECK)
+			continue;
+		crc = (uint32_t)crc32(0, r->data + r->unchecked, (uInt)(record_at - r->unchecked));
+		want = len == 4 ? (uint32_t)payload[0] | (uint32_t)payload[1] << 8 |
+				  (uint32_t)payload[2] << 16 | (uint32_t)payload[3] << 24
+				: ~crc;
+		if (crc != want)
+			return stopped(r, "damaged data");
+		err = use_checked(r, record_at, fn, ctx, &stop);
+		if (err || stop || r->info->has_end)
+			return err;
+		r->unchecked = r->start;
 	}
 	if (ferror(r->in))
 		return -EIO;

@@ -61,6 +61,8 @@ struct raw_writer {
 	size_t stack_mask, n_stacks;
 	uint64_t first_ns, last_ns;
 	uint64_t samples;
+	uint32_t crc;              /* of the records since the last check */
+	bool unchecked;            /* records written since the last check */
 	int err;                   /* the first write error, kept */
 };
 

@@ -276,7 +276,8 @@ class Peekpy:
             os.unlink(output)
         args = [str(a) for a in args]
         argv = [self.path] + args
-        if "-o" not in args and "--output" not in args:
+        if args and args[0] in ("record", "render") and "-o" not in args and \
+                "--output" not in args:
             argv[2:2] = ["-o", output]
         # The tests read collapsed stacks unless they ask for a format.
         if args and args[0] == "record" and "-f" not in args and "--format" not in args:

@@ -542,6 +542,94 @@ def once_flame_graph_of_any_bytes(interp, peekpy):
     check(abs(shown - 40.0) < 0.06, "Matched %.1f%% of main, expected 40.0%%" % shown)
 
 
+# --- recordings -----------------------------------------------------------------
+
+def info_of(peekpy, path):
+    run = peekpy.run(["info", path], name="info-unused")
+    samples = re.search(r"^samples:\s+(\d+)", run.stdout, re.M)
+    return run, int(samples.group(1)) if samples else 0
+
+
+def once_recording_renders_any_way(interp, peekpy):
+    """record -f raw keeps every sample with its time and thread: info says
+    what it holds; render draws it whole, by time range, by thread, with or
+    without the idle threads."""
+    with Target(interp, "idle.py") as target:
+        target.wait_for_sleepers(3)
+        run = peekpy.run(["record", "-f", "raw", "--pid", target.pid, "-d", "1", "-r", "200"],
+                         name="run.peek")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    info, samples = info_of(peekpy, run.output_path)
+    check(info.returncode == 0, "info: exit %d: %s" % (info.returncode, info.stderr))
+    check("status:    complete" in info.stdout, "info: %s" % info.stdout)
+    check(samples == run.summary()["samples"], "info counts %d samples, record took %d"
+          % (samples, run.summary()["samples"]))
+    check("CPython %d.%d.%d" % interp.version in info.stdout, "info: %s" % info.stdout)
+    check(re.search(r"^threads:\s+5$", info.stdout, re.M), "info: %s" % info.stdout)
+
+    def rendered(*args):
+        out = peekpy.run(["render", run.output_path, "-f", "collapsed", "-o", "-"] +
+                         list(args), name="unused")
+        check(out.returncode == 0, "render %s: exit %d: %s" % (args, out.returncode, out.stderr))
+        stacks = {}
+        for line in out.stdout.splitlines():
+            path, _, count = line.rpartition(" ")
+            stacks[tuple(path.split(";"))] = int(count)
+        return stacks
+
+    def count(stacks, word):
+        return sum(c for s, c in stacks.items() if any(f.startswith(word) for f in s))
+
+    whole, idle = rendered(), rendered("--idle")
+    check(count(whole, "busy (") > 0 and count(whole, "asleep (") == 0,
+          "by default, only the busy threads: %s" % sorted(whole)[:3])
+    check(count(idle, "asleep (") > 0, "--idle lost the sleeping threads")
+    first, second = rendered("--time-range", ":0.5"), rendered("--time-range", "0.5:")
+    total = sum(whole.values())
+    halves = sum(first.values()), sum(second.values())
+    check(sum(halves) == total and min(halves) > total / 4,
+          "time ranges :0.5 and 0.5: hold %s of %d samples" % (halves, total))
+    threads = rendered("--threads")
+    tids = sorted({s[0] for s in threads})
+    check(len(tids) == 2 and all(t.startswith("thread ") for t in tids),
+          "--threads: roots %s" % tids)
+    one = rendered("--thread", tids[0].split()[1])
+    check(0 < sum(one.values()) < total, "--thread %s kept %d of %d" % (
+        tids[0], sum(one.values()), total))
+    svg = peekpy.run(["render", run.output_path, "-o", os.path.join(peekpy.workdir, "run.svg")])
+    check(svg.returncode == 0, "render to svg: %s" % svg.stderr)
+    xml_valid(os.path.join(peekpy.workdir, "run.svg"))
+
+
+def once_recording_survives_a_killed_peekpy(interp, peekpy):
+    """kill -9 of a recording peekpy loses at most the last second: the file
+    reads up to there, info says it was cut short, render still draws it."""
+    path = os.path.join(peekpy.workdir, "killed.peek")
+    if os.path.exists(path):
+        os.unlink(path)     # a file from an earlier run must not be taken for this one
+
+    def kill_when_flushed(proc):
+        deadline = time.monotonic() + timeout(60)
+        while time.monotonic() < deadline and proc.poll() is None:
+            if info_of(peekpy, path)[1] >= 100:
+                proc.kill()
+                return
+            time.sleep(0.1)
+    run = peekpy.run(["record", "-f", "raw", "-r", "200", "-o", path, "--"] +
+                     interp.argv(interp.script("workload.py"), "5"), name="unused",
+                     signal_after=kill_when_flushed)
+    check(run.returncode == -signal.SIGKILL, "peekpy was not killed: exit %d" % run.returncode)
+    info, samples = info_of(peekpy, path)
+    check(info.returncode == 1 and "incomplete" in info.stdout and samples >= 100,
+          "info of a cut recording: exit %d, %s %s" % (info.returncode, info.stdout, info.stderr))
+    svg = os.path.join(peekpy.workdir, "killed.svg")
+    render = peekpy.run(["render", path, "-o", svg], name="unused")
+    check(render.returncode == 1 and "rendering what came before" in render.stderr,
+          "render of a cut recording: exit %d: %s" % (render.returncode, render.stderr))
+    xml_valid(svg)
+    check("heavy (workload.py:" in open(svg, encoding="utf-8").read(), "heavy is not drawn")
+
+
 ONCE = [
     bad_no_such_pid,
     bad_not_python,
@@ -555,6 +643,8 @@ ONCE = [
     once_flame_graph_is_valid_and_complete,
     once_flame_graph_works_in_a_browser,
     once_flame_graph_of_any_bytes,
+    once_recording_renders_any_way,
+    once_recording_survives_a_killed_peekpy,
 ]
 
 
