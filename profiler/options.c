@@ -18,9 +18,13 @@ static const char *const format_names[] = {
 	[FORMAT_SVG] = "svg",
 	[FORMAT_COLLAPSED] = "collapsed",
 	[FORMAT_RAW] = "raw",
+	[FORMAT_SPEEDSCOPE] = "speedscope",
+	[FORMAT_CHROMETRACE] = "chrometrace",
 };
 static const char *const format_extensions[] = {
 	[FORMAT_RAW] = "peek",
+	[FORMAT_SPEEDSCOPE] = "speedscope.json",
+	[FORMAT_CHROMETRACE] = "trace.json",
 	[FORMAT_SVG] = "svg",
 	[FORMAT_COLLAPSED] = "txt",
 };
@@ -66,7 +70,9 @@ static const char render_help[] =
 	"\n"
 	"  -o, --output FILE      where to write (default: FILE with the format's\n"
 	"                         extension; '-' for standard output)\n"
-	"  -f, --format FORMAT    svg (the default) or collapsed\n"
+	"  -f, --format FORMAT    svg (the default), collapsed, speedscope, or\n"
+	"                         chrometrace (recordings only: needs the samples\n"
+	"                         in time order)\n"
 	"      --thread TID       only this thread's stacks\n"
 	"      --nolineno         frames without line numbers\n"
 	"recordings only:\n"
@@ -102,7 +108,9 @@ static const char record_help[] =
 	"  -f, --format FORMAT    svg: an interactive flame graph (the default);\n"
 	"                         collapsed: frames root first joined by ';',\n"
 	"                         a space, the count; raw: every sample with its\n"
-	"                         time and thread, for peekpy render and info\n"
+	"                         time and thread, for peekpy render and info;\n"
+	"                         speedscope (speedscope.app); chrometrace: a\n"
+	"                         timeline for chrome://tracing and Perfetto\n"
 	"sampling:\n"
 	"  -r, --rate HZ          samples per second (default 100)\n"
 	"  -d, --duration SECS    stop after this many seconds\n"
@@ -164,7 +172,7 @@ static int parse_format(const char *name, struct options *o, char *why, size_t s
 			return 0;
 		}
 	}
-	return reason(why, size, "unknown format '%s' (known: svg, collapsed, raw)", name);
+	return reason(why, size, "unknown format '%s' (known: svg, collapsed, raw, speedscope, chrometrace)", name);
 }
 
 static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)

@@ -24,6 +24,8 @@ enum output_format {
 	FORMAT_SVG = 0,         /* the default */
 	FORMAT_COLLAPSED,
 	FORMAT_RAW,             /* a recording, to render later */
+	FORMAT_SPEEDSCOPE,
+	FORMAT_CHROMETRACE,     /* a timeline: needs the samples in order */
 };
 
 struct options {

@@ -17,7 +17,9 @@
 #include "../base/strtab.h"
 #include "../output/collapsed.h"
 #include "../output/flamegraph.h"
+#include "../output/chrometrace.h"
 #include "../output/rawfile.h"
+#include "../output/speedscope.h"
 #include "../output/stacktree.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
@@ -54,11 +56,13 @@ struct recording {
 	struct sample sample;
 	char output_path[4096];
 	char command[1024];       /* what was profiled, for the flame graph */
-	/* -f raw: samples go to the file as they are taken. */
+	/* -f raw and -f chrometrace: samples go to the file as they are
+	 * taken (stream_out), not to the tree. */
 	struct raw_writer raw;
-	FILE *raw_out;
-	uint64_t raw_flushed_ns;
-	int raw_err;
+	struct chrometrace trace;
+	FILE *stream_out;
+	uint64_t stream_flushed_ns;
+	int stream_err;
 	uint64_t samples, errors, not_ready;
 	struct error_count {
 		int code;
@@ -187,18 +191,22 @@ static void count_error(struct recording *r, int code)
 }
 
 /* Written as it goes, pushed to the file once a second at least. */
-static void add_to_recording(struct recording *r)
+static void add_to_stream(struct recording *r)
 {
-	if (r->raw_err)
+	bool raw = r->options->format == FORMAT_RAW;
+
+	if (r->stream_err)
 		return;
-	r->raw_err = rawfile_add_sample(&r->raw, &r->sample);
-	if (!r->raw_err && r->sample.time_ns - r->raw_flushed_ns >= 1000000000u) {
-		r->raw_err = rawfile_flush(&r->raw);
-		r->raw_flushed_ns = r->sample.time_ns;
+	r->stream_err = raw ? rawfile_add_sample(&r->raw, &r->sample)
+			    : chrometrace_add_sample(&r->trace, &r->sample);
+	if (!r->stream_err && r->sample.time_ns - r->stream_flushed_ns >= 1000000000u) {
+		r->stream_err = raw ? rawfile_flush(&r->raw)
+				    : (fflush(r->stream_out) ? -errno : 0);
+		r->stream_flushed_ns = r->sample.time_ns;
 	}
-	if (r->raw_err)
+	if (r->stream_err)
 		report("cannot write %s: %s; the recording stops here", r->output_path,
-		       strerror(-r->raw_err));
+		       strerror(-r->stream_err));
 }
 
 static void sample_loop(struct recording *r)
@@ -206,8 +214,8 @@ static void sample_loop(struct recording *r)
 	const struct options *o = r->options;
 	/* A recording keeps idle threads, marked, for render to choose. */
 	struct pyproc_options popts = {
-		.walk_idle = o->idle || r->raw_out,
-		.mark_idle = r->raw_out != NULL,
+		.walk_idle = o->idle || o->format == FORMAT_RAW,
+		.mark_idle = o->format == FORMAT_RAW,
 	};
 	struct sample_clock clock;
 	uint64_t deadline, stop_at = 0, last_poll = 0;
@@ -260,8 +268,8 @@ sample:
 			r->samples++;
 			if (err)
 				count_error(r, err);
-			if (r->raw_out)
-				add_to_recording(r);
+			if (r->stream_out)
+				add_to_stream(r);
 			else
 				stacktree_add_sample(&r->tree, &r->sample);
 		}
@@ -302,11 +310,26 @@ static int write_flamegraph(struct recording *r, FILE *out)
 	return flamegraph_write(&r->tree, &meta, out);
 }
 
+static int write_speedscope(struct recording *r, FILE *out)
+{
+	char name[1100];
+	struct speedscope_meta meta = {
+		.name = name,
+		.rate_hz = r->options->rate,
+		.exporter = "peekpy " PEEKPY_VERSION,
+	};
+
+	snprintf(name, sizeof(name), "%s", r->command[0] ? r->command : "peekpy");
+	return speedscope_write(&r->tree, &meta, out);
+}
+
 static int write_to(struct recording *r, FILE *out)
 {
 	switch (r->options->format) {
 	case FORMAT_SVG:
 		return write_flamegraph(r, out);
+	case FORMAT_SPEEDSCOPE:
+		return write_speedscope(r, out);
 	case FORMAT_COLLAPSED:
 	default:
 		return collapsed_write(&r->tree, out);
@@ -367,8 +390,8 @@ static void choose_output_path(struct recording *r)
 		default_output_name(r);
 }
 
-/* -f raw: open the file and write what the recording says of itself. */
-static int start_recording(struct recording *r)
+/* -f raw, -f chrometrace: open the file, written as sampling goes. */
+static int start_stream(struct recording *r, const struct stack_options *stack_options)
 {
 	char python[96];
 	struct timespec now;
@@ -385,12 +408,16 @@ static int start_recording(struct recording *r)
 	clock_gettime(CLOCK_REALTIME, &now);
 	meta.started_unix_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	pyproc_describe(r->proc, python, sizeof(python));
-	r->raw_out = outfile_open_stream(r->output_path, &err);
-	if (!r->raw_out) {
+	r->stream_out = outfile_open_stream(r->output_path, &err);
+	if (!r->stream_out) {
 		report("cannot write %s: %s", r->output_path, strerror(-err));
 		return err;
 	}
-	err = rawfile_create(&r->raw, r->raw_out, &r->strings, &meta);
+	if (r->options->format == FORMAT_CHROMETRACE) {
+		chrometrace_init(&r->trace, r->stream_out, &r->strings, stack_options);
+		return 0;
+	}
+	err = rawfile_create(&r->raw, r->stream_out, &r->strings, &meta);
 	if (!err)
 		err = rawfile_flush(&r->raw);
 	if (err)
@@ -398,21 +425,29 @@ static int start_recording(struct recording *r)
 	return err;
 }
 
-static int finish_recording(struct recording *r)
+static int finish_stream(struct recording *r)
 {
 	struct raw_end end = {
 		.samples = r->samples,
 		.errors = r->errors,
 		.duration_ns = r->ended_ns - r->started_ns,
 	};
-	int err = r->raw_err ? r->raw_err : rawfile_finish(&r->raw, &end);
+	int err = r->stream_err;
 
-	rawfile_release(&r->raw);
-	if (r->raw_out != stdout && fclose(r->raw_out) != 0 && !err)
+	if (r->options->format == FORMAT_CHROMETRACE) {
+		if (!err)
+			err = chrometrace_finish(&r->trace);
+		chrometrace_release(&r->trace);
+	} else {
+		if (!err)
+			err = rawfile_finish(&r->raw, &end);
+		rawfile_release(&r->raw);
+	}
+	if (r->stream_out != stdout && fclose(r->stream_out) != 0 && !err)
 		err = -errno;
-	else if (r->raw_out == stdout && fflush(stdout) != 0 && !err)
+	else if (r->stream_out == stdout && fflush(stdout) != 0 && !err)
 		err = -errno;
-	r->raw_out = NULL;
+	r->stream_out = NULL;
 	return err;
 }
 
@@ -421,8 +456,8 @@ static int finish(struct recording *r)
 	const struct options *o = r->options;
 	int err, status = 0;
 
-	if (r->raw_out) {
-		err = finish_recording(r);
+	if (r->stream_out) {
+		err = finish_stream(r);
 	} else {
 		choose_output_path(r);
 		stacktree_compute_totals(&r->tree);
@@ -483,7 +518,8 @@ int record_run(const struct options *o)
 		report("found %s in %s (process %d)", python, r.details.binary, (int)r.target.pid);
 	}
 	stacktree_init(&r.tree, &r.strings, &stack_options);
-	if (o->format == FORMAT_RAW && start_recording(&r) != 0) {
+	if ((o->format == FORMAT_RAW || o->format == FORMAT_CHROMETRACE) &&
+	    start_stream(&r, &stack_options) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);
 		stacktree_release(&r.tree);
 		pyproc_free(r.proc);

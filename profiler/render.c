@@ -13,7 +13,9 @@
 #include "../base/strtab.h"
 #include "../output/collapsed.h"
 #include "../output/flamegraph.h"
+#include "../output/chrometrace.h"
 #include "../output/rawfile.h"
+#include "../output/speedscope.h"
 #include "../output/stacktree.h"
 #include "outfile.h"
 #include "report.h"
@@ -44,6 +46,15 @@ static int write_tree(void *ctx, FILE *out)
 
 	if (r->options->format == FORMAT_COLLAPSED)
 		return collapsed_write(r->tree, out);
+	if (r->options->format == FORMAT_SPEEDSCOPE) {
+		struct speedscope_meta about = {
+			.name = r->info && r->info->command[0] ? r->info->command : r->options->input,
+			.rate_hz = r->info ? r->info->rate_hz : 0,
+			.exporter = "peekpy " PEEKPY_VERSION,
+		};
+
+		return speedscope_write(r->tree, &about, out);
+	}
 	snprintf(title, sizeof(title), "peekpy: %s", base ? base + 1 : r->options->input);
 	if (r->info) {
 		meta.command = r->info->command;
@@ -62,7 +73,8 @@ static int write_tree(void *ctx, FILE *out)
 
 struct recording_filter {
 	const struct options *options;
-	struct stacktree *tree;
+	struct stacktree *tree;         /* where kept samples go, or */
+	struct chrometrace *trace;      /* (chrometrace) */
 	uint64_t from_ns, to_ns;
 	uint64_t kept;
 };
@@ -83,9 +95,72 @@ static int add_recorded_sample(void *ctx, struct sample *s)
 		if (!kept)
 			return 0;
 	}
-	stacktree_add_sample(f->tree, s);
 	f->kept++;
+	if (f->trace)
+		return chrometrace_add_sample(f->trace, s);
+	stacktree_add_sample(f->tree, s);
 	return 0;
+}
+
+/* -f chrometrace: the samples stream from the recording to the timeline. */
+struct trace_rendering {
+	const struct options *options;
+	FILE *in;
+	struct strtab *strings;
+	struct raw_info *info;
+	int read_err;
+};
+
+static int write_trace(void *ctx, FILE *out)
+{
+	struct trace_rendering *t = ctx;
+	const struct options *o = t->options;
+	struct stack_options stack_options = {
+		.lines = o->lines, .include_idle = o->idle, .full_filenames = o->full_filenames,
+	};
+	struct chrometrace trace;
+	struct recording_filter filter = {
+		.options = o, .trace = &trace,
+		.from_ns = (uint64_t)(o->time_from * 1e9),
+		.to_ns = o->time_to < 0 ? UINT64_MAX : (uint64_t)(o->time_to * 1e9),
+	};
+	int err;
+
+	chrometrace_init(&trace, out, t->strings, &stack_options);
+	t->read_err = rawfile_read(t->in, t->strings, add_recorded_sample, &filter, t->info);
+	err = chrometrace_finish(&trace);
+	chrometrace_release(&trace);
+	/* Nothing readable: no file rather than an empty timeline. */
+	if (t->read_err && !t->info->samples)
+		return t->read_err;
+	return err;
+}
+
+static int render_trace(const struct options *o, FILE *in, const char *output)
+{
+	struct raw_info info;
+	struct strtab strings;
+	struct trace_rendering t = { .options = o, .in = in, .strings = &strings, .info = &info };
+	int err, status = 0;
+
+	memset(&info, 0, sizeof(info));
+	strtab_init(&strings);
+	err = outfile_write(output, write_trace, &t);
+	if (t.read_err == PP_EFORMAT && info.samples) {
+		report("%s: %s; rendering what came before", o->input, info.problem);
+		status = 1;
+	} else if (t.read_err) {
+		report("cannot render %s: %s", o->input,
+		       t.read_err == PP_EFORMAT || t.read_err == PP_EVERSION ? info.problem
+									 : strerror(-t.read_err));
+		status = 1;
+	} else if (err) {
+		report("cannot write '%s': %s", output, strerror(-err));
+		status = 1;
+	}
+	strtab_release(&strings);
+	raw_info_release(&info);
+	return status;
 }
 
 static int read_recording(const struct options *o, FILE *in, struct stacktree *tree,
@@ -139,6 +214,20 @@ int render_run(const struct options *o)
 	}
 	memset(&info, 0, sizeof(info));
 	strtab_init(&strings);
+	if (in != stdin && is_recording(in) && o->format == FORMAT_CHROMETRACE) {
+		status = render_trace(o, in, output);
+		fclose(in);
+		strtab_release(&strings);
+		return status;
+	}
+	if (o->format == FORMAT_CHROMETRACE) {
+		report("%s holds collapsed stacks, without time: a chrometrace timeline needs a "
+		       "recording (peekpy record -f raw)", o->input);
+		if (in != stdin)
+			fclose(in);
+		strtab_release(&strings);
+		return 2;
+	}
 	if (in != stdin && is_recording(in)) {
 		stack_options.include_idle = o->idle;
 		stack_options.thread_roots = o->threads;

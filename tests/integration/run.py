@@ -630,6 +630,69 @@ def once_recording_survives_a_killed_peekpy(interp, peekpy):
     check("heavy (workload.py:" in open(svg, encoding="utf-8").read(), "heavy is not drawn")
 
 
+def check_speedscope(path):
+    """speedscope's schema rules: shared frames, sampled profiles whose
+    samples index them, one weight per sample adding up to endValue."""
+    data = json.load(open(path, encoding="utf-8"))
+    check(data.get("$schema") == "https://www.speedscope.app/file-format-schema.json",
+          "no speedscope $schema")
+    frames = data["shared"]["frames"]
+    check(frames and all(isinstance(f.get("name"), str) for f in frames), "bad shared frames")
+    check(data["profiles"], "no profiles")
+    for profile in data["profiles"]:
+        check(profile["type"] == "sampled" and profile["unit"] in ("seconds", "none"),
+              "profile %s: type %s unit %s" % (profile["name"], profile["type"], profile["unit"]))
+        check(len(profile["samples"]) == len(profile["weights"]), "samples and weights differ")
+        check(all(0 <= i < len(frames) for s in profile["samples"] for i in s),
+              "a sample names a frame that is not shared")
+        check(abs(sum(profile["weights"]) - (profile["endValue"] - profile["startValue"])) < 1e-6,
+              "weights do not add up to endValue")
+    return data
+
+
+def check_trace(path):
+    """Trace events: B and E properly nested per thread, in time order."""
+    events = json.load(open(path, encoding="utf-8"))
+    check(isinstance(events, list) and events, "not a JSON array of events")
+    open_frames, last_ts = {}, {}
+    for e in events:
+        if e["ph"] == "M":
+            continue
+        key = (e["pid"], e["tid"])
+        check(e["ts"] >= last_ts.get(key, 0), "time goes back on thread %s" % (key,))
+        last_ts[key] = e["ts"]
+        stack = open_frames.setdefault(key, [])
+        if e["ph"] == "B":
+            stack.append(e["name"])
+        else:
+            check(e["ph"] == "E" and stack and stack[-1] == e["name"],
+                  "an end event that closes nothing: %s" % e)
+            stack.pop()
+    check(all(not s for s in open_frames.values()), "frames left open at the end")
+    return events
+
+
+def once_every_format_parses(interp, peekpy):
+    """speedscope and chrometrace, recorded directly and rendered from a
+    recording, follow their formats' rules and show the workload."""
+    workload = interp.argv(interp.script("workload.py"), "1")
+    for fmt, checker in (("speedscope", check_speedscope), ("chrometrace", check_trace)):
+        run = peekpy.run(["record", "-f", fmt, "-r", "200", "--"] + workload, name="direct." + fmt)
+        check(run.returncode == 0, "%s: exit %d: %s" % (fmt, run.returncode, run.stderr))
+        checker(run.output_path)
+        check("heavy" in open(run.output_path, encoding="utf-8").read(), "%s lacks heavy" % fmt)
+    raw = peekpy.run(["record", "-f", "raw", "-r", "200", "--"] + workload, name="run.peek")
+    check(raw.returncode == 0, "raw: exit %d: %s" % (raw.returncode, raw.stderr))
+    for fmt, checker in (("speedscope", check_speedscope), ("chrometrace", check_trace)):
+        out = os.path.join(peekpy.workdir, "rendered." + fmt)
+        run = peekpy.run(["render", raw.output_path, "-f", fmt, "-o", out])
+        check(run.returncode == 0, "render %s: exit %d: %s" % (fmt, run.returncode, run.stderr))
+        checker(out)
+    trace = check_trace(os.path.join(peekpy.workdir, "rendered.chrometrace"))
+    begun = sum(1 for e in trace if e["ph"] == "B" and e["name"].startswith("heavy ("))
+    check(begun >= 10, "heavy begins %d times in one second of 30 ms calls" % begun)
+
+
 ONCE = [
     bad_no_such_pid,
     bad_not_python,
@@ -645,6 +708,7 @@ ONCE = [
     once_flame_graph_of_any_bytes,
     once_recording_renders_any_way,
     once_recording_survives_a_killed_peekpy,
+    once_every_format_parses,
 ]
 
 
