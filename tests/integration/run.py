@@ -309,8 +309,11 @@ def short_calls_keep_their_share(interp, peekpy, microseconds):
                 counts[i] += count
     total = float(sum(counts))
     check(total >= 1500, "only %d samples in the three functions" % total)
+    # 2 us calls: the program's own clock readings weigh on what it measures,
+    # and runs here scatter by up to ~5 points (docs/design.md).
+    bound = 0.04 if microseconds >= 10 else 0.06
     for name, want, got in zip(("thirty", "twenty", "ten"), truth, counts):
-        check(abs(got / total - want) < 0.04 * SLACK,
+        check(abs(got / total - want) < bound * SLACK,
               "%s (%d us calls): %.1f%% sampled, %.1f%% measured by the program (%s)" % (
                   name, microseconds, 100 * got / total, 100 * want,
                   run.stderr.strip().splitlines()[-1]))
