@@ -167,6 +167,28 @@ def bench_render(peekpy, workdir):
                  (reverse or {}).get("reversed", "?")))
 
 
+def bench_memory(peekpy, interp, workdir, quick):
+    """Peak memory of a recording 10x longer: it must not grow with length
+    once the distinct stacks stop growing."""
+    lengths = (1, 10) if quick else (3, 30)
+    print()
+    print("recording memory: %s, 40 frames deep, 10,000 samples/s" % interp.label)
+    print("%-12s %8s  %10s  %8s" % ("format", "seconds", "samples", "peak MB"))
+    interp.install_scripts("bench")
+    with harness.Target(interp, "deep_busy.py", 40) as target:
+        for fmt in ("svg", "raw"):
+            for seconds in lengths:
+                out = os.path.join(workdir, "memory." + fmt)
+                proc = subprocess.Popen([peekpy, "record", "--pid", str(target.pid), "-r", "10000",
+                                         "-d", str(seconds), "-f", fmt, "-o", out],
+                                        stderr=subprocess.PIPE)
+                err = proc.stderr.read().decode()
+                _, _, usage = os.wait4(proc.pid, 0)
+                m = re.search(r"(\d+) samples", err)
+                print("%-12s %8d  %10s  %8.1f" % (fmt, seconds, m.group(1) if m else "?",
+                                                 usage.ru_maxrss / 1024.0), flush=True)
+
+
 def find(interps, predicate):
     return next((i for i in interps if predicate(i)), None)
 
@@ -228,6 +250,8 @@ def main():
     if not py315:
         print("CPython 3.15: not found (../shared/targets/get-targets.sh): no Tachyon baseline")
     print("CPU us/s. = the sampler's own user + system CPU time per sample taken")
+    if py312:
+        bench_memory(args.peekpy, py312, workdir, args.quick)
     bench_render(args.peekpy, workdir)
 
 
