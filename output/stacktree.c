@@ -22,7 +22,9 @@ void stacktree_init(struct stacktree *tree, struct strtab *strings,
 	tree->child_slots = xcalloc(tree->child_mask + 1, sizeof(*tree->child_slots));
 }
 
-void stacktree_release(struct stacktree *tree)
+/* What only adding stacks needs: the per-thread paths, scratch, the
+ * children's hash. */
+static void free_adding_state(struct stacktree *tree)
 {
 	size_t i;
 
@@ -32,11 +34,21 @@ void stacktree_release(struct stacktree *tree)
 		free(tree->paths[i].seen);
 	}
 	free(tree->paths);
+	tree->paths = NULL;
+	tree->n_paths = tree->cap_paths = 0;
 	free(tree->scratch);
+	tree->scratch = NULL;
+	tree->cap_scratch = 0;
+	free(tree->child_slots);
+	tree->child_slots = NULL;
+}
+
+void stacktree_release(struct stacktree *tree)
+{
+	free_adding_state(tree);
 	frametab_release(&tree->frames);
 	free(tree->nodes);
 	free(tree->idle);
-	free(tree->child_slots);
 	memset(tree, 0, sizeof(*tree));
 }
 
@@ -258,21 +270,7 @@ uint64_t *stacktree_idle_totals(const struct stacktree *tree)
 
 void stacktree_compact(struct stacktree *tree)
 {
-	size_t i;
-
-	for (i = 0; i < tree->n_paths; i++) {
-		free(tree->paths[i].frames);
-		free(tree->paths[i].nodes);
-		free(tree->paths[i].seen);
-	}
-	free(tree->paths);
-	tree->paths = NULL;
-	tree->n_paths = tree->cap_paths = 0;
-	free(tree->scratch);
-	tree->scratch = NULL;
-	tree->cap_scratch = 0;
-	free(tree->child_slots);
-	tree->child_slots = NULL;
+	free_adding_state(tree);
 	tree->nodes = xreallocarray(tree->nodes, tree->n_nodes, sizeof(*tree->nodes));
 	tree->cap_nodes = tree->n_nodes;
 }
