@@ -266,8 +266,7 @@ static uint32_t stack_id(struct raw_writer *w, uint32_t parent, uint32_t frame)
 
 int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 {
-	uint32_t *nodes = NULL;
-	size_t t, cap = 0;
+	size_t t;
 
 	if (w->err)
 		return w->err;
@@ -275,7 +274,7 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 		w->first_ns = w->last_ns = sample->time_ns;
 	write_new_strings(w);
 	/* Frames and stack nodes first: their records precede the sample's. */
-	XGROW(nodes, cap, sample->n_threads + 1);
+	XGROW(w->thread_stacks, w->cap_thread_stacks, sample->n_threads + 1);
 	for (t = 0; t < sample->n_threads; t++) {
 		const struct sample_thread *thread = &sample->threads[t];
 		const struct sample_frame *frames = sample_thread_frames(sample, thread);
@@ -283,7 +282,7 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 
 		for (size_t i = thread->n_frames; i-- > 0;)
 			node = stack_id(w, node, frame_id(w, &frames[i]));
-		nodes[t] = node;
+		w->thread_stacks[t] = node;
 	}
 	put_varint(w, sample->time_ns >= w->last_ns ? sample->time_ns - w->last_ns : 0);
 	put_varint(w, sample->n_threads);
@@ -291,10 +290,9 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 		put_varint(w, sample->threads[t].tid);
 		put_varint(w, sample->threads[t].flags);
 		put_varint(w, sample->threads[t].name);
-		put_varint(w, nodes[t]);
+		put_varint(w, w->thread_stacks[t]);
 	}
 	end_record(w, REC_SAMPLE);
-	free(nodes);
 	if (sample->time_ns > w->last_ns)
 		w->last_ns = sample->time_ns;
 	w->samples++;
@@ -350,6 +348,7 @@ void rawfile_release(struct raw_writer *w)
 	free(w->record);
 	free(w->frames);
 	free(w->stacks);
+	free(w->thread_stacks);
 	memset(w, 0, sizeof(*w));
 }
 

@@ -59,6 +59,8 @@ struct raw_writer {
 		uint32_t parent, frame, id;   /* id 0: empty */
 	} *stacks;
 	size_t stack_mask, n_stacks;
+	uint32_t *thread_stacks;   /* scratch: a sample's stack per thread */
+	size_t cap_thread_stacks;
 	uint64_t first_ns, last_ns;
 	uint64_t samples;
 	uint32_t crc;              /* of the records since the last check */
