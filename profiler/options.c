@@ -79,6 +79,7 @@ static const char render_help[] =
 	"      --time-range A:B   only samples from A to B seconds after the start\n"
 	"                         (either may be left out: 10: or :5)\n"
 	"  -i, --idle             keep threads that were not running on a CPU\n"
+	"      --gil              only the thread that held the GIL\n"
 	"      --function         the function's first line instead of the line\n"
 	"      --threads          a root frame per thread\n"
 	"      --full-filenames   file names in full\n"
@@ -115,6 +116,8 @@ static const char record_help[] =
 	"  -r, --rate HZ          samples per second (default 100)\n"
 	"  -d, --duration SECS    stop after this many seconds\n"
 	"  -i, --idle             keep threads that are not running on a CPU\n"
+	"      --gil              only the thread holding the GIL (free-threaded\n"
+	"                         builds: the threads running Python)\n"
 	"stacks:\n"
 	"      --threads          put each thread's stacks under a root frame\n"
 	"                         'thread TID \"NAME\"'\n"
@@ -177,9 +180,10 @@ static int parse_format(const char *name, struct options *o, char *why, size_t s
 
 static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	enum { OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES };
+	enum { OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL };
 	static const struct option longs[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "gil", no_argument, NULL, OPT_GIL },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -232,6 +236,9 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 			break;
 		case OPT_THREADS:
 			o->threads = true;
+			break;
+		case OPT_GIL:
+			o->gil = true;
 			break;
 		case OPT_NOLINENO:
 			nolineno = true;
@@ -298,9 +305,10 @@ bad:
 static int parse_render(int argc, char **argv, struct options *o, char *why, size_t size)
 {
 	enum { OPT_NOLINENO = 256, OPT_THREAD, OPT_TIME_RANGE, OPT_FUNCTION, OPT_THREADS,
-	       OPT_FULL_FILENAMES };
+	       OPT_FULL_FILENAMES, OPT_GIL };
 	static const struct option longs[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "gil", no_argument, NULL, OPT_GIL },
 		{ "format", required_argument, NULL, 'f' },
 		{ "thread", required_argument, NULL, OPT_THREAD },
 		{ "time-range", required_argument, NULL, OPT_TIME_RANGE },
@@ -349,6 +357,9 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 			break;
 		case OPT_THREADS:
 			o->threads = true;
+			break;
+		case OPT_GIL:
+			o->gil = true;
 			break;
 		case OPT_FULL_FILENAMES:
 			o->full_filenames = true;

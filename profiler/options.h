@@ -43,6 +43,7 @@ struct options {
 	bool full_filenames;
 	bool threads;
 	bool idle;
+	bool gil;               /* only the thread holding the GIL */
 	/* render */
 	const char *input;      /* the profile to render */
 	long thread;            /* --thread TID, -1 for all */

@@ -216,6 +216,7 @@ static void sample_loop(struct recording *r)
 	struct pyproc_options popts = {
 		.walk_idle = o->idle || o->format == FORMAT_RAW,
 		.mark_idle = o->format == FORMAT_RAW,
+		.gil_only = o->gil,
 	};
 	struct sample_clock clock;
 	uint64_t deadline, stop_at = 0, last_poll = 0;

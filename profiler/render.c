@@ -86,10 +86,12 @@ static int add_recorded_sample(void *ctx, struct sample *s)
 
 	if (s->time_ns < f->from_ns || s->time_ns > f->to_ns)
 		return 0;
-	/* Keep only the thread asked for: move it first, count it alone. */
-	if (f->options->thread >= 0) {
+	/* Keep only the threads asked for (one, the GIL's holder). */
+	if (f->options->thread >= 0 || f->options->gil) {
 		for (t = 0; t < s->n_threads; t++)
-			if (s->threads[t].tid == (uint32_t)f->options->thread)
+			if ((f->options->thread < 0 ||
+			     s->threads[t].tid == (uint32_t)f->options->thread) &&
+			    (!f->options->gil || (s->threads[t].flags & SAMPLE_THREAD_GIL)))
 				s->threads[kept++] = s->threads[t];
 		s->n_threads = kept;
 		if (!kept)
@@ -250,10 +252,11 @@ int render_run(const struct options *o)
 		stacktree_compact(&tree);
 		goto write;
 	}
-	if (o->idle || o->lines == STACK_LINES_FUNCTION || o->threads || o->full_filenames ||
-	    o->time_from > 0 || o->time_to >= 0) {
-		report("%s holds collapsed stacks: --idle, --function, --threads, --full-filenames "
-		       "and --time-range need a recording (peekpy record -f raw)", o->input);
+	if (o->idle || o->gil || o->lines == STACK_LINES_FUNCTION || o->threads ||
+	    o->full_filenames || o->time_from > 0 || o->time_to >= 0) {
+		report("%s holds collapsed stacks: --idle, --gil, --function, --threads, "
+		       "--full-filenames and --time-range need a recording (peekpy record -f raw)",
+		       o->input);
 		if (in != stdin)
 			fclose(in);
 		strtab_release(&strings);

@@ -349,7 +349,7 @@ static int mark_running(struct pyproc *p, uint64_t interp, size_t from, size_t t
 		return err;
 	for (i = from; i < to; i++) {
 		struct thread_rec *rec = &p->threads[i];
-		bool gil;
+		bool gil, attached;
 
 		if (L->ts_holds_gil != LAYOUT_ABSENT)
 			gil = load_i32(rec->copy, L->ts_holds_gil) != 0;
@@ -357,11 +357,14 @@ static int mark_running(struct pyproc *p, uint64_t interp, size_t from, size_t t
 			gil = (load_u32(rec->copy, L->ts_status) & L->ts_status_holds_gil_mask) != 0;
 		else
 			gil = holder && holder == rec->addr;
-		if (gil)
-			rec->flags |= SAMPLE_THREAD_GIL;
 		/* 3.13+: attached means running Python, with or without a GIL. */
-		if (gil || (L->ts_state != LAYOUT_ABSENT &&
-			    load_i32(rec->copy, L->ts_state) == THREAD_ATTACHED))
+		attached = L->ts_state != LAYOUT_ABSENT &&
+			   load_i32(rec->copy, L->ts_state) == THREAD_ATTACHED;
+		/* Without a GIL (free-threaded), every attached thread is as
+		 * good as its holder. */
+		if (gil || (attached && p->version.free_threaded))
+			rec->flags |= SAMPLE_THREAD_GIL;
+		if (gil || attached)
 			rec->running = true;
 	}
 	return 0;
@@ -722,7 +725,9 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 {
 	size_t i;
 
-	if (!options->mark_idle && options->walk_idle)
+	/* Asked only for the GIL's holder, or for every thread unmarked:
+	 * nothing to ask the kernel. */
+	if (options->gil_only || (!options->mark_idle && options->walk_idle))
 		return;
 	for (i = 0; i < p->n_threads; i++) {
 		struct thread_rec *rec = &p->threads[i];
@@ -741,6 +746,8 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 
 static bool wanted(const struct thread_rec *rec, const struct pyproc_options *options)
 {
+	if (options->gil_only)
+		return rec->flags & SAMPLE_THREAD_GIL;
 	return options->walk_idle || !(rec->flags & SAMPLE_THREAD_IDLE);
 }
 

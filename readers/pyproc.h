@@ -50,6 +50,8 @@ void pyproc_describe(const struct pyproc *proc, char *buf, size_t size);
 struct pyproc_options {
 	bool walk_idle;        /* also walk threads not running on a CPU */
 	bool mark_idle;        /* look up each thread's CPU state */
+	bool gil_only;         /* only the thread holding the GIL (on a
+				* free-threaded build: threads running Python) */
 };
 
 /*

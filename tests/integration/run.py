@@ -255,6 +255,27 @@ def test_idle_threads(interp, peekpy):
     check(asleep in {f for s in idle.stacks() for f in s}, "--idle lost the sleeping threads")
 
 
+def test_gil_keeps_its_holder(interp, peekpy):
+    """--gil keeps only the thread holding the GIL: a sleeping program gives
+    (almost) nothing, a busy one nearly every tick."""
+    with Target(interp, "sleeper.py") as target:
+        target.wait_for_sleepers(1)
+        asleep = peekpy.run(["record", "--gil", "--pid", target.pid, "-d", "0.5", "-r", "200"],
+                            name="asleep.txt")
+    with Target(interp, "workload.py", 0) as target:
+        busy = peekpy.run(["record", "--gil", "--pid", target.pid, "-d", "0.5", "-r", "200"],
+                          name="busy.txt")
+    for run in (asleep, busy):
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    ticks = asleep.summary()["samples"]
+    kept = sum(asleep.stacks().values())
+    check(kept * 20 <= ticks, "%d of %d ticks of a sleeping program kept with --gil" % (kept, ticks))
+    ticks = busy.summary()["samples"]
+    kept = sum(busy.stacks().values())
+    check(kept >= 0.9 * ticks, "only %d of %d ticks of a busy program kept with --gil"
+          % (kept, ticks))
+
+
 def test_changing_stacks_are_never_wrong(interp, peekpy):
     """Sampling a stack that changes every microsecond at a high rate: what
     the target changed while it was copied is settled into one moment's
@@ -347,6 +368,7 @@ PER_INTERPRETER = [
     test_signals_write_output,
     test_launch_from_first_moments,
     test_idle_threads,
+    test_gil_keeps_its_holder,
 ]
 
 

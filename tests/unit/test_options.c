@@ -55,6 +55,9 @@ static void test_options_defaults(void **state)
 	assert_true(o.duration == 0);
 	assert_null(o.output);
 	assert_int_equal(o.format, FORMAT_SVG);
+	assert_false(o.gil);
+	assert_int_equal(PARSE(&o, why, "record", "--gil", "-p", "7"), 0);
+	assert_true(o.gil);
 	assert_int_equal(o.lines, STACK_LINES_EXECUTING);
 	assert_false(o.idle || o.threads || o.full_filenames);
 }
