@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../base/errors.h"
+#include "dump.h"
 #include "info.h"
 #include "options.h"
 #include "record.h"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return render_run(&options);
 	case COMMAND_INFO:
 		return info_run(&options);
+	case COMMAND_DUMP:
+		return dump_run(&options);
 	default:
 		options_print_help(&options);
 		return 2;

@@ -52,6 +52,7 @@ static const char main_help[] =
 	"  render    draw a flame graph (or other format) from a recording or\n"
 	"            collapsed stacks\n"
 	"  info      say what a recording holds\n"
+	"  dump      print every thread's stack of a running process, once\n"
 	"\n"
 	"  peekpy record --help     options of a command\n"
 	"  peekpy --version         print the version\n"
@@ -83,6 +84,18 @@ static const char render_help[] =
 	"      --function         the function's first line instead of the line\n"
 	"      --threads          a root frame per thread\n"
 	"      --full-filenames   file names in full\n"
+	"  -h, --help             this help\n";
+
+static const char dump_help[] =
+	"usage: peekpy dump [--json] --pid PID\n"
+	"\n"
+	"Print every thread's Python stack once, innermost frame first: the\n"
+	"process and its command line, the Python version, then per thread its\n"
+	"kernel id, Python thread name where known, and state (active, idle,\n"
+	"holds GIL).  The process runs on while it is read.\n"
+	"\n"
+	"  -p, --pid PID          the process\n"
+	"      --json             the same as JSON\n"
 	"  -h, --help             this help\n";
 
 static const char info_help[] =
@@ -137,6 +150,7 @@ void options_print_help(const struct options *options)
 	fputs(options->command == COMMAND_RECORD   ? record_help
 	      : options->command == COMMAND_RENDER ? render_help
 	      : options->command == COMMAND_INFO   ? info_help
+	      : options->command == COMMAND_DUMP   ? dump_help
 						   : main_help,
 	      stdout);
 }
@@ -162,6 +176,17 @@ static int parse_number(const char *text, double *value)
 	*value = strtod(text, &end);
 	if (errno || end == text || *end || !isfinite(*value))
 		return -1;
+	return 0;
+}
+
+static int parse_pid(const char *text, struct options *o, char *why, size_t size)
+{
+	double number;
+
+	if (parse_number(text, &number) || number < 1 || number > 4194304 ||
+	    number != (double)(pid_t)number)
+		return reason(why, size, "--pid needs a process id, not '%s'", text);
+	o->pid = (pid_t)number;
 	return 0;
 }
 
@@ -198,7 +223,6 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 		{ NULL, 0, NULL, 0 },
 	};
 	bool nolineno = false, function = false;
-	double number;
 	int c;
 
 	optind = 1;
@@ -207,10 +231,8 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	while ((c = getopt_long(argc, argv, "+:p:o:f:r:d:ivh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_number(optarg, &number) || number < 1 || number > 4194304 ||
-			    number != (double)(pid_t)number)
-				return reason(why, size, "--pid needs a process id, not '%s'", optarg);
-			o->pid = (pid_t)number;
+			if (parse_pid(optarg, o, why, size))
+				return PP_EUSAGE;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -383,6 +405,44 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 	return 0;
 }
 
+static int parse_dump(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	enum { OPT_JSON = 256 };
+	static const struct option longs[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_pid(optarg, o, why, size))
+				return PP_EUSAGE;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return reason(why, size, "dump takes --pid, not '%s'", argv[optind]);
+	if (!o->pid)
+		return reason(why, size, "%s", "nothing to dump: give --pid PID (see peekpy dump --help)");
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *why, size_t size)
 {
 	memset(o, 0, sizeof(*o));
@@ -405,6 +465,10 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	if (strcmp(argv[1], "record") == 0) {
 		o->command = COMMAND_RECORD;
 		return parse_record(argc - 1, argv + 1, o, why, size);
+	}
+	if (strcmp(argv[1], "dump") == 0) {
+		o->command = COMMAND_DUMP;
+		return parse_dump(argc - 1, argv + 1, o, why, size);
 	}
 	if (strcmp(argv[1], "info") == 0) {
 		o->command = COMMAND_INFO;

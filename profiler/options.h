@@ -18,6 +18,7 @@ enum command {
 	COMMAND_RECORD,
 	COMMAND_RENDER,
 	COMMAND_INFO,
+	COMMAND_DUMP,
 };
 
 enum output_format {
@@ -44,6 +45,7 @@ struct options {
 	bool threads;
 	bool idle;
 	bool gil;               /* only the thread holding the GIL */
+	bool json;              /* dump: as JSON */
 	/* render */
 	const char *input;      /* the profile to render */
 	long thread;            /* --thread TID, -1 for all */

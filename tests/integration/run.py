@@ -276,6 +276,43 @@ def test_gil_keeps_its_holder(interp, peekpy):
           % (kept, ticks))
 
 
+def test_dump_shows_each_thread(interp, peekpy):
+    """dump prints every thread once, innermost frame first, with its state;
+    --json says the same."""
+    with Target(interp, "idle.py") as target:
+        target.wait_for_sleepers(3)
+        text = peekpy.run(["dump", "--pid", target.pid], name="unused")
+        as_json = peekpy.run(["dump", "--json", "--pid", target.pid], name="unused")
+        pid = target.pid
+    for run in (text, as_json):
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    main_sleep = frame_text("main", "idle.py", marked_line("idle.py", "MAIN_SLEEP"))
+    asleep = frame_text("asleep", "idle.py", marked_line("idle.py", "ASLEEP_LINE"))
+    blocks = text.stdout.split("\n\n")
+    check(blocks[0].startswith("process %d: " % pid), "header: %r" % blocks[0])
+    check("CPython %d.%d.%d" % interp.version in blocks[0], "header: %r" % blocks[0])
+    threads = {}
+    for block in blocks[1:]:
+        lines = block.strip().splitlines()
+        m = re.match(r"thread (\d+)(?: \"[^\"]*\")? \((active|idle|holds GIL)\)$", lines[0])
+        check(m, "thread line: %r" % lines[0])
+        threads[int(m.group(1))] = (m.group(2), [l.strip() for l in lines[1:]])
+    check(len(threads) == 5, "%d threads dumped, 5 expected: %s" % (len(threads), text.stdout))
+    check(threads.get(pid, (None, [""]))[1][0] == main_sleep,
+          "the main thread (%d) is not at %s: %s" % (pid, main_sleep, threads.get(pid)))
+    sleepers = [tid for tid, (state, frames) in threads.items() if frames[0] == asleep]
+    check(len(sleepers) == 2 and pid not in sleepers and
+          all(threads[t][0] == "idle" for t in sleepers),
+          "two idle threads should sleep at %s: %s" % (asleep, threads))
+    data = json.loads(as_json.stdout)
+    check(data["pid"] == pid and len(data["threads"]) == 5, "json: %s" % as_json.stdout[:300])
+    by_tid = {t["tid"]: t for t in data["threads"]}
+    first = by_tid[pid]["frames"][0]
+    check("%s (%s:%d)" % (first["name"], first["short_file"], first["line"]) == main_sleep,
+          "json: main thread at %s" % first)
+    check(sorted(t["tid"] for t in data["threads"]) == sorted(threads), "json and text differ")
+
+
 def test_changing_stacks_are_never_wrong(interp, peekpy):
     """Sampling a stack that changes every microsecond at a high rate: what
     the target changed while it was copied is settled into one moment's
@@ -369,6 +406,7 @@ PER_INTERPRETER = [
     test_launch_from_first_moments,
     test_idle_threads,
     test_gil_keeps_its_holder,
+    test_dump_shows_each_thread,
 ]
 
 
@@ -397,6 +435,23 @@ def bad_not_python(interp, peekpy):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def bad_dump_inputs(interp, peekpy):
+    with open("/proc/sys/kernel/pid_max") as fh:
+        pid = int(fh.read()) - 1
+    while os.path.exists("/proc/%d" % pid):
+        pid -= 1
+    one_line_error(peekpy.run(["dump", "--pid", pid]), "no process with id %d" % pid)
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        one_line_error(peekpy.run(["dump", "--pid", sleeper.pid]), "is not running Python")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    one_line_error(peekpy.run(["dump"]), "give --pid PID", status=2)
+    one_line_error(peekpy.run(["info", "/nonexistent.peek"]), "cannot read '/nonexistent.peek'")
+    one_line_error(peekpy.run(["render", "/nonexistent.txt"]), "cannot read '/nonexistent.txt'")
 
 
 def bad_missing_program(interp, peekpy):
@@ -721,6 +776,7 @@ def once_every_format_parses(interp, peekpy):
 ONCE = [
     bad_no_such_pid,
     bad_not_python,
+    bad_dump_inputs,
     bad_missing_program,
     bad_launched_not_python,
     bad_permission_denied,

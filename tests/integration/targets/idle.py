@@ -29,7 +29,7 @@ def main():
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     while True:
-        time.sleep(1000)
+        time.sleep(1000)            # MAIN_SLEEP
 
 
 if __name__ == "__main__":

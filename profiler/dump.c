@@ -1,0 +1,161 @@
+/*
+ * dump.c - printing every thread's stack once (see dump.h).
+ */
+#include "dump.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/errors.h"
+#include "../base/sample.h"
+#include "../base/strtab.h"
+#include "../output/escape.h"
+#include "../readers/procfs.h"
+#include "../readers/pyproc.h"
+#include "clock.h"
+#include "report.h"
+#include "target.h"
+
+/* How long a young or busy interpreter is given to yield one whole sample. */
+#define DUMP_PATIENCE_NS 2000000000ull
+
+static const char *state_of(const struct sample_thread *thread)
+{
+	if (thread->flags & SAMPLE_THREAD_GIL)
+		return "holds GIL";
+	return thread->flags & SAMPLE_THREAD_IDLE ? "idle" : "active";
+}
+
+static void print_text(const struct sample *s, const struct strtab *strings, pid_t pid,
+		       const char *command, const char *python, const char *binary)
+{
+	size_t t, i;
+
+	printf("process %d: %s\n%s (%s)\n", (int)pid, command, python, binary);
+	/* The interpreter lists threads newest first: the main thread ends
+	 * the list, and is printed first. */
+	for (t = s->n_threads; t-- > 0;) {
+		const struct sample_thread *thread = &s->threads[t];
+		const struct sample_frame *frames = sample_thread_frames(s, thread);
+
+		printf("\nthread %u", thread->tid);
+		if (thread->name)
+			printf(" \"%s\"", strtab_str(strings, thread->name));
+		printf(" (%s)\n", state_of(thread));
+		for (i = 0; i < thread->n_frames; i++)
+			printf("    %s (%s:%d)\n", strtab_str(strings, frames[i].name),
+			       strtab_str(strings, frames[i].short_file), frames[i].line);
+	}
+}
+
+static void json_string(const struct strtab *strings, uint32_t id)
+{
+	const char *text = strtab_str(strings, id);
+
+	escape_json(stdout, text, strlen(text));
+}
+
+static void print_json(const struct sample *s, const struct strtab *strings, pid_t pid,
+		       const char *command, const char *python, const char *binary)
+{
+	size_t t, i;
+
+	printf("{\"pid\":%d,\"command\":", (int)pid);
+	escape_json(stdout, command, strlen(command));
+	fputs(",\"python\":", stdout);
+	escape_json(stdout, python, strlen(python));
+	fputs(",\"binary\":", stdout);
+	escape_json(stdout, binary, strlen(binary));
+	fputs(",\"threads\":[", stdout);
+	for (t = s->n_threads; t-- > 0;) {
+		const struct sample_thread *thread = &s->threads[t];
+		const struct sample_frame *frames = sample_thread_frames(s, thread);
+
+		printf("%s\n{\"tid\":%u,\"name\":", t + 1 < s->n_threads ? "," : "", thread->tid);
+		if (thread->name)
+			json_string(strings, thread->name);
+		else
+			fputs("null", stdout);
+		printf(",\"state\":\"%s\",\"holds_gil\":%s,\"idle\":%s,\"frames\":[", state_of(thread),
+		       thread->flags & SAMPLE_THREAD_GIL ? "true" : "false",
+		       thread->flags & SAMPLE_THREAD_IDLE ? "true" : "false");
+		for (i = 0; i < thread->n_frames; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_string(strings, frames[i].name);
+			fputs(",\"file\":", stdout);
+			json_string(strings, frames[i].file);
+			fputs(",\"short_file\":", stdout);
+			json_string(strings, frames[i].short_file);
+			printf(",\"line\":%d,\"first_line\":%d}", frames[i].line, frames[i].first_line);
+		}
+		fputs("]}", stdout);
+	}
+	fputs("\n]}\n", stdout);
+}
+
+/* Open the interpreter and take one whole sample, retrying while the
+ * interpreter is starting or a stack changes under the read. */
+static int take_sample(pid_t pid, struct strtab *strings, struct pyproc **proc,
+		       struct pyproc_details *details, struct sample *s)
+{
+	struct pyproc_options options = { .walk_idle = true, .mark_idle = true };
+	uint64_t give_up = clock_now_ns() + DUMP_PATIENCE_NS;
+	struct timespec pause = { 0, 5000000 };
+	int err;
+
+	for (;;) {
+		err = *proc ? 0 : pyproc_open(pid, strings, proc, details);
+		if (!err) {
+			sample_clear(s);
+			err = pyproc_sample(*proc, &options, s);
+		}
+		if (!err || pyproc_error_is_fatal(err) || err == PP_EVERSION ||
+		    clock_now_ns() > give_up)
+			return err;
+		if (err != PP_ENOTREADY && err != PP_ETORN && err != PP_EBADDATA)
+			return err;
+		nanosleep(&pause, NULL);
+	}
+}
+
+int dump_run(const struct options *o)
+{
+	struct target target = TARGET_INIT;
+	struct pyproc_details details;
+	struct pyproc *proc = NULL;
+	struct strtab strings;
+	struct sample s;
+	char command[1024], python[96];
+	int err;
+
+	memset(&details, 0, sizeof(details));
+	err = target_attach(&target, o->pid);
+	if (err) {
+		report_target_error(o->pid, err, &details);
+		return 1;
+	}
+	procfs_cmdline(o->pid, command, sizeof(command));
+	strtab_init(&strings);
+	sample_init(&s);
+	err = take_sample(o->pid, &strings, &proc, &details, &s);
+	if (err && !(proc && s.n_threads)) {
+		report_target_error(o->pid, err, &details);
+	} else {
+		pyproc_describe(proc, python, sizeof(python));
+		if (o->json)
+			print_json(&s, &strings, o->pid, command, python, details.binary);
+		else
+			print_text(&s, &strings, o->pid, command, python, details.binary);
+		if (err)
+			report("some threads of process %d could not be read whole (%s); "
+			       "the others are shown", (int)o->pid, pp_strerror(err));
+	}
+	if (proc)
+		pyproc_free(proc);
+	sample_release(&s);
+	strtab_release(&strings);
+	target_finish(&target, 0);
+	return err ? 1 : 0;
+}
