@@ -189,6 +189,25 @@ def bench_memory(peekpy, interp, workdir, quick):
                                                  usage.ru_maxrss / 1024.0), flush=True)
 
 
+def bench_idle_threads(peekpy, interp, seconds):
+    """Sampling cost must not grow with threads that do nothing: 200 asleep
+    and one busy, at 1,000 samples/s."""
+    print()
+    print("idle threads: %s, 200 threads asleep and 1 busy, 1,000 samples/s" % interp.label)
+    interp.install_scripts("bench")
+    with harness.Target(interp, "many_threads.py", 200) as target:
+        proc = subprocess.Popen([peekpy, "record", "--pid", str(target.pid), "-r", "1000",
+                                 "-d", str(seconds), "-f", "collapsed", "-o", os.devnull],
+                                stderr=subprocess.PIPE)
+        start = time.monotonic()
+        err = proc.stderr.read().decode()
+        _, cpu = cpu_of(proc)
+        elapsed = time.monotonic() - start
+    m = re.search(r"(\d+) samples", err)
+    print("peekpy: %s samples, %.2f s CPU in %.2f s: %.1f%% of one core (goal: under 20%%)"
+          % (m.group(1) if m else "?", cpu, elapsed, 100 * cpu / elapsed))
+
+
 def find(interps, predicate):
     return next((i for i in interps if predicate(i)), None)
 
@@ -251,6 +270,7 @@ def main():
         print("CPython 3.15: not found (../shared/targets/get-targets.sh): no Tachyon baseline")
     print("CPU us/s. = the sampler's own user + system CPU time per sample taken")
     if py312:
+        bench_idle_threads(args.peekpy, py312, seconds)
         bench_memory(args.peekpy, py312, workdir, args.quick)
     bench_render(args.peekpy, workdir)
 

@@ -51,6 +51,22 @@ struct thread_rec {
 	bool running;              /* holds the GIL or is attached (3.13+) */
 };
 
+/*
+ * What the kernel last said of a thread that is not running Python.  Asking
+ * costs a few microseconds a thread (the kernel formats its whole stat
+ * line), which hundreds of sleeping threads would pay every sample: a
+ * thread found idle whose thread state has not changed since is taken as
+ * still idle, and asked again only after IDLE_RECHECK_NS.
+ */
+struct idle_note {
+	uint32_t tid;
+	bool idle;
+	uint64_t tstate_hash;      /* of its thread state when asked */
+	uint64_t asked_ns;
+};
+
+#define IDLE_RECHECK_NS 50000000u
+
 struct pyproc {
 	pid_t pid;
 	struct maps maps;
@@ -82,6 +98,9 @@ struct pyproc {
 	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
+	struct idle_note *idle_notes, *next_notes;   /* last sample's, this one's */
+	size_t n_idle_notes, cap_idle_notes, cap_next_notes;
+	uint64_t swept_ns;            /* when closed files of threads gone */
 	uint64_t version_rescan_ns;   /* when to look for the micro version again */
 	uint64_t version_backoff_ns;  /* and how long to wait after that */
 };
@@ -232,6 +251,8 @@ void pyproc_free(struct pyproc *p)
 	free(p->tid_buf);
 	codecache_release(&p->codes);
 	procfs_threads_release(&p->sched);
+	free(p->idle_notes);
+	free(p->next_notes);
 	snapshot_release(&p->snap);
 	maps_release(&p->maps);
 	free(p);
@@ -721,27 +742,81 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void classify_idle(struct pyproc *p, const struct pyproc_options *options)
+/* A quick hash of a thread state's bytes, a word at a time: it only has to
+ * tell whether the state changed since the last sample. */
+static uint64_t tstate_hash(const uint8_t *copy, size_t len)
+{
+	uint64_t hash = 0x9e3779b97f4a7c15ULL;
+	size_t at;
+
+	for (at = 0; at + 8 <= len; at += 8)
+		hash = (hash ^ load_u64(copy, (uint32_t)at)) * 0xff51afd7ed558ccdULL;
+	for (; at < len; at++)
+		hash = (hash ^ copy[at]) * 0x100000001b3ULL;
+	return hash ^ (hash >> 31);
+}
+
+/* The note of tid from the last sample; threads mostly keep their place. */
+static const struct idle_note *last_note(const struct pyproc *p, size_t hint, uint32_t tid)
 {
 	size_t i;
+
+	if (hint < p->n_idle_notes && p->idle_notes[hint].tid == tid)
+		return &p->idle_notes[hint];
+	for (i = 0; i < p->n_idle_notes; i++)
+		if (p->idle_notes[i].tid == tid)
+			return &p->idle_notes[i];
+	return NULL;
+}
+
+static void classify_idle(struct pyproc *p, const struct pyproc_options *options, uint64_t now)
+{
+	struct idle_note *swap;
+	size_t i, n = 0;
 
 	/* Asked only for the GIL's holder, or for every thread unmarked:
 	 * nothing to ask the kernel. */
 	if (options->gil_only || (!options->mark_idle && options->walk_idle))
 		return;
+	XGROW(p->next_notes, p->cap_next_notes, p->n_threads + 1);
 	for (i = 0; i < p->n_threads; i++) {
 		struct thread_rec *rec = &p->threads[i];
+		const struct idle_note *note;
+		uint64_t hash;
 		char state;
 
 		/* A thread running Python needs no question to the kernel. */
-		if (rec->running)
+		if (rec->running || !rec->tid)
 			continue;
-		state = rec->tid ? procfs_thread_state(&p->sched, rec->tid) : 'R';
+		hash = tstate_hash(rec->copy, p->tstate_span);
+		note = last_note(p, n, rec->tid);
+		if (note && note->idle && note->tstate_hash == hash &&
+		    now - note->asked_ns < IDLE_RECHECK_NS) {
+			rec->flags |= SAMPLE_THREAD_IDLE;
+			p->next_notes[n++] = *note;
+			continue;
+		}
+		state = procfs_thread_state(&p->sched, rec->tid);
 		/* Only a thread on a CPU (or waiting for one) is busy. */
 		if (state != 'R')
 			rec->flags |= SAMPLE_THREAD_IDLE;
+		p->next_notes[n++] = (struct idle_note){
+			.tid = rec->tid, .idle = state != 'R', .tstate_hash = hash, .asked_ns = now,
+		};
 	}
-	procfs_threads_sweep(&p->sched);
+	swap = p->idle_notes;
+	p->idle_notes = p->next_notes;
+	p->next_notes = swap;
+	i = p->cap_idle_notes;
+	p->cap_idle_notes = p->cap_next_notes;
+	p->cap_next_notes = i;
+	p->n_idle_notes = n;
+	/* Threads asked about are seen; the files of threads gone go once a
+	 * second (every idle thread is asked again within that time). */
+	if (now - p->swept_ns >= 1000000000u) {
+		procfs_threads_sweep(&p->sched);
+		p->swept_ns = now;
+	}
 }
 
 static bool wanted(const struct thread_rec *rec, const struct pyproc_options *options)
@@ -788,7 +863,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		err = find_tids(p);
 	if (err)
 		return err;
-	classify_idle(p, options);
+	classify_idle(p, options, sample->time_ns);
 	refine_version(p, sample->time_ns);
 
 	for (i = 0; i < p->n_threads; i++) {
