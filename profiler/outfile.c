@@ -22,15 +22,33 @@ static void give_to_sudo_user(int fd)
 	}
 }
 
+static int write_in_place(const char *path, int (*write)(void *ctx, FILE *out), void *ctx)
+{
+	FILE *out = fopen(path, "w");
+	int err;
+
+	if (!out)
+		return -errno;
+	err = write(ctx, out);
+	if (fclose(out) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
 int outfile_write(const char *path, int (*write)(void *ctx, FILE *out), void *ctx)
 {
 	char temp[4096 + 16];
+	struct stat st;
 	mode_t mask;
 	FILE *out;
 	int fd, err;
 
 	if (strcmp(path, "-") == 0)
 		return write(ctx, stdout);
+	/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in
+	 * place: renaming over it would replace it with a file. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, write, ctx);
 	if (snprintf(temp, sizeof(temp), "%s.XXXXXX", path) >= (int)sizeof(temp))
 		return -ENAMETOOLONG;
 	fd = mkstemp(temp);

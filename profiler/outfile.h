@@ -4,7 +4,8 @@
  * What a command writes goes to a temporary file beside the target path,
  * renamed into place once complete, so that a reader never sees half a
  * profile and a failed write leaves no debris.  Under sudo the file is
- * given to the user who ran sudo.  "-" means standard output.
+ * given to the user who ran sudo.  "-" means standard output; a device or
+ * a pipe (/dev/null, a FIFO) is written in place.
  */
 #ifndef PEEKPY_OUTFILE_H
 #define PEEKPY_OUTFILE_H
