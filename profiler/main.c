@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 	}
 	switch (options.command) {
 	case COMMAND_RECORD:
+	case COMMAND_TOP:
 		return record_run(&options);
 	case COMMAND_RENDER:
 		return render_run(&options);

@@ -53,6 +53,7 @@ static const char main_help[] =
 	"            collapsed stacks\n"
 	"  info      say what a recording holds\n"
 	"  dump      print every thread's stack of a running process, once\n"
+	"  top       watch the hottest functions of a process, live\n"
 	"\n"
 	"  peekpy record --help     options of a command\n"
 	"  peekpy --version         print the version\n"
@@ -84,6 +85,24 @@ static const char render_help[] =
 	"      --function         the function's first line instead of the line\n"
 	"      --threads          a root frame per thread\n"
 	"      --full-filenames   file names in full\n"
+	"  -h, --help             this help\n";
+
+static const char top_help[] =
+	"usage: peekpy top [options] --pid PID\n"
+	"       peekpy top [options] -- COMMAND [ARGS...]\n"
+	"\n"
+	"A live table of the functions a process spends its time in, redrawn\n"
+	"every second: own and total share of samples and time, by line or by\n"
+	"function.  Keys: 1-4 sort by %Own, %Total, OwnTime, TotalTime; n by name;\n"
+	"l toggles lines and functions; p pauses the display; q quits.\n"
+	"\n"
+	"  -p, --pid PID          attach to a running process\n"
+	"  -- COMMAND ARGS...     run a command and watch it\n"
+	"  -r, --rate HZ          samples per second (default 100)\n"
+	"  -d, --duration SECS    stop after this many seconds\n"
+	"  -i, --idle             count threads that are not running on a CPU\n"
+	"      --gil              only the thread holding the GIL\n"
+	"      --function         by function from the start (l toggles)\n"
 	"  -h, --help             this help\n";
 
 static const char dump_help[] =
@@ -151,6 +170,7 @@ void options_print_help(const struct options *options)
 	      : options->command == COMMAND_RENDER ? render_help
 	      : options->command == COMMAND_INFO   ? info_help
 	      : options->command == COMMAND_DUMP   ? dump_help
+	      : options->command == COMMAND_TOP    ? top_help
 						   : main_help,
 	      stdout);
 }
@@ -464,6 +484,10 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	}
 	if (strcmp(argv[1], "record") == 0) {
 		o->command = COMMAND_RECORD;
+		return parse_record(argc - 1, argv + 1, o, why, size);
+	}
+	if (strcmp(argv[1], "top") == 0) {
+		o->command = COMMAND_TOP;
 		return parse_record(argc - 1, argv + 1, o, why, size);
 	}
 	if (strcmp(argv[1], "dump") == 0) {

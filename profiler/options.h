@@ -19,6 +19,7 @@ enum command {
 	COMMAND_RENDER,
 	COMMAND_INFO,
 	COMMAND_DUMP,
+	COMMAND_TOP,            /* record's sampling, shown live */
 };
 
 enum output_format {

@@ -28,6 +28,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "target.h"
+#include "top.h"
 
 /* How long an attached Python may take to finish starting up. */
 #define STARTUP_WAIT_NS (5ull * 1000000000ull)
@@ -43,6 +44,7 @@ enum stop_reason {
 	STOP_DURATION,     /* --duration passed */
 	STOP_SIGNAL,       /* Ctrl-C, SIGTERM, ... */
 	STOP_ERROR,        /* the target could not be read any more */
+	STOP_QUIT,         /* q pressed in top */
 };
 
 struct recording {
@@ -53,6 +55,7 @@ struct recording {
 	struct pyproc *proc;
 	struct pyproc_details details;
 	struct stacktree tree;
+	struct top_screen *top;   /* peekpy top: the screen the samples feed */
 	struct sample sample;
 	char output_path[4096];
 	char command[1024];       /* what was profiled, for the flame graph */
@@ -269,10 +272,14 @@ sample:
 			r->samples++;
 			if (err)
 				count_error(r, err);
-			if (r->stream_out)
+			if (r->top) {
+				if (top_tick(r->top, &r->sample, err != 0, clock_now_ns()))
+					r->stop = STOP_QUIT;
+			} else if (r->stream_out) {
 				add_to_stream(r);
-			else
+			} else {
 				stacktree_add_sample(&r->tree, &r->sample);
+			}
 		}
 		deadline = clock_next(&clock, clock_now_ns());
 	}
@@ -457,7 +464,10 @@ static int finish(struct recording *r)
 	const struct options *o = r->options;
 	int err, status = 0;
 
-	if (r->stream_out) {
+	if (r->top) {
+		top_stop(r->top);
+		err = 0;
+	} else if (r->stream_out) {
 		err = finish_stream(r);
 	} else {
 		choose_output_path(r);
@@ -474,7 +484,7 @@ static int finish(struct recording *r)
 		report_target_error(r->target.pid, r->fatal_error, &r->details);
 		status = 1;
 	}
-	if (!err && o->verbose && strcmp(r->output_path, "-") != 0)
+	if (!err && o->verbose && !r->top && strcmp(r->output_path, "-") != 0)
 		report("wrote %s", r->output_path);
 	return status;
 }
@@ -482,6 +492,7 @@ static int finish(struct recording *r)
 int record_run(const struct options *o)
 {
 	struct recording r;
+	struct top_screen top;
 	struct stack_options stack_options = {
 		.lines = o->lines,
 		.full_filenames = o->full_filenames,
@@ -519,8 +530,16 @@ int record_run(const struct options *o)
 		report("found %s in %s (process %d)", python, r.details.binary, (int)r.target.pid);
 	}
 	stacktree_init(&r.tree, &r.strings, &stack_options);
-	if ((o->format == FORMAT_RAW || o->format == FORMAT_CHROMETRACE) &&
-	    start_stream(&r, &stack_options) != 0) {
+	if (o->command == COMMAND_TOP) {
+		char title[1100], python[96];
+
+		pyproc_describe(r.proc, python, sizeof(python));
+		snprintf(title, sizeof(title), "peekpy top: process %d (%s): %.900s", (int)r.target.pid,
+			 python, r.command);
+		top_start(&top, &r.strings, o, title, clock_now_ns());
+		r.top = &top;
+	} else if ((o->format == FORMAT_RAW || o->format == FORMAT_CHROMETRACE) &&
+		   start_stream(&r, &stack_options) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);
 		stacktree_release(&r.tree);
 		pyproc_free(r.proc);

@@ -3,7 +3,8 @@
 #   build   compiler and libraries peekpy links against
 #   demo    + a python3 to profile
 #   test    + CMocka, python3 (test driver), debootstrap (extra interpreters),
-#           xmllint and Chromium (flame graphs must parse and work in a browser)
+#           xmllint and Chromium (flame graphs must parse and work in a browser),
+#           tmux (peekpy top is driven in a terminal)
 #   bench   + austin (the baseline)
 # Installs what is missing with apt-get when run as root; otherwise names it
 # and fails, so that nothing is silently skipped.
@@ -13,7 +14,7 @@ pkgs="gcc make libc6-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev pkg-confi
 case "$purpose" in
   build) ;;
   demo) pkgs="$pkgs python3" ;;
-  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium" ;;
+  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium tmux" ;;
   bench) pkgs="$pkgs python3 austin" ;;
   *) echo "deps.sh: unknown purpose '$purpose'" >&2; exit 2 ;;
 esac

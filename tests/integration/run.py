@@ -14,10 +14,12 @@ import json
 import os
 import re
 import signal
+import stat
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -773,6 +775,87 @@ def once_every_format_parses(interp, peekpy):
     check(begun >= 10, "heavy begins %d times in one second of 30 ms calls" % begun)
 
 
+def once_output_to_a_pipe(interp, peekpy):
+    """-o naming a FIFO (or /dev/null) writes into it, and leaves it a FIFO:
+    renaming a finished file over it would replace it."""
+    fifo = os.path.join(peekpy.workdir, "stacks.fifo")
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()))
+    reader.start()
+    run = peekpy.run(["record", "-r", "200", "-o", fifo, "--"] +
+                     interp.argv(interp.script("workload.py"), "0.5"), name="unused")
+    reader.join(timeout(30))
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced by a file")
+    check(got and "spin (workload.py:" in got[0], "nothing came through the FIFO")
+
+
+# --- top ------------------------------------------------------------------------
+
+def once_top_in_a_terminal(interp, peekpy):
+    """peekpy top in tmux: the busy function tops the table, 2 sorts by total,
+    a resized terminal gets a fitting table, q quits."""
+    check(shutil.which("tmux"), "tmux is missing (scripts/deps.sh test installs it)")
+    tmux = ["tmux", "-L", "peekpy-test-%d" % os.getpid()]
+    spin = frame_text("spin", "workload.py", marked_line("workload.py", "SPIN_LINE"))
+
+    def screen():
+        out = subprocess.run(tmux + ["capture-pane", "-p", "-t", "top"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        return out.stdout.decode(errors="replace")
+
+    def wait_screen(test, what):
+        deadline = time.monotonic() + timeout(30)
+        while time.monotonic() < deadline:
+            text = screen()
+            if test(text):
+                return text
+            time.sleep(0.1)
+        raise TestFailure("top never showed %s; the screen:\n%s" % (what, screen()))
+
+    def first_row(text):
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if "Function (file:line)" in line and i + 1 < len(lines):
+                return lines[i + 1]
+        return ""
+
+    with Target(interp, "workload.py", 0) as target:
+        command = "%s top --pid %d; echo top-exited-$?; sleep 60" % (peekpy.path, target.pid)
+        subprocess.run(tmux + ["new-session", "-d", "-s", "top", "-x", "140", "-y", "30",
+                               command], check=True)
+        try:
+            wait_screen(lambda t: first_row(t).endswith(spin), "%s on top" % spin)
+            subprocess.run(tmux + ["send-keys", "-t", "top", "2"], check=True)
+            wait_screen(lambda t: "sorted by %Total" in t and spin not in first_row(t),
+                        "the table sorted by %Total")
+            # A smaller terminal gets a table that fits it.
+            subprocess.run(tmux + ["resize-window", "-t", "top", "-x", "60", "-y", "12"],
+                           check=True)
+            wait_screen(lambda t: "Function (file:line)" in t and
+                        max(len(l.rstrip()) for l in t.splitlines()) <= 60 and
+                        len(t.rstrip("\n").splitlines()) <= 12, "a table fitting 60x12")
+            subprocess.run(tmux + ["send-keys", "-t", "top", "q"], check=True)
+            wait_screen(lambda t: "top-exited-0" in t, "peekpy quitting with status 0 on q")
+            check(target.alive(), "the target died with top")
+        finally:
+            subprocess.run(tmux + ["kill-server"], stderr=subprocess.DEVNULL)
+
+
+def once_top_without_a_terminal(interp, peekpy):
+    """Not on a terminal, top prints the table plainly every second."""
+    run = peekpy.run(["top", "-d", "2.5", "--"] + interp.argv(interp.script("workload.py"), "5"),
+                     name="unused")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check("\033[" not in run.stdout, "escape sequences written to a pipe")
+    tables = run.stdout.count("Function (file:line)")
+    check(tables == 2, "%d tables in 2.5 s, expected 2" % tables)
+    check("spin (workload.py:" in run.stdout, "spin is not in the table")
+
+
 ONCE = [
     bad_no_such_pid,
     bad_not_python,
@@ -790,6 +873,9 @@ ONCE = [
     once_recording_renders_any_way,
     once_recording_survives_a_killed_peekpy,
     once_every_format_parses,
+    once_top_in_a_terminal,
+    once_top_without_a_terminal,
+    once_output_to_a_pipe,
 ]
 
 
