@@ -37,6 +37,7 @@ struct sample_thread {
 struct sample {
 	uint64_t time_ns;      /* CLOCK_MONOTONIC when the sample started */
 	uint32_t pid;
+	uint32_t process_name; /* the process's command line (strtab id), 0 if unset */
 	struct sample_thread *threads;
 	size_t n_threads, cap_threads;
 	struct sample_frame *frames;

@@ -203,15 +203,22 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 		const struct sample_thread *thread = &sample->threads[t];
 		const struct sample_frame *frames = sample_thread_frames(sample, thread);
 		struct stack_path *path;
-		size_t depth = 0, i;
+		size_t depth = 0, roots, i;
 		bool same;
 
 		if ((thread->flags & SAMPLE_THREAD_IDLE) && !tree->options.include_idle)
 			continue;
 		if (thread->n_frames == 0)
 			continue;
-		XGROW(tree->scratch, tree->cap_scratch, (size_t)thread->n_frames + 1);
+		XGROW(tree->scratch, tree->cap_scratch, (size_t)thread->n_frames + 2);
 		path = path_of(tree, thread->tid);
+		if (tree->options.process_roots) {
+			struct frame_key key = {
+				.kind = FRAME_PROCESS, .name = sample->process_name,
+				.line = (int32_t)sample->pid,
+			};
+			tree->scratch[depth++] = frametab_intern(&tree->frames, &key);
+		}
 		if (tree->options.thread_roots) {
 			struct frame_key key = {
 				.kind = FRAME_THREAD, .name = thread->name,
@@ -222,11 +229,12 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 		/* Sample frames are innermost first; the tree is root first.  The
 		 * outer frames that did not change since this thread's last stack
 		 * keep their ids. */
-		same = path && (!tree->options.thread_roots ||
-				(path->depth && path->frames[0] == tree->scratch[0]));
+		roots = depth;
+		same = path && path->depth >= roots &&
+		       memcmp(path->frames, tree->scratch, roots * sizeof(*tree->scratch)) == 0;
 		for (i = thread->n_frames; i-- > 0;) {
 			const struct sample_frame *frame = &frames[i];
-			size_t k = depth - (tree->options.thread_roots ? 1 : 0);
+			size_t k = depth - roots;
 
 			same = same && k < path->n_seen && depth < path->depth &&
 			       memcmp(&path->seen[k], frame, sizeof(*frame)) == 0;

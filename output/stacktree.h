@@ -29,6 +29,7 @@ enum stack_lines {
 struct stack_options {
 	int lines;               /* enum stack_lines */
 	bool full_filenames;
+	bool process_roots;      /* a root frame per process (--subprocesses) */
 	bool thread_roots;       /* a root frame per thread (--threads) */
 	bool include_idle;       /* keep threads marked idle (--idle) */
 };

@@ -102,6 +102,7 @@ static const char top_help[] =
 	"  -d, --duration SECS    stop after this many seconds\n"
 	"  -i, --idle             count threads that are not running on a CPU\n"
 	"      --gil              only the thread holding the GIL\n"
+	"      --subprocesses     also every Python process descending from it\n"
 	"      --function         by function from the start (l toggles)\n"
 	"  -h, --help             this help\n";
 
@@ -150,6 +151,8 @@ static const char record_help[] =
 	"  -i, --idle             keep threads that are not running on a CPU\n"
 	"      --gil              only the thread holding the GIL (free-threaded\n"
 	"                         builds: the threads running Python)\n"
+	"      --subprocesses     also every Python process descending from the\n"
+	"                         target, under a root frame 'process PID \"CMD\"'\n"
 	"stacks:\n"
 	"      --threads          put each thread's stacks under a root frame\n"
 	"                         'thread TID \"NAME\"'\n"
@@ -225,9 +228,11 @@ static int parse_format(const char *name, struct options *o, char *why, size_t s
 
 static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	enum { OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL };
+	enum { OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
+	       OPT_SUBPROCESSES };
 	static const struct option longs[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },
 		{ "gil", no_argument, NULL, OPT_GIL },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -281,6 +286,9 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 			break;
 		case OPT_GIL:
 			o->gil = true;
+			break;
+		case OPT_SUBPROCESSES:
+			o->subprocesses = true;
 			break;
 		case OPT_NOLINENO:
 			nolineno = true;

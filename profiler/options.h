@@ -46,6 +46,7 @@ struct options {
 	bool threads;
 	bool idle;
 	bool gil;               /* only the thread holding the GIL */
+	bool subprocesses;      /* also every Python descendant */
 	bool json;              /* dump: as JSON */
 	/* render */
 	const char *input;      /* the profile to render */

@@ -23,6 +23,7 @@
 #include "../output/stacktree.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
+#include "children.h"
 #include "clock.h"
 #include "events.h"
 #include "outfile.h"
@@ -56,6 +57,8 @@ struct recording {
 	struct pyproc_details details;
 	struct stacktree tree;
 	struct top_screen *top;   /* peekpy top: the screen the samples feed */
+	struct children children; /* --subprocesses */
+	uint32_t process_name;    /* the target's command line, a strtab id */
 	struct sample sample;
 	char output_path[4096];
 	char command[1024];       /* what was profiled, for the flame graph */
@@ -212,6 +215,46 @@ static void add_to_stream(struct recording *r)
 		       strerror(-r->stream_err));
 }
 
+/* One process's sample, to wherever this recording goes. */
+static void use_sample(struct recording *r, int err)
+{
+	if (r->top) {
+		if (top_tick(r->top, &r->sample, err != 0, clock_now_ns()))
+			r->stop = STOP_QUIT;
+	} else if (r->stream_out) {
+		add_to_stream(r);
+	} else {
+		stacktree_add_sample(&r->tree, &r->sample);
+	}
+}
+
+/* --subprocesses: the same tick in every Python descendant. */
+static void sample_children(struct recording *r, const struct pyproc_options *popts)
+{
+	struct children *c = &r->children;
+	size_t i;
+
+	children_scan(c, clock_now_ns());
+	for (i = 0; i < c->count; i++) {
+		int err;
+
+		if (!c->items[i].proc)
+			continue;
+		err = pyproc_sample(c->items[i].proc, popts, &r->sample);
+		/* A child that exits is simply no longer sampled. */
+		if (pyproc_error_is_fatal(err)) {
+			children_drop(c, i);
+			continue;
+		}
+		if (err == PP_ENOTREADY)
+			continue;
+		if (err)
+			count_error(r, err);
+		r->sample.process_name = c->items[i].name;
+		use_sample(r, err);
+	}
+}
+
 static void sample_loop(struct recording *r)
 {
 	const struct options *o = r->options;
@@ -272,14 +315,10 @@ sample:
 			r->samples++;
 			if (err)
 				count_error(r, err);
-			if (r->top) {
-				if (top_tick(r->top, &r->sample, err != 0, clock_now_ns()))
-					r->stop = STOP_QUIT;
-			} else if (r->stream_out) {
-				add_to_stream(r);
-			} else {
-				stacktree_add_sample(&r->tree, &r->sample);
-			}
+			r->sample.process_name = r->process_name;
+			use_sample(r, err);
+			if (o->subprocesses)
+				sample_children(r, &popts);
 		}
 		deadline = clock_next(&clock, clock_now_ns());
 	}
@@ -497,6 +536,7 @@ int record_run(const struct options *o)
 		.lines = o->lines,
 		.full_filenames = o->full_filenames,
 		.thread_roots = o->threads,
+		.process_roots = o->subprocesses,
 		.include_idle = o->idle,
 	};
 	int err, status;
@@ -530,6 +570,8 @@ int record_run(const struct options *o)
 		report("found %s in %s (process %d)", python, r.details.binary, (int)r.target.pid);
 	}
 	stacktree_init(&r.tree, &r.strings, &stack_options);
+	r.process_name = strtab_intern_cstr(&r.strings, r.command);
+	children_init(&r.children, r.target.pid, &r.strings);
 	if (o->command == COMMAND_TOP) {
 		char title[1100], python[96];
 
@@ -541,6 +583,7 @@ int record_run(const struct options *o)
 	} else if ((o->format == FORMAT_RAW || o->format == FORMAT_CHROMETRACE) &&
 		   start_stream(&r, &stack_options) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);
+		children_release(&r.children);
 		stacktree_release(&r.tree);
 		pyproc_free(r.proc);
 		status = 1;
@@ -551,6 +594,7 @@ int record_run(const struct options *o)
 	 * with it: peekpy ends with the program it started. */
 	target_finish(&r.target, CHILD_GRACE_MS);
 	status = finish(&r);
+	children_release(&r.children);
 	stacktree_release(&r.tree);
 	pyproc_free(r.proc);
 out:

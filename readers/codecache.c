@@ -245,6 +245,11 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 		free(code);
 		return err;
 	}
+	/* 3.13+ push a frame of a code of their own (_Py_InitCleanup) between
+	 * a caller and a specialized __init__: it starts with EXIT_INIT_CHECK,
+	 * which no compiled function does. */
+	info->shim = L->op_exit_init_check != LAYOUT_ABSENT && len >= 2 &&
+		     code[0] == L->op_exit_init_check;
 	/* 2.7 instructions have 1 or 3 bytes: an argument byte may look like
 	 * one of these, but positions only ever point at opcodes. */
 	for (at = 0; at < len; at += step) {

@@ -42,6 +42,7 @@ struct code_info {
 	uint32_t *calls;
 	uint32_t n_calls;
 	uint32_t framesize;       /* words a frame of it takes (3.11+), or 0 */
+	bool shim;                /* 3.13+: the interpreter's __init__ shim, no function */
 	int64_t first_traceable;  /* byte offset of its RESUME (3.11+), or -1 */
 	/* 3.14t: start of each thread-local bytecode copy seen, by index. */
 	uint64_t tlbc_base[8];

@@ -224,3 +224,64 @@ void procfs_threads_sweep(struct procfs_threads *threads)
 		*item = threads->items[--threads->count];
 	}
 }
+
+/* A process's parent and state from its stat line; false if unreadable. */
+static bool parent_of(pid_t pid, pid_t *parent, char *state)
+{
+	char path[64], line[1024];
+	const char *comm_end;
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	got = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (got <= 0)
+		return false;
+	line[got] = '\0';
+	/* "pid (comm) S ppid ...": comm may hold anything, even ") ". */
+	comm_end = strrchr(line, ')');
+	if (!comm_end || sscanf(comm_end + 1, " %c %d", state, parent) != 2)
+		return false;
+	return true;
+}
+
+int procfs_descendants(pid_t root, pid_t **pids, size_t *count)
+{
+	struct family { pid_t pid, parent; } *all = NULL;
+	size_t n_all = 0, cap_all = 0, cap = 0, i, at;
+	struct dirent *entry;
+	DIR *dir = opendir("/proc");
+
+	*pids = NULL;
+	*count = 0;
+	if (!dir)
+		return -errno;
+	while ((entry = readdir(dir)) != NULL) {
+		char *end, state;
+		long pid = strtol(entry->d_name, &end, 10);
+		pid_t parent;
+
+		if (*end || pid <= 0 || !parent_of((pid_t)pid, &parent, &state) || state == 'Z')
+			continue;
+		XGROW(all, cap_all, n_all + 1);
+		all[n_all++] = (struct family){ (pid_t)pid, parent };
+	}
+	closedir(dir);
+	/* Breadth first from the root: each found process adds its children. */
+	for (at = 0; at <= *count; at++) {
+		pid_t parent = at == 0 ? root : (*pids)[at - 1];
+
+		for (i = 0; i < n_all; i++) {
+			if (all[i].parent != parent || all[i].pid == root)
+				continue;
+			XGROW(*pids, cap, *count + 1);
+			(*pids)[(*count)++] = all[i].pid;
+		}
+	}
+	free(all);
+	return 0;
+}

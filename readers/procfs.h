@@ -57,6 +57,13 @@ char procfs_thread_state(struct procfs_threads *threads, uint32_t tid);
 /* Close the files of threads not asked about since the last sweep. */
 void procfs_threads_sweep(struct procfs_threads *threads);
 
+/*
+ * The processes descending from root (children, their children, ...), as
+ * they are now, found by their parents in /proc/PID/stat; zombies are left
+ * out.  *pids is allocated (free it); 0 or -errno.
+ */
+int procfs_descendants(pid_t root, pid_t **pids, size_t *count);
+
 /* Parse the state letter out of a stat line (after the last ')'). */
 char procfs_parse_stat_state(const char *stat_line, size_t len);
 

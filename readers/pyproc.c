@@ -522,6 +522,7 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	facts->started = offset > info->first_traceable;
 	facts->at_call = codecache_calls(info, offset);
 	facts->framesize = info->framesize;
+	facts->shim = info->shim;
 	if (L->code_zombieframe != LAYOUT_ABSENT) {
 		const uint8_t *code = snapshot_find(&p->snap, frame->code, p->codes.span, 0);
 

@@ -583,12 +583,42 @@ static int check_callers_held(struct stackwalk *w, const struct raw_frames *out,
 	return 0;
 }
 
+/*
+ * 3.13+: between a caller and the __init__ of a class it calls, the
+ * interpreter pushes a frame of its own (it checks that __init__ returned
+ * None).  It is no function of the program, and it never starts the way a
+ * function's frame does: left in, it would look like a callee not yet
+ * begun and cut the stack at its caller.
+ */
+static int drop_shims(const struct py_layout *L, struct raw_frames *out, size_t from,
+		      code_facts_fn facts, void *ctx)
+{
+	size_t i, kept = from;
+
+	if (L->op_exit_init_check == LAYOUT_ABSENT)
+		return 0;
+	for (i = from; i < out->count; i++) {
+		struct code_facts frame_facts;
+		int err = facts(ctx, &out->items[i], &frame_facts);
+
+		if (err)
+			return err;
+		if (frame_facts.known && frame_facts.shim)
+			continue;
+		out->items[kept++] = out->items[i];
+	}
+	out->count = kept;
+	return 0;
+}
+
 int stackwalk_settle(struct stackwalk *w, const struct stack_origin *origin,
 		     struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx)
 {
 	int err;
 
-	err = cut_at_idle_caller(w->layout, out, from, facts, ctx);
+	err = drop_shims(w->layout, out, from, facts, ctx);
+	if (!err)
+		err = cut_at_idle_caller(w->layout, out, from, facts, ctx);
 	if (!err)
 		err = drop_returned(w->layout, out, from, facts, ctx);
 	if (err)

@@ -115,6 +115,7 @@ struct code_facts {
 	bool at_call;        /* <= 3.10: at a call instruction, so it may be
 			      * waiting for the function it called */
 	uint32_t framesize;  /* words the frame takes on the data stack, or 0 */
+	bool shim;           /* 3.13+: the interpreter's own __init__ shim frame */
 	uint64_t zombie_frame; /* <= 3.10: the frame object the code keeps
 				* for its next call, as of this sample */
 };

@@ -202,6 +202,10 @@ def fields():
         lambda v, ft: V(3, 12) <= v <= V(3, 13))
     add("op.instrumented_yield_value", "INSTRUMENTED_YIELD_VALUE",
         lambda v, ft: v >= V(3, 12))
+    # 3.13+: the first (and only real) instruction of the shim frame the
+    # interpreter pushes between a caller and a specialized __init__ call
+    # (its code object is _Py_InitCleanup): a frame of no function.
+    add("op.exit_init_check", "EXIT_INIT_CHECK", lambda v, ft: v >= V(3, 13))
     # <= 3.10: opcodes a frame waits at while a function it called runs
     # (3.11+ say so in the frame: see rule.stacktop_reset).
     add("op.call_function", "CALL_FUNCTION", old)

@@ -315,6 +315,45 @@ def test_dump_shows_each_thread(interp, peekpy):
     check(sorted(t["tid"] for t in data["threads"]) == sorted(threads), "json and text differ")
 
 
+def test_subprocesses(interp, peekpy):
+    """--subprocesses: a multiprocessing parent and its two busy workers, each
+    under its own process frame, the workers' work in the workers."""
+    with Target(interp, "workers.py") as target:
+        run = peekpy.run(["record", "--subprocesses", "--idle", "--pid", target.pid, "-d", "1"])
+        pid = target.pid
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    work = frame_text("work", "workers.py", marked_line("workers.py", "WORK_LINE"))
+    processes = {}
+    for stack, count in run.stacks().items():
+        m = re.match(r'process (\d+) "', stack[0])
+        check(m, "a stack without a process root: %s" % ";".join(stack))
+        processes.setdefault(int(m.group(1)), []).append(stack)
+    # 3.14+ start workers from a fork server (and run a resource tracker):
+    # those are Python processes too.
+    workers = [child for child in set(processes) - {pid}
+               if any(s[-1] == work for s in processes[child])]
+    check(pid in processes and len(workers) == 2,
+          "processes %s: expected the target %d and two workers at %s: %s" % (
+              sorted(processes), pid, work, {p: s[:1] for p, s in processes.items()}))
+    check(not any(work in s for s in processes[pid]), "the parent shows the workers' work")
+
+
+def test_init_calls_keep_their_frames(interp, peekpy):
+    """A class's __init__ shows under its caller, even where the interpreter
+    puts a frame of its own between them (3.13+, once the call is
+    specialized)."""
+    init = qualname(interp, "Counter.__init__", "__init__") + " (inits.py:"
+    make = frame_text("make", "inits.py", marked_line("inits.py", "MAKE_CALL"))
+    with Target(interp, "inits.py") as target:
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "1", "-r", "200"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    in_make = sum(c for s, c in run.stacks().items() if make in s)
+    in_init = sum(c for s, c in run.stacks().items()
+                  if make in s and any(f.startswith(init) for f in s[s.index(make):]))
+    check(in_make >= 50 and in_init >= 0.6 * in_make,
+          "%d of %d samples under make() are in %s" % (in_init, in_make, init))
+
+
 def test_changing_stacks_are_never_wrong(interp, peekpy):
     """Sampling a stack that changes every microsecond at a high rate: what
     the target changed while it was copied is settled into one moment's
@@ -409,6 +448,8 @@ PER_INTERPRETER = [
     test_idle_threads,
     test_gil_keeps_its_holder,
     test_dump_shows_each_thread,
+    test_subprocesses,
+    test_init_calls_keep_their_frames,
 ]
 
 
