@@ -27,6 +27,7 @@ void chrometrace_release(struct chrometrace *trace)
 		free(trace->threads[i].open);
 	free(trace->threads);
 	free(trace->scratch);
+	free(trace->pids);
 	stacktree_release(&trace->names);
 	memset(trace, 0, sizeof(*trace));
 }
@@ -50,13 +51,13 @@ static double micros(const struct chrometrace *trace, uint64_t ns)
 	return (double)(ns - trace->first_ns) / 1000.0;
 }
 
-static void event(struct chrometrace *trace, char phase, uint32_t tid, uint32_t frame,
-		  uint64_t ns)
+static void event(struct chrometrace *trace, char phase, const struct trace_thread *thread,
+		  uint32_t frame, uint64_t ns)
 {
 	const char *name = frametab_text(&trace->names.frames, frame);
 
 	fprintf(trace->out, ",\n{\"ph\":\"%c\",\"pid\":%u,\"tid\":%u,\"ts\":%.3f,\"name\":", phase,
-		trace->pid, tid, micros(trace, ns));
+		thread->pid, thread->tid, micros(trace, ns));
 	escape_json(trace->out, name, strlen(name));
 	putc('}', trace->out);
 }
@@ -69,7 +70,7 @@ static void name_thread(struct chrometrace *trace, struct trace_thread *thread,
 	if (thread->named || !from->name)
 		return;
 	fprintf(trace->out, ",\n{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"name\":\"thread_name\","
-		"\"args\":{\"name\":", trace->pid, from->tid);
+		"\"args\":{\"name\":", thread->pid, from->tid);
 	escape_json(trace->out, name, strlen(name));
 	fputs("}}", trace->out);
 	thread->named = true;
@@ -84,12 +85,30 @@ static void move_to(struct chrometrace *trace, struct trace_thread *thread,
 	while (same < depth && same < thread->depth && thread->open[same] == frames[same])
 		same++;
 	while (thread->depth > same)
-		event(trace, 'E', thread->tid, thread->open[--thread->depth], ns);
+		event(trace, 'E', thread, thread->open[--thread->depth], ns);
 	XGROW(thread->open, thread->cap, depth);
 	for (; thread->depth < depth; thread->depth++) {
 		thread->open[thread->depth] = frames[thread->depth];
-		event(trace, 'B', thread->tid, frames[thread->depth], ns);
+		event(trace, 'B', thread, frames[thread->depth], ns);
 	}
+}
+
+/* A process's name, once, when its first sample comes. */
+static void name_process(struct chrometrace *trace, const struct sample *sample)
+{
+	const char *name = sample->process_name ? strtab_str(trace->names.strings,
+							      sample->process_name) : "python";
+	size_t i;
+
+	for (i = 0; i < trace->n_pids; i++)
+		if (trace->pids[i] == sample->pid)
+			return;
+	XGROW(trace->pids, trace->cap_pids, trace->n_pids + 1);
+	trace->pids[trace->n_pids++] = sample->pid;
+	fprintf(trace->out, ",\n{\"ph\":\"M\",\"pid\":%u,\"name\":\"process_name\","
+		"\"args\":{\"name\":", sample->pid);
+	escape_json(trace->out, name, strlen(name));
+	fputs("}}", trace->out);
 }
 
 int chrometrace_add_sample(struct chrometrace *trace, const struct sample *sample)
@@ -98,15 +117,15 @@ int chrometrace_add_sample(struct chrometrace *trace, const struct sample *sampl
 
 	if (!trace->started) {
 		trace->first_ns = sample->time_ns;
-		trace->pid = sample->pid;
-		fprintf(trace->out, "[{\"ph\":\"M\",\"pid\":%u,\"name\":\"process_name\","
-			"\"args\":{\"name\":\"python\"}}", trace->pid);
+		fputs("[{\"ph\":\"M\",\"name\":\"peekpy\",\"args\":{}}", trace->out);
 		trace->started = true;
 	}
+	name_process(trace, sample);
 	trace->last_ns = sample->time_ns;
-	/* A thread absent from this sample has no Python stack now. */
+	/* A thread of this process absent from this sample has no Python
+	 * stack now. */
 	for (i = 0; i < trace->n_threads; i++) {
-		bool seen = false;
+		bool seen = trace->threads[i].pid != sample->pid;
 
 		for (t = 0; t < sample->n_threads && !seen; t++)
 			seen = sample->threads[t].tid == trace->threads[i].tid;
@@ -117,6 +136,8 @@ int chrometrace_add_sample(struct chrometrace *trace, const struct sample *sampl
 		const struct sample_thread *from = &sample->threads[t];
 		const struct sample_frame *frames = sample_thread_frames(sample, from);
 		struct trace_thread *thread = thread_of(trace, from->tid);
+
+		thread->pid = sample->pid;
 		size_t depth = 0;
 
 		name_thread(trace, thread, from);

@@ -24,7 +24,7 @@ struct chrometrace {
 	FILE *out;
 	struct stacktree names;     /* only for naming frames as the options say */
 	struct trace_thread {
-		uint32_t tid;
+		uint32_t pid, tid;
 		uint32_t *open;         /* frame ids begun and not ended, root first */
 		size_t depth, cap;
 		bool named;
@@ -32,9 +32,10 @@ struct chrometrace {
 	size_t n_threads, cap_threads;
 	uint32_t *scratch;
 	size_t cap_scratch;
+	uint32_t *pids;             /* processes named so far */
+	size_t n_pids, cap_pids;
 	uint64_t first_ns, last_ns;
 	bool started;
-	uint32_t pid;
 };
 
 void chrometrace_init(struct chrometrace *trace, FILE *out, struct strtab *strings,

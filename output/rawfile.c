@@ -25,7 +25,8 @@ enum record_type {
 	REC_STRING = 2,   /* the next string id's bytes */
 	REC_FRAME = 3,    /* the next frame id: name, file, short file, line, first line */
 	REC_STACK = 4,    /* the next stack node id: parent node, frame */
-	REC_SAMPLE = 5,   /* time delta, threads: tid, flags, name, stack node */
+	REC_SAMPLE = 5,   /* time delta, pid, process name, threads: tid, flags,
+			   * name, stack node */
 	REC_END = 6,      /* samples, errors, duration */
 	REC_CHECK = 7,    /* CRC-32 of the records since the last check */
 };
@@ -285,6 +286,8 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 		w->thread_stacks[t] = node;
 	}
 	put_varint(w, sample->time_ns >= w->last_ns ? sample->time_ns - w->last_ns : 0);
+	put_varint(w, sample->pid);
+	put_varint(w, sample->process_name);
 	put_varint(w, sample->n_threads);
 	for (t = 0; t < sample->n_threads; t++) {
 		put_varint(w, sample->threads[t].tid);
@@ -571,14 +574,18 @@ static void count_thread(struct raw_info *info, uint32_t tid)
 
 static bool read_sample(struct reader *r, const uint8_t *at, const uint8_t *end)
 {
-	uint64_t delta, n_threads, t;
+	uint64_t delta, pid, process_name, n_threads, t;
 
-	if (!get_varint(&at, end, &delta) || !get_varint(&at, end, &n_threads))
+	if (!get_varint(&at, end, &delta) || !get_varint(&at, end, &pid) ||
+	    !get_varint(&at, end, &process_name) || !get_varint(&at, end, &n_threads))
 		return false;
 	r->time_ns += delta;
 	sample_clear(&r->sample);
 	r->sample.time_ns = r->time_ns;
-	r->sample.pid = r->info->pid;
+	r->sample.pid = (uint32_t)pid;
+	r->sample.process_name = local_string(r, process_name);
+	if (pid != r->info->pid)
+		r->info->other_processes = true;
 	for (t = 0; t < n_threads; t++) {
 		uint64_t tid, flags, name, node;
 		struct sample_thread *thread;

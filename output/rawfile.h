@@ -92,6 +92,7 @@ struct raw_info {
 	bool has_end;
 	struct raw_end end;
 	uint64_t samples;          /* samples read */
+	bool other_processes;      /* samples of processes other than pid */
 	uint64_t first_ns, last_ns;/* their times, from the start of the recording */
 	uint32_t *tids;            /* distinct threads seen, in order of appearance */
 	size_t n_tids, cap_tids;

@@ -179,6 +179,24 @@ static int read_recording(const struct options *o, FILE *in, struct stacktree *t
 	return err;
 }
 
+/* Whether a recording holds samples of more than one process
+ * (--subprocesses): their stacks then go under process frames.  Read
+ * through once, without keeping anything. */
+static bool recording_has_processes(FILE *in)
+{
+	struct raw_info info;
+	struct strtab scratch;
+	bool other;
+
+	strtab_init(&scratch);
+	rawfile_read(in, &scratch, NULL, NULL, &info);
+	other = info.other_processes;
+	raw_info_release(&info);
+	strtab_release(&scratch);
+	rewind(in);
+	return other;
+}
+
 static bool is_recording(FILE *in)
 {
 	uint8_t head[8];
@@ -234,6 +252,7 @@ int render_run(const struct options *o)
 		stack_options.include_idle = o->idle;
 		stack_options.thread_roots = o->threads;
 		stack_options.full_filenames = o->full_filenames;
+		stack_options.process_roots = recording_has_processes(in);
 		stacktree_init(&tree, &strings, &stack_options);
 		err = read_recording(o, in, &tree, &info, &rendering.samples);
 		rendering.info = &info;

@@ -834,6 +834,33 @@ def once_output_to_a_pipe(interp, peekpy):
     check(got and "spin (workload.py:" in got[0], "nothing came through the FIFO")
 
 
+def once_recording_of_subprocesses(interp, peekpy):
+    """record -f raw --subprocesses keeps each sample's process: render puts
+    the workers' stacks under their own process frames, and the timeline
+    has a process per worker."""
+    with Target(interp, "workers.py") as target:
+        raw = peekpy.run(["record", "-f", "raw", "--subprocesses", "--pid", target.pid,
+                          "-d", "1"], name="family.peek")
+        pid = target.pid
+    check(raw.returncode == 0, "exit %d: %s" % (raw.returncode, raw.stderr))
+    out = peekpy.run(["render", raw.output_path, "-f", "collapsed", "-o", "-"], name="unused")
+    check(out.returncode == 0, "render: exit %d: %s" % (out.returncode, out.stderr))
+    work = frame_text("work", "workers.py", marked_line("workers.py", "WORK_LINE"))
+    workers = set()
+    for line in out.stdout.splitlines():
+        stack = line.rpartition(" ")[0].split(";")
+        m = re.match(r'process (\d+) "', stack[0])
+        check(m, "a stack without a process root: %s" % line)
+        if stack[-1] == work:
+            workers.add(int(m.group(1)))
+    check(len(workers) == 2 and pid not in workers, "workers at %s: %s" % (work, workers))
+    trace = os.path.join(peekpy.workdir, "family.trace.json")
+    run = peekpy.run(["render", raw.output_path, "-f", "chrometrace", "-o", trace])
+    check(run.returncode == 0, "render chrometrace: %s" % run.stderr)
+    pids = {e["pid"] for e in check_trace(trace) if e["ph"] == "B"}
+    check(workers <= pids, "the timeline's processes %s lack workers %s" % (pids, workers))
+
+
 # --- top ------------------------------------------------------------------------
 
 def once_top_in_a_terminal(interp, peekpy):
@@ -917,6 +944,7 @@ ONCE = [
     once_top_in_a_terminal,
     once_top_without_a_terminal,
     once_output_to_a_pipe,
+    once_recording_of_subprocesses,
 ]
 
 
