@@ -4,6 +4,8 @@
 #include "dump.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -120,9 +122,12 @@ static int take_sample(pid_t pid, struct strtab *strings, struct pyproc **proc,
 	}
 }
 
-int dump_run(const struct options *o)
+/*
+ * Dump one process: 0, or the error that kept it from being read.  A
+ * descendant (quiet) that is not Python, or gone, is skipped silently.
+ */
+static int dump_process(const struct options *o, pid_t pid, bool quiet, bool first)
 {
-	struct target target = TARGET_INIT;
 	struct pyproc_details details;
 	struct pyproc *proc = NULL;
 	struct strtab strings;
@@ -131,31 +136,61 @@ int dump_run(const struct options *o)
 	int err;
 
 	memset(&details, 0, sizeof(details));
-	err = target_attach(&target, o->pid);
-	if (err) {
-		report_target_error(o->pid, err, &details);
-		return 1;
-	}
-	procfs_cmdline(o->pid, command, sizeof(command));
+	procfs_cmdline(pid, command, sizeof(command));
 	strtab_init(&strings);
 	sample_init(&s);
-	err = take_sample(o->pid, &strings, &proc, &details, &s);
+	err = take_sample(pid, &strings, &proc, &details, &s);
 	if (err && !(proc && s.n_threads)) {
-		report_target_error(o->pid, err, &details);
+		if (!quiet)
+			report_target_error(pid, err, &details);
 	} else {
 		pyproc_describe(proc, python, sizeof(python));
+		if (o->json && o->subprocesses && !first)
+			fputs(",\n", stdout);
 		if (o->json)
-			print_json(&s, &strings, o->pid, command, python, details.binary);
+			print_json(&s, &strings, pid, command, python, details.binary);
 		else
-			print_text(&s, &strings, o->pid, command, python, details.binary);
+			print_text(&s, &strings, pid, command, python, details.binary);
 		if (err)
 			report("some threads of process %d could not be read whole (%s); "
-			       "the others are shown", (int)o->pid, pp_strerror(err));
+			       "the others are shown", (int)pid, pp_strerror(err));
 	}
 	if (proc)
 		pyproc_free(proc);
 	sample_release(&s);
 	strtab_release(&strings);
+	return err;
+}
+
+int dump_run(const struct options *o)
+{
+	struct target target = TARGET_INIT;
+	struct pyproc_details details;
+	pid_t *children = NULL;
+	size_t n_children = 0, i;
+	int err;
+
+	memset(&details, 0, sizeof(details));
+	err = target_attach(&target, o->pid);
+	if (err) {
+		report_target_error(o->pid, err, &details);
+		return 1;
+	}
+	/* --subprocesses: each Python descendant too (in JSON, a list). */
+	if (o->subprocesses) {
+		procfs_descendants(o->pid, &children, &n_children);
+		if (o->json)
+			fputs("[\n", stdout);
+	}
+	err = dump_process(o, o->pid, false, true);
+	for (i = 0; i < n_children; i++) {
+		if (!o->json)
+			fputs("\n", stdout);
+		dump_process(o, children[i], true, false);
+	}
+	if (o->subprocesses && o->json)
+		fputs("]\n", stdout);
+	free(children);
 	target_finish(&target, 0);
 	return err ? 1 : 0;
 }

@@ -107,7 +107,7 @@ static const char top_help[] =
 	"  -h, --help             this help\n";
 
 static const char dump_help[] =
-	"usage: peekpy dump [--json] --pid PID\n"
+	"usage: peekpy dump [--json] [--subprocesses] --pid PID\n"
 	"\n"
 	"Print every thread's Python stack once, innermost frame first: the\n"
 	"process and its command line, the Python version, then per thread its\n"
@@ -116,6 +116,8 @@ static const char dump_help[] =
 	"\n"
 	"  -p, --pid PID          the process\n"
 	"      --json             the same as JSON\n"
+	"      --subprocesses     also every Python process descending from it\n"
+	"                         (with --json: a list of processes)\n"
 	"  -h, --help             this help\n";
 
 static const char info_help[] =
@@ -435,10 +437,11 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 
 static int parse_dump(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	enum { OPT_JSON = 256 };
+	enum { OPT_JSON = 256, OPT_SUBPROCESSES };
 	static const struct option longs[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -454,6 +457,9 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_SUBPROCESSES:
+			o->subprocesses = true;
 			break;
 		case 'h':
 			o->help = true;

@@ -320,8 +320,16 @@ def test_subprocesses(interp, peekpy):
     under its own process frame, the workers' work in the workers."""
     with Target(interp, "workers.py") as target:
         run = peekpy.run(["record", "--subprocesses", "--idle", "--pid", target.pid, "-d", "1"])
+        dump = peekpy.run(["dump", "--json", "--subprocesses", "--pid", target.pid],
+                          name="unused")
         pid = target.pid
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(dump.returncode == 0, "dump: exit %d: %s" % (dump.returncode, dump.stderr))
+    dumped = json.loads(dump.stdout)
+    busy = [p["pid"] for p in dumped
+            if any(t["frames"] and t["frames"][0]["name"] == "work" for t in p["threads"])]
+    check(dumped[0]["pid"] == pid and len(busy) == 2,
+          "dump --subprocesses: %s, workers %s" % ([p["pid"] for p in dumped], busy))
     work = frame_text("work", "workers.py", marked_line("workers.py", "WORK_LINE"))
     processes = {}
     for stack, count in run.stacks().items():
