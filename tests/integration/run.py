@@ -327,7 +327,7 @@ def test_subprocesses(interp, peekpy):
     check(dump.returncode == 0, "dump: exit %d: %s" % (dump.returncode, dump.stderr))
     dumped = json.loads(dump.stdout)
     busy = [p["pid"] for p in dumped
-            if any(t["frames"] and t["frames"][0]["name"] == "work" for t in p["threads"])]
+            if any(f["name"] == "work" for t in p["threads"] for f in t["frames"])]
     check(dumped[0]["pid"] == pid and len(busy) == 2,
           "dump --subprocesses: %s, workers %s" % ([p["pid"] for p in dumped], busy))
     work = frame_text("work", "workers.py", marked_line("workers.py", "WORK_LINE"))
