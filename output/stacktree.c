@@ -231,7 +231,8 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 		 * keep their ids. */
 		roots = depth;
 		same = path && path->depth >= roots &&
-		       memcmp(path->frames, tree->scratch, roots * sizeof(*tree->scratch)) == 0;
+		       (roots == 0 ||
+			memcmp(path->frames, tree->scratch, roots * sizeof(*tree->scratch)) == 0);
 		for (i = thread->n_frames; i-- > 0;) {
 			const struct sample_frame *frame = &frames[i];
 			size_t k = depth - roots;
