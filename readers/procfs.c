@@ -285,3 +285,44 @@ int procfs_descendants(pid_t root, pid_t **pids, size_t *count)
 	free(all);
 	return 0;
 }
+
+/* The last id on a thread's "NSpid:" line: its id in its own namespace. */
+static uint32_t inner_id(pid_t pid, uint32_t tid)
+{
+	char path[96], *text = NULL, *line;
+	size_t len;
+	uint32_t inner = tid;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%u/status", (int)pid, tid);
+	if (procfs_slurp(path, &text, &len) != 0)
+		return tid;
+	line = strstr(text, "\nNSpid:");
+	if (line) {
+		char *at = line + strlen("\nNSpid:"), *end;
+
+		for (;;) {
+			unsigned long id = strtoul(at, &end, 10);
+
+			if (end == at)
+				break;
+			inner = (uint32_t)id;
+			at = end;
+		}
+	}
+	free(text);
+	return inner;
+}
+
+int procfs_task_ids(pid_t pid, uint32_t **host, uint32_t **inner, size_t *count)
+{
+	size_t i;
+	int err = procfs_tasks(pid, host, count);
+
+	*inner = NULL;
+	if (err)
+		return err;
+	*inner = xcalloc(*count ? *count : 1, sizeof(**inner));
+	for (i = 0; i < *count; i++)
+		(*inner)[i] = inner_id(pid, (*host)[i]);
+	return 0;
+}

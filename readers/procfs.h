@@ -64,6 +64,13 @@ void procfs_threads_sweep(struct procfs_threads *threads);
  */
 int procfs_descendants(pid_t root, pid_t **pids, size_t *count);
 
+/*
+ * The process's threads as the host sees them (host) and as the process
+ * itself does (inner: its own PID namespace's ids, from NSpid; the same
+ * when it shares ours).  Both arrays allocated; 0 or -errno.
+ */
+int procfs_task_ids(pid_t pid, uint32_t **host, uint32_t **inner, size_t *count);
+
 /* Parse the state letter out of a stat line (after the last ')'). */
 char procfs_parse_stat_state(const char *stat_line, size_t len);
 

@@ -98,6 +98,9 @@ struct pyproc {
 	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
+	bool pid_namespaced;       /* in another PID namespace: ids to translate */
+	struct ns_tid { uint32_t inner, host; } *ns_tids;
+	size_t n_ns_tids;
 	struct idle_note *idle_notes, *next_notes;   /* last sample's, this one's */
 	size_t n_idle_notes, cap_idle_notes, cap_next_notes;
 	uint64_t swept_ns;            /* when closed files of threads gone */
@@ -107,6 +110,8 @@ struct pyproc {
 
 /* tstate->state of a thread running Python (3.13+). */
 #define THREAD_ATTACHED 1
+
+static void refresh_ns_tids(struct pyproc *p);
 
 bool pyproc_error_is_fatal(int code)
 {
@@ -221,6 +226,10 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	}
 	p->tstate_span = layout_tstate_span(&p->layout);
 	p->version_backoff_ns = 5000000;
+	/* Does the process see its threads by other ids than ours? */
+	refresh_ns_tids(p);
+	for (size_t i = 0; i < p->n_ns_tids; i++)
+		p->pid_namespaced |= p->ns_tids[i].inner != p->ns_tids[i].host;
 	codecache_init(&p->codes, pid, &p->layout, p->bin.code_type,
 		       p->layout.rule_strings == STRINGS_BYTES ? p->bin.string_type
 							      : p->bin.unicode_type,
@@ -253,6 +262,7 @@ void pyproc_free(struct pyproc *p)
 	procfs_threads_release(&p->sched);
 	free(p->idle_notes);
 	free(p->next_notes);
+	free(p->ns_tids);
 	snapshot_release(&p->snap);
 	maps_release(&p->maps);
 	free(p);
@@ -445,9 +455,74 @@ static int list_threads(struct pyproc *p)
 	return 0;
 }
 
+static int find_inner_tids(struct pyproc *p);
+
+/*
+ * A process in another PID namespace (a container) knows its threads by
+ * that namespace's ids; the host's, which /proc and the output use, differ.
+ * The pairs are read again when an id is not found (a new thread).
+ */
+static void refresh_ns_tids(struct pyproc *p)
+{
+	uint32_t *host, *inner;
+	size_t n, i;
+
+	if (procfs_task_ids(p->pid, &host, &inner, &n) != 0)
+		return;
+	p->ns_tids = xreallocarray(p->ns_tids, n ? n : 1, sizeof(*p->ns_tids));
+	for (i = 0; i < n; i++) {
+		p->ns_tids[i].inner = inner[i];
+		p->ns_tids[i].host = host[i];
+	}
+	p->n_ns_tids = n;
+	free(host);
+	free(inner);
+}
+
+static uint32_t host_tid(const struct pyproc *p, uint32_t inner)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_ns_tids; i++)
+		if (p->ns_tids[i].inner == inner)
+			return p->ns_tids[i].host;
+	return 0;
+}
+
+static void translate_tids(struct pyproc *p)
+{
+	bool refreshed = false;
+	size_t i;
+
+	if (!p->pid_namespaced)
+		return;
+	for (i = 0; i < p->n_threads; i++) {
+		uint32_t tid = p->threads[i].tid, host;
+
+		if (!tid)
+			continue;
+		host = host_tid(p, tid);
+		if (!host && !refreshed) {
+			refresh_ns_tids(p);
+			refreshed = true;
+			host = host_tid(p, tid);
+		}
+		p->threads[i].tid = host;
+	}
+}
+
 /* Kernel thread ids: stored in the thread state (3.11+), or read from the
  * C library's thread descriptor that pthread_t points to. */
 static int find_tids(struct pyproc *p)
+{
+	int err = find_inner_tids(p);
+
+	if (!err)
+		translate_tids(p);
+	return err;
+}
+
+static int find_inner_tids(struct pyproc *p)
 {
 	const struct py_layout *L = &p->layout;
 	size_t i;

@@ -75,12 +75,15 @@ int32_t tidmap_find_offset(const uint8_t *const *descriptors, size_t n, size_t l
 
 int tidmap_calibrate(struct tid_map *map, const uint64_t *pthreads, size_t n)
 {
-	uint32_t *tids = NULL;
+	uint32_t *host = NULL, *tids = NULL;
 	size_t n_tids = 0, i, n_read = 0;
 	uint8_t **descriptors;
 	int err;
 
-	err = procfs_tasks(map->pid, &tids, &n_tids);
+	/* The descriptors hold ids as the process sees them: in a container,
+	 * its own namespace's. */
+	err = procfs_task_ids(map->pid, &host, &tids, &n_tids);
+	free(host);
 	if (err)
 		return err;
 	descriptors = xcalloc(n ? n : 1, sizeof(*descriptors));

@@ -362,6 +362,64 @@ def test_init_calls_keep_their_frames(interp, peekpy):
           "%d of %d samples under make() are in %s" % (in_init, in_make, init))
 
 
+def descendants_running(pid, script):
+    """pid's descendants whose command line names script, outermost first."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as fh:
+                    parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop(0)
+        try:
+            with open("/proc/%d/cmdline" % child, "rb") as fh:
+                if script.encode() in fh.read():
+                    found.append(child)
+        except OSError:
+            pass
+        todo.extend(children.get(child, []))
+    return found
+
+
+def test_container_thread_ids(interp, peekpy):
+    """A target in its own PID namespace (a container) knows its threads by
+    other ids than the host: peekpy still finds which are on a CPU, and
+    names them by the host's ids."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise TestSkip("needs root and unshare(1) for a PID namespace")
+    proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc"] +
+                            interp.argv(interp.script("idle.py")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    target = Target.__new__(Target)     # adopt the process: wait for its "ready"
+    target.interp, target.proc, target.pid, target.lines = interp, proc, proc.pid, []
+    pythons = []
+    try:
+        target.wait_for("ready")
+        pythons = descendants_running(proc.pid, "idle.py")
+        check(pythons, "no Python process under unshare %d" % proc.pid)
+        pid = target.pid = pythons[-1]
+        target.wait_for_sleepers(3)
+        run = peekpy.run(["record", "--pid", pid, "--threads", "-d", "0.5"])
+        tasks = {int(t) for t in os.listdir("/proc/%d/task" % pid)}
+    finally:
+        # The namespace's first process ignores all but SIGKILL.
+        for victim in pythons + [proc.pid]:
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except OSError:
+                pass
+        proc.wait()
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    busy = {int(s[0].split()[1]) for s in run.stacks() if s[0].startswith("thread ")}
+    check(len(busy) == 2 and busy <= tasks,
+          "busy threads %s; the host knows the process's threads as %s" % (busy, sorted(tasks)))
+
+
 def test_changing_stacks_are_never_wrong(interp, peekpy):
     """Sampling a stack that changes every microsecond at a high rate: what
     the target changed while it was copied is settled into one moment's
@@ -458,6 +516,7 @@ PER_INTERPRETER = [
     test_dump_shows_each_thread,
     test_subprocesses,
     test_init_calls_keep_their_frames,
+    test_container_thread_ids,
 ]
 
 
