@@ -151,6 +151,7 @@ int rawfile_create(struct raw_writer *w, FILE *out, const struct strtab *strings
 	put_meta(w, "rate_hz", number);
 	snprintf(number, sizeof(number), "%llu", (unsigned long long)meta->started_unix_ns);
 	put_meta(w, "started_unix_ns", number);
+	put_meta(w, "subprocesses", meta->subprocesses ? "1" : "0");
 	end_record(w, REC_META);
 	return w->err;
 }
@@ -513,6 +514,8 @@ static bool read_meta(struct reader *r, const uint8_t *at, const uint8_t *end)
 			info->rate_hz = strtod(text, NULL);
 		else if (KEY("started_unix_ns"))
 			info->started_unix_ns = strtoull(text, NULL, 10);
+		else if (KEY("subprocesses"))
+			info->subprocesses = strcmp(text, "1") == 0;
 #undef KEY
 	}
 	return true;
@@ -584,8 +587,6 @@ static bool read_sample(struct reader *r, const uint8_t *at, const uint8_t *end)
 	r->sample.time_ns = r->time_ns;
 	r->sample.pid = (uint32_t)pid;
 	r->sample.process_name = local_string(r, process_name);
-	if (pid != r->info->pid)
-		r->info->other_processes = true;
 	for (t = 0; t < n_threads; t++) {
 		uint64_t tid, flags, name, node;
 		struct sample_thread *thread;

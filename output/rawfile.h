@@ -33,6 +33,7 @@ struct raw_meta {
 	uint32_t pid;
 	double rate_hz;
 	uint64_t started_unix_ns; /* wall clock at the first sample */
+	bool subprocesses;       /* samples of descendant processes too */
 };
 
 /* How it ended: written last; a file without it was cut short. */
@@ -91,8 +92,8 @@ struct raw_info {
 	uint64_t started_unix_ns;
 	bool has_end;
 	struct raw_end end;
+	bool subprocesses;         /* recorded with descendant processes */
 	uint64_t samples;          /* samples read */
-	bool other_processes;      /* samples of processes other than pid */
 	uint64_t first_ns, last_ns;/* their times, from the start of the recording */
 	uint32_t *tids;            /* distinct threads seen, in order of appearance */
 	size_t n_tids, cap_tids;

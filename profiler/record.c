@@ -448,6 +448,7 @@ static int start_stream(struct recording *r, const struct stack_options *stack_o
 		.peekpy = PEEKPY_VERSION,
 		.pid = (uint32_t)r->target.pid,
 		.rate_hz = r->options->rate,
+		.subprocesses = r->options->subprocesses,
 	};
 	int err = 0;
 

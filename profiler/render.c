@@ -179,22 +179,28 @@ static int read_recording(const struct options *o, FILE *in, struct stacktree *t
 	return err;
 }
 
-/* Whether a recording holds samples of more than one process
- * (--subprocesses): their stacks then go under process frames.  Read
- * through once, without keeping anything. */
+static int stop_reading(void *ctx, struct sample *sample)
+{
+	(void)ctx;
+	(void)sample;
+	return 1;
+}
+
+/* Whether a recording was made with --subprocesses (its stacks then go
+ * under process frames): its first records say, before any sample. */
 static bool recording_has_processes(FILE *in)
 {
 	struct raw_info info;
 	struct strtab scratch;
-	bool other;
+	bool several;
 
 	strtab_init(&scratch);
-	rawfile_read(in, &scratch, NULL, NULL, &info);
-	other = info.other_processes;
+	rawfile_read(in, &scratch, stop_reading, NULL, &info);
+	several = info.subprocesses;
 	raw_info_release(&info);
 	strtab_release(&scratch);
 	rewind(in);
-	return other;
+	return several;
 }
 
 static bool is_recording(FILE *in)
