@@ -204,6 +204,19 @@ static int parse_number(const char *text, double *value)
 	return 0;
 }
 
+/* What getopt gave that no command takes as its own: --help (parsing stops
+ * there, with no error), a missing value, or an unknown option. */
+static int help_or_unknown(int c, char **argv, struct options *o, char *why, size_t size)
+{
+	if (c == 'h') {
+		o->help = true;
+		return 0;
+	}
+	if (c == ':')
+		return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
+	return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+}
+
 static int parse_pid(const char *text, struct options *o, char *why, size_t size)
 {
 	double number;
@@ -304,13 +317,8 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 		case 'v':
 			o->verbose = true;
 			break;
-		case 'h':
-			o->help = true;
-			return 0;
-		case ':':
-			return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+			return help_or_unknown(c, argv, o, why, size);
 		}
 	}
 	if (nolineno && function)
@@ -416,13 +424,8 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 		case OPT_FULL_FILENAMES:
 			o->full_filenames = true;
 			break;
-		case 'h':
-			o->help = true;
-			return 0;
-		case ':':
-			return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+			return help_or_unknown(c, argv, o, why, size);
 		}
 	}
 	if (o->format == FORMAT_RAW)
@@ -461,13 +464,8 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 		case OPT_SUBPROCESSES:
 			o->subprocesses = true;
 			break;
-		case 'h':
-			o->help = true;
-			return 0;
-		case ':':
-			return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+			return help_or_unknown(c, argv, o, why, size);
 		}
 	}
 	if (optind < argc)

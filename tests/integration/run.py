@@ -530,35 +530,38 @@ def one_line_error(run, needle, status=1):
     check(needle in lines[0], "expected %r in %r" % (needle, lines[0]))
 
 
-def bad_no_such_pid(interp, peekpy):
+def unused_pid():
+    """A process id no process has now."""
     with open("/proc/sys/kernel/pid_max") as fh:
         pid = int(fh.read()) - 1
     while os.path.exists("/proc/%d" % pid):
         pid -= 1
+    return pid
+
+
+def not_python(peekpy, command):
+    """peekpy COMMAND --pid of a running process that is not Python."""
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        one_line_error(peekpy.run([command, "--pid", sleeper.pid]), "is not running Python")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def bad_no_such_pid(interp, peekpy):
+    pid = unused_pid()
     one_line_error(peekpy.run(["record", "--pid", pid]), "no process with id %d" % pid)
 
 
 def bad_not_python(interp, peekpy):
-    sleeper = subprocess.Popen(["sleep", "60"])
-    try:
-        one_line_error(peekpy.run(["record", "--pid", sleeper.pid]), "is not running Python")
-    finally:
-        sleeper.kill()
-        sleeper.wait()
+    not_python(peekpy, "record")
 
 
 def bad_dump_inputs(interp, peekpy):
-    with open("/proc/sys/kernel/pid_max") as fh:
-        pid = int(fh.read()) - 1
-    while os.path.exists("/proc/%d" % pid):
-        pid -= 1
+    pid = unused_pid()
     one_line_error(peekpy.run(["dump", "--pid", pid]), "no process with id %d" % pid)
-    sleeper = subprocess.Popen(["sleep", "60"])
-    try:
-        one_line_error(peekpy.run(["dump", "--pid", sleeper.pid]), "is not running Python")
-    finally:
-        sleeper.kill()
-        sleeper.wait()
+    not_python(peekpy, "dump")
     one_line_error(peekpy.run(["dump"]), "give --pid PID", status=2)
     one_line_error(peekpy.run(["info", "/nonexistent.peek"]), "cannot read '/nonexistent.peek'")
     one_line_error(peekpy.run(["render", "/nonexistent.txt"]), "cannot read '/nonexistent.txt'")
