@@ -33,6 +33,7 @@
 #include "snapshot.h"
 #include "stackmemo.h"
 #include "stackwalk.h"
+#include "threadnames.h"
 #include "tidmap.h"
 
 #define MAX_INTERPRETERS 256
@@ -45,6 +46,7 @@ struct thread_rec {
 	const uint8_t *copy;       /* its bytes, in the snapshot */
 	uint32_t tid;
 	uint32_t flags;            /* enum sample_thread_flags */
+	uint32_t name;             /* Python thread name (strtab id), or 0 */
 	size_t raw_start, raw_count;
 	struct thread_memo *memo;  /* what the last sample made of its stack */
 	int error;                 /* why its walk failed, 0 if it did not */
@@ -93,8 +95,11 @@ struct pyproc {
 	size_t n_codes, cap_codes;
 	uint32_t *code_set;        /* open addressing: index + 1 into code_addrs */
 	size_t code_set_mask;
-	uint64_t *pthreads;
+	struct threadnames names;
+	uint64_t main_interp;      /* the oldest interpreter, whose threading names threads */
+	uint64_t *pthreads;        /* each thread's ident (pthread id) */
 	uint32_t *tid_buf;
+	uint32_t *name_buf;
 	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
@@ -239,6 +244,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	snapshot_init(&p->snap, pid);
 	stackwalk_init(&p->walker, &p->layout, &p->snap);
 	stackmemo_init(&p->memo);
+	threadnames_init(&p->names, pid, &p->layout, strings);
 	p->code_set_mask = 255;
 	p->code_set = xcalloc(p->code_set_mask + 1, sizeof(*p->code_set));
 	*out = p;
@@ -258,6 +264,8 @@ void pyproc_free(struct pyproc *p)
 	free(p->code_set);
 	free(p->pthreads);
 	free(p->tid_buf);
+	free(p->name_buf);
+	threadnames_release(&p->names);
 	codecache_release(&p->codes);
 	procfs_threads_release(&p->sched);
 	free(p->idle_notes);
@@ -447,6 +455,7 @@ static int list_threads(struct pyproc *p)
 			tstate = load_u64(copy, L->ts_next);
 		}
 		snapshot_set_group(&p->snap, 0);
+		p->main_interp = interp;
 		err = mark_running(p, interp, first, p->n_threads);
 		if (err)
 			return err;
@@ -528,19 +537,20 @@ static int find_inner_tids(struct pyproc *p)
 	size_t i;
 	int err;
 
+	if (p->n_threads > p->cap_pthreads) {
+		p->cap_pthreads = p->n_threads;
+		p->pthreads = xreallocarray(p->pthreads, p->cap_pthreads, sizeof(*p->pthreads));
+		p->tid_buf = xreallocarray(p->tid_buf, p->cap_pthreads, sizeof(*p->tid_buf));
+		p->name_buf = xreallocarray(p->name_buf, p->cap_pthreads, sizeof(*p->name_buf));
+	}
+	for (i = 0; i < p->n_threads; i++)
+		p->pthreads[i] = load_u64(p->threads[i].copy, L->ts_thread_id);
 	if (L->ts_native_thread_id != LAYOUT_ABSENT) {
 		for (i = 0; i < p->n_threads; i++)
 			p->threads[i].tid = (uint32_t)load_u64(p->threads[i].copy,
 							       L->ts_native_thread_id);
 		return 0;
 	}
-	if (p->n_threads > p->cap_pthreads) {
-		p->cap_pthreads = p->n_threads;
-		p->pthreads = xreallocarray(p->pthreads, p->cap_pthreads, sizeof(*p->pthreads));
-		p->tid_buf = xreallocarray(p->tid_buf, p->cap_pthreads, sizeof(*p->tid_buf));
-	}
-	for (i = 0; i < p->n_threads; i++)
-		p->pthreads[i] = load_u64(p->threads[i].copy, L->ts_thread_id);
 	if (p->tids.tid_offset < 0) {
 		err = tidmap_calibrate(&p->tids, p->pthreads, p->n_threads);
 		if (err == -ESRCH)
@@ -550,6 +560,15 @@ static int find_inner_tids(struct pyproc *p)
 	for (i = 0; i < p->n_threads; i++)
 		p->threads[i].tid = p->tid_buf[i];
 	return err == -ESRCH ? err : 0;
+}
+
+/* Python thread names, from the threading module (cached: threadnames.h). */
+static void name_threads(struct pyproc *p, uint64_t now)
+{
+	threadnames_lookup(&p->names, p->main_interp, p->pthreads, p->n_threads, now,
+			   p->name_buf);
+	for (size_t i = 0; i < p->n_threads; i++)
+		p->threads[i].name = p->name_buf[i];
 }
 
 /* --- phase 2: walking --- */
@@ -730,6 +749,7 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, struct sample *
 
 	thread = sample_add_thread(sample, rec->tid);
 	thread->flags = rec->flags;
+	thread->name = rec->name;
 	first = sample->n_frames;
 	for (i = 0; i < rec->raw_count; i++) {
 		const struct raw_frame *raw = &p->raw.items[rec->raw_start + i];
@@ -940,6 +960,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	if (err)
 		return err;
 	classify_idle(p, options, sample->time_ns);
+	name_threads(p, sample->time_ns);
 	refine_version(p, sample->time_ns);
 
 	for (i = 0; i < p->n_threads; i++) {

@@ -141,67 +141,103 @@ static int read_chars(pid_t pid, const uint8_t *head, size_t head_len, uint64_t 
 	return mem_read(pid, data_addr, *out, nbytes);
 }
 
-static int read_bytes27(pid_t pid, const struct py_layout *L, const uint8_t *head,
-			size_t head_len, uint64_t addr, struct strtab *tab, uint32_t *id)
-{
-	uint64_t length = load_u64(head, L->obj_size);
-	uint8_t *data;
-	int err;
-
-	if (length > PYSTR_MAX_CHARS)
-		return PP_EBADDATA;
-	err = read_chars(pid, head, head_len, addr, addr + L->bytes27_sval, length, &data);
-	if (!err)
-		err = intern_converted(tab, data, length, 0, id);
-	free(data);
-	return err;
-}
-
-static int read_pep393(pid_t pid, const struct py_layout *L, const uint8_t *head,
-		       size_t head_len, uint64_t addr, struct strtab *tab, uint32_t *id)
-{
-	uint64_t length = load_u64(head, L->unicode_length);
-	uint32_t state = load_u32(head, L->unicode_state);
-	uint32_t kind_shift = (uint32_t)__builtin_ctz(L->unicode_kind_mask);
-	int kind = (int)((state & L->unicode_kind_mask) >> kind_shift);
+/* Where a string's characters are: their address, width (0 for 2.7's
+ * bytes) and count, from the header read at addr. */
+struct str_place {
 	uint64_t data_addr;
-	uint8_t *data;
-	int err;
+	uint64_t length;
+	int kind;
+};
 
-	if (length > PYSTR_MAX_CHARS || (kind != 1 && kind != 2 && kind != 4))
+static int locate(pid_t pid, const struct py_layout *L, const uint8_t *head, uint64_t addr,
+		  struct str_place *place)
+{
+	uint32_t state, kind_shift;
+
+	if (L->rule_strings == STRINGS_BYTES) {
+		place->length = load_u64(head, L->obj_size);
+		place->kind = 0;
+		place->data_addr = addr + L->bytes27_sval;
+		return place->length > (1u << 30) ? PP_EBADDATA : 0;
+	}
+	place->length = load_u64(head, L->unicode_length);
+	state = load_u32(head, L->unicode_state);
+	kind_shift = (uint32_t)__builtin_ctz(L->unicode_kind_mask);
+	place->kind = (int)((state & L->unicode_kind_mask) >> kind_shift);
+	if (place->length > (1u << 30) || (place->kind != 1 && place->kind != 2 && place->kind != 4))
 		return PP_EBADDATA;
 	if (!(state & L->unicode_compact_mask))
-		err = mem_read_u64(pid, addr + L->unicode_legacy_data, &data_addr);
-	else if (state & L->unicode_ascii_mask)
-		data_addr = addr + L->unicode_ascii_data, err = 0;
-	else
-		data_addr = addr + L->unicode_compact_data, err = 0;
-	if (err)
-		return err;
-	err = read_chars(pid, head, head_len, addr, data_addr, length * (uint64_t)kind, &data);
-	if (!err)
-		err = intern_converted(tab, data, length, kind, id);
-	free(data);
-	return err;
+		return mem_read_u64(pid, addr + L->unicode_legacy_data, &place->data_addr);
+	place->data_addr = addr + (state & L->unicode_ascii_mask ? L->unicode_ascii_data
+								  : L->unicode_compact_data);
+	return 0;
+}
+
+/* Read the object's header: one read usually covers a short string whole. */
+static int read_head(pid_t pid, const struct py_layout *L, uint64_t str_type, uint64_t addr,
+		     uint8_t *head, size_t size, size_t *got)
+{
+	ssize_t n;
+
+	if (addr == 0 || (addr & 7))
+		return PP_EBADDATA;
+	n = mem_read_upto(pid, addr, head, size);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < 64)
+		return PP_ESHORTREAD;
+	if (str_type && load_u64(head, L->obj_type) != str_type)
+		return PP_EBADDATA;
+	*got = (size_t)n;
+	return 0;
 }
 
 int pystr_read(pid_t pid, const struct py_layout *L, uint64_t str_type,
 	       uint64_t addr, struct strtab *tab, uint32_t *id)
 {
-	/* One read usually covers the header and a short name's characters. */
 	uint8_t head[192];
-	ssize_t got;
+	struct str_place place;
+	uint8_t *data;
+	size_t got = 0;
+	int err;
 
-	if (addr == 0 || (addr & 7))
+	err = read_head(pid, L, str_type, addr, head, sizeof(head), &got);
+	if (!err)
+		err = locate(pid, L, head, addr, &place);
+	if (err)
+		return err;
+	if (place.length > PYSTR_MAX_CHARS)
 		return PP_EBADDATA;
-	got = mem_read_upto(pid, addr, head, sizeof(head));
-	if (got < 0)
-		return (int)got;
-	if ((size_t)got < 64)
-		return PP_ESHORTREAD;
-	if (str_type && load_u64(head, L->obj_type) != str_type)
-		return PP_EBADDATA;
-	if (L->rule_strings == STRINGS_BYTES)
-		return read_bytes27(pid, L, head, (size_t)got, addr, tab, id);
-	return read_pep393(pid, L, head, (size_t)got, addr, tab, id);
+	err = read_chars(pid, head, got, addr, place.data_addr,
+			 place.length * (uint64_t)(place.kind ? place.kind : 1), &data);
+	if (!err)
+		err = intern_converted(tab, data, place.length, place.kind, id);
+	free(data);
+	return err;
+}
+
+int pystr_read_prefix(pid_t pid, const struct py_layout *L, uint64_t addr, size_t max_chars,
+		      char *out, size_t *out_len, uint64_t *length)
+{
+	uint8_t head[192];
+	struct str_place place;
+	uint8_t *data;
+	size_t got = 0, n;
+	int err;
+
+	err = read_head(pid, L, 0, addr, head, sizeof(head), &got);
+	if (!err)
+		err = locate(pid, L, head, addr, &place);
+	if (err)
+		return err;
+	n = place.length < max_chars ? (size_t)place.length : max_chars;
+	err = read_chars(pid, head, got, addr, place.data_addr,
+			 n * (size_t)(place.kind ? place.kind : 1), &data);
+	if (!err) {
+		*out_len = place.kind ? pystr_units_to_utf8(data, n, place.kind, out)
+				      : pystr_bytes_to_utf8(data, n, out);
+		*length = place.length;
+	}
+	free(data);
+	return err;
 }

@@ -37,4 +37,13 @@ size_t pystr_bytes_to_utf8(const void *bytes, size_t len, char *out);
 int pystr_read(pid_t pid, const struct py_layout *layout, uint64_t str_type,
 	       uint64_t addr, struct strtab *tab, uint32_t *id);
 
+/*
+ * Read at most max_chars characters of the string at addr (any type check is
+ * the caller's) as UTF-8 into out, which must hold 4 * max_chars bytes; a
+ * cut falls between characters, never inside one.  *out_len gets the bytes
+ * written, *length the string's whole length in characters (2.7: bytes).
+ */
+int pystr_read_prefix(pid_t pid, const struct py_layout *layout, uint64_t addr,
+		      size_t max_chars, char *out, size_t *out_len, uint64_t *length);
+
 #endif

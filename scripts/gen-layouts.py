@@ -224,9 +224,82 @@ def fields():
     add("list.item", "offsetof(PyListObject, ob_item)")
     add("float.value", "offsetof(PyFloatObject, ob_fval)")
 
+    # --- what reading values needs (thread names, dump --locals) ---
+    py3 = lambda v, ft: v[0] == 3
+    add("type.basicsize", "offsetof(PyTypeObject, tp_basicsize)")
+    add("type.dictoffset", "offsetof(PyTypeObject, tp_dictoffset)")
+    add("type.flag_heaptype", "Py_TPFLAGS_HEAPTYPE")
+    add("type.flag_managed_dict", "Py_TPFLAGS_MANAGED_DICT", new)
+    add("type.flag_inline_values", "Py_TPFLAGS_INLINE_VALUES", lambda v, ft: v >= V(3, 13))
+    add("heaptype.cached_keys", "offsetof(PyHeapTypeObject, ht_cached_keys)", new)
+    # Where a managed instance dict lives: so many bytes before the object
+    # (3.11, 3.13+); 3.11 keeps its split values pointer further back; 3.12
+    # shares one slot for either, a values pointer tagged with its low bit
+    # (_PyObject_DictOrValuesPointer, a static inline with no macro).
+    add("obj.managed_dict_before", "-(long)(MANAGED_DICT_OFFSET)",
+        lambda v, ft: v == V(3, 11) or v >= V(3, 13))
+    add("obj.managed_values_before", "4 * sizeof(PyObject *)", lambda v, ft: v == V(3, 11))
+    add("obj.dict_or_values_before", "3 * sizeof(PyObject *)", lambda v, ft: v == V(3, 12))
+    # A module's dict follows its object header in every version (the
+    # struct is private before 3.10).
+    add("module.dict", "sizeof(PyObject)")
+    add("dict.used", "offsetof(PyDictObject, ma_used)")
+    add("dict.keys", "offsetof(PyDictObject, ma_keys)", py3)
+    add("dict.values", "offsetof(PyDictObject, ma_values)", py3)
+    add("dict27.mask", "offsetof(PyDictObject, ma_mask)", lambda v, ft: v[0] == 2)
+    add("dict27.table", "offsetof(PyDictObject, ma_table)", lambda v, ft: v[0] == 2)
+    # Dict keys: 3.6 - 3.10 keep the struct in Objects/dict-common.h, which
+    # is not installed, so its offsets are written down here (dk_refcnt,
+    # dk_size, dk_lookup, dk_usable, dk_nentries, then the indices; entries
+    # of hash, key, value).
+    dk_old = lambda v, ft: V(3, 6) <= v <= V(3, 10)
+    add("keys.size", "8", dk_old)
+    add("keys.nentries", "32", dk_old)
+    add("keys.indices", "40", dk_old)
+    add("entry.size", "24", dk_old)
+    add("entry.key", "8", dk_old)
+    add("entry.value", "16", dk_old)
+    add("entry.size", "sizeof(PyDictEntry)", lambda v, ft: v[0] == 2)
+    add("entry.key", "offsetof(PyDictEntry, me_key)", lambda v, ft: v[0] == 2)
+    add("entry.value", "offsetof(PyDictEntry, me_value)", lambda v, ft: v[0] == 2)
+    add("keys.log2_size", "offsetof(PyDictKeysObject, dk_log2_size)", new)
+    add("keys.log2_index_bytes", "offsetof(PyDictKeysObject, dk_log2_index_bytes)", new)
+    add("keys.kind", "offsetof(PyDictKeysObject, dk_kind)", new)
+    add("keys.kind_general", "DICT_KEYS_GENERAL", new)
+    add("keys.nentries", "offsetof(PyDictKeysObject, dk_nentries)", new)
+    add("keys.indices", "offsetof(PyDictKeysObject, dk_indices)", new)
+    add("entry.size", "sizeof(PyDictKeyEntry)", new)
+    add("entry.key", "offsetof(PyDictKeyEntry, me_key)", new)
+    add("entry.value", "offsetof(PyDictKeyEntry, me_value)", new)
+    add("uentry.size", "sizeof(PyDictUnicodeEntry)", new)
+    add("uentry.key", "offsetof(PyDictUnicodeEntry, me_key)", new)
+    add("uentry.value", "offsetof(PyDictUnicodeEntry, me_value)", new)
+    add("values.items", "offsetof(PyDictValues, values)", new)
+    add("values.valid", "offsetof(PyDictValues, valid)", lambda v, ft: v >= V(3, 13))
+    add("values.capacity", "offsetof(PyDictValues, capacity)", lambda v, ft: v >= V(3, 13))
+    # Integers: 2.7's machine int, and arbitrary-precision digits (a signed
+    # ob_size up to 3.11, a tag of count and sign from 3.12).
+    add("int27.value", "offsetof(PyIntObject, ob_ival)", lambda v, ft: v[0] == 2)
+    add("long.digits", "offsetof(PyLongObject, ob_digit)", lambda v, ft: v <= V(3, 11))
+    add("long.digits", "offsetof(PyLongObject, long_value.ob_digit)", lambda v, ft: v >= V(3, 12))
+    add("long.shift", "PyLong_SHIFT")
+    add("long.tag", "offsetof(PyLongObject, long_value.lv_tag)", lambda v, ft: v >= V(3, 12))
+    add("long.non_size_bits", "_PyLong_NON_SIZE_BITS", lambda v, ft: v >= V(3, 12))
+    add("long.sign_mask", "SIGN_MASK", lambda v, ft: v >= V(3, 12))
+    add("long.sign_negative", "SIGN_NEGATIVE", lambda v, ft: v >= V(3, 12))
+    add("cell.ref", "offsetof(PyCellObject, ob_ref)")
+    # A frame's variables: names and kinds from the code object.
+    add("code.kwonlyargcount", "offsetof(PyCodeObject, co_kwonlyargcount)", py3)
+    add("code.nlocals", "offsetof(PyCodeObject, co_nlocals)", old)
+    add("code.cellvars", "offsetof(PyCodeObject, co_cellvars)", old)
+    add("code.freevars", "offsetof(PyCodeObject, co_freevars)", old)
+    add("code.localspluskinds", "offsetof(PyCodeObject, co_localspluskinds)", new)
+    add("codeflag.varargs", "CO_VARARGS")
+    add("codeflag.varkeywords", "CO_VARKEYWORDS")
+    add("fast.hidden", "CO_FAST_HIDDEN", lambda v, ft: v >= V(3, 12))
+
     # --- strings ---
     py2 = lambda v, ft: v[0] == 2
-    py3 = lambda v, ft: v[0] == 3
     add("bytes27.sval", "offsetof(PyStringObject, ob_sval)", py2)
     add("bytes.sval", "offsetof(PyBytesObject, ob_sval)", py3)
     add("unicode.length", "offsetof(PyASCIIObject, length)", py3)
@@ -341,13 +414,15 @@ def rules(v):
 # Headers to include, by the first version that needs them.
 HEADERS = [
     (V(2, 7), V(9, 9), ["Python.h", "frameobject.h"]),
-    (V(2, 7), V(3, 10), ["code.h"]),
+    (V(2, 7), V(3, 10), ["code.h", "longintrepr.h"]),
     (V(2, 7), V(9, 9), ["opcode.h"]),
     (V(3, 7), V(3, 7), ["internal/pystate.h"]),
     (V(3, 8), V(3, 8), ["internal/pycore_pystate.h"]),
     (V(3, 9), V(9, 9), ["internal/pycore_runtime.h", "internal/pycore_interp.h",
                         "internal/pycore_pystate.h", "internal/pycore_gil.h"]),
-    (V(3, 11), V(9, 9), ["internal/pycore_frame.h", "internal/pycore_code.h"]),
+    (V(3, 11), V(9, 9), ["internal/pycore_frame.h", "internal/pycore_code.h",
+                         "internal/pycore_dict.h", "internal/pycore_object.h"]),
+    (V(3, 12), V(9, 9), ["internal/pycore_long.h"]),
     (V(3, 14), V(9, 9), ["internal/pycore_interpframe.h", "internal/pycore_stackref.h",
                          "internal/pycore_tstate.h", "internal/pycore_genobject.h",
                          "internal/pycore_gc.h", "internal/pycore_debug_offsets.h"]),

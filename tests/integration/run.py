@@ -241,20 +241,49 @@ def test_launch_from_first_moments(interp, peekpy):
 
 
 def test_idle_threads(interp, peekpy):
-    """By default only threads on a CPU are recorded; --idle keeps the rest."""
+    """By default only threads on a CPU are recorded; --idle keeps the rest.
+    With --threads each thread is its own root, named as threading names it."""
     with Target(interp, "idle.py") as target:
         target.wait_for_sleepers(3)     # the main thread and both asleep-N
         busy = peekpy.run(["record", "--pid", target.pid, "-d", "0.5"], name="busy.txt")
         idle = peekpy.run(["record", "--pid", target.pid, "-d", "0.5", "--idle"],
                           name="idle.txt")
+        busy_roots = peekpy.run(["record", "--pid", target.pid, "-d", "0.5", "--threads"],
+                                name="busy-threads.txt")
+        idle_roots = peekpy.run(["record", "--pid", target.pid, "-d", "0.5", "--threads",
+                                 "--idle"], name="idle-threads.txt")
+        pid = target.pid
     asleep = frame_text("asleep", "idle.py", marked_line("idle.py", "ASLEEP_LINE"))
-    for run in (busy, idle):
+    busy_line = frame_text("busy", "idle.py", marked_line("idle.py", "BUSY_LINE"))
+    for run in (busy, idle, busy_roots, idle_roots):
         check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
     busy_frames = {f for s in busy.stacks() for f in s}
-    check(frame_text("busy", "idle.py", marked_line("idle.py", "BUSY_LINE")) in busy_frames,
-          "busy threads missing: %s" % sorted(busy_frames))
+    check(busy_line in busy_frames, "busy threads missing: %s" % sorted(busy_frames))
     check(asleep not in busy_frames, "sleeping threads recorded without --idle")
     check(asleep in {f for s in idle.stacks() for f in s}, "--idle lost the sleeping threads")
+
+    def roots(run):
+        """Each root frame's thread name, and the leaf frames under it."""
+        found = {}
+        for stack in run.stacks():
+            m = re.match(r'thread (\d+) "([^"]*)"$', stack[0])
+            check(m, "--threads: root %r is not a named thread" % stack[0])
+            found.setdefault(m.group(2), set()).add(stack[-1])
+            if m.group(2) == "MainThread":
+                check(int(m.group(1)) == pid, "MainThread is thread %s, not %d"
+                      % (m.group(1), pid))
+        return found
+
+    named = roots(busy_roots)
+    check(sorted(named) == ["busy-1", "busy-2"],
+          "--threads without --idle: roots %s, expected busy-1 and busy-2" % sorted(named))
+    named = roots(idle_roots)
+    check(sorted(named) == ["MainThread", "asleep-1", "asleep-2", "busy-1", "busy-2"],
+          "--threads --idle: roots %s" % sorted(named))
+    for name in ("asleep-1", "asleep-2"):
+        check(named[name] == {asleep}, "%s is not asleep at %s: %s" % (name, asleep, named[name]))
+    for name in ("busy-1", "busy-2"):
+        check(busy_line in named[name], "%s never at %s: %s" % (name, busy_line, named[name]))
 
 
 def test_gil_keeps_its_holder(interp, peekpy):
@@ -291,14 +320,16 @@ def test_dump_shows_each_thread(interp, peekpy):
     main_sleep = frame_text("main", "idle.py", marked_line("idle.py", "MAIN_SLEEP"))
     asleep = frame_text("asleep", "idle.py", marked_line("idle.py", "ASLEEP_LINE"))
     blocks = text.stdout.split("\n\n")
+    names = {}
     check(blocks[0].startswith("process %d: " % pid), "header: %r" % blocks[0])
     check("CPython %d.%d.%d" % interp.version in blocks[0], "header: %r" % blocks[0])
     threads = {}
     for block in blocks[1:]:
         lines = block.strip().splitlines()
-        m = re.match(r"thread (\d+)(?: \"[^\"]*\")? \((active|idle|holds GIL)\)$", lines[0])
+        m = re.match(r"thread (\d+) \"([^\"]*)\" \((active|idle|holds GIL)\)$", lines[0])
         check(m, "thread line: %r" % lines[0])
-        threads[int(m.group(1))] = (m.group(2), [l.strip() for l in lines[1:]])
+        threads[int(m.group(1))] = (m.group(3), [l.strip() for l in lines[1:]])
+        names[int(m.group(1))] = m.group(2)
     check(len(threads) == 5, "%d threads dumped, 5 expected: %s" % (len(threads), text.stdout))
     check(threads.get(pid, (None, [""]))[1][0] == main_sleep,
           "the main thread (%d) is not at %s: %s" % (pid, main_sleep, threads.get(pid)))
@@ -306,7 +337,11 @@ def test_dump_shows_each_thread(interp, peekpy):
     check(len(sleepers) == 2 and pid not in sleepers and
           all(threads[t][0] == "idle" for t in sleepers),
           "two idle threads should sleep at %s: %s" % (asleep, threads))
+    check(names[pid] == "MainThread" and sorted(names[t] for t in sleepers) == ["asleep-1", "asleep-2"]
+          and sorted(names.values()) == ["MainThread", "asleep-1", "asleep-2", "busy-1", "busy-2"],
+          "thread names: %s" % names)
     data = json.loads(as_json.stdout)
+    check({t["tid"]: t["name"] for t in data["threads"]} == names, "json names: %s" % data["threads"])
     check(data["pid"] == pid and len(data["threads"]) == 5, "json: %s" % as_json.stdout[:300])
     by_tid = {t["tid"]: t for t in data["threads"]}
     first = by_tid[pid]["frames"][0]

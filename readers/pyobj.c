@@ -1,0 +1,906 @@
+/*
+ * pyobj.c - Python values in a target (see pyobj.h).
+ */
+#include "pyobj.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/errors.h"
+#include "fields.h"
+#include "mem.h"
+#include "pystr.h"
+
+/* Bounds that keep a walk through garbage short. */
+#define MAX_DICT_ENTRIES (1u << 22)
+#define ENTRY_CHUNK 64
+#define REPR_STR_CHARS 60
+#define REPR_BYTES 60
+#define REPR_ITEMS 5
+#define REPR_DEPTH 2
+#define TYPE_NAME_MAX 64
+
+void pyobj_init(struct pyobj_reader *r, pid_t pid, const struct py_layout *layout)
+{
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	r->layout = layout;
+}
+
+static bool plausible(uint64_t addr)
+{
+	return addr && !(addr & 7) && addr < (1ull << 56);
+}
+
+static bool has(uint32_t field)
+{
+	return field != LAYOUT_ABSENT;
+}
+
+static int read_u64(struct pyobj_reader *r, uint64_t addr, uint64_t *value)
+{
+	if (!plausible(addr))
+		return PP_EBADDATA;
+	return mem_read_u64(r->pid, addr, value);
+}
+
+/* --- types --- */
+
+struct type_facts {
+	uint64_t name_ptr;
+	uint64_t flags;
+	int64_t basicsize, dictoffset;
+	uint64_t cached_keys;   /* shared keys of its instances (3.11+), or 0 */
+};
+
+static uint32_t type_span(const struct py_layout *L)
+{
+	uint32_t span = L->type_name;
+
+	if (L->type_flags > span)
+		span = L->type_flags;
+	if (L->type_basicsize > span)
+		span = L->type_basicsize;
+	if (L->type_dictoffset > span)
+		span = L->type_dictoffset;
+	if (has(L->heaptype_cached_keys) && L->heaptype_cached_keys > span)
+		span = L->heaptype_cached_keys;
+	return span + 8;
+}
+
+static int read_type(struct pyobj_reader *r, uint64_t type, struct type_facts *facts)
+{
+	const struct py_layout *L = r->layout;
+	uint8_t buf[2048];
+	uint32_t span = type_span(L);
+	int err;
+
+	if (!plausible(type) || span > sizeof(buf))
+		return PP_EBADDATA;
+	err = mem_read(r->pid, type, buf, span);
+	if (err)
+		return err;
+	facts->name_ptr = load_u64(buf, L->type_name);
+	facts->flags = load_u64(buf, L->type_flags);
+	facts->basicsize = (int64_t)load_u64(buf, L->type_basicsize);
+	facts->dictoffset = (int64_t)load_u64(buf, L->type_dictoffset);
+	facts->cached_keys = 0;
+	if (has(L->heaptype_cached_keys) && (facts->flags & L->type_flag_heaptype))
+		facts->cached_keys = load_u64(buf, L->heaptype_cached_keys);
+	return 0;
+}
+
+static int read_c_name(struct pyobj_reader *r, uint64_t name_ptr, char *out, size_t size)
+{
+	char buf[TYPE_NAME_MAX];
+	ssize_t got;
+	size_t n;
+
+	if (!name_ptr)
+		return PP_EBADDATA;
+	got = mem_read_upto(r->pid, name_ptr, buf, sizeof(buf));
+	if (got <= 0)
+		return got < 0 ? (int)got : PP_EBADDATA;
+	n = strnlen(buf, (size_t)got);
+	if (n == (size_t)got && n == sizeof(buf))
+		n = sizeof(buf) - 1;    /* a long name, cut */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			return PP_EBADDATA;
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int pyobj_type_name(struct pyobj_reader *r, uint64_t type, char *out, size_t size)
+{
+	struct type_facts facts;
+	int err = read_type(r, type, &facts);
+
+	out[0] = '\0';
+	return err ? err : read_c_name(r, facts.name_ptr, out, size);
+}
+
+static enum pyobj_kind kind_of_builtin(const struct py_layout *L, const char *name)
+{
+	static const struct { const char *name; enum pyobj_kind py3, py2; } names[] = {
+		{ "NoneType", PYOBJ_NONE, PYOBJ_NONE },
+		{ "bool", PYOBJ_BOOL, PYOBJ_BOOL },
+		{ "int", PYOBJ_INT, PYOBJ_INT27 },
+		{ "long", PYOBJ_OTHER, PYOBJ_INT },
+		{ "float", PYOBJ_FLOAT, PYOBJ_FLOAT },
+		{ "str", PYOBJ_STR, PYOBJ_BYTES },
+		{ "unicode", PYOBJ_OTHER, PYOBJ_STR },
+		{ "bytes", PYOBJ_BYTES, PYOBJ_OTHER },
+		{ "tuple", PYOBJ_TUPLE, PYOBJ_TUPLE },
+		{ "list", PYOBJ_LIST, PYOBJ_LIST },
+		{ "dict", PYOBJ_DICT, PYOBJ_DICT },
+		{ "cell", PYOBJ_CELL, PYOBJ_CELL },
+		{ "module", PYOBJ_MODULE, PYOBJ_MODULE },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name))
+			return L->major == 2 ? names[i].py2 : names[i].py3;
+	return PYOBJ_OTHER;
+}
+
+int pyobj_kind(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind *kind, uint64_t *type)
+{
+	struct type_facts facts;
+	char name[TYPE_NAME_MAX];
+	int err;
+
+	*kind = PYOBJ_OTHER;
+	err = read_u64(r, addr + r->layout->obj_type, type);
+	if (err)
+		return err;
+	for (size_t i = 0; i < r->n_types; i++)
+		if (r->types[i].addr == *type) {
+			*kind = r->types[i].kind;
+			return 0;
+		}
+	err = read_type(r, *type, &facts);
+	if (err)
+		return err;
+	/* A class's tp_name is its bare name: `class list` is not a list. */
+	if (facts.flags & r->layout->type_flag_heaptype)
+		return 0;
+	err = read_c_name(r, facts.name_ptr, name, sizeof(name));
+	if (err)
+		return err;
+	*kind = kind_of_builtin(r->layout, name);
+	if (r->n_types < PYOBJ_TYPE_CACHE)
+		r->types[r->n_types++] = (struct pyobj_type){ *type, *kind };
+	return 0;
+}
+
+/* --- numbers and strings --- */
+
+static int read_head(struct pyobj_reader *r, uint64_t addr, uint8_t *buf, size_t len)
+{
+	if (!plausible(addr))
+		return PP_EBADDATA;
+	return mem_read(r->pid, addr, buf, len);
+}
+
+static int read_long(struct pyobj_reader *r, uint64_t addr, int64_t *value)
+{
+	const struct py_layout *L = r->layout;
+	uint8_t buf[128];
+	uint64_t ndigits;
+	bool negative;
+	unsigned __int128 sum = 0;
+	int err;
+
+	err = read_head(r, addr, buf, L->long_digits + 3 * 4);
+	if (err)
+		return err;
+	if (has(L->long_tag)) {
+		uint64_t tag = load_u64(buf, L->long_tag);
+
+		ndigits = tag >> L->long_non_size_bits;
+		negative = (tag & L->long_sign_mask) == L->long_sign_negative;
+	} else {
+		int64_t size = (int64_t)load_u64(buf, L->obj_size);
+
+		negative = size < 0;
+		ndigits = (uint64_t)(negative ? -size : size);
+	}
+	if (ndigits > 3)
+		return PP_EBADDATA;
+	for (uint64_t i = ndigits; i-- > 0;) {
+		uint32_t digit = load_u32(buf, L->long_digits + (uint32_t)(4 * i));
+
+		if (digit >> L->long_shift)
+			return PP_EBADDATA;
+		sum = (sum << L->long_shift) | digit;
+	}
+	if (sum > (unsigned __int128)INT64_MAX + (negative ? 1 : 0))
+		return PP_EBADDATA;
+	*value = negative ? (int64_t)(0 - (uint64_t)sum) : (int64_t)sum;
+	return 0;
+}
+
+int pyobj_int(struct pyobj_reader *r, uint64_t addr, int64_t *value)
+{
+	enum pyobj_kind kind;
+	uint64_t type;
+	uint8_t buf[64];
+	int err = pyobj_kind(r, addr, &kind, &type);
+
+	if (err)
+		return err;
+	if (kind == PYOBJ_INT27 || (kind == PYOBJ_BOOL && r->layout->major == 2)) {
+		err = read_head(r, addr, buf, r->layout->int27_value + 8);
+		if (!err)
+			*value = (int64_t)load_u64(buf, r->layout->int27_value);
+		return err;
+	}
+	if (kind == PYOBJ_INT || kind == PYOBJ_BOOL)
+		return read_long(r, addr, value);
+	return PP_EBADDATA;
+}
+
+/* 2.7's unicode: a length and a pointer to UCS-2 or UCS-4 units. */
+static int read_unicode27(struct pyobj_reader *r, uint64_t addr, size_t max_chars, char *out,
+			  size_t *out_len, uint64_t *length)
+{
+	const struct py_layout *L = r->layout;
+	uint8_t head[64], *units;
+	uint64_t data;
+	size_t n, width = L->unicode27_char_size;
+	int err;
+
+	err = read_head(r, addr, head, L->unicode27_str + 8);
+	if (err)
+		return err;
+	*length = load_u64(head, L->unicode27_length);
+	data = load_u64(head, L->unicode27_str);
+	if (*length > (1u << 30) || (width != 2 && width != 4))
+		return PP_EBADDATA;
+	n = *length < max_chars ? (size_t)*length : max_chars;
+	units = malloc(n * width + 1);
+	if (!units)
+		return -ENOMEM;
+	err = n ? mem_read(r->pid, data, units, n * width) : 0;
+	if (!err)
+		*out_len = pystr_units_to_utf8(units, n, (int)width, out);
+	free(units);
+	return err;
+}
+
+/* Up to max_chars characters of a str (3.x str, 2.7 str or unicode). */
+static int read_text(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind kind,
+		     size_t max_chars, char *out, size_t *out_len, uint64_t *length)
+{
+	*out_len = 0;
+	if (r->layout->major == 2 && kind == PYOBJ_STR)
+		return read_unicode27(r, addr, max_chars, out, out_len, length);
+	if (kind == PYOBJ_STR || (r->layout->major == 2 && kind == PYOBJ_BYTES))
+		return pystr_read_prefix(r->pid, r->layout, addr, max_chars, out, out_len, length);
+	return PP_EBADDATA;
+}
+
+int pyobj_str_text(struct pyobj_reader *r, uint64_t addr, size_t max_chars, char *out)
+{
+	enum pyobj_kind kind;
+	uint64_t type, length;
+	size_t len = 0;
+	int err = pyobj_kind(r, addr, &kind, &type);
+
+	if (!err)
+		err = read_text(r, addr, kind, max_chars, out, &len, &length);
+	out[err ? 0 : len] = '\0';
+	return err;
+}
+
+bool pyobj_str_equals(struct pyobj_reader *r, uint64_t addr, const char *text, size_t len)
+{
+	char buf[4 * 65 + 1];
+	enum pyobj_kind kind;
+	uint64_t type, length;
+	size_t got;
+
+	if (len > 64 || pyobj_kind(r, addr, &kind, &type))
+		return false;
+	/* One character more than text has: a longer string differs. */
+	if (read_text(r, addr, kind, len + 1, buf, &got, &length))
+		return false;
+	return got == len && !memcmp(buf, text, len);
+}
+
+/* --- dicts --- */
+
+/* Where a dict's items are: its keys object, and the values array when
+ * the keys are shared (split) and the entries hold no values. */
+struct dict_view {
+	uint64_t keys;
+	uint64_t values;
+	uint64_t limit;    /* most values the values array holds, 0: no limit */
+};
+
+struct keys_shape {
+	uint64_t entries;     /* address of entry 0 */
+	uint64_t nentries;
+	uint32_t size, key, value;   /* an entry's size and members */
+};
+
+static int keys_shape(struct pyobj_reader *r, uint64_t keys, struct keys_shape *shape)
+{
+	const struct py_layout *L = r->layout;
+	uint8_t head[64];
+	uint64_t index_bytes;
+	int err;
+
+	if (L->keys_indices > sizeof(head))
+		return PP_EBADDATA;
+	err = read_head(r, keys, head, L->keys_indices);
+	if (err)
+		return err;
+	shape->nentries = load_u64(head, L->keys_nentries);
+	shape->size = L->entry_size;
+	shape->key = L->entry_key;
+	shape->value = L->entry_value;
+	if (has(L->keys_log2_size)) {
+		uint8_t log2_index_bytes = head[L->keys_log2_index_bytes];
+
+		if (log2_index_bytes > 40)
+			return PP_EBADDATA;
+		index_bytes = 1ull << log2_index_bytes;
+		if (head[L->keys_kind] != L->keys_kind_general) {
+			shape->size = L->uentry_size;
+			shape->key = L->uentry_key;
+			shape->value = L->uentry_value;
+		}
+	} else {
+		uint64_t size = load_u64(head, L->keys_size);
+		uint64_t width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffff ? 4 : 8;
+
+		if (!size || (size & (size - 1)) || size > (1ull << 40))
+			return PP_EBADDATA;
+		index_bytes = size * width;
+	}
+	if (shape->nentries > MAX_DICT_ENTRIES)
+		return PP_EBADDATA;
+	shape->entries = keys + L->keys_indices + index_bytes;
+	return 0;
+}
+
+static int view_each(struct pyobj_reader *r, const struct dict_view *view, size_t max_items,
+		     pyobj_visit visit, void *ctx)
+{
+	struct keys_shape shape;
+	uint8_t entries[ENTRY_CHUNK * 24];
+	uint64_t values[ENTRY_CHUNK];
+	uint64_t count, at;
+	size_t visited = 0;
+	int err;
+
+	err = keys_shape(r, view->keys, &shape);
+	if (err)
+		return err;
+	if (shape.size > 24)
+		return PP_EBADDATA;
+	count = shape.nentries;
+	if (view->values && view->limit && view->limit < count)
+		count = view->limit;
+	for (at = 0; at < count && visited < max_items; at += ENTRY_CHUNK) {
+		size_t n = count - at < ENTRY_CHUNK ? (size_t)(count - at) : ENTRY_CHUNK;
+
+		err = mem_read(r->pid, shape.entries + at * shape.size, entries, n * shape.size);
+		if (!err && view->values)
+			err = mem_read(r->pid, view->values + at * 8, values, n * 8);
+		if (err)
+			return err;
+		for (size_t i = 0; i < n && visited < max_items; i++) {
+			uint64_t key = load_u64(entries, (uint32_t)(i * shape.size + shape.key));
+			uint64_t value = view->values
+				? values[i]
+				: load_u64(entries, (uint32_t)(i * shape.size + shape.value));
+
+			/* Deleted and not yet used entries have no value. */
+			if (!key || !value)
+				continue;
+			visited++;
+			if (visit(ctx, key, value))
+				return 0;
+		}
+	}
+	return 0;
+}
+
+/* 2.7: an open-addressing table of (hash, key, value) entries. */
+static int dict27_each(struct pyobj_reader *r, uint64_t dict, size_t max_items,
+		       pyobj_visit visit, void *ctx)
+{
+	const struct py_layout *L = r->layout;
+	uint8_t head[64], entries[ENTRY_CHUNK * 24];
+	uint64_t slots, table, at;
+	size_t visited = 0;
+	int err;
+
+	err = read_head(r, dict, head, L->dict27_table + 8);
+	if (err)
+		return err;
+	slots = load_u64(head, L->dict27_mask) + 1;
+	table = load_u64(head, L->dict27_table);
+	if (slots > MAX_DICT_ENTRIES || (slots & (slots - 1)) || L->entry_size > 24)
+		return PP_EBADDATA;
+	for (at = 0; at < slots && visited < max_items; at += ENTRY_CHUNK) {
+		size_t n = slots - at < ENTRY_CHUNK ? (size_t)(slots - at) : ENTRY_CHUNK;
+
+		err = read_head(r, table + at * L->entry_size, entries, n * L->entry_size);
+		if (err)
+			return err;
+		for (size_t i = 0; i < n && visited < max_items; i++) {
+			uint64_t key = load_u64(entries, (uint32_t)(i * L->entry_size + L->entry_key));
+			uint64_t value = load_u64(entries, (uint32_t)(i * L->entry_size + L->entry_value));
+
+			if (!key || !value)
+				continue;
+			visited++;
+			if (visit(ctx, key, value))
+				return 0;
+		}
+	}
+	return 0;
+}
+
+int pyobj_dict_each(struct pyobj_reader *r, uint64_t dict, size_t max_items,
+		    pyobj_visit visit, void *ctx)
+{
+	const struct py_layout *L = r->layout;
+	struct dict_view view = { 0, 0, 0 };
+	uint8_t head[128];
+	int err;
+
+	if (L->major == 2)
+		return dict27_each(r, dict, max_items, visit, ctx);
+	err = read_head(r, dict, head, L->dict_values + 8);
+	if (err)
+		return err;
+	view.keys = load_u64(head, L->dict_keys);
+	view.values = load_u64(head, L->dict_values);
+	if (view.values && has(L->values_items))
+		view.values += L->values_items;
+	return view_each(r, &view, max_items, visit, ctx);
+}
+
+struct key_search {
+	struct pyobj_reader *reader;
+	const char *key;
+	size_t len;
+	uint64_t value;
+	bool found;
+};
+
+static int match_key(void *ctx, uint64_t key, uint64_t value)
+{
+	struct key_search *search = ctx;
+
+	if (!pyobj_str_equals(search->reader, key, search->key, search->len))
+		return 0;
+	search->value = value;
+	search->found = true;
+	return 1;
+}
+
+static int search_view(struct pyobj_reader *r, const struct dict_view *view, uint64_t dict,
+		       const char *key, uint64_t *value)
+{
+	struct key_search search = { r, key, strlen(key), 0, false };
+	int err = view ? view_each(r, view, SIZE_MAX, match_key, &search)
+		       : pyobj_dict_each(r, dict, SIZE_MAX, match_key, &search);
+
+	if (err)
+		return err;
+	if (!search.found)
+		return PP_EBADDATA;
+	*value = search.value;
+	return 0;
+}
+
+int pyobj_dict_get(struct pyobj_reader *r, uint64_t dict, const char *key, uint64_t *value)
+{
+	return search_view(r, NULL, dict, key, value);
+}
+
+/* The split values of an instance whose dict was never made: inline after
+ * the object (3.13+), behind it (3.11), or tagged in its dict slot (3.12). */
+static int values_view(struct pyobj_reader *r, uint64_t obj, const struct type_facts *type,
+		       uint64_t slot, struct dict_view *view)
+{
+	const struct py_layout *L = r->layout;
+	uint64_t values = 0;
+	int err;
+
+	view->limit = 0;
+	if (has(L->type_flag_inline_values) && (type->flags & L->type_flag_inline_values)) {
+		uint8_t head[16];
+
+		values = obj + (uint64_t)type->basicsize;
+		err = read_head(r, values, head, sizeof(head));
+		if (err)
+			return err;
+		/* Values the dict took over are no longer the instance's. */
+		if (!head[L->values_valid])
+			return PP_EBADDATA;
+		view->limit = head[L->values_capacity];
+	} else if (has(L->obj_managed_values_before)) {
+		err = read_u64(r, obj - L->obj_managed_values_before, &values);
+		if (err)
+			return err;
+	} else if (has(L->obj_dict_or_values_before) && (slot & 1)) {
+		values = slot + 1;
+	}
+	if (!values || !type->cached_keys)
+		return PP_EBADDATA;
+	view->keys = type->cached_keys;
+	view->values = values + (has(L->values_items) ? L->values_items : 0);
+	return 0;
+}
+
+int pyobj_attr(struct pyobj_reader *r, uint64_t obj, const char *name, uint64_t *value)
+{
+	const struct py_layout *L = r->layout;
+	struct type_facts type;
+	struct dict_view view;
+	uint64_t type_addr, slot = 0;
+	int err;
+
+	err = read_u64(r, obj + L->obj_type, &type_addr);
+	if (!err)
+		err = read_type(r, type_addr, &type);
+	if (err)
+		return err;
+	if (has(L->type_flag_managed_dict) && (type.flags & L->type_flag_managed_dict)) {
+		uint32_t before = has(L->obj_managed_dict_before) ? L->obj_managed_dict_before
+								  : L->obj_dict_or_values_before;
+
+		err = read_u64(r, obj - before, &slot);
+		if (err)
+			return err;
+		if (slot && !(slot & 1))
+			return search_view(r, NULL, slot, name, value);
+		err = values_view(r, obj, &type, slot, &view);
+		return err ? err : search_view(r, &view, 0, name, value);
+	}
+	if (type.dictoffset <= 0 || type.dictoffset > (1 << 20))
+		return PP_EBADDATA;
+	err = read_u64(r, obj + (uint64_t)type.dictoffset, &slot);
+	if (err)
+		return err;
+	return slot ? search_view(r, NULL, slot, name, value) : PP_EBADDATA;
+}
+
+/* --- repr --- */
+
+/* A text being built: pieces are added whole or not at all, and the first
+ * that does not fit ends it with "...", so a character is never split. */
+struct text {
+	char *buf;
+	size_t size, len;
+	bool cut;
+};
+
+static void put(struct text *t, const char *piece, size_t n)
+{
+	if (t->cut)
+		return;
+	if (t->len + n + 4 > t->size) {
+		memcpy(t->buf + t->len, "...", 3);
+		t->len += 3;
+		t->cut = true;
+	} else {
+		memcpy(t->buf + t->len, piece, n);
+		t->len += n;
+	}
+	t->buf[t->len] = '\0';
+}
+
+static void puts_text(struct text *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+static void put_fmt(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_fmt(struct text *t, const char *fmt, ...)
+{
+	char piece[128];
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vsnprintf(piece, sizeof(piece), fmt, args);
+	va_end(args);
+	if (n > 0)
+		put(t, piece, (size_t)n < sizeof(piece) ? (size_t)n : sizeof(piece) - 1);
+}
+
+static void put_opaque(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type)
+{
+	char name[TYPE_NAME_MAX];
+
+	if (type && pyobj_type_name(r, type, name, sizeof(name)) == 0 && name[0])
+		put_fmt(t, "<%s at 0x%" PRIx64 ">", name, addr);
+	else
+		put_fmt(t, "<unreadable at 0x%" PRIx64 ">", addr);
+}
+
+/* Python's shortest repr of a float: the fewest digits that read back the
+ * same, positional from 1e-4 up to 1e16, with an exponent outside. */
+static void put_float(struct text *t, double value)
+{
+	char digits[64], out[64];
+	int precision, exponent;
+
+	if (isnan(value)) {
+		puts_text(t, "nan");
+		return;
+	}
+	if (isinf(value)) {
+		puts_text(t, value > 0 ? "inf" : "-inf");
+		return;
+	}
+	for (precision = 1; precision < 17; precision++) {
+		snprintf(digits, sizeof(digits), "%.*e", precision - 1, value);
+		if (strtod(digits, NULL) == value)
+			break;
+	}
+	snprintf(digits, sizeof(digits), "%.*e", precision - 1, value);
+	exponent = atoi(strchr(digits, 'e') + 1);
+	if (exponent >= -4 && exponent < 16) {
+		int decimals = precision - 1 - exponent;
+
+		snprintf(out, sizeof(out), "%.*f", decimals > 0 ? decimals : 0, value);
+		if (!strchr(out, '.'))
+			strcat(out, ".0");
+		puts_text(t, out);
+	} else {
+		puts_text(t, digits);
+	}
+}
+
+/* One character of a quoted literal, escaped the way Python prints it. */
+static void put_char(struct text *t, const char *utf8, size_t n, char quote)
+{
+	unsigned char c = (unsigned char)utf8[0];
+
+	if (n == 1 && (c == '\\' || c == (unsigned char)quote)) {
+		char esc[2] = { '\\', (char)c };
+
+		put(t, esc, 2);
+	} else if (n == 1 && c == '\n') {
+		put(t, "\\n", 2);
+	} else if (n == 1 && c == '\r') {
+		put(t, "\\r", 2);
+	} else if (n == 1 && c == '\t') {
+		put(t, "\\t", 2);
+	} else if (n == 1 && (c < 0x20 || c == 0x7f)) {
+		put_fmt(t, "\\x%02x", c);
+	} else {
+		put(t, utf8, n);
+	}
+}
+
+static size_t utf8_char_length(unsigned char lead)
+{
+	return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
+
+static void put_str(struct pyobj_reader *r, struct text *t, uint64_t addr, enum pyobj_kind kind,
+		    uint64_t type)
+{
+	char chars[4 * REPR_STR_CHARS + 1];
+	size_t len, at, n;
+	uint64_t length;
+	char quote = '\'';
+
+	if (read_text(r, addr, kind, REPR_STR_CHARS, chars, &len, &length)) {
+		put_opaque(r, t, addr, type);
+		return;
+	}
+	if (memchr(chars, '\'', len) && !memchr(chars, '"', len))
+		quote = '"';
+	if (r->layout->major == 2 && kind == PYOBJ_STR)
+		puts_text(t, "u");
+	put(t, &quote, 1);
+	for (at = 0; at < len; at += n) {
+		n = utf8_char_length((unsigned char)chars[at]);
+		if (at + n > len)
+			break;
+		put_char(t, chars + at, n, quote);
+	}
+	put(t, &quote, 1);
+	if (length > REPR_STR_CHARS)
+		put_fmt(t, "... (%" PRIu64 " characters)", length);
+}
+
+static void put_bytes(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type)
+{
+	const struct py_layout *L = r->layout;
+	uint32_t data_at = L->major == 2 ? L->bytes27_sval : L->bytes_sval;
+	uint8_t head[64], data[REPR_BYTES];
+	uint64_t length;
+	size_t n;
+
+	if (read_head(r, addr, head, L->obj_size + 8)) {
+		put_opaque(r, t, addr, type);
+		return;
+	}
+	length = load_u64(head, L->obj_size);
+	n = length < REPR_BYTES ? (size_t)length : REPR_BYTES;
+	if (length > (1ull << 40) || (n && mem_read(r->pid, addr + data_at, data, n))) {
+		put_opaque(r, t, addr, type);
+		return;
+	}
+	if (L->major == 3)
+		puts_text(t, "b");
+	put(t, "'", 1);
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)data[i];
+
+		if (data[i] >= 0x80)
+			put_fmt(t, "\\x%02x", data[i]);
+		else
+			put_char(t, &c, 1, '\'');
+	}
+	put(t, "'", 1);
+	if (length > REPR_BYTES)
+		put_fmt(t, "... (%" PRIu64 " bytes)", length);
+}
+
+static void put_repr(struct pyobj_reader *r, struct text *t, uint64_t addr, int depth);
+
+/* The first items of a tuple or list, whose item pointers are at items. */
+static void put_sequence(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type,
+			 enum pyobj_kind kind, int depth)
+{
+	const struct py_layout *L = r->layout;
+	const char *open = kind == PYOBJ_TUPLE ? "(" : "[", *close = kind == PYOBJ_TUPLE ? ")" : "]";
+	uint64_t items[REPR_ITEMS], length, items_at;
+	uint8_t head[128];
+	size_t n;
+
+	if (read_head(r, addr, head, (kind == PYOBJ_TUPLE ? L->tuple_item : L->list_item) + 8)) {
+		put_opaque(r, t, addr, type);
+		return;
+	}
+	length = load_u64(head, L->obj_size);
+	items_at = kind == PYOBJ_TUPLE ? addr + L->tuple_item : load_u64(head, L->list_item);
+	n = length < REPR_ITEMS ? (size_t)length : REPR_ITEMS;
+	if (length > (1ull << 40) || (n && read_head(r, items_at, (uint8_t *)items, n * 8))) {
+		put_opaque(r, t, addr, type);
+		return;
+	}
+	if (depth >= REPR_DEPTH && length) {
+		put_fmt(t, "%s...%s", open, close);
+		return;
+	}
+	puts_text(t, open);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			puts_text(t, ", ");
+		put_repr(r, t, items[i], depth + 1);
+	}
+	if (length > n)
+		put_fmt(t, ", ... (%" PRIu64 " items)", length);
+	else if (kind == PYOBJ_TUPLE && length == 1)
+		puts_text(t, ",");
+	puts_text(t, close);
+}
+
+struct dict_repr {
+	struct pyobj_reader *reader;
+	struct text *text;
+	int depth;
+	size_t shown;
+};
+
+static int put_item(void *ctx, uint64_t key, uint64_t value)
+{
+	struct dict_repr *d = ctx;
+
+	if (d->shown++)
+		puts_text(d->text, ", ");
+	put_repr(d->reader, d->text, key, d->depth + 1);
+	puts_text(d->text, ": ");
+	put_repr(d->reader, d->text, value, d->depth + 1);
+	return 0;
+}
+
+static void put_dict(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type,
+		     int depth)
+{
+	struct dict_repr d = { r, t, depth, 0 };
+	uint8_t head[64];
+	uint64_t used;
+
+	if (read_head(r, addr, head, r->layout->dict_used + 8)) {
+		put_opaque(r, t, addr, type);
+		return;
+	}
+	used = load_u64(head, r->layout->dict_used);
+	if (depth >= REPR_DEPTH && used) {
+		puts_text(t, "{...}");
+		return;
+	}
+	puts_text(t, "{");
+	if (pyobj_dict_each(r, addr, REPR_ITEMS, put_item, &d))
+		puts_text(t, d.shown ? ", <unreadable>" : "<unreadable>");
+	if (used > d.shown)
+		put_fmt(t, ", ... (%" PRIu64 " items)", used);
+	puts_text(t, "}");
+}
+
+static void put_repr(struct pyobj_reader *r, struct text *t, uint64_t addr, int depth)
+{
+	enum pyobj_kind kind;
+	uint64_t type = 0;
+	int64_t number;
+
+	if (t->cut)
+		return;
+	if (pyobj_kind(r, addr, &kind, &type)) {
+		put_opaque(r, t, addr, type);
+		return;
+	}
+	switch (kind) {
+	case PYOBJ_NONE:
+		puts_text(t, "None");
+		return;
+	case PYOBJ_BOOL:
+		if (pyobj_int(r, addr, &number))
+			break;
+		puts_text(t, number ? "True" : "False");
+		return;
+	case PYOBJ_INT:
+	case PYOBJ_INT27:
+		if (pyobj_int(r, addr, &number))
+			break;
+		put_fmt(t, "%" PRId64, number);
+		return;
+	case PYOBJ_FLOAT: {
+		uint8_t head[64];
+		double value;
+
+		if (read_head(r, addr, head, r->layout->float_value + 8))
+			break;
+		memcpy(&value, head + r->layout->float_value, sizeof(value));
+		put_float(t, value);
+		return;
+	}
+	case PYOBJ_STR:
+		put_str(r, t, addr, kind, type);
+		return;
+	case PYOBJ_BYTES:
+		put_bytes(r, t, addr, type);
+		return;
+	case PYOBJ_TUPLE:
+	case PYOBJ_LIST:
+		put_sequence(r, t, addr, type, kind, depth);
+		return;
+	case PYOBJ_DICT:
+		put_dict(r, t, addr, type, depth);
+		return;
+	default:
+		break;
+	}
+	put_opaque(r, t, addr, type);
+}
+
+void pyobj_repr(struct pyobj_reader *r, uint64_t addr, char *out, size_t size)
+{
+	struct text t = { out, size, 0, false };
+
+	out[0] = '\0';
+	put_repr(r, &t, addr, 0);
+}
