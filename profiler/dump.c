@@ -14,6 +14,7 @@
 #include "../base/sample.h"
 #include "../base/strtab.h"
 #include "../output/escape.h"
+#include "../readers/framevars.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
 #include "clock.h"
@@ -30,9 +31,43 @@ static const char *state_of(const struct sample_thread *thread)
 	return thread->flags & SAMPLE_THREAD_IDLE ? "idle" : "active";
 }
 
-static void print_text(const struct sample *s, const struct strtab *strings, pid_t pid,
-		       const char *command, const char *python, const char *binary)
+/* What dump prints of one process (one sample of it). */
+struct dump_view {
+	const struct sample *sample;
+	const struct strtab *strings;
+	struct pyproc *proc;
+	bool locals;               /* each frame's variables too */
+	struct frame_vars vars;    /* scratch */
+};
+
+static void print_vars_text(struct dump_view *v, size_t thread, size_t frame)
 {
+	int err = pyproc_frame_vars(v->proc, v->sample, thread, frame, &v->vars);
+
+	if (err) {
+		printf("        (variables not read: %s)\n", pp_strerror(err));
+		return;
+	}
+	for (int args = 1; args >= 0; args--) {
+		bool heading = false;
+
+		for (size_t i = 0; i < v->vars.count; i++) {
+			const struct frame_var *var = &v->vars.items[i];
+
+			if (var->is_arg != args)
+				continue;
+			if (!heading)
+				printf("        %s:\n", args ? "Arguments" : "Locals");
+			heading = true;
+			printf("            %s = %s\n", var->name, var->repr);
+		}
+	}
+}
+
+static void print_text(struct dump_view *v, pid_t pid, const char *command, const char *python,
+		       const char *binary)
+{
+	const struct sample *s = v->sample;
 	size_t t, i;
 
 	printf("process %d: %s\n%s (%s)\n", (int)pid, command, python, binary);
@@ -44,11 +79,14 @@ static void print_text(const struct sample *s, const struct strtab *strings, pid
 
 		printf("\nthread %u", thread->tid);
 		if (thread->name)
-			printf(" \"%s\"", strtab_str(strings, thread->name));
+			printf(" \"%s\"", strtab_str(v->strings, thread->name));
 		printf(" (%s)\n", state_of(thread));
-		for (i = 0; i < thread->n_frames; i++)
-			printf("    %s (%s:%d)\n", strtab_str(strings, frames[i].name),
-			       strtab_str(strings, frames[i].short_file), frames[i].line);
+		for (i = 0; i < thread->n_frames; i++) {
+			printf("    %s (%s:%d)\n", strtab_str(v->strings, frames[i].name),
+			       strtab_str(v->strings, frames[i].short_file), frames[i].line);
+			if (v->locals)
+				print_vars_text(v, t, i);
+		}
 	}
 }
 
@@ -59,9 +97,33 @@ static void json_string(const struct strtab *strings, uint32_t id)
 	escape_json(stdout, text, strlen(text));
 }
 
-static void print_json(const struct sample *s, const struct strtab *strings, pid_t pid,
-		       const char *command, const char *python, const char *binary)
+static void print_vars_json(struct dump_view *v, size_t thread, size_t frame)
 {
+	int err = pyproc_frame_vars(v->proc, v->sample, thread, frame, &v->vars);
+
+	if (err) {
+		fputs(",\"locals\":null,\"locals_error\":", stdout);
+		escape_json(stdout, pp_strerror(err), strlen(pp_strerror(err)));
+		return;
+	}
+	fputs(",\"locals\":[", stdout);
+	for (size_t i = 0; i < v->vars.count; i++) {
+		const struct frame_var *var = &v->vars.items[i];
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+		escape_json(stdout, var->name, strlen(var->name));
+		fputs(",\"repr\":", stdout);
+		escape_json(stdout, var->repr, strlen(var->repr));
+		printf(",\"argument\":%s}", var->is_arg ? "true" : "false");
+	}
+	fputs("]", stdout);
+}
+
+static void print_json(struct dump_view *v, pid_t pid, const char *command, const char *python,
+		       const char *binary)
+{
+	const struct sample *s = v->sample;
+	const struct strtab *strings = v->strings;
 	size_t t, i;
 
 	printf("{\"pid\":%d,\"command\":", (int)pid);
@@ -90,7 +152,10 @@ static void print_json(const struct sample *s, const struct strtab *strings, pid
 			json_string(strings, frames[i].file);
 			fputs(",\"short_file\":", stdout);
 			json_string(strings, frames[i].short_file);
-			printf(",\"line\":%d,\"first_line\":%d}", frames[i].line, frames[i].first_line);
+			printf(",\"line\":%d,\"first_line\":%d", frames[i].line, frames[i].first_line);
+			if (v->locals)
+				print_vars_json(v, t, i);
+			fputs("}", stdout);
 		}
 		fputs("]}", stdout);
 	}
@@ -144,13 +209,16 @@ static int dump_process(const struct options *o, pid_t pid, bool quiet, bool fir
 		if (!quiet)
 			report_target_error(pid, err, &details);
 	} else {
+		struct dump_view view = { &s, &strings, proc, o->locals, { NULL, 0, 0 } };
+
 		pyproc_describe(proc, python, sizeof(python));
 		if (o->json && o->subprocesses && !first)
 			fputs(",\n", stdout);
 		if (o->json)
-			print_json(&s, &strings, pid, command, python, details.binary);
+			print_json(&view, pid, command, python, details.binary);
 		else
-			print_text(&s, &strings, pid, command, python, details.binary);
+			print_text(&view, pid, command, python, details.binary);
+		frame_vars_release(&view.vars);
 		if (err)
 			report("some threads of process %d could not be read whole (%s); "
 			       "the others are shown", (int)pid, pp_strerror(err));

@@ -107,7 +107,7 @@ static const char top_help[] =
 	"  -h, --help             this help\n";
 
 static const char dump_help[] =
-	"usage: peekpy dump [--json] [--subprocesses] --pid PID\n"
+	"usage: peekpy dump [--locals] [--json] [--subprocesses] --pid PID\n"
 	"\n"
 	"Print every thread's Python stack once, innermost frame first: the\n"
 	"process and its command line, the Python version, then per thread its\n"
@@ -115,6 +115,7 @@ static const char dump_help[] =
 	"holds GIL).  The process runs on while it is read.\n"
 	"\n"
 	"  -p, --pid PID          the process\n"
+	"  -l, --locals           each frame's arguments and local variables too\n"
 	"      --json             the same as JSON\n"
 	"      --subprocesses     also every Python process descending from it\n"
 	"                         (with --json: a list of processes)\n"
@@ -444,6 +445,7 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 	static const struct option longs[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "locals", no_argument, NULL, 'l' },
 		{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -452,11 +454,14 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:lh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_pid(optarg, o, why, size))
 				return PP_EUSAGE;
+			break;
+		case 'l':
+			o->locals = true;
 			break;
 		case OPT_JSON:
 			o->json = true;

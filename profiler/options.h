@@ -48,6 +48,7 @@ struct options {
 	bool gil;               /* only the thread holding the GIL */
 	bool subprocesses;      /* also every Python descendant */
 	bool json;              /* dump: as JSON */
+	bool locals;            /* dump: each frame's variables too */
 	/* render */
 	const char *input;      /* the profile to render */
 	long thread;            /* --thread TID, -1 for all */

@@ -730,6 +730,7 @@ static void put_bytes(struct pyobj_reader *r, struct text *t, uint64_t addr, uin
 	uint32_t data_at = L->major == 2 ? L->bytes27_sval : L->bytes_sval;
 	uint8_t head[64], data[REPR_BYTES];
 	uint64_t length;
+	char quote = '\'';
 	size_t n;
 
 	if (read_head(r, addr, head, L->obj_size + 8)) {
@@ -742,18 +743,20 @@ static void put_bytes(struct pyobj_reader *r, struct text *t, uint64_t addr, uin
 		put_opaque(r, t, addr, type);
 		return;
 	}
+	if (memchr(data, '\'', n) && !memchr(data, '"', n))
+		quote = '"';
 	if (L->major == 3)
 		puts_text(t, "b");
-	put(t, "'", 1);
+	put(t, &quote, 1);
 	for (size_t i = 0; i < n; i++) {
 		char c = (char)data[i];
 
 		if (data[i] >= 0x80)
 			put_fmt(t, "\\x%02x", data[i]);
 		else
-			put_char(t, &c, 1, '\'');
+			put_char(t, &c, 1, quote);
 	}
-	put(t, "'", 1);
+	put(t, &quote, 1);
 	if (length > REPR_BYTES)
 		put_fmt(t, "... (%" PRIu64 " bytes)", length);
 }

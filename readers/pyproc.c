@@ -33,6 +33,7 @@
 #include "snapshot.h"
 #include "stackmemo.h"
 #include "stackwalk.h"
+#include "framevars.h"
 #include "threadnames.h"
 #include "tidmap.h"
 
@@ -96,6 +97,8 @@ struct pyproc {
 	uint32_t *code_set;        /* open addressing: index + 1 into code_addrs */
 	size_t code_set_mask;
 	struct threadnames names;
+	size_t *emitted;           /* last sample's threads: index of each in threads */
+	size_t cap_emitted;
 	uint64_t main_interp;      /* the oldest interpreter, whose threading names threads */
 	uint64_t *pthreads;        /* each thread's ident (pthread id) */
 	uint32_t *tid_buf;
@@ -117,6 +120,23 @@ struct pyproc {
 #define THREAD_ATTACHED 1
 
 static void refresh_ns_tids(struct pyproc *p);
+
+int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
+		      size_t frame, struct frame_vars *vars)
+{
+	const struct thread_rec *rec;
+	const struct raw_frame *raw;
+	struct pyobj_reader reader;
+
+	if (thread >= sample->n_threads || thread >= p->cap_emitted)
+		return PP_EBADDATA;
+	rec = &p->threads[p->emitted[thread]];
+	if (frame >= rec->raw_count || rec->tid != sample->threads[thread].tid)
+		return PP_EBADDATA;
+	raw = &p->raw.items[rec->raw_start + frame];
+	pyobj_init(&reader, p->pid, &p->layout);
+	return framevars_read(&reader, raw->addr, raw->code, vars);
+}
 
 bool pyproc_error_is_fatal(int code)
 {
@@ -265,6 +285,7 @@ void pyproc_free(struct pyproc *p)
 	free(p->pthreads);
 	free(p->tid_buf);
 	free(p->name_buf);
+	free(p->emitted);
 	threadnames_release(&p->names);
 	codecache_release(&p->codes);
 	procfs_threads_release(&p->sched);
@@ -782,8 +803,12 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, struct sample *
 	}
 	stackmemo_store(rec->memo, p->raw.items + rec->raw_start, sample->frames + first,
 			rec->raw_count);
-	if (thread->n_frames == 0)
+	if (thread->n_frames == 0) {
 		sample_drop_thread(sample);
+		return 0;
+	}
+	XGROW(p->emitted, p->cap_emitted, sample->n_threads);
+	p->emitted[sample->n_threads - 1] = (size_t)(rec - p->threads);
 	return 0;
 }
 

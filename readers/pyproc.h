@@ -64,6 +64,17 @@ struct pyproc_options {
 int pyproc_sample(struct pyproc *proc, const struct pyproc_options *options,
 		  struct sample *sample);
 
+struct frame_vars;
+
+/*
+ * The arguments and local variables of frame number `frame` (innermost
+ * first) of thread number `thread` of sample, which must be the last one
+ * pyproc_sample() filled.  Reads the target again, at once: PP_ETORN when
+ * the frame has moved on since (framevars.h).
+ */
+int pyproc_frame_vars(struct pyproc *proc, const struct sample *sample, size_t thread,
+		      size_t frame, struct frame_vars *vars);
+
 struct pyproc_stats {
 	uint64_t code_hits, code_misses, code_invalidated;
 	uint64_t retries;          /* threads walked a second time */

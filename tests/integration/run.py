@@ -350,6 +350,63 @@ def test_dump_shows_each_thread(interp, peekpy):
     check(sorted(t["tid"] for t in data["threads"]) == sorted(threads), "json and text differ")
 
 
+def test_dump_locals(interp, peekpy):
+    """dump --locals shows a blocked function's arguments and locals: each
+    kind of value as Python's repr has it, a long str cut between
+    characters, containers by their first items, other objects by type and
+    address; --json says the same."""
+    with Target(interp, "locals.py") as target:
+        target.wait_for_sleepers(1)
+        text = peekpy.run(["dump", "--locals", "--pid", target.pid], name="unused")
+        as_json = peekpy.run(["dump", "--locals", "--json", "--pid", target.pid], name="unused")
+        said = dict(line.split(" ", 1) for line in target.lines if " " in line)
+    for run in (text, as_json):
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    expected = json.loads(said["expect"])
+    whole_text = json.loads(said["text"])
+    held = frame_text("held", "locals.py", marked_line("locals.py", "HELD_LINE"))
+
+    # Text: the held frame's block of "name = repr" lines, under two headings.
+    lines = text.stdout.splitlines()
+    check(("    " + held) in lines, "no frame %s: %s" % (held, text.stdout[:800]))
+    at = lines.index("    " + held) + 1
+    shown, heading, arguments = {}, None, set()
+    while at < len(lines) and lines[at].startswith("        "):
+        line = lines[at].strip()
+        if line in ("Arguments:", "Locals:"):
+            heading = line
+        else:
+            name, _, value = line.partition(" = ")
+            shown[name] = value
+            if heading == "Arguments:":
+                arguments.add(name)
+        at += 1
+    check(arguments == {"count", "ratio", "rest", "options"},
+          "arguments: %s" % sorted(arguments))
+
+    def check_values(shown, where):
+        for name, want in expected.items():
+            check(shown.get(name) == want, "%s: %s = %r, Python says %r"
+                  % (where, name, shown.get(name), want))
+        m = re.match(r"^u?'(.*)'\.\.\. \((\d+) characters\)$", shown.get("text", ""))
+        check(m and int(m.group(2)) == len(whole_text) and m.group(1) and
+              whole_text.startswith(m.group(1)),
+              "%s: text = %r is not a cut of the str between characters" % (where, shown.get("text")))
+        check(shown.get("items") == "[1, 2.5, None, [3, 4], {'k': 'v'}, ... (7 items)]",
+              "%s: items = %r" % (where, shown.get("items")))
+        check(re.match(r"^<Opaque at 0x[0-9a-f]+>$", shown.get("thing", "")),
+              "%s: thing = %r" % (where, shown.get("thing")))
+
+    check_values(shown, "text")
+    data = json.loads(as_json.stdout)
+    frames = [f for t in data["threads"] for f in t["frames"]
+              if "%s (%s:%d)" % (f["name"], f["short_file"], f["line"]) == held]
+    check(len(frames) == 1, "json: frame %s not found once" % held)
+    check_values({v["name"]: v["repr"] for v in frames[0]["locals"]}, "json")
+    check({v["name"] for v in frames[0]["locals"] if v["argument"]} == arguments,
+          "json arguments: %s" % frames[0]["locals"])
+
+
 def test_subprocesses(interp, peekpy):
     """--subprocesses: a multiprocessing parent and its two busy workers, each
     under its own process frame, the workers' work in the workers."""
@@ -549,6 +606,7 @@ PER_INTERPRETER = [
     test_idle_threads,
     test_gil_keeps_its_holder,
     test_dump_shows_each_thread,
+    test_dump_locals,
     test_subprocesses,
     test_init_calls_keep_their_frames,
     test_container_thread_ids,
