@@ -374,37 +374,31 @@ static int keys_shape(struct pyobj_reader *r, uint64_t keys, struct keys_shape *
 	return 0;
 }
 
-static int view_each(struct pyobj_reader *r, const struct dict_view *view, size_t max_items,
-		     pyobj_visit visit, void *ctx)
+/* Visit the entries of shape (values from the array at values, if not 0),
+ * at most count of them. */
+static int walk_entries(struct pyobj_reader *r, const struct keys_shape *shape, uint64_t values,
+			uint64_t count, size_t max_items, pyobj_visit visit, void *ctx)
 {
-	struct keys_shape shape;
 	uint8_t entries[ENTRY_CHUNK * 24];
-	uint64_t values[ENTRY_CHUNK];
-	uint64_t count, at;
+	uint64_t value_buf[ENTRY_CHUNK], at;
 	size_t visited = 0;
 	int err;
 
-	err = keys_shape(r, view->keys, &shape);
-	if (err)
-		return err;
-	if (shape.size > 24)
+	if (shape->size > 24 || count > MAX_DICT_ENTRIES)
 		return PP_EBADDATA;
-	count = shape.nentries;
-	if (view->values && view->limit && view->limit < count)
-		count = view->limit;
 	for (at = 0; at < count && visited < max_items; at += ENTRY_CHUNK) {
 		size_t n = count - at < ENTRY_CHUNK ? (size_t)(count - at) : ENTRY_CHUNK;
 
-		err = mem_read(r->pid, shape.entries + at * shape.size, entries, n * shape.size);
-		if (!err && view->values)
-			err = mem_read(r->pid, view->values + at * 8, values, n * 8);
+		err = read_head(r, shape->entries + at * shape->size, entries, n * shape->size);
+		if (!err && values)
+			err = mem_read(r->pid, values + at * 8, value_buf, n * 8);
 		if (err)
 			return err;
 		for (size_t i = 0; i < n && visited < max_items; i++) {
-			uint64_t key = load_u64(entries, (uint32_t)(i * shape.size + shape.key));
-			uint64_t value = view->values
-				? values[i]
-				: load_u64(entries, (uint32_t)(i * shape.size + shape.value));
+			uint64_t key = load_u64(entries, (uint32_t)(i * shape->size + shape->key));
+			uint64_t value = values
+				? value_buf[i]
+				: load_u64(entries, (uint32_t)(i * shape->size + shape->value));
 
 			/* Deleted and not yet used entries have no value. */
 			if (!key || !value)
@@ -417,41 +411,42 @@ static int view_each(struct pyobj_reader *r, const struct dict_view *view, size_
 	return 0;
 }
 
+static int view_each(struct pyobj_reader *r, const struct dict_view *view, size_t max_items,
+		     pyobj_visit visit, void *ctx)
+{
+	struct keys_shape shape;
+	uint64_t count;
+	int err;
+
+	err = keys_shape(r, view->keys, &shape);
+	if (err)
+		return err;
+	count = shape.nentries;
+	if (view->values && view->limit && view->limit < count)
+		count = view->limit;
+	return walk_entries(r, &shape, view->values, count, max_items, visit, ctx);
+}
+
 /* 2.7: an open-addressing table of (hash, key, value) entries. */
 static int dict27_each(struct pyobj_reader *r, uint64_t dict, size_t max_items,
 		       pyobj_visit visit, void *ctx)
 {
 	const struct py_layout *L = r->layout;
-	uint8_t head[64], entries[ENTRY_CHUNK * 24];
-	uint64_t slots, table, at;
-	size_t visited = 0;
+	struct keys_shape shape;
+	uint8_t head[64];
 	int err;
 
 	err = read_head(r, dict, head, L->dict27_table + 8);
 	if (err)
 		return err;
-	slots = load_u64(head, L->dict27_mask) + 1;
-	table = load_u64(head, L->dict27_table);
-	if (slots > MAX_DICT_ENTRIES || (slots & (slots - 1)) || L->entry_size > 24)
+	shape.nentries = load_u64(head, L->dict27_mask) + 1;
+	shape.entries = load_u64(head, L->dict27_table);
+	shape.size = L->entry_size;
+	shape.key = L->entry_key;
+	shape.value = L->entry_value;
+	if (shape.nentries & (shape.nentries - 1))
 		return PP_EBADDATA;
-	for (at = 0; at < slots && visited < max_items; at += ENTRY_CHUNK) {
-		size_t n = slots - at < ENTRY_CHUNK ? (size_t)(slots - at) : ENTRY_CHUNK;
-
-		err = read_head(r, table + at * L->entry_size, entries, n * L->entry_size);
-		if (err)
-			return err;
-		for (size_t i = 0; i < n && visited < max_items; i++) {
-			uint64_t key = load_u64(entries, (uint32_t)(i * L->entry_size + L->entry_key));
-			uint64_t value = load_u64(entries, (uint32_t)(i * L->entry_size + L->entry_value));
-
-			if (!key || !value)
-				continue;
-			visited++;
-			if (visit(ctx, key, value))
-				return 0;
-		}
-	}
-	return 0;
+	return walk_entries(r, &shape, 0, shape.nentries, max_items, visit, ctx);
 }
 
 int pyobj_dict_each(struct pyobj_reader *r, uint64_t dict, size_t max_items,
