@@ -421,6 +421,8 @@ static void print_summary(struct recording *r)
 			(unsigned long long)stats.retries, r->tree.n_nodes - 1,
 			(unsigned long long)stats.reads_last_sample,
 			(unsigned long long)stats.snapshot_bytes);
+		fprintf(stderr, "peekpy: thread names: threading's threads read %llu times\n",
+			(unsigned long long)stats.name_lookups);
 		for (size_t i = 0; i < sizeof(r->error_counts) / sizeof(r->error_counts[0]) &&
 				   r->error_counts[i].code; i++)
 			fprintf(stderr, "peekpy: %llu samples incomplete: %s\n",

@@ -326,6 +326,7 @@ void pyproc_stats(const struct pyproc *p, struct pyproc_stats *stats)
 	stats->retries = p->retries;
 	stats->snapshot_bytes = p->snap.bytes;
 	stats->reads_last_sample = p->last_syscalls;
+	stats->name_lookups = p->names.reads;
 }
 
 /* --- phase 1: the thread list --- */

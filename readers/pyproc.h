@@ -80,6 +80,7 @@ struct pyproc_stats {
 	uint64_t retries;          /* threads walked a second time */
 	uint64_t snapshot_bytes;   /* bytes copied by the last sample */
 	uint64_t reads_last_sample;/* process_vm_readv calls it made */
+	uint64_t name_lookups;     /* reads of threading's table of threads */
 };
 void pyproc_stats(const struct pyproc *proc, struct pyproc_stats *stats);
 

@@ -286,6 +286,27 @@ def test_idle_threads(interp, peekpy):
         check(busy_line in named[name], "%s never at %s: %s" % (name, busy_line, named[name]))
 
 
+def test_nameless_thread_costs_nothing(interp, peekpy):
+    """A thread threading never named has no name, and looking for one is
+    not paid per sample: threading's table is read about once a second."""
+    with Target(interp, "nameless.py") as target:
+        run = peekpy.run(["record", "-v", "--threads", "--pid", target.pid, "-r", "500",
+                          "-d", "2"])
+        pid = target.pid
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    roots = {s[0] for s in run.stacks()}
+    spin = frame_text("spin", "nameless.py", marked_line("nameless.py", "SPIN_LINE"))
+    check('thread %d "MainThread"' % pid in roots, "main thread unnamed: %s" % sorted(roots))
+    spinners = {s[0] for s in run.stacks() if s[-1] == spin}
+    check(len(spinners) == 1 and re.match(r"thread \d+$", next(iter(spinners))),
+          "the low-level thread should be an unnamed root: %s" % sorted(spinners))
+    m = re.search(r"threads read (\d+) times", run.stderr)
+    check(m, "no thread-name count in -v output: %s" % run.stderr)
+    samples = run.summary()["samples"]
+    check(samples >= 400 and int(m.group(1)) <= 5,
+          "threading's table read %s times in %d samples (2 s)" % (m.group(1), samples))
+
+
 def test_gil_keeps_its_holder(interp, peekpy):
     """--gil keeps only the thread holding the GIL: a sleeping program gives
     (almost) nothing, a busy one nearly every tick."""
@@ -604,6 +625,7 @@ PER_INTERPRETER = [
     test_signals_write_output,
     test_launch_from_first_moments,
     test_idle_threads,
+    test_nameless_thread_costs_nothing,
     test_gil_keeps_its_holder,
     test_dump_shows_each_thread,
     test_dump_locals,
