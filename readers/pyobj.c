@@ -95,9 +95,10 @@ static int read_type(struct pyobj_reader *r, uint64_t type, struct type_facts *f
 	return 0;
 }
 
+/* A type's tp_name: a C string, UTF-8 for classes (`class Clase_ñ`). */
 static int read_c_name(struct pyobj_reader *r, uint64_t name_ptr, char *out, size_t size)
 {
-	char buf[TYPE_NAME_MAX];
+	char buf[TYPE_NAME_MAX], text[3 * TYPE_NAME_MAX];
 	ssize_t got;
 	size_t n;
 
@@ -107,14 +108,17 @@ static int read_c_name(struct pyobj_reader *r, uint64_t name_ptr, char *out, siz
 	if (got <= 0)
 		return got < 0 ? (int)got : PP_EBADDATA;
 	n = strnlen(buf, (size_t)got);
-	if (n == (size_t)got && n == sizeof(buf))
-		n = sizeof(buf) - 1;    /* a long name, cut */
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			return PP_EBADDATA;
-	if (n >= size)
+	n = pystr_bytes_to_utf8(buf, n, text);
+	/* Shorten to fit, between characters. */
+	if (n >= size) {
 		n = size - 1;
-	memcpy(out, buf, n);
+		while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(out, text, n);
 	out[n] = '\0';
 	return 0;
 }

@@ -417,6 +417,8 @@ def test_dump_locals(interp, peekpy):
               "%s: items = %r" % (where, shown.get("items")))
         check(re.match(r"^<Opaque at 0x[0-9a-f]+>$", shown.get("thing", "")),
               "%s: thing = %r" % (where, shown.get("thing")))
+        check(re.match(r"^<Caf\u00e9 at 0x[0-9a-f]+>$", shown.get("odd", "")),
+              "%s: odd = %r" % (where, shown.get("odd")))
 
     check_values(shown, "text")
     data = json.loads(as_json.stdout)

@@ -24,6 +24,8 @@ def held(count, ratio, *rest, **options):
     items = [1, 2.5, None, [3, 4], {"k": "v"}, 6, 7]
     table = {"a": 1, "b": [1, 2]}
     thing = Opaque()
+    # A class with a non-ASCII name (2.7: its UTF-8 bytes).
+    odd = type("Caf\u00e9" if sys.version_info[0] >= 3 else "Caf\xc3\xa9", (object,), {})()
     exact = dict((name, repr(value)) for name, value in (
         ("count", count), ("ratio", ratio), ("rest", rest), ("options", options),
         ("flag", flag), ("nothing", nothing), ("big", big), ("negative", negative),
