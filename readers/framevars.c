@@ -88,12 +88,12 @@ static int same_code(struct pyobj_reader *r, uint64_t frame, uint64_t code)
 {
 	const struct py_layout *L = r->layout;
 	uint32_t at = L->iframe_code != LAYOUT_ABSENT ? L->iframe_code : L->frame_code;
-	uint64_t now, mask = L->stackref_tag_bits != LAYOUT_ABSENT ? L->stackref_tag_bits : 0;
+	uint64_t now;
 	int err = mem_read_u64(r->pid, frame + at, &now);
 
 	if (err)
 		return err;
-	return (now & ~mask) == code ? 0 : PP_ETORN;
+	return (now & ~layout_stackref_mask(L)) == code ? 0 : PP_ETORN;
 }
 
 static bool seen(const struct frame_vars *vars, const char *name)
@@ -136,7 +136,7 @@ int framevars_read(struct pyobj_reader *r, uint64_t frame, uint64_t code,
 	const struct py_layout *L = r->layout;
 	uint32_t slots_at = L->iframe_localsplus != LAYOUT_ABSENT ? L->iframe_localsplus
 								  : L->frame_localsplus;
-	uint64_t mask = L->stackref_tag_bits != LAYOUT_ABSENT ? L->stackref_tag_bits : 0;
+	uint64_t mask = layout_stackref_mask(L);
 	uint64_t *names = NULL, *slots = NULL;
 	uint8_t *kinds = NULL;
 	size_t n_names = 0, cap_names = 0;

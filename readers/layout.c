@@ -167,3 +167,8 @@ size_t layout_frame_span(const struct py_layout *L)
 		return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
 	}
 }
+
+uint64_t layout_stackref_mask(const struct py_layout *layout)
+{
+	return layout->stackref_tag_bits != LAYOUT_ABSENT ? layout->stackref_tag_bits : 0;
+}

@@ -69,6 +69,9 @@ void layout_supported(char *buf, size_t size);
 int layout_apply_debug_offsets(struct py_layout *layout, const uint8_t *block,
 			       size_t len, uint32_t expect_version_hex);
 
+/* The tag bits to clear from a frame's stack references (3.14+), else 0. */
+uint64_t layout_stackref_mask(const struct py_layout *layout);
+
 /* Size of the part of a thread state / code object / frame peekpy reads:
  * the largest offset it uses plus 8. */
 size_t layout_tstate_span(const struct py_layout *layout);

@@ -97,6 +97,7 @@ struct pyproc {
 	uint32_t *code_set;        /* open addressing: index + 1 into code_addrs */
 	size_t code_set_mask;
 	struct threadnames names;
+	struct pyobj_reader objects;   /* for dump's frame variables */
 	size_t *emitted;           /* last sample's threads: index of each in threads */
 	size_t cap_emitted;
 	uint64_t main_interp;      /* the oldest interpreter, whose threading names threads */
@@ -126,7 +127,6 @@ int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thre
 {
 	const struct thread_rec *rec;
 	const struct raw_frame *raw;
-	struct pyobj_reader reader;
 
 	if (thread >= sample->n_threads || thread >= p->cap_emitted)
 		return PP_EBADDATA;
@@ -134,8 +134,7 @@ int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thre
 	if (frame >= rec->raw_count || rec->tid != sample->threads[thread].tid)
 		return PP_EBADDATA;
 	raw = &p->raw.items[rec->raw_start + frame];
-	pyobj_init(&reader, p->pid, &p->layout);
-	return framevars_read(&reader, raw->addr, raw->code, vars);
+	return framevars_read(&p->objects, raw->addr, raw->code, vars);
 }
 
 bool pyproc_error_is_fatal(int code)
@@ -265,6 +264,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	stackwalk_init(&p->walker, &p->layout, &p->snap);
 	stackmemo_init(&p->memo);
 	threadnames_init(&p->names, pid, &p->layout, strings);
+	pyobj_init(&p->objects, pid, &p->layout);
 	p->code_set_mask = 255;
 	p->code_set = xcalloc(p->code_set_mask + 1, sizeof(*p->code_set));
 	*out = p;

@@ -39,8 +39,7 @@ void stackwalk_init(struct stackwalk *w, const struct py_layout *layout, struct 
 	w->layout = layout;
 	w->snap = snap;
 	w->frame_span = layout_frame_span(layout);
-	w->stack_ref_mask = layout->stackref_tag_bits != LAYOUT_ABSENT
-			    ? (uint64_t)layout->stackref_tag_bits : 0;
+	w->stack_ref_mask = layout_stackref_mask(layout);
 }
 
 void stackwalk_release(struct stackwalk *w)

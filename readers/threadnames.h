@@ -38,7 +38,7 @@ struct threadnames {
 	uint64_t interp;                  /* whose _active was found */
 	uint64_t active;                  /* threading._active, 0 until found */
 	uint64_t refreshed_ns;
-	uint64_t reads;                   /* times _active was read (tests) */
+	uint64_t reads;                   /* times _active was read (peekpy -v) */
 };
 
 void threadnames_init(struct threadnames *names, pid_t pid, const struct py_layout *layout,
