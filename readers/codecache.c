@@ -64,6 +64,7 @@ static void release_info_offsets(struct code_info *info)
 	free(info->calls);
 	info->leaves = info->calls = NULL;
 	info->n_leaves = info->n_calls = 0;
+	info->calls_scanned = false;
 }
 
 static void release_info(struct code_info *info)
@@ -219,9 +220,31 @@ static void append_offset(uint32_t **offsets, uint32_t *n, size_t *cap, size_t a
 }
 
 /*
- * Note where the bytecode returns or yields, and (<= 3.10) where it calls.
- * Specialization rewrites opcodes in place, but never these; instrumentation
- * turns them into their INSTRUMENTED_ forms, which count too.
+ * 3.11 - 3.13: note the positions of an instruction that can push a frame
+ * on top of its own, from its offset through its last inline cache entry
+ * (3.13 leaves a waiting caller's position on the opcode, 3.11 and 3.12 on
+ * that last entry).  Every code unit is looked at, caches too, so a cache
+ * may pass for such an instruction: that only accepts more positions.
+ */
+static void note_inline_call(const struct py_layout *L, uint8_t op, size_t at,
+			     struct code_info *info, size_t *cap)
+{
+	size_t last, pos;
+
+	if (!L->inline_call_caches[op])
+		return;
+	last = at + 2 * ((size_t)L->inline_call_caches[op] - 1);
+	pos = info->n_calls ? info->calls[info->n_calls - 1] + 2 : at;
+	for (pos = pos > at ? pos : at; pos <= last; pos += 2)
+		append_offset(&info->calls, &info->n_calls, cap, pos);
+}
+
+/*
+ * Note where the bytecode returns or yields, and where a frame may wait in
+ * a call (<= 3.10: its call instructions; 3.11 - 3.13 see above).
+ * Specialization rewrites opcodes in place, but never a return, and a call
+ * stays in its family; instrumentation turns them into their INSTRUMENTED_
+ * forms, which count too.
  */
 static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code_info *info)
 {
@@ -257,7 +280,10 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 			append_offset(&info->leaves, &info->n_leaves, &cap_leaves, at);
 		if (in_set(cc->call_ops, code[at]))
 			append_offset(&info->calls, &info->n_calls, &cap_calls, at);
+		else if (L->rule_stacktop_reset)
+			note_inline_call(L, code[at], at, info, &cap_calls);
 	}
+	info->calls_scanned = true;
 	free(code);
 	return 0;
 }
@@ -286,7 +312,7 @@ bool codecache_leaves(const struct code_info *info, int64_t offset)
 
 bool codecache_calls(const struct code_info *info, int64_t offset)
 {
-	return has_offset(info->calls, info->n_calls, offset);
+	return !info->calls_scanned || has_offset(info->calls, info->n_calls, offset);
 }
 
 /* Fill an entry from the object's fields (obj: its first span bytes). */

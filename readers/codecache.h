@@ -37,10 +37,14 @@ struct code_info {
 	 * yields), ascending: a frame found at one has (all but) returned. */
 	uint32_t *leaves;
 	uint32_t n_leaves;
-	/* <= 3.10: byte offsets of the call instructions, ascending: a frame
-	 * at one may be waiting for the function it called. */
+	/* Byte offsets where a frame may be waiting for a function it called,
+	 * ascending: <= 3.10 its call instructions; 3.11 - 3.13 the
+	 * instructions that can push a Python frame on top of their own (with
+	 * their inline caches, where 3.11 and 3.12 leave the position).
+	 * calls_scanned is false when the bytecode was not looked at. */
 	uint32_t *calls;
 	uint32_t n_calls;
+	bool calls_scanned;
 	uint32_t framesize;       /* words a frame of it takes (3.11+), or 0 */
 	bool shim;                /* 3.13+: the interpreter's __init__ shim, no function */
 	int64_t first_traceable;  /* byte offset of its RESUME (3.11+), or -1 */
@@ -94,7 +98,9 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 /* Whether the instruction at byte offset of the code leaves its frame. */
 bool codecache_leaves(const struct code_info *info, int64_t offset);
 
-/* Whether it is a call (<= 3.10; always false on later versions). */
+/* Whether a frame there may be waiting for a function it called (<= 3.10:
+ * any call; 3.11 - 3.13: one pushed on top of it; true when the bytecode
+ * was not scanned; false on 3.14+). */
 bool codecache_calls(const struct code_info *info, int64_t offset);
 
 /* Start address of thread-local bytecode copy index (3.14t+). */

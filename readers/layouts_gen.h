@@ -620,6 +620,11 @@ static const struct py_layout layout_rows[] = {
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 80, .gen_frame_state = 75, .gen_frame = LAYOUT_ABSENT,
 		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0,
+		/* opcode: 1 + its inline cache entries */
+		.inline_call_caches = {
+			[17] = 5, [18] = 5, [19] = 5, [20] = 5, [21] = 5, [22] = 5, [23] = 5, [24] = 5,
+			[25] = 5, [171] = 5,
+		},
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -680,6 +685,15 @@ static const struct py_layout layout_rows[] = {
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 72, .gen_frame_state = 67, .gen_frame = LAYOUT_ABSENT,
 		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0,
+		/* opcode: 1 + its inline cache entries */
+		.inline_call_caches = {
+			[19] = 2, [20] = 2, [21] = 2, [22] = 2, [23] = 4, [24] = 4, [25] = 2, [28] = 4,
+			[29] = 4, [34] = 4, [38] = 4, [39] = 4, [40] = 4, [41] = 4, [42] = 4, [43] = 4,
+			[44] = 4, [45] = 4, [46] = 4, [47] = 4, [48] = 4, [56] = 4, [62] = 2, [63] = 2,
+			[64] = 2, [65] = 2, [70] = 10, [72] = 10, [73] = 10, [76] = 10, [77] = 10, [78] = 10,
+			[79] = 10, [80] = 10, [81] = 10, [82] = 10, [93] = 2, [106] = 10, [123] = 2, [142] = 1,
+			[168] = 2, [171] = 4, [241] = 4, [244] = 1, [248] = 2, [253] = 10, [254] = 10,
+		},
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -740,6 +754,16 @@ static const struct py_layout layout_rows[] = {
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 72, .gen_frame_state = 67, .gen_frame = LAYOUT_ABSENT,
 		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0,
+		/* opcode: 1 + its inline cache entries */
+		.inline_call_caches = {
+			[5] = 2, [53] = 4, [54] = 1, [57] = 1, [70] = 10, [72] = 2, [82] = 10, [104] = 2,
+			[157] = 2, [158] = 2, [159] = 2, [160] = 2, [161] = 2, [162] = 4, [163] = 4, [164] = 4,
+			[165] = 4, [166] = 4, [167] = 4, [168] = 4, [169] = 4, [170] = 4, [171] = 4, [172] = 4,
+			[173] = 4, [174] = 4, [175] = 4, [176] = 4, [177] = 4, [178] = 4, [179] = 4, [180] = 4,
+			[181] = 4, [187] = 2, [188] = 2, [189] = 2, [190] = 2, [191] = 10, [192] = 10, [193] = 10,
+			[194] = 10, [195] = 10, [196] = 10, [197] = 10, [198] = 10, [199] = 10, [200] = 10, [201] = 10,
+			[202] = 10, [208] = 2, [243] = 2, [244] = 4, [245] = 1, [246] = 1, [247] = 10, [254] = 10,
+		},
 		.debug_offsets_size = 584, .dbg_runtime_size = 24, .dbg_runtime_interpreters_head = 40,
 		.dbg_interp_size = 48, .dbg_interp_next = 64, .dbg_interp_threads_head = 72,
 		.dbg_interp_modules = 88, .dbg_interp_sysdict = 96, .dbg_interp_gil_ptr = 112,
@@ -800,6 +824,16 @@ static const struct py_layout layout_rows[] = {
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 88, .gen_frame_state = 83, .gen_frame = LAYOUT_ABSENT,
 		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0,
+		/* opcode: 1 + its inline cache entries */
+		.inline_call_caches = {
+			[5] = 2, [53] = 4, [54] = 1, [57] = 1, [70] = 10, [72] = 2, [82] = 10, [104] = 2,
+			[157] = 2, [158] = 2, [159] = 2, [160] = 2, [161] = 2, [162] = 4, [163] = 4, [164] = 4,
+			[165] = 4, [166] = 4, [167] = 4, [168] = 4, [169] = 4, [170] = 4, [171] = 4, [172] = 4,
+			[173] = 4, [174] = 4, [175] = 4, [176] = 4, [177] = 4, [178] = 4, [179] = 4, [180] = 4,
+			[181] = 4, [187] = 2, [188] = 2, [189] = 2, [190] = 2, [191] = 10, [192] = 10, [193] = 10,
+			[194] = 10, [195] = 10, [196] = 10, [197] = 10, [198] = 10, [199] = 10, [200] = 10, [201] = 10,
+			[202] = 10, [208] = 2, [243] = 2, [244] = 4, [245] = 1, [246] = 1, [247] = 10, [254] = 10,
+		},
 		.debug_offsets_size = 584, .dbg_runtime_size = 24, .dbg_runtime_interpreters_head = 40,
 		.dbg_interp_size = 48, .dbg_interp_next = 64, .dbg_interp_threads_head = 72,
 		.dbg_interp_modules = 88, .dbg_interp_sysdict = 96, .dbg_interp_gil_ptr = 112,

@@ -308,10 +308,13 @@ static void push_newest(struct raw_frames *out, size_t from, const struct raw_fr
  * Whether a frame was waiting for a function it called when it was copied.
  * 3.11 - 3.13 set a frame's stacktop when it calls, and reset it to -1 when
  * it resumes; they also set it when a frame is pushed and when it returns,
- * so a frame that has not begun or is returning does not count.  <= 3.10
- * frames wait at a call instruction (where they also sit while the call is
- * set up and torn down).  3.14+ cannot tell, and need not: they clear the
- * frames they pop.
+ * so a frame that has not begun or is returning does not count.  Its
+ * position must also be an instruction that pushes a callee on top of it:
+ * the position is written first and the stacktop at the call, so a copy of
+ * the frame taken while the target wrote it can pair a position from before
+ * the call with the stacktop of the call.  <= 3.10 frames wait at a call
+ * instruction (where they also sit while the call is set up and torn down).
+ * 3.14+ cannot tell, and need not: they clear the frames they pop.
  */
 static int waits_in_call(const struct py_layout *L, const struct raw_frame *frame,
 			 code_facts_fn facts, void *ctx, bool *waits)
@@ -328,7 +331,7 @@ static int waits_in_call(const struct py_layout *L, const struct raw_frame *fram
 	if (err || !frame_facts.known)
 		return err;
 	if (L->rule_stacktop_reset)
-		*waits = frame_facts.started && !frame_facts.left;
+		*waits = frame_facts.started && !frame_facts.left && frame_facts.at_call;
 	else
 		*waits = frame_facts.at_call;
 	return 0;
@@ -338,10 +341,12 @@ static int waits_in_call(const struct py_layout *L, const struct raw_frame *fram
  * A caller that cannot have been waiting in a call when it was copied had
  * no callee then: what the copy shows above it is gone, or not yet there.
  * Such is a frame that has not begun or is returning, and (3.11 - 3.13) one
- * the interpreter marks as running.  Callers are copied before their
- * callees (oldest first), so the oldest such caller decides: the stack is
- * the one of the moment it was copied.  (A frame's fields can even be
- * copied a moment apart, when the target writes them meanwhile.)  Only the
+ * the interpreter marks as running or that is not at an instruction that
+ * pushes a callee.  Callers are copied before their callees (oldest
+ * first), so the oldest such caller decides: the stack is the one of the
+ * moment it was copied.  (A frame's fields can even be copied a moment
+ * apart, when the target writes them meanwhile: its position then dates
+ * from before the call its stacktop tells of.)  Only the
  * newest CUT_SCAN callers are looked at: in the microsecond a copy takes,
  * a thread cannot return from more calls than that.
  */
@@ -363,7 +368,8 @@ static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out,
 		if (err)
 			return err;
 		if ((frame->flags & RAW_RUNNING) ||
-		    (frame_facts.known && (!frame_facts.started || frame_facts.left))) {
+		    (frame_facts.known && (!frame_facts.started || frame_facts.left ||
+					   (L->rule_stacktop_reset && !frame_facts.at_call)))) {
 			drop_newest(out, from, i - from);
 			return 0;
 		}

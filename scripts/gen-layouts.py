@@ -423,6 +423,8 @@ HEADERS = [
     (V(3, 11), V(9, 9), ["internal/pycore_frame.h", "internal/pycore_code.h",
                          "internal/pycore_dict.h", "internal/pycore_object.h"]),
     (V(3, 12), V(9, 9), ["internal/pycore_long.h"]),
+    (V(3, 11), V(3, 12), ["internal/pycore_opcode.h"]),
+    (V(3, 13), V(3, 13), ["internal/pycore_opcode_metadata.h"]),
     (V(3, 14), V(9, 9), ["internal/pycore_interpframe.h", "internal/pycore_stackref.h",
                          "internal/pycore_tstate.h", "internal/pycore_genobject.h",
                          "internal/pycore_gc.h", "internal/pycore_debug_offsets.h"]),
@@ -431,6 +433,54 @@ HEADERS = [
 
 def includes_for(v):
     return [h for lo, hi, hs in HEADERS if lo <= v <= hi for h in hs]
+
+
+# 3.11 - 3.13: the opcodes that can push a Python frame right on top of
+# their own and wait in it (an "inline" call: the callee's previous is the
+# caller itself, with no C in between).  A caller whose copy shows another
+# instruction was copied before it made the call.  Every specialized form
+# counts (the interpreter's own _PyOpcode_Deopt says which family an opcode
+# belongs to), and so do instrumented forms and the opcodes that stand in
+# for any instruction while monitoring or a trace runs.  Taking in too many
+# only weakens the check; missing one would cut true stacks, so families
+# are taken whole.  For each: its inline cache entries (3.11 and 3.12 leave
+# the caller's position on the last of them).
+INLINE_CALL_FAMILIES = {
+    V(3, 11): ["CALL", "BINARY_SUBSCR"],
+    V(3, 12): ["CALL", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "SEND", "FOR_ITER", "LOAD_ATTR"],
+    V(3, 13): ["CALL", "CALL_KW", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "SEND", "FOR_ITER",
+               "LOAD_ATTR"],
+}
+INLINE_CALL_STAND_INS = ["INSTRUMENTED_LINE", "INSTRUMENTED_INSTRUCTION", "ENTER_EXECUTOR"]
+
+def inline_call_probe(v):
+    """C statements printing an "inline_call.OP CACHES" line per opcode, or ""."""
+    fams = INLINE_CALL_FAMILIES.get(v)
+    if not fams:
+        return ""
+    c = ["{",
+         "    static const int families[] = { %s };" % ", ".join(fams),
+         "    const int n = (int)(sizeof families / sizeof families[0]);",
+         "    int op, f, most = 0;",
+         "    for (f = 0; f < n; f++)",
+         "        if (_PyOpcode_Caches[families[f]] > most)",
+         "            most = _PyOpcode_Caches[families[f]];",
+         "    for (op = 1; op < 256; op++)",
+         "        for (f = 0; f < n; f++)",
+         "            if (_PyOpcode_Deopt[op] == families[f])",
+         '                printf("inline_call.%d %d\\n", op, _PyOpcode_Caches[families[f]]);']
+    for fam in fams:
+        c += ["#ifdef INSTRUMENTED_%s" % fam,
+              '    printf("inline_call.%%d %%d\\n", INSTRUMENTED_%s, _PyOpcode_Caches[%s]);'
+              % (fam, fam),
+              "#endif"]
+    # Stand-ins hide the real opcode: give them the most caches of any family.
+    for name in INLINE_CALL_STAND_INS:
+        c += ["#ifdef %s" % name,
+              '    printf("inline_call.%%d %%d\\n", %s, most);' % name,
+              "#endif"]
+    c.append("}")
+    return "\n".join(c) + "\n"
 
 
 PROBE_PRELUDE = r"""
@@ -452,6 +502,10 @@ def probe(name, incdirs, v, ft, chroot=None, cflags=()):
         lines.append("#define Py_BUILD_CORE 1")
     if ft:
         lines.append("#define Py_GIL_DISABLED 1")
+    if v in INLINE_CALL_FAMILIES:
+        # Define the opcode tables (deopt, caches) rather than declare them.
+        lines.append("#define NEED_OPCODE_TABLES 1")
+        lines.append("#define NEED_OPCODE_METADATA 1")
     for h in includes_for(v):
         lines.append('#include "%s"' % h)
     body = [PROBE_PRELUDE]
@@ -462,6 +516,7 @@ def probe(name, incdirs, v, ft, chroot=None, cflags=()):
             continue
         seen.add(key)
         body.append('printf("%s %%ld\\n", (long)(%s));' % (key, expr))
+    body.append(inline_call_probe(v))
     body.append("return 0; }")
     src = "\n".join(lines) + "\n" + "\n".join(body) + "\n"
     base = tempfile.mkdtemp(prefix="peekpy-probe-",
@@ -561,6 +616,18 @@ def cname(key):
     return key.replace(".", "_")
 
 
+def inline_calls(group):
+    """{opcode: caches} of the inline-call opcodes, the same in every file of a row."""
+    def of(vals):
+        return {int(k.split(".")[1]): int(x) for k, x in vals.items() if k.startswith("inline_call.")}
+    first = of(group[0])
+    for other in group[1:]:
+        if of(other) != first:
+            sys.exit("layouts: %s and %s disagree on inline-call opcodes"
+                     % (group[0]["_file"], other["_file"]))
+    return first
+
+
 def render_table(rows):
     keys = layout_keys()
     out = []
@@ -605,6 +672,14 @@ def render_table(rows):
             out.append("\t\t" + ", ".join(fields_out[i:i + 4]) + ",")
         rv = ["lasti", "linetable", "strings", "stacktop_reset", "popped_code_null"]
         out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
+        calls = inline_calls(group)
+        if calls:
+            out.append("\t\t/* opcode: 1 + its inline cache entries */")
+            items = ["[%d] = %d" % (op, 1 + caches) for op, caches in sorted(calls.items())]
+            out.append("\t\t.inline_call_caches = {")
+            for i in range(0, len(items), 8):
+                out.append("\t\t\t" + ", ".join(items[i:i + 8]) + ",")
+            out.append("\t\t},")
         dbg = []
         if "dbg.sizeof" in vals:
             dbg.append(".debug_offsets_size = %s" % vals["dbg.sizeof"])

@@ -49,7 +49,8 @@ static void walker_release(struct walker *t)
  * positions name what the instruction is. */
 enum {
 	AT_RETURN = 0x7770,      /* a return instruction */
-	AT_CALL = 0x7780,        /* a call instruction (<= 3.10) */
+	AT_CALL = 0x7780,        /* a call instruction (3.11 - 3.13: one that
+				  * pushes its callee on top of its frame) */
 	AT_START = 0x7790,       /* before the first instruction */
 	FRAME_WORDS = 16,        /* every test code's frame size */
 };
@@ -260,7 +261,8 @@ static void chunk_stack_init(struct chunk_stack *cs, const struct py_layout *L)
 		cs->f[i] = cs->chunk + L->chunk_data + (size_t)i * FRAME_WORDS * 8;
 		put64(cs->f[i], L->iframe_code, 0x1000 * (uint64_t)(i + 1));
 		put64(cs->f[i], L->iframe_previous, i ? (uintptr_t)cs->f[i - 1] : 0);
-		put64(cs->f[i], L->iframe_instr, 0x100 * (uint64_t)(i + 1));
+		/* f0 and f1 wait in calls, f2 runs, f3 is a free slot. */
+		put64(cs->f[i], L->iframe_instr, i < 2 ? AT_CALL : 0x100 * (uint64_t)(i + 1));
 		if (L->iframe_stacktop != LAYOUT_ABSENT)
 			put32(cs->f[i], L->iframe_stacktop, i < 2 ? 3 : -1);
 	}
@@ -326,8 +328,17 @@ static void test_settle_311_to_313(void **state)
 	/* A caller that has not begun cannot have a callee: its fields were
 	 * copied before the ones above it were written. */
 	assert_int_equal(settle_chunk(&t, &cs, 2), 1);
-	/* A frame above f2 that is not linked to it is not its callee. */
+	/* f1 copied with the stacktop of a call but the position of an
+	 * instruction before it (the target wrote both while they were
+	 * copied): it had not called yet, whether f2 came from the thread
+	 * state or was found above it. */
 	put64(cs.f[1], L->iframe_instr, 0x200);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 2);
+	assert_int_equal(t.raw.items[0].code, 0x2000);
+	assert_int_equal(settle_chunk(&t, &cs, 1), 2);
+	/* A frame above f2 that is not linked to it is not its callee. */
+	put64(cs.f[1], L->iframe_instr, AT_CALL);
+	put64(cs.f[2], L->iframe_instr, AT_CALL);
 	put32(cs.f[2], L->iframe_stacktop, 3);
 	put64(cs.f[3], L->iframe_previous, (uintptr_t)cs.f[0]);
 	assert_int_equal(settle_chunk(&t, &cs, 2), 3);

@@ -5,9 +5,13 @@ Usage: stacks.py OUT.json [DEPTH]
 
 Starts threads whose stacks cover the shapes a profiler must get right (a
 method, a nested function, a generator, a generator expression consumed by
-C, a callback from C, code from exec, recursion; on Python 3 also
+C, a callback from C, code from exec, recursion, each way the interpreter
+can call a function without C in between: a property, __getitem__, calls
+with *args, **kwargs and keywords, a class's __init__; on Python 3 also
 coroutines driven by send() and by asyncio, and names in Latin-1, UCS-2 and
-UCS-4), waits until every thread sits in its final sleep, then writes what
+UCS-4).  The plain Python shapes first run a few hundred times, so that
+the interpreter has specialized their instructions (3.11+) when they park.
+It waits until every thread sits in its final sleep, then writes what
 sys._current_frames() says of each (qualified name, file, line, innermost
 last) with its kernel thread id to OUT.json, prints "ready" and keeps the
 threads parked until killed.  Runs unchanged on CPython 2.7 to 3.15.
@@ -22,6 +26,7 @@ PY3 = sys.version_info[0] >= 3
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 arrived = threading.Semaphore(0)
+WARMING = [False]
 
 
 def native_id():
@@ -32,6 +37,8 @@ def native_id():
 
 
 def park():
+    if WARMING[0]:
+        return 0
     arrived.release()
     while True:
         time.sleep(1000)                    # PARK_LINE
@@ -71,6 +78,42 @@ def recursion(depth):
     return recursion(depth - 1)
 
 
+class Indexed(object):
+    def __getitem__(self, key):
+        return spread(key)
+
+
+def spread(*args):
+    return keywords(**{"value": args[0]})
+
+
+def keywords(value):
+    return named(value=value)
+
+
+def named(value):
+    return Made(value).result
+
+
+class Made(object):
+    def __init__(self, value):
+        self.result = self.prop
+
+    @property
+    def prop(self):
+        return park()
+
+
+class Holder(object):
+    @property
+    def indexed(self):
+        return Indexed()[0]
+
+
+def special_calls():
+    return Holder().indexed
+
+
 DYNAMIC = compile("def dynamic():\n    return park()\n", "<dyn-src>", "exec")
 
 
@@ -96,7 +139,11 @@ KINDS = [
     (c_callback, ()),
     (exec_code, ()),
     (recursion, (int(sys.argv[2]) if len(sys.argv) > 2 else 30,)),
+    (special_calls, ()),
 ]
+WARM_UP = [(target, args) for target, args in KINDS
+           if target in (Worker().method, outer, drive_generator, genexpr_consumer,
+                         c_callback, recursion, special_calls)]
 if PY3:
     import unicode_names
     KINDS.append((unicode_names.entry, (park,)))
@@ -125,6 +172,11 @@ def view(frame):
 def main():
     out_path = sys.argv[1]
     threading.stack_size(64 * 1024 * 1024)   # room for deep recursion on <= 3.10
+    WARMING[0] = True
+    for target, args in WARM_UP:
+        for _ in range(300):
+            target(*args)
+    WARMING[0] = False
     threads = []
     for target, args in KINDS:
         thread = threading.Thread(target=with_tid(target, *args))
