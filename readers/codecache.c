@@ -220,9 +220,9 @@ static void append_offset(uint32_t **offsets, uint32_t *n, size_t *cap, size_t a
 }
 
 /*
- * 3.11 - 3.13: note the positions of an instruction that can push a frame
- * on top of its own, from its offset through its last inline cache entry
- * (3.13 leaves a waiting caller's position on the opcode, 3.11 and 3.12 on
+ * 3.11+: note the positions of an instruction that can push a frame on
+ * top of its own, from its offset through its last inline cache entry
+ * (3.13+ leave a waiting caller's position on the opcode, 3.11 and 3.12 on
  * that last entry).  Every code unit is looked at, caches too, so a cache
  * may pass for such an instruction: that only accepts more positions.
  */
@@ -241,7 +241,7 @@ static void note_inline_call(const struct py_layout *L, uint8_t op, size_t at,
 
 /*
  * Note where the bytecode returns or yields, and where a frame may wait in
- * a call (<= 3.10: its call instructions; 3.11 - 3.13 see above).
+ * a call (<= 3.10: its call instructions; 3.11+ see above).
  * Specialization rewrites opcodes in place, but never a return, and a call
  * stays in its family; instrumentation turns them into their INSTRUMENTED_
  * forms, which count too.
@@ -280,7 +280,7 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 			append_offset(&info->leaves, &info->n_leaves, &cap_leaves, at);
 		if (in_set(cc->call_ops, code[at]))
 			append_offset(&info->calls, &info->n_calls, &cap_calls, at);
-		else if (L->rule_stacktop_reset)
+		else if (L->rule_inline_calls)
 			note_inline_call(L, code[at], at, info, &cap_calls);
 	}
 	info->calls_scanned = true;

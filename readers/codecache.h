@@ -38,8 +38,8 @@ struct code_info {
 	uint32_t *leaves;
 	uint32_t n_leaves;
 	/* Byte offsets where a frame may be waiting for a function it called,
-	 * ascending: <= 3.10 its call instructions; 3.11 - 3.13 the
-	 * instructions that can push a Python frame on top of their own (with
+	 * ascending: <= 3.10 its call instructions; 3.11+ the instructions
+	 * that can push a Python frame on top of their own (with
 	 * their inline caches, where 3.11 and 3.12 leave the position).
 	 * calls_scanned is false when the bytecode was not looked at. */
 	uint32_t *calls;
@@ -99,8 +99,8 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 bool codecache_leaves(const struct code_info *info, int64_t offset);
 
 /* Whether a frame there may be waiting for a function it called (<= 3.10:
- * any call; 3.11 - 3.13: one pushed on top of it; true when the bytecode
- * was not scanned; false on 3.14+). */
+ * any call; 3.11+: one pushed on top of it; true when the bytecode was not
+ * scanned). */
 bool codecache_calls(const struct code_info *info, int64_t offset);
 
 /* Start address of thread-local bytecode copy index (3.14t+). */

@@ -47,9 +47,10 @@ struct py_layout {
 	uint8_t rule_lasti, rule_linetable, rule_strings;
 	uint8_t rule_stacktop_reset;   /* stacktop is -1 while a frame runs (3.11 - 3.13) */
 	uint8_t rule_popped_code_null; /* a popped frame's f_executable is NULL (3.14+) */
-	/* 3.11 - 3.13: for each opcode that can push a Python frame on top of
-	 * its own and wait in it (any specialized or instrumented form), 1 +
-	 * its inline cache entries; 0 for every other opcode. */
+	uint8_t rule_inline_calls;     /* inline_call_caches is known (3.11+) */
+	/* For each opcode that can push a Python frame on top of its own and
+	 * wait in it (any specialized or instrumented form), 1 + its inline
+	 * cache entries; 0 for every other opcode. */
 	uint8_t inline_call_caches[256];
 	/* Where each field sits inside _Py_DebugOffsets (3.13+), or absent. */
 	uint32_t debug_offsets_size;

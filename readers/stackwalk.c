@@ -340,9 +340,9 @@ static int waits_in_call(const struct py_layout *L, const struct raw_frame *fram
 /*
  * A caller that cannot have been waiting in a call when it was copied had
  * no callee then: what the copy shows above it is gone, or not yet there.
- * Such is a frame that has not begun or is returning, and (3.11 - 3.13) one
- * the interpreter marks as running or that is not at an instruction that
- * pushes a callee.  Callers are copied before their callees (oldest
+ * Such is a frame that has not begun or is returning, one that is not at
+ * an instruction that pushes a callee, and (3.11 - 3.13) one the
+ * interpreter marks as running.  Callers are copied before their callees (oldest
  * first), so the oldest such caller decides: the stack is the one of the
  * moment it was copied.  (A frame's fields can even be copied a moment
  * apart, when the target writes them meanwhile: its position then dates
@@ -369,7 +369,7 @@ static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out,
 			return err;
 		if ((frame->flags & RAW_RUNNING) ||
 		    (frame_facts.known && (!frame_facts.started || frame_facts.left ||
-					   (L->rule_stacktop_reset && !frame_facts.at_call)))) {
+					   (L->rule_inline_calls && !frame_facts.at_call)))) {
 			drop_newest(out, from, i - from);
 			return 0;
 		}
@@ -455,8 +455,9 @@ static bool find_callee(const struct stackwalk *w, const struct stack_origin *or
 
 /*
  * 3.11+: callees pushed after the thread state was copied, each right after
- * its caller in the chunk, in use and not leaving.  Where the interpreter
- * marks frames waiting in a call (3.11 - 3.13), the caller must be one.
+ * its caller in the chunk, in use and not leaving.  The caller must be at
+ * an instruction that pushes a callee, and where the interpreter marks
+ * frames waiting in a call (3.11 - 3.13), marked so.
  */
 static int extend_in_chunk(const struct stackwalk *w, const struct stack_origin *origin,
 			   struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx)
@@ -476,6 +477,8 @@ static int extend_in_chunk(const struct stackwalk *w, const struct stack_origin 
 			err = waits_in_call(L, top, facts, ctx, &waits);
 		if (err)
 			return err;
+		if (L->rule_inline_calls && !top_facts.at_call)
+			waits = false;
 		if (!waits || !top_facts.framesize || top_facts.left ||
 		    !find_callee(w, origin, top, top_facts.framesize, &callee))
 			return 0;
@@ -538,46 +541,52 @@ static int extend_frame_objects(struct stackwalk *w, struct raw_frames *out, siz
 
 /*
  * <= 3.10: frame objects are copied one by one, so a caller copied before
- * its callee started can pair with it.  The callers are read again, now:
- * one unchanged waited in that call all along.  One that changed must have
- * been waiting at a call when first copied, with a callee still executing
- * when copied after it: the call ended since.  ("Unchanged" includes its
- * first local, to tell apart two calls of a recursion that took turns in
- * one frame object, at one line.)
+ * its callee started can pair with it.  The frames are read again, now: a
+ * caller unchanged (position, link, first local) whose callee is still
+ * executing and linked to it waited in that call all along.  One that
+ * changed, or whose callee is gone, must have been waiting at a call when
+ * first copied, with a callee still executing when copied after it: the
+ * call ended since.  ("Unchanged" alone is not enough: a frame object is
+ * reused at once by the next call of the same depth, which can look the
+ * same at the same line, so the callee must still hang from it.)
  */
 static int check_callers_held(struct stackwalk *w, const struct raw_frames *out, size_t from,
 			      code_facts_fn facts, void *ctx)
 {
 	const struct py_layout *L = w->layout;
-	size_t i, n = out->count > from ? out->count - from - 1 : 0;
+	size_t i, n = out->count > from ? out->count - from : 0;
 	int err;
 
-	if (!n)
+	if (n < 2)
 		return 0;
 	if (n > w->cap_again) {
 		w->again = xreallocarray(w->again, n, sizeof(*w->again));
 		w->cap_again = n;
 	}
 	for (i = 0; i < n; i++)
-		w->again[i] = (struct snapshot_req){ .addr = out->items[from + 1 + i].addr,
+		w->again[i] = (struct snapshot_req){ .addr = out->items[from + i].addr,
 						     .len = w->frame_span };
 	err = snapshot_read_now(w->snap, w->again, n);
 	if (err)
 		return err;
 	for (i = from + 1; i < out->count; i++) {
 		const struct raw_frame *frame = &out->items[i];
-		const uint8_t *again = w->again[i - from - 1].data;
+		const uint8_t *again = w->again[i - from].data;
+		const uint8_t *callee_again = w->again[i - from - 1].data;
 		const uint8_t *first = snapshot_find(w->snap, frame->addr, w->frame_span, 0);
-		struct raw_frame later;
+		struct raw_frame later, callee_later;
 		bool waits;
 
-		if (!again || !first)
+		if (!again || !callee_again || !first)
 			return PP_ETORN;
 		frame_object(L, frame->addr, again, &later);
+		frame_object(L, out->items[i - 1].addr, callee_again, &callee_later);
 		if (later.code == frame->code && later.position == frame->position &&
 		    !(later.flags & RAW_POPPED) &&
 		    load_u64(again, L->frame_back) == (i + 1 < out->count ? out->items[i + 1].addr : 0) &&
-		    load_u64(again, L->frame_localsplus) == load_u64(first, L->frame_localsplus))
+		    load_u64(again, L->frame_localsplus) == load_u64(first, L->frame_localsplus) &&
+		    !(callee_later.flags & RAW_POPPED) &&
+		    load_u64(callee_again, L->frame_back) == frame->addr)
 			continue;
 		err = waits_in_call(L, frame, facts, ctx, &waits);
 		if (err)

@@ -113,8 +113,8 @@ struct code_facts {
 	bool started;        /* past its first instruction (3.11+: RESUME), so
 			      * it may be waiting in a call */
 	bool at_call;        /* at an instruction that may be waiting for a
-			      * function it called: <= 3.10 a call, 3.11 -
-			      * 3.13 one that pushes the callee on top of it */
+			      * function it called: <= 3.10 a call, 3.11+
+			      * one that pushes the callee on top of it */
 	uint32_t framesize;  /* words the frame takes on the data stack, or 0 */
 	bool shim;           /* 3.13+: the interpreter's own __init__ shim frame */
 	uint64_t zombie_frame; /* <= 3.10: the frame object the code keeps

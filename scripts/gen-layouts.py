@@ -408,6 +408,8 @@ def rules(v):
     # stack (clear_thread_frame), whether it returned or raised: a frame
     # slot whose code is NULL holds no live frame.
     r["rule.popped_code_null"] = 1 if v >= V(3, 14) else 0
+    # Whether inline_call_caches lists the opcodes a waiting caller sits at.
+    r["rule.inline_calls"] = 1 if v in INLINE_CALL_FAMILIES else 0
     return r
 
 
@@ -424,7 +426,7 @@ HEADERS = [
                          "internal/pycore_dict.h", "internal/pycore_object.h"]),
     (V(3, 12), V(9, 9), ["internal/pycore_long.h"]),
     (V(3, 11), V(3, 12), ["internal/pycore_opcode.h"]),
-    (V(3, 13), V(3, 13), ["internal/pycore_opcode_metadata.h"]),
+    (V(3, 13), V(9, 9), ["internal/pycore_opcode_metadata.h"]),
     (V(3, 14), V(9, 9), ["internal/pycore_interpframe.h", "internal/pycore_stackref.h",
                          "internal/pycore_tstate.h", "internal/pycore_genobject.h",
                          "internal/pycore_gc.h", "internal/pycore_debug_offsets.h"]),
@@ -435,7 +437,7 @@ def includes_for(v):
     return [h for lo, hi, hs in HEADERS if lo <= v <= hi for h in hs]
 
 
-# 3.11 - 3.13: the opcodes that can push a Python frame right on top of
+# 3.11+: the opcodes that can push a Python frame right on top of
 # their own and wait in it (an "inline" call: the callee's previous is the
 # caller itself, with no C in between).  A caller whose copy shows another
 # instruction was copied before it made the call.  Every specialized form
@@ -449,6 +451,11 @@ INLINE_CALL_FAMILIES = {
     V(3, 11): ["CALL", "BINARY_SUBSCR"],
     V(3, 12): ["CALL", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "SEND", "FOR_ITER", "LOAD_ATTR"],
     V(3, 13): ["CALL", "CALL_KW", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "SEND", "FOR_ITER",
+               "LOAD_ATTR"],
+    # 3.14 folded BINARY_SUBSCR into BINARY_OP (BINARY_OP_SUBSCR_GETITEM).
+    V(3, 14): ["CALL", "CALL_KW", "CALL_FUNCTION_EX", "BINARY_OP", "SEND", "FOR_ITER",
+               "LOAD_ATTR"],
+    V(3, 15): ["CALL", "CALL_KW", "CALL_FUNCTION_EX", "BINARY_OP", "SEND", "FOR_ITER",
                "LOAD_ATTR"],
 }
 INLINE_CALL_STAND_INS = ["INSTRUMENTED_LINE", "INSTRUMENTED_INSTRUCTION", "ENTER_EXECUTOR"]
@@ -670,7 +677,8 @@ def render_table(rows):
             fields_out.append(".%s = %s" % (cname(k), x if x is not None else "LAYOUT_ABSENT"))
         for i in range(0, len(fields_out), 4):
             out.append("\t\t" + ", ".join(fields_out[i:i + 4]) + ",")
-        rv = ["lasti", "linetable", "strings", "stacktop_reset", "popped_code_null"]
+        rv = ["lasti", "linetable", "strings", "stacktop_reset", "popped_code_null",
+              "inline_calls"]
         out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
         calls = inline_calls(group)
         if calls:

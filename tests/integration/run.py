@@ -569,9 +569,12 @@ def test_changing_stacks_are_never_wrong(interp, peekpy):
     check(wrong * 5000 <= total, "%d impossible stacks in %d samples, e.g. %s" % (
         wrong, total, bad[:2]))
     # Discarding the samples taken while the stack changed would bias the
-    # profile: they must be rare even here.
+    # profile: they must be rare even here.  3.11+ settle every one; on
+    # <= 3.10, whose frame objects are copied one by one, about a fifth of
+    # these samples stay torn after three tries (docs/design.md).
     summary = run.summary()
-    check(total >= 0.8 * summary["samples"], "only %d consistent samples of %d" % (
+    least = 0.9 if interp.version >= (3, 11) else 0.7
+    check(total >= least * summary["samples"], "only %d consistent samples of %d" % (
         total, summary["samples"]))
 
 

@@ -374,6 +374,15 @@ static void test_settle_314(void **state)
 	assert_int_equal(settle_chunk(&t, &cs, 2), 1);
 	put64(cs.f[1], L->iframe_instr, AT_RETURN);
 	assert_int_equal(settle_chunk(&t, &cs, 2), 1);
+	/* Nor one copied at an instruction before its call (the callee was
+	 * pushed after): whether the callee came from the thread state or
+	 * was found above it. */
+	put64(cs.f[1], L->iframe_instr, 0x200);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 2);
+	assert_int_equal(t.raw.items[0].code, 0x2000);
+	assert_int_equal(settle_chunk(&t, &cs, 1), 2);
+	put64(cs.f[1], L->iframe_instr, AT_CALL);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 3);
 	free(cs.chunk);
 	walker_release(&t);
 }
@@ -440,6 +449,27 @@ static void test_settle_frame_objects(void **state)
 	assert_int_equal(snapshot_begin(&t.snap), 0);
 	assert_int_equal(walk_settled(&t, &origin, &codes), 0);
 	assert_int_equal(t.raw.count, 2);
+	/* From f2: f1 (not at a call) is read again after the walk.  Still
+	 * the same and f2 still hangs from it: it waited all along (a call
+	 * through C). */
+	origin.frame = (uintptr_t)frames[2];
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	assert_int_equal(walk_settled(&t, &origin, &codes), 0);
+	assert_int_equal(t.raw.count, 3);
+	/* The same again, but f2 returned between the copy (taken by
+	 * snapshot_begin) and the second read: f1 may be a later call in the
+	 * same frame object, at the same line, and was not waiting when
+	 * copied.  Refused. */
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	frames[2][L->frame_executing] = 3;
+	assert_int_equal(walk_settled(&t, &origin, &codes), PP_ETORN);
+	/* ... unless f1 was at a call: then the call ended since. */
+	frames[2][L->frame_executing] = 0;
+	put32(frames[1], L->frame_lasti, AT_CALL);
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	frames[2][L->frame_executing] = 3;
+	assert_int_equal(walk_settled(&t, &origin, &codes), 0);
+	assert_int_equal(t.raw.count, 3);
 	walker_release(&t);
 }
 
