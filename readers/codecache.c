@@ -229,13 +229,16 @@ static void append_offset(uint32_t **offsets, uint32_t *n, size_t *cap, size_t a
 static void note_inline_call(const struct py_layout *L, uint8_t op, size_t at,
 			     struct code_info *info, size_t *cap)
 {
-	size_t last, pos;
+	size_t last, pos = at;
 
 	if (!L->inline_call_caches[op])
 		return;
 	last = at + 2 * ((size_t)L->inline_call_caches[op] - 1);
-	pos = info->n_calls ? info->calls[info->n_calls - 1] + 2 : at;
-	for (pos = pos > at ? pos : at; pos <= last; pos += 2)
+	/* Ranges may overlap (a cache taken for an opcode): keep offsets
+	 * ascending and distinct. */
+	if (info->n_calls && info->calls[info->n_calls - 1] >= pos)
+		pos = info->calls[info->n_calls - 1] + 2;
+	for (; pos <= last; pos += 2)
 		append_offset(&info->calls, &info->n_calls, cap, pos);
 }
 

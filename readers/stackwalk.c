@@ -305,36 +305,41 @@ static void push_newest(struct raw_frames *out, size_t from, const struct raw_fr
 }
 
 /*
- * Whether a frame was waiting for a function it called when it was copied.
- * 3.11 - 3.13 set a frame's stacktop when it calls, and reset it to -1 when
- * it resumes; they also set it when a frame is pushed and when it returns,
- * so a frame that has not begun or is returning does not count.  Its
- * position must also be an instruction that pushes a callee on top of it:
- * the position is written first and the stacktop at the call, so a copy of
- * the frame taken while the target wrote it can pair a position from before
- * the call with the stacktop of the call.  <= 3.10 frames wait at a call
- * instruction (where they also sit while the call is set up and torn down).
- * 3.14+ cannot tell, and need not: they clear the frames they pop.
+ * <= 3.10: whether a frame object may have been waiting for a function it
+ * called when it was copied: at a call instruction (where it also sits
+ * while the call is set up and torn down).
  */
-static int waits_in_call(const struct py_layout *L, const struct raw_frame *frame,
-			 code_facts_fn facts, void *ctx, bool *waits)
+static int waits_in_call(const struct raw_frame *frame, code_facts_fn facts, void *ctx,
+			 bool *waits)
 {
 	struct code_facts frame_facts;
 	int err;
 
 	*waits = false;
-	if ((L->rule_stacktop_reset && (frame->flags & RAW_RUNNING)) ||
-	    (!L->rule_stacktop_reset && L->rule_lasti == LASTI_POINTER) ||
-	    (frame->flags & RAW_POPPED))
+	if (frame->flags & RAW_POPPED)
 		return 0;
 	err = facts(ctx, frame, &frame_facts);
 	if (err || !frame_facts.known)
 		return err;
-	if (L->rule_stacktop_reset)
-		*waits = frame_facts.started && !frame_facts.left && frame_facts.at_call;
-	else
-		*waits = frame_facts.at_call;
+	*waits = frame_facts.at_call;
 	return 0;
+}
+
+/*
+ * 3.11+: whether a frame, as copied, can have had a callee pushed on top of
+ * it.  It must have begun and not be leaving, and be at an instruction
+ * that pushes a Python frame: the position is written at every
+ * instruction, so a copy taken while the target wrote the frame can pair
+ * a position from before a call with a callee pushed since.  3.11 - 3.13
+ * also mark a frame running (stacktop -1) until it calls.  (3.14+ need no
+ * such mark: they clear the frames they pop.)
+ */
+static bool can_hold_callee(const struct py_layout *L, const struct raw_frame *frame,
+			    const struct code_facts *frame_facts)
+{
+	return frame_facts->known && !(frame->flags & (RAW_RUNNING | RAW_POPPED)) &&
+	       frame_facts->started && !frame_facts->left &&
+	       (!L->rule_inline_calls || frame_facts->at_call);
 }
 
 /*
@@ -368,8 +373,7 @@ static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out,
 		if (err)
 			return err;
 		if ((frame->flags & RAW_RUNNING) ||
-		    (frame_facts.known && (!frame_facts.started || frame_facts.left ||
-					   (L->rule_inline_calls && !frame_facts.at_call)))) {
+		    (frame_facts.known && !can_hold_callee(L, frame, &frame_facts))) {
 			drop_newest(out, from, i - from);
 			return 0;
 		}
@@ -455,9 +459,8 @@ static bool find_callee(const struct stackwalk *w, const struct stack_origin *or
 
 /*
  * 3.11+: callees pushed after the thread state was copied, each right after
- * its caller in the chunk, in use and not leaving.  The caller must be at
- * an instruction that pushes a callee, and where the interpreter marks
- * frames waiting in a call (3.11 - 3.13), marked so.
+ * its caller in the chunk, in use and not leaving, from a caller that can
+ * hold it (see can_hold_callee).
  */
 static int extend_in_chunk(const struct stackwalk *w, const struct stack_origin *origin,
 			   struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx)
@@ -468,18 +471,13 @@ static int extend_in_chunk(const struct stackwalk *w, const struct stack_origin 
 	while (out->count > from && out->count - from < STACKWALK_MAX_DEPTH) {
 		struct raw_frame *top = &out->items[from], callee;
 		struct code_facts top_facts, callee_facts;
-		bool waits = true;
 
 		if (!(top->flags & RAW_IN_CHUNK))
 			return 0;
 		err = facts(ctx, top, &top_facts);
-		if (!err && L->rule_stacktop_reset)
-			err = waits_in_call(L, top, facts, ctx, &waits);
 		if (err)
 			return err;
-		if (L->rule_inline_calls && !top_facts.at_call)
-			waits = false;
-		if (!waits || !top_facts.framesize || top_facts.left ||
+		if (!can_hold_callee(L, top, &top_facts) || !top_facts.framesize ||
 		    !find_callee(w, origin, top, top_facts.framesize, &callee))
 			return 0;
 		err = facts(ctx, &callee, &callee_facts);
@@ -516,7 +514,7 @@ static int extend_frame_objects(struct stackwalk *w, struct raw_frames *out, siz
 		struct code_facts callee_facts;
 		bool found = false, waits;
 
-		err = waits_in_call(L, &out->items[from], facts, ctx, &waits);
+		err = waits_in_call(&out->items[from], facts, ctx, &waits);
 		if (err || !waits)
 			return err;
 		for (i = 0; i < n && !found; i++) {
@@ -588,7 +586,7 @@ static int check_callers_held(struct stackwalk *w, const struct raw_frames *out,
 		    !(callee_later.flags & RAW_POPPED) &&
 		    load_u64(callee_again, L->frame_back) == frame->addr)
 			continue;
-		err = waits_in_call(L, frame, facts, ctx, &waits);
+		err = waits_in_call(frame, facts, ctx, &waits);
 		if (err)
 			return err;
 		if (!waits)
