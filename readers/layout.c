@@ -145,7 +145,8 @@ size_t layout_tstate_span(const struct py_layout *L)
 size_t layout_code_span(const struct py_layout *L)
 {
 	const uint32_t offsets[] = {
-		L->obj_type, L->obj_size, L->code_firstlineno, L->code_filename, L->code_name,
+		L->obj_type, L->obj_size, L->code_flags, L->code_firstlineno, L->code_filename,
+		L->code_name,
 		L->code_qualname, L->code_code, L->code_linetable, L->code_tlbc,
 		L->code_framesize, L->code_nlocalsplus, L->code_stacksize, L->code_zombieframe,
 		L->code_firsttraceable,

@@ -48,10 +48,14 @@ struct py_layout {
 	uint8_t rule_stacktop_reset;   /* stacktop is -1 while a frame runs (3.11 - 3.13) */
 	uint8_t rule_popped_code_null; /* a popped frame's f_executable is NULL (3.14+) */
 	uint8_t rule_inline_calls;     /* inline_call_caches is known (3.11+) */
-	/* For each opcode that can push a Python frame on top of its own and
-	 * wait in it (any specialized or instrumented form), 1 + its inline
-	 * cache entries; 0 for every other opcode. */
+	/* For each opcode that can push a Python function's frame on top of
+	 * its own and wait in it (any specialized or instrumented form), 1 +
+	 * its inline cache entries; 0 for every other opcode.  The same for
+	 * the opcodes that resume a generator's or a coroutine's frame so
+	 * (SEND), and a generator's only (FOR_ITER); 3.12+. */
 	uint8_t inline_call_caches[256];
+	uint8_t inline_send_caches[256];
+	uint8_t inline_iterate_caches[256];
 	/* Where each field sits inside _Py_DebugOffsets (3.13+), or absent. */
 	uint32_t debug_offsets_size;
 #define LAYOUT_DBG_MEMBER(name) uint32_t dbg_##name;

@@ -94,6 +94,12 @@ def fields():
     add("ts.frame", "offsetof(PyThreadState, frame)", lambda v, ft: v <= V(3, 10))
     add("ts.cframe", "offsetof(PyThreadState, cframe)",
         lambda v, ft: V(3, 11) <= v <= V(3, 12))
+    # The C-frame link a thread starts with (3.11, 3.12): its current
+    # frame is NULL while no Python runs; any other link is on the C stack
+    # of an evaluation that has begun, whose current frame is set a moment
+    # after the link.
+    add("ts.root_cframe", "offsetof(PyThreadState, root_cframe)",
+        lambda v, ft: V(3, 11) <= v <= V(3, 12))
     add("ts.current_frame", "offsetof(PyThreadState, current_frame)",
         lambda v, ft: v >= V(3, 13))
     add("ts.base_frame", "offsetof(PyThreadState, base_frame)",
@@ -161,6 +167,8 @@ def fields():
     add("iframe.owner_entry", "FRAME_OWNED_BY_CSTACK",
         lambda v, ft: V(3, 12) <= v <= V(3, 13))
     add("iframe.owner_entry", "FRAME_OWNED_BY_INTERPRETER", lambda v, ft: v >= V(3, 14))
+    add("iframe.owner_thread", "FRAME_OWNED_BY_THREAD", new)
+    add("iframe.owner_generator", "FRAME_OWNED_BY_GENERATOR", new)
     add("stackref.tag_bits", "Py_TAG_BITS", lambda v, ft: v >= V(3, 14))
 
     # --- code object ---
@@ -202,6 +210,18 @@ def fields():
         lambda v, ft: V(3, 12) <= v <= V(3, 13))
     add("op.instrumented_yield_value", "INSTRUMENTED_YIELD_VALUE",
         lambda v, ft: v >= V(3, 12))
+    # Loops' jumps back, which 3.10 and 3.11 often give no line of their
+    # own (3.12+ give them the loop's): a frame parked there is shown at the
+    # line of the loop, the jump's target.  3.10 jumps to an absolute
+    # offset, 3.11 back by its argument from the next instruction; either
+    # may carry EXTENDED_ARG prefixes.
+    add("op.jump_absolute", "JUMP_ABSOLUTE", lambda v, ft: v == V(3, 10))
+    add("op.jump_backward", "JUMP_BACKWARD", lambda v, ft: v == V(3, 11))
+    add("op.jump_backward_quick", "JUMP_BACKWARD_QUICK", lambda v, ft: v == V(3, 11))
+    add("op.jump_backward_no_interrupt", "JUMP_BACKWARD_NO_INTERRUPT",
+        lambda v, ft: v == V(3, 11))
+    add("op.extended_arg", "EXTENDED_ARG", lambda v, ft: V(3, 10) <= v <= V(3, 11))
+    add("op.extended_arg_quick", "EXTENDED_ARG_QUICK", lambda v, ft: v == V(3, 11))
     # 3.13+: the first (and only real) instruction of the shim frame the
     # interpreter pushes between a caller and a specialized __init__ call
     # (its code object is _Py_InitCleanup): a frame of no function.
@@ -295,6 +315,11 @@ def fields():
     add("code.freevars", "offsetof(PyCodeObject, co_freevars)", old)
     add("code.localspluskinds", "offsetof(PyCodeObject, co_localspluskinds)", new)
     add("codeflag.varargs", "CO_VARARGS")
+    # Code whose frames only run when something resumes them: such a frame
+    # is never the oldest of a thread's chain (see stackwalk.c).
+    add("codeflag.generator", "CO_GENERATOR")
+    add("codeflag.coroutine", "CO_COROUTINE", lambda v, ft: v >= V(3, 5))
+    add("codeflag.async_generator", "CO_ASYNC_GENERATOR", lambda v, ft: v >= V(3, 6))
     add("codeflag.varkeywords", "CO_VARKEYWORDS")
     add("fast.hidden", "CO_FAST_HIDDEN", lambda v, ft: v >= V(3, 12))
 
@@ -447,45 +472,59 @@ def includes_for(v):
 # only weakens the check; missing one would cut true stacks, so families
 # are taken whole.  For each: its inline cache entries (3.11 and 3.12 leave
 # the caller's position on the last of them).
-INLINE_CALL_FAMILIES = {
-    V(3, 11): ["CALL", "BINARY_SUBSCR"],
-    V(3, 12): ["CALL", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "SEND", "FOR_ITER", "LOAD_ATTR"],
-    V(3, 13): ["CALL", "CALL_KW", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "SEND", "FOR_ITER",
-               "LOAD_ATTR"],
+#
+# Three kinds, told apart because a callee's frame says which it is: calls
+# push a new frame of a function ("call"); SEND resumes a generator or a
+# coroutine, whose frame lives in its object ("send"); FOR_ITER resumes a
+# generator only ("iterate").  3.11 resumes them through C, never inline.
+INLINE_FAMILIES = {
+    "call": {
+        V(3, 11): ["CALL", "BINARY_SUBSCR"],
+        V(3, 12): ["CALL", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "LOAD_ATTR"],
+        V(3, 13): ["CALL", "CALL_KW", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "LOAD_ATTR"],
+    },
+    "send": {V(3, 11): [], V(3, 12): ["SEND"], V(3, 13): ["SEND"]},
+    "iterate": {V(3, 11): [], V(3, 12): ["FOR_ITER"], V(3, 13): ["FOR_ITER"]},
 }
 # 3.14 folded BINARY_SUBSCR into BINARY_OP (BINARY_OP_SUBSCR_GETITEM).
-INLINE_CALL_FAMILIES[V(3, 14)] = INLINE_CALL_FAMILIES[V(3, 15)] = [
-    "BINARY_OP" if fam == "BINARY_SUBSCR" else fam for fam in INLINE_CALL_FAMILIES[V(3, 13)]]
+for _kind in INLINE_FAMILIES.values():
+    _kind[V(3, 14)] = _kind[V(3, 15)] = [
+        "BINARY_OP" if fam == "BINARY_SUBSCR" else fam for fam in _kind[V(3, 13)]]
+INLINE_CALL_FAMILIES = INLINE_FAMILIES["call"]
 INLINE_CALL_STAND_INS = ["INSTRUMENTED_LINE", "INSTRUMENTED_INSTRUCTION", "ENTER_EXECUTOR"]
 
+
 def inline_call_probe(v):
-    """C statements printing an "inline_call.OP CACHES" line per opcode, or ""."""
-    fams = INLINE_CALL_FAMILIES.get(v)
-    if not fams:
-        return ""
-    c = ["{",
-         "    static const int families[] = { %s };" % ", ".join(fams),
-         "    const int n = (int)(sizeof families / sizeof families[0]);",
-         "    int op, f, most = 0;",
-         "    for (f = 0; f < n; f++)",
-         "        if (_PyOpcode_Caches[families[f]] > most)",
-         "            most = _PyOpcode_Caches[families[f]];",
-         "    for (op = 1; op < 256; op++)",
-         "        for (f = 0; f < n; f++)",
-         "            if (_PyOpcode_Deopt[op] == families[f])",
-         '                printf("inline_call.%d %d\\n", op, _PyOpcode_Caches[families[f]]);']
-    for fam in fams:
-        c += ["#ifdef INSTRUMENTED_%s" % fam,
-              '    printf("inline_call.%%d %%d\\n", INSTRUMENTED_%s, _PyOpcode_Caches[%s]);'
-              % (fam, fam),
-              "#endif"]
-    # Stand-ins hide the real opcode: give them the most caches of any family.
-    for name in INLINE_CALL_STAND_INS:
-        c += ["#ifdef %s" % name,
-              '    printf("inline_call.%%d %%d\\n", %s, most);' % name,
-              "#endif"]
-    c.append("}")
-    return "\n".join(c) + "\n"
+    """C statements printing "inline_KIND.OP CACHES" lines, or ""."""
+    c = []
+    for kind, by_version in INLINE_FAMILIES.items():
+        fams = by_version.get(v)
+        if not fams:
+            continue
+        c += ["{",
+              "    static const int families[] = { %s };" % ", ".join(fams),
+              "    const int n = (int)(sizeof families / sizeof families[0]);",
+              "    int op, f, most = 0;",
+              "    for (f = 0; f < n; f++)",
+              "        if (_PyOpcode_Caches[families[f]] > most)",
+              "            most = _PyOpcode_Caches[families[f]];",
+              "    for (op = 1; op < 256; op++)",
+              "        for (f = 0; f < n; f++)",
+              "            if (_PyOpcode_Deopt[op] == families[f])",
+              '                printf("inline_%s.%%d %%d\\n", op, _PyOpcode_Caches[families[f]]);'
+              % kind]
+        for fam in fams:
+            c += ["#ifdef INSTRUMENTED_%s" % fam,
+                  '    printf("inline_%s.%%d %%d\\n", INSTRUMENTED_%s, _PyOpcode_Caches[%s]);'
+                  % (kind, fam, fam),
+                  "#endif"]
+        # Stand-ins hide the real opcode: give them the most caches of any family.
+        for name in INLINE_CALL_STAND_INS:
+            c += ["#ifdef %s" % name,
+                  '    printf("inline_%s.%%d %%d\\n", %s, most);' % (kind, name),
+                  "#endif"]
+        c.append("}")
+    return "\n".join(c) + "\n" if c else ""
 
 
 PROBE_PRELUDE = r"""
@@ -621,15 +660,16 @@ def cname(key):
     return key.replace(".", "_")
 
 
-def inline_calls(group):
-    """{opcode: caches} of the inline-call opcodes, the same in every file of a row."""
+def inline_calls(group, kind):
+    """{opcode: caches} of the inline KIND opcodes, the same in every file of a row."""
     def of(vals):
-        return {int(k.split(".")[1]): int(x) for k, x in vals.items() if k.startswith("inline_call.")}
+        return {int(k.split(".")[1]): int(x) for k, x in vals.items()
+                if k.startswith("inline_%s." % kind)}
     first = of(group[0])
     for other in group[1:]:
         if of(other) != first:
-            sys.exit("layouts: %s and %s disagree on inline-call opcodes"
-                     % (group[0]["_file"], other["_file"]))
+            sys.exit("layouts: %s and %s disagree on inline-%s opcodes"
+                     % (group[0]["_file"], other["_file"], kind))
     return first
 
 
@@ -678,11 +718,13 @@ def render_table(rows):
         rv = ["lasti", "linetable", "strings", "stacktop_reset", "popped_code_null",
               "inline_calls"]
         out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
-        calls = inline_calls(group)
-        if calls:
+        for kind in INLINE_FAMILIES:
+            calls = inline_calls(group, kind)
+            if not calls:
+                continue
             out.append("\t\t/* opcode: 1 + its inline cache entries */")
             items = ["[%d] = %d" % (op, 1 + caches) for op, caches in sorted(calls.items())]
-            out.append("\t\t.inline_call_caches = {")
+            out.append("\t\t.inline_%s_caches = {" % kind)
             for i in range(0, len(items), 8):
                 out.append("\t\t\t" + ", ".join(items[i:i + 8]) + ",")
             out.append("\t\t},")
