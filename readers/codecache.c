@@ -62,8 +62,10 @@ static void release_info_offsets(struct code_info *info)
 {
 	free(info->leaves);
 	free(info->calls);
-	info->leaves = info->calls = NULL;
-	info->n_leaves = info->n_calls = 0;
+	free(info->sends);
+	free(info->iterates);
+	info->leaves = info->calls = info->sends = info->iterates = NULL;
+	info->n_leaves = info->n_calls = info->n_sends = info->n_iterates = 0;
 	info->calls_scanned = false;
 }
 
@@ -212,34 +214,42 @@ static bool in_set(const uint8_t set[32], uint8_t op)
 	return set[op / 8] & (1u << (op % 8));
 }
 
-static void append_offset(uint32_t **offsets, uint32_t *n, size_t *cap, size_t at)
+/* An ascending list of byte offsets being built (into a code_info). */
+struct offsets {
+	uint32_t **items;
+	uint32_t *n;
+	size_t cap;
+};
+
+static void append_offset(struct offsets *list, size_t at)
 {
-	if (*n == *cap)
-		XGROW(*offsets, *cap, (size_t)*n + 1);
-	(*offsets)[(*n)++] = (uint32_t)at;
+	if (*list->n == list->cap)
+		XGROW(*list->items, list->cap, (size_t)*list->n + 1);
+	(*list->items)[(*list->n)++] = (uint32_t)at;
 }
 
 /*
  * 3.11+: note the positions of an instruction that can push a frame on
  * top of its own, from its offset through its last inline cache entry
  * (3.13+ leave a waiting caller's position on the opcode, 3.11 and 3.12 on
- * that last entry).  Every code unit is looked at, caches too, so a cache
- * may pass for such an instruction: that only accepts more positions.
+ * that last entry), if caches (the layout's table of such opcodes) lists
+ * it.  Every code unit is looked at, caches too, so a cache may pass for
+ * such an instruction: that only accepts more positions.
  */
-static void note_inline_call(const struct py_layout *L, uint8_t op, size_t at,
-			     struct code_info *info, size_t *cap)
+static void note_inline_call(const uint8_t caches[256], uint8_t op, size_t at,
+			     struct offsets *list)
 {
 	size_t last, pos = at;
 
-	if (!L->inline_call_caches[op])
+	if (!caches[op])
 		return;
-	last = at + 2 * ((size_t)L->inline_call_caches[op] - 1);
+	last = at + 2 * ((size_t)caches[op] - 1);
 	/* Ranges may overlap (a cache taken for an opcode): keep offsets
 	 * ascending and distinct. */
-	if (info->n_calls && info->calls[info->n_calls - 1] >= pos)
-		pos = info->calls[info->n_calls - 1] + 2;
+	if (*list->n && (*list->items)[*list->n - 1] >= pos)
+		pos = (*list->items)[*list->n - 1] + 2;
 	for (; pos <= last; pos += 2)
-		append_offset(&info->calls, &info->n_calls, cap, pos);
+		append_offset(list, pos);
 }
 
 /*
@@ -254,7 +264,10 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 	const struct py_layout *L = cc->layout;
 	uint8_t *code = NULL;
 	size_t len = 0, at, step = L->rule_strings == STRINGS_BYTES ? 1 : 2;
-	size_t cap_leaves = 0, cap_calls = 0;
+	struct offsets leaves = { &info->leaves, &info->n_leaves, 0 };
+	struct offsets calls = { &info->calls, &info->n_calls, 0 };
+	struct offsets sends = { &info->sends, &info->n_sends, 0 };
+	struct offsets iterates = { &info->iterates, &info->n_iterates, 0 };
 	int err;
 
 	release_info_offsets(info);
@@ -280,11 +293,14 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 	 * one of these, but positions only ever point at opcodes. */
 	for (at = 0; at < len; at += step) {
 		if (in_set(cc->leave_ops, code[at]))
-			append_offset(&info->leaves, &info->n_leaves, &cap_leaves, at);
-		if (in_set(cc->call_ops, code[at]))
-			append_offset(&info->calls, &info->n_calls, &cap_calls, at);
-		else if (L->rule_inline_calls)
-			note_inline_call(L, code[at], at, info, &cap_calls);
+			append_offset(&leaves, at);
+		if (in_set(cc->call_ops, code[at])) {
+			append_offset(&calls, at);
+		} else if (L->rule_inline_calls) {
+			note_inline_call(L->inline_call_caches, code[at], at, &calls);
+			note_inline_call(L->inline_send_caches, code[at], at, &sends);
+			note_inline_call(L->inline_iterate_caches, code[at], at, &iterates);
+		}
 	}
 	info->calls_scanned = true;
 	free(code);
@@ -318,11 +334,28 @@ bool codecache_calls(const struct code_info *info, int64_t offset)
 	return !info->calls_scanned || has_offset(info->calls, info->n_calls, offset);
 }
 
+bool codecache_sends(const struct code_info *info, int64_t offset)
+{
+	return !info->calls_scanned || has_offset(info->sends, info->n_sends, offset);
+}
+
+bool codecache_iterates(const struct code_info *info, int64_t offset)
+{
+	return !info->calls_scanned || has_offset(info->iterates, info->n_iterates, offset);
+}
+
+/* A code flag's bit, or none where the version lacks the flag. */
+static uint32_t mask_of(uint32_t flag)
+{
+	return flag == LAYOUT_ABSENT ? 0 : flag;
+}
+
 /* Fill an entry from the object's fields (obj: its first span bytes). */
 static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_info *info)
 {
 	const struct py_layout *L = cc->layout;
 	uint64_t name_ptr, file_ptr, table_ptr;
+	uint32_t flags;
 	uint8_t *table = NULL;
 	size_t table_len = 0;
 	int err;
@@ -361,19 +394,25 @@ static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_inf
 		info->code_bytes = (int64_t)units * 2;
 	}
 	info->framesize = frame_words(L, obj);
+	flags = load_u32(obj, L->code_flags);
+	info->generator = (flags & L->codeflag_generator) != 0;
+	info->resumable = (flags & (L->codeflag_generator | mask_of(L->codeflag_coroutine) |
+				    mask_of(L->codeflag_async_generator))) != 0;
 	info->first_traceable = L->code_firsttraceable != LAYOUT_ABSENT
 				? 2 * (int64_t)load_i32(obj, L->code_firsttraceable) : -1;
-	err = find_landmarks(cc, obj, info);
-	if (err)
-		return err;
 	err = read_bytes_object(cc, table_ptr, LINETABLE_MAX, &table, &table_len);
 	if (err)
 		return err;
 	linetable_release(&info->lines);
 	err = linetable_decode(&info->lines, L->rule_linetable, table, table_len, info->first_line);
 	free(table);
+	if (err)
+		return err;
+	err = find_landmarks(cc, obj, info);
+	if (err)
+		return err;
 	memset(info->tlbc_base, 0, sizeof(info->tlbc_base));
-	return err;
+	return 0;
 }
 
 static bool same_fingerprint(const struct code_info *info, const uint64_t fp[6])

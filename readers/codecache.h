@@ -39,14 +39,18 @@ struct code_info {
 	uint32_t n_leaves;
 	/* Byte offsets where a frame may be waiting for a function it called,
 	 * ascending: <= 3.10 its call instructions; 3.11+ the instructions
-	 * that can push a Python frame on top of their own (with
-	 * their inline caches, where 3.11 and 3.12 leave the position).
-	 * calls_scanned is false when the bytecode was not looked at. */
-	uint32_t *calls;
-	uint32_t n_calls;
+	 * that can push a function's frame on top of their own (with their
+	 * inline caches, where 3.11 and 3.12 leave the position), and apart
+	 * those that can resume a generator's or a coroutine's frame so
+	 * (sends) and a generator's only (iterates).  calls_scanned is false
+	 * when the bytecode was not looked at. */
+	uint32_t *calls, *sends, *iterates;
+	uint32_t n_calls, n_sends, n_iterates;
 	bool calls_scanned;
 	uint32_t framesize;       /* words a frame of it takes (3.11+), or 0 */
 	bool shim;                /* 3.13+: the interpreter's __init__ shim, no function */
+	bool resumable;           /* generator, coroutine or async generator code */
+	bool generator;           /* generator code (what FOR_ITER resumes) */
 	int64_t first_traceable;  /* byte offset of its RESUME (3.11+), or -1 */
 	/* 3.14t: start of each thread-local bytecode copy seen, by index. */
 	uint64_t tlbc_base[8];
@@ -102,6 +106,12 @@ bool codecache_leaves(const struct code_info *info, int64_t offset);
  * any call; 3.11+: one pushed on top of it; true when the bytecode was not
  * scanned). */
 bool codecache_calls(const struct code_info *info, int64_t offset);
+
+/* 3.12+: whether a frame there may be waiting for a generator or a
+ * coroutine it resumed on top of it by SEND; for a generator it resumed by
+ * FOR_ITER (both true when the bytecode was not scanned). */
+bool codecache_sends(const struct code_info *info, int64_t offset);
+bool codecache_iterates(const struct code_info *info, int64_t offset);
 
 /* Start address of thread-local bytecode copy index (3.14t+). */
 int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,

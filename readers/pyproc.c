@@ -637,8 +637,12 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	facts->left = codecache_leaves(info, offset);
 	facts->started = offset > info->first_traceable;
 	facts->at_call = codecache_calls(info, offset);
+	facts->at_send = codecache_sends(info, offset);
+	facts->at_iterate = codecache_iterates(info, offset);
 	facts->framesize = info->framesize;
 	facts->shim = info->shim;
+	facts->resumable = info->resumable;
+	facts->generator = info->generator;
 	if (L->code_zombieframe != LAYOUT_ABSENT) {
 		const uint8_t *code = snapshot_find(&p->snap, frame->code, p->codes.span, 0);
 
@@ -664,7 +668,7 @@ static int walk(struct pyproc *p, struct thread_rec *rec)
 	p->walker.group = (uint32_t)(rec - p->threads) + 1;
 	rec->raw_start = p->raw.count;
 	rec->memo = stackmemo_thread(&p->memo, rec->addr);
-	err = stackwalk_origin(&p->walker, rec->copy, &origin);
+	err = stackwalk_origin(&p->walker, rec->addr, rec->copy, &origin);
 	if (!err)
 		err = stackwalk_thread(&p->walker, &origin, &p->raw);
 	if (!err) {

@@ -51,7 +51,7 @@ void stackwalk_release(struct stackwalk *w)
 	w->cap_candidates = w->cap_again = 0;
 }
 
-int stackwalk_origin(const struct stackwalk *w, const uint8_t *tstate,
+int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint8_t *tstate,
 		     struct stack_origin *origin)
 {
 	const struct py_layout *L = w->layout;
@@ -76,6 +76,12 @@ int stackwalk_origin(const struct stackwalk *w, const uint8_t *tstate,
 				return torn_unless_fatal(err);
 			origin->frame = load_u64(copy, 0);
 		}
+		/* Only the thread's own link may have no frame: another one
+		 * belongs to an evaluation starting (it gets its frame a moment
+		 * after it is linked) or one that has ended since. */
+		if (!origin->frame && cframe && L->ts_root_cframe != LAYOUT_ABSENT &&
+		    cframe != tstate_addr + L->ts_root_cframe)
+			return PP_ETORN;
 	}
 	if (L->ts_datastack_chunk != LAYOUT_ABSENT) {
 		uint64_t chunk = load_u64(tstate, L->ts_datastack_chunk);
@@ -203,12 +209,38 @@ static void interp_frame(const struct stackwalk *w, const struct stack_origin *o
 		frame->flags |= RAW_POPPED;
 	if (in_chunk(w, origin, addr))
 		frame->flags |= RAW_IN_CHUNK;
+	if (copy[L->iframe_owner] == L->iframe_owner_generator)
+		frame->flags |= RAW_GENERATOR;
 }
 
 /* Entry and base frames are the interpreter's, not calls (3.12+ owner). */
 static bool is_interpreter_frame(const struct py_layout *L, const uint8_t *copy)
 {
 	return L->iframe_owner_entry != LAYOUT_ABSENT && copy[L->iframe_owner] >= L->iframe_owner_entry;
+}
+
+/*
+ * Whether a walk that ended at end (NULL, or the thread's base frame) after
+ * the frame copied at oldest reached the thread's first frame.  A frame
+ * that leaves the stack can unlink itself: a generator that suspends clears
+ * its previous, so a walk that copied it after it yielded stops there, and
+ * what the thread state named above it hangs from nothing.  A thread's
+ * first Python frame is never a generator's (something resumes it): it is
+ * pushed on the thread's data stack.  Below it, 3.12 - 3.14 start every
+ * chain with an entry frame of the interpreter's, and 3.15 ends every
+ * chain at the thread's base frame.  (<= 3.10 frame objects do not say who owns them:
+ * stackwalk_settle() asks their code.)
+ */
+static bool reached_first_frame(const struct py_layout *L, const struct stack_origin *origin,
+				uint64_t end, const uint8_t *oldest, const uint8_t *oldest_python)
+{
+	if (!oldest)
+		return true;
+	if (oldest_python && oldest_python[L->iframe_owner] != L->iframe_owner_thread)
+		return false;
+	if (origin->base_frame)
+		return end == origin->base_frame;
+	return L->iframe_owner_entry == LAYOUT_ABSENT || is_interpreter_frame(L, oldest);
 }
 
 /* Next time, copy this thread's frames oldest first (frames in chunks go
@@ -228,6 +260,8 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 	const struct py_layout *L = w->layout;
 	bool interp_frames = L->rule_lasti == LASTI_POINTER;
 	uint64_t addr = origin->frame, older_chunk = 0, tortoise = 0;
+	const uint8_t *oldest = NULL;   /* the last frame copied */
+	const uint8_t *oldest_python = NULL;   /* ... of a Python function */
 	size_t depth = 0, power = 1, lam = 0;
 	uint32_t carry = 0;   /* flags the next older frame inherits */
 	size_t start = out->count;
@@ -255,6 +289,7 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 		err = fetch_frame(w, addr, &older_chunk, &chunks_taken, &copy);
 		if (err)
 			return err;
+		oldest = copy;
 		if (!interp_frames) {
 			frame_object(L, addr, copy, &frame);
 			frame.flags |= carry;
@@ -274,12 +309,15 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 		interp_frame(w, origin, addr, copy, &frame);
 		frame.flags |= carry;
 		push(out, &frame);
+		oldest_python = copy;
 		/* 3.11 marks the frames C code started instead of pushing entry
 		 * frames: the frame below one of those has no Python callee. */
 		carry = L->iframe_is_entry == LAYOUT_ABSENT || !copy[L->iframe_is_entry]
 			? RAW_INLINE_CALLEE : 0;
 		addr = load_u64(copy, L->iframe_previous);
 	}
+	if (interp_frames && !reached_first_frame(L, origin, addr, oldest, oldest_python))
+		return PP_ETORN;
 	note_depths(w, out, start);
 	return 0;
 }
@@ -326,6 +364,17 @@ static int waits_in_call(const struct raw_frame *frame, code_facts_fn facts, voi
 }
 
 /*
+ * Whether a frame, as copied, can have been any frame's caller, through C
+ * or not: it has begun and is not leaving.  (A frame caught before its
+ * first instruction or at its return was copied a moment before or after
+ * the frames above it: the slot it held may be another frame's now.)
+ */
+static bool is_under_way(const struct code_facts *frame_facts)
+{
+	return frame_facts->started && !frame_facts->left;
+}
+
+/*
  * 3.11+: whether a frame, as copied, can have had a callee pushed on top of
  * it.  It must have begun and not be leaving, and be at an instruction
  * that pushes a Python frame: the position is written at every
@@ -338,22 +387,45 @@ static bool can_hold_callee(const struct py_layout *L, const struct raw_frame *f
 			    const struct code_facts *frame_facts)
 {
 	return frame_facts->known && !(frame->flags & (RAW_RUNNING | RAW_POPPED)) &&
-	       frame_facts->started && !frame_facts->left &&
-	       (!L->rule_inline_calls || frame_facts->at_call);
+	       is_under_way(frame_facts) &&
+	       (!L->rule_inline_calls || frame_facts->at_call || frame_facts->at_send ||
+		frame_facts->at_iterate);
+}
+
+/*
+ * 3.11+: whether the instruction a caller was copied at pushes a frame like
+ * its callee's: a call pushes a function's, SEND resumes a generator's or
+ * a coroutine's, FOR_ITER a generator's.  Generators and coroutines are
+ * freed and made anew all the time at the same addresses: a callee copied
+ * a moment after its caller may be another object's frame, linked to
+ * whatever the caller's address held by then.
+ */
+static bool pushes(const struct py_layout *L, const struct code_facts *caller_facts,
+		   const struct raw_frame *callee, const struct code_facts *callee_facts)
+{
+	if (!L->rule_inline_calls)
+		return true;
+	if (!(callee->flags & RAW_GENERATOR))
+		return caller_facts->at_call;
+	return caller_facts->at_send ||
+	       (caller_facts->at_iterate && (!callee_facts->known || callee_facts->generator));
 }
 
 /*
  * A caller that cannot have been waiting in a call when it was copied had
  * no callee then: what the copy shows above it is gone, or not yet there.
- * Such is a frame that has not begun or is returning, one that is not at
- * an instruction that pushes a callee, and (3.11 - 3.13) one the
- * interpreter marks as running.  Callers are copied before their callees (oldest
- * first), so the oldest such caller decides: the stack is the one of the
- * moment it was copied.  (A frame's fields can even be copied a moment
- * apart, when the target writes them meanwhile: its position then dates
- * from before the call its stacktop tells of.)  Only the
- * newest CUT_SCAN callers are looked at: in the microsecond a copy takes,
- * a thread cannot return from more calls than that.
+ * Such is a frame that has not begun or is returning, and, when its callee
+ * is a Python call (no C between them), one that is not at an instruction
+ * that pushes a callee, and (3.11 - 3.13) one the interpreter marks as
+ * running.  Callers are copied before their callees (oldest first), so the
+ * oldest such caller decides: the stack is the one of the moment it was
+ * copied.  (A frame's fields can even be copied a moment apart, when the
+ * target writes them meanwhile: its position then dates from before the
+ * call its stacktop tells of.)  A caller at an instruction that pushes
+ * another kind of frame than the one above it may have been waiting, but
+ * not for that frame: the copy is refused.  Only the newest CUT_SCAN
+ * callers are looked at: in the microsecond a copy takes, a thread cannot
+ * return from more calls than that.
  */
 static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out, size_t from,
 			      code_facts_fn facts, void *ctx)
@@ -365,19 +437,39 @@ static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out,
 		return 0;
 	for (i = out->count - from > CUT_SCAN ? from + CUT_SCAN : out->count; i-- > from + 1;) {
 		const struct raw_frame *frame = &out->items[i];
-		struct code_facts frame_facts;
+		struct code_facts frame_facts, callee_facts;
 
-		if (!(frame->flags & RAW_INLINE_CALLEE) || (frame->flags & RAW_POPPED))
+		if (frame->flags & RAW_POPPED)
 			continue;
 		err = facts(ctx, frame, &frame_facts);
 		if (err)
 			return err;
-		if ((frame->flags & RAW_RUNNING) ||
-		    (frame_facts.known && !can_hold_callee(L, frame, &frame_facts))) {
-			drop_newest(out, from, i - from);
-			return 0;
+		if (!(frame->flags & RAW_INLINE_CALLEE)) {
+			/* Its callee came through C. */
+			if (frame_facts.known && !is_under_way(&frame_facts))
+				goto cut;
+			continue;
 		}
+		if (frame->flags & RAW_RUNNING)
+			goto cut;
+		if (!frame_facts.known)
+			continue;
+		if (!can_hold_callee(L, frame, &frame_facts))
+			goto cut;
+		err = facts(ctx, &out->items[i - 1], &callee_facts);
+		if (err)
+			return err;
+		/* A callee leaving or not yet begun goes anyway (see
+		 * drop_returned): only one under way must be of the kind. */
+		if (!(out->items[i - 1].flags & RAW_POPPED) && callee_facts.known &&
+		    is_under_way(&callee_facts) &&
+		    !pushes(L, &frame_facts, &out->items[i - 1], &callee_facts))
+			return PP_ETORN;
 	}
+	return 0;
+cut:
+	/* A caller that had no callee: it is the newest. */
+	drop_newest(out, from, i - from);
 	return 0;
 }
 
@@ -477,7 +569,10 @@ static int extend_in_chunk(const struct stackwalk *w, const struct stack_origin 
 		err = facts(ctx, top, &top_facts);
 		if (err)
 			return err;
-		if (!can_hold_callee(L, top, &top_facts) || !top_facts.framesize ||
+		/* Frames in the chunk are functions' (a generator's lives in
+		 * its object): top must be at a call. */
+		if (!can_hold_callee(L, top, &top_facts) ||
+		    (L->rule_inline_calls && !top_facts.at_call) || !top_facts.framesize ||
 		    !find_callee(w, origin, top, top_facts.framesize, &callee))
 			return 0;
 		err = facts(ctx, &callee, &callee_facts);
@@ -596,6 +691,81 @@ static int check_callers_held(struct stackwalk *w, const struct raw_frames *out,
 }
 
 /*
+ * 3.11+: a generator's frame lives in the generator object and is copied on
+ * its own, like the frame objects of <= 3.10.  Generators are freed and
+ * made anew all the time, often at the same address: the frame a callee
+ * names as its caller may, when that address was copied a moment before,
+ * still have been the frame of the generator freed there.  Read each such
+ * caller and its callee again, now: a caller that holds other code than
+ * when copied, or a callee whose place another frame of that caller took,
+ * tells of addresses reused meanwhile, and the pair may never have been
+ * one.  (The same code at the same address is a new generator of the same
+ * function, which makes the same stack.)
+ */
+static uint64_t code_of(const struct stackwalk *w, const uint8_t *frame)
+{
+	return load_u64(frame, w->layout->iframe_code) & ~w->stack_ref_mask;
+}
+
+static int check_generator_callers(struct stackwalk *w, const struct raw_frames *out, size_t from)
+{
+	const struct py_layout *L = w->layout;
+	size_t i, n = 0;
+	int err;
+
+	for (i = from + 1; i < out->count; i++) {
+		if (!(out->items[i].flags & RAW_GENERATOR))
+			continue;
+		if (n + 2 > w->cap_again) {
+			w->cap_again = w->cap_again ? 2 * w->cap_again : 8;
+			w->again = xreallocarray(w->again, w->cap_again, sizeof(*w->again));
+		}
+		w->again[n++] = (struct snapshot_req){ .addr = out->items[i].addr,
+						       .len = w->frame_span };
+		w->again[n++] = (struct snapshot_req){ .addr = out->items[i - 1].addr,
+						       .len = w->frame_span };
+	}
+	if (!n)
+		return 0;
+	err = snapshot_read_now(w->snap, w->again, n);
+	if (err)
+		return err;
+	for (i = from + 1, n = 0; i < out->count; i++) {
+		if (!(out->items[i].flags & RAW_GENERATOR))
+			continue;
+		const uint8_t *caller = w->again[n++].data, *callee = w->again[n++].data;
+
+		if (!caller || !callee || code_of(w, caller) != out->items[i].code)
+			return PP_ETORN;
+		/* A callee that has ended is no sign; one whose place another
+		 * frame took, from the same caller, is. */
+		if (code_of(w, callee) != out->items[i - 1].code &&
+		    load_u64(callee, L->iframe_previous) == out->items[i].addr)
+			return PP_ETORN;
+	}
+	return 0;
+}
+
+/*
+ * <= 3.10: a frame object does not say who owns it, but a generator's or a
+ * coroutine's frame is never the oldest of a thread's (see
+ * reached_first_frame): one found there was suspended, its f_back cleared,
+ * when it was copied.
+ */
+static int check_oldest(struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx)
+{
+	struct code_facts oldest_facts;
+	int err;
+
+	if (out->count == from)
+		return 0;
+	err = facts(ctx, &out->items[out->count - 1], &oldest_facts);
+	if (err)
+		return err;
+	return oldest_facts.known && oldest_facts.resumable ? PP_ETORN : 0;
+}
+
+/*
  * 3.13+: between a caller and the __init__ of a class it calls, the
  * interpreter pushes a frame of its own (it checks that __init__ returned
  * None).  It is no function of the program, and it never starts the way a
@@ -628,7 +798,11 @@ int stackwalk_settle(struct stackwalk *w, const struct stack_origin *origin,
 {
 	int err;
 
-	err = drop_shims(w->layout, out, from, facts, ctx);
+	/* First, while the copies are fresh: the later steps read code. */
+	err = w->layout->rule_lasti == LASTI_POINTER ? check_generator_callers(w, out, from)
+						      : check_oldest(out, from, facts, ctx);
+	if (!err)
+		err = drop_shims(w->layout, out, from, facts, ctx);
 	if (!err)
 		err = cut_at_idle_caller(w->layout, out, from, facts, ctx);
 	if (!err)

@@ -47,6 +47,9 @@ enum raw_frame_flags {
 	/* It lies in the thread's current data-stack chunk, so a callee of it
 	 * would follow it there (3.11+). */
 	RAW_IN_CHUNK = 1 << 3,
+	/* 3.11+: a generator's or coroutine's frame, copied on its own from
+	 * the object that holds it. */
+	RAW_GENERATOR = 1 << 5,
 };
 
 struct raw_frame {
@@ -90,10 +93,11 @@ struct stack_origin {
 };
 
 /*
- * Fill origin from a thread-state copy: 3.11 and 3.12 find the newest frame
- * through tstate->cframe, and the chunk in use is copied whole.
+ * Fill origin from the copy of the thread state at tstate_addr: 3.11 and
+ * 3.12 find the newest frame through tstate->cframe, and the chunk in use
+ * is copied whole.  PP_ETORN when the copy caught an evaluation starting.
  */
-int stackwalk_origin(const struct stackwalk *w, const uint8_t *tstate,
+int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint8_t *tstate,
 		     struct stack_origin *origin);
 
 /*
@@ -115,8 +119,15 @@ struct code_facts {
 	bool at_call;        /* at an instruction that may be waiting for a
 			      * function it called: <= 3.10 a call, 3.11+
 			      * one that pushes the callee on top of it */
+	bool at_send;        /* 3.12+: at one that may be waiting for a
+			      * generator or coroutine it resumed on top of
+			      * it (SEND) */
+	bool at_iterate;     /* ... for a generator it resumed (FOR_ITER) */
 	uint32_t framesize;  /* words the frame takes on the data stack, or 0 */
 	bool shim;           /* 3.13+: the interpreter's own __init__ shim frame */
+	bool resumable;      /* a generator's or coroutine's code: its frames
+			      * run only while something resumes them */
+	bool generator;      /* a generator's (not a coroutine's) */
 	uint64_t zombie_frame; /* <= 3.10: the frame object the code keeps
 				* for its next call, as of this sample */
 };

@@ -52,7 +52,11 @@ enum {
 	AT_CALL = 0x7780,        /* a call instruction (3.11 - 3.13: one that
 				  * pushes its callee on top of its frame) */
 	AT_START = 0x7790,       /* before the first instruction */
+	AT_SEND = 0x77a0,        /* SEND: resumes a generator or coroutine */
+	AT_ITERATE = 0x77b0,     /* FOR_ITER: resumes a generator */
 	FRAME_WORDS = 16,        /* every test code's frame size */
+	GENERATOR_CODE = 0x10000,/* codes from here on are generators', */
+	COROUTINE_CODE = 0x20000,/* from here on coroutines' */
 };
 
 struct fake_codes {
@@ -67,8 +71,12 @@ static int fake_facts(void *ctx, const struct raw_frame *frame, struct code_fact
 	facts->known = frame->code && frame->code % 0x1000 == 0;
 	facts->left = frame->position == AT_RETURN;
 	facts->at_call = frame->position == AT_CALL;
+	facts->at_send = frame->position == AT_SEND;
+	facts->at_iterate = frame->position == AT_ITERATE;
 	facts->started = frame->position != AT_START;
 	facts->framesize = FRAME_WORDS;
+	facts->resumable = frame->code >= GENERATOR_CODE;
+	facts->generator = frame->code >= GENERATOR_CODE && frame->code < COROUTINE_CODE;
 	facts->zombie_frame = codes ? codes->zombie : 0;
 	return 0;
 }
@@ -171,7 +179,7 @@ static void test_stackwalk_interpreter_frames_skip_entry_frames(void **state)
 	put64(tstate, L->ts_datastack_top, (uintptr_t)(frame[3] + 128));
 
 	walker_init(&t, L);
-	assert_int_equal(stackwalk_origin(&t.w, tstate, &origin), 0);
+	assert_int_equal(stackwalk_origin(&t.w, (uintptr_t)tstate, tstate, &origin), 0);
 	assert_int_equal(origin.frame, (uintptr_t)frame[3]);
 	assert_int_equal(stackwalk_thread(&t.w, &origin, &t.raw), 0);
 	assert_int_equal(t.raw.count, 4);
@@ -180,7 +188,7 @@ static void test_stackwalk_interpreter_frames_skip_entry_frames(void **state)
 	/* Next sample: chunk, entry frames and C-stack link in one read. */
 	assert_int_equal(snapshot_begin(&t.snap), 0);
 	t.raw.count = 0;
-	assert_int_equal(stackwalk_origin(&t.w, tstate, &origin), 0);
+	assert_int_equal(stackwalk_origin(&t.w, (uintptr_t)tstate, tstate, &origin), 0);
 	assert_int_equal(stackwalk_thread(&t.w, &origin, &t.raw), 0);
 	assert_int_equal(t.raw.count, 4);
 	assert_int_equal(t.snap.syscalls, 1);
@@ -198,13 +206,15 @@ static void test_stackwalk_recursion_across_chunks(void **state)
 {
 	const struct py_layout *L = layout_find(3, 13, false);
 	enum { CHUNKS = 3, PER_CHUNK = 40, FRAME = 96, SIZE = 8192 };
+	static uint8_t entry[128] __attribute__((aligned(16)));
 	uint8_t *chunks[CHUNKS];
-	uint64_t previous = 0;
+	uint64_t previous = (uintptr_t)entry;   /* every chain starts at one */
 	struct stack_origin origin = { 0 };
 	struct walker t;
 	int c, f;
 
 	(void)state;
+	entry[L->iframe_owner] = (uint8_t)L->iframe_owner_entry;
 	for (c = 0; c < CHUNKS; c++) {
 		chunks[c] = aligned_alloc(64, SIZE);
 		memset(chunks[c], 0, SIZE);
@@ -246,6 +256,7 @@ static void test_stackwalk_recursion_across_chunks(void **state)
 struct chunk_stack {
 	uint8_t *chunk;
 	uint8_t *f[4];
+	uint8_t entry[128] __attribute__((aligned(16)));  /* below f[0] */
 	struct stack_origin origin;
 };
 
@@ -254,13 +265,18 @@ static void chunk_stack_init(struct chunk_stack *cs, const struct py_layout *L)
 	enum { SIZE = 4096 };
 	int i;
 
+	memset(cs, 0, sizeof(*cs));
 	cs->chunk = aligned_alloc(64, SIZE);
 	memset(cs->chunk, 0, SIZE);
 	put64(cs->chunk, L->chunk_size, SIZE);
+	/* 3.12+ start every chain at an entry frame; 3.11 has none. */
+	cs->entry[L->iframe_owner] = (uint8_t)L->iframe_owner_entry;
 	for (i = 0; i < 4; i++) {
 		cs->f[i] = cs->chunk + L->chunk_data + (size_t)i * FRAME_WORDS * 8;
 		put64(cs->f[i], L->iframe_code, 0x1000 * (uint64_t)(i + 1));
-		put64(cs->f[i], L->iframe_previous, i ? (uintptr_t)cs->f[i - 1] : 0);
+		put64(cs->f[i], L->iframe_previous,
+		      i ? (uintptr_t)cs->f[i - 1]
+			: L->iframe_owner_entry != LAYOUT_ABSENT ? (uintptr_t)cs->entry : 0);
 		/* f0 and f1 wait in calls, f2 runs, f3 is a free slot. */
 		put64(cs->f[i], L->iframe_instr, i < 2 ? AT_CALL : 0x100 * (uint64_t)(i + 1));
 		if (L->iframe_stacktop != LAYOUT_ABSENT)
@@ -473,6 +489,326 @@ static void test_settle_frame_objects(void **state)
 	walker_release(&t);
 }
 
+/*
+ * A generator that suspends clears its previous: a walk that copied it
+ * after it yielded stops there, above nothing.  Refused on every version,
+ * told by the chain's end: 3.12+ end at an entry frame, 3.15 at the
+ * thread's base frame; 3.11 and older never start a thread with a
+ * generator's frame.
+ */
+static void test_walk_refuses_a_chain_cut_at_a_generator(void **state)
+{
+	static const struct { int major, minor; } versions[] = {
+		{ 3, 11 }, { 3, 12 }, { 3, 13 }, { 3, 14 }, { 3, 15 },
+	};
+	static uint8_t gen_frame[256] __attribute__((aligned(16)));
+	static uint8_t base[128] __attribute__((aligned(16)));
+	size_t v;
+
+	(void)state;
+	for (v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+		const struct py_layout *L = layout_find(versions[v].major, versions[v].minor, false);
+		struct chunk_stack cs;
+		struct walker t;
+
+		walker_init(&t, L);
+		chunk_stack_init(&cs, L);
+		put64(cs.f[3], L->iframe_code, 0);
+		memset(gen_frame, 0, sizeof(gen_frame));
+		gen_frame[L->iframe_owner] = (uint8_t)L->iframe_owner_generator;
+		put64(gen_frame, L->iframe_code, 0x5000);
+		put64(gen_frame, L->iframe_instr, 0x500);
+		if (L->iframe_stacktop != LAYOUT_ABSENT)
+			put32(gen_frame, L->iframe_stacktop, -1);
+		if (L->ts_base_frame != LAYOUT_ABSENT) {
+			/* 3.15: the chain ends at the thread's base frame, below
+			 * the entry frame. */
+			memset(base, 0, sizeof(base));
+			base[L->iframe_owner] = (uint8_t)L->iframe_owner_entry;
+			put64(cs.entry, L->iframe_previous, (uintptr_t)base);
+			cs.origin.base_frame = (uintptr_t)base;
+		}
+		/* f2 resumed the generator (its previous is f2, whatever
+		 * instruction f2 is at): the whole stack. */
+		put64(gen_frame, L->iframe_previous, (uintptr_t)cs.f[2]);
+		assert_int_equal(snapshot_begin(&t.snap), 0);
+		snapshot_invalidate(&t.snap);
+		cs.origin.frame = (uintptr_t)gen_frame;
+		t.raw.count = 0;
+		assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), 0);
+		assert_int_equal(t.raw.count, 4);
+		/* Suspended when copied: cut. */
+		put64(gen_frame, L->iframe_previous, 0);
+		snapshot_invalidate(&t.snap);
+		t.raw.count = 0;
+		assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), PP_ETORN);
+		/* Right above an entry frame that ends the chain (what the C
+		 * stack held there by then): no thread starts with a generator. */
+		if (L->iframe_owner_entry != LAYOUT_ABSENT) {
+			put64(gen_frame, L->iframe_previous, (uintptr_t)cs.entry);
+			snapshot_invalidate(&t.snap);
+			t.raw.count = 0;
+			assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), PP_ETORN);
+		}
+		/* A function's frame whose link reads NULL is no thread's first
+		 * frame either, from 3.12 on (3.11 has no entry frames). */
+		put64(cs.f[1], L->iframe_previous, 0);
+		cs.origin.frame = (uintptr_t)cs.f[2];
+		snapshot_invalidate(&t.snap);
+		t.raw.count = 0;
+		assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw),
+				 L->iframe_owner_entry != LAYOUT_ABSENT ? PP_ETORN : 0);
+		/* 3.15: an entry frame that is not the base frame ends nothing. */
+		put64(cs.f[1], L->iframe_previous, (uintptr_t)cs.f[0]);
+		if (L->ts_base_frame != LAYOUT_ABSENT) {
+			put64(cs.entry, L->iframe_previous, 0);
+			snapshot_invalidate(&t.snap);
+			t.raw.count = 0;
+			assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), PP_ETORN);
+		}
+		free(cs.chunk);
+		walker_release(&t);
+	}
+}
+
+/* <= 3.10: the oldest frame object of a chain is never a generator's. */
+static void test_settle_refuses_a_chain_cut_at_a_generator(void **state)
+{
+	static const struct { int major, minor; } versions[] = { { 2, 7 }, { 3, 10 } };
+	static uint8_t frames[3][512] __attribute__((aligned(16)));
+	size_t v;
+	int i;
+
+	(void)state;
+	for (v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+		const struct py_layout *L = layout_find(versions[v].major, versions[v].minor, false);
+		struct fake_codes codes = { 0 };
+		struct stack_origin origin = { .frame = (uintptr_t)frames[2] };
+		struct walker t;
+
+		memset(frames, 0, sizeof(frames));
+		for (i = 0; i < 3; i++) {
+			put64(frames[i], L->obj_type - 8, 1);
+			put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
+			put32(frames[i], L->frame_lasti, AT_CALL);
+			put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
+			if (L->frame_executing != LAYOUT_ABSENT)
+				frames[i][L->frame_executing] = (uint8_t)L->frame_executing_value;
+		}
+		walker_init(&t, L);
+		assert_int_equal(walk_settled(&t, &origin, &codes), 0);
+		assert_int_equal(t.raw.count, 3);
+		/* The oldest is a generator's frame: it had yielded (2.7 keeps
+		 * no other sign of it). */
+		put64(frames[0], L->frame_code, GENERATOR_CODE);
+		assert_int_equal(snapshot_begin(&t.snap), 0);
+		assert_int_equal(walk_settled(&t, &origin, &codes), PP_ETORN);
+		/* A generator's frame above a function's is fine. */
+		put64(frames[0], L->frame_code, 0x1000);
+		put64(frames[1], L->frame_code, GENERATOR_CODE);
+		assert_int_equal(snapshot_begin(&t.snap), 0);
+		assert_int_equal(walk_settled(&t, &origin, &codes), 0);
+		assert_int_equal(t.raw.count, 3);
+		walker_release(&t);
+	}
+}
+
+/* 3.11, 3.12: a thread's C-frame link other than its own root link, with
+ * no frame yet, is an evaluation caught while it starts. */
+static void test_origin_of_an_evaluation_starting(void **state)
+{
+	static const int minors[] = { 11, 12 };
+	static uint8_t tstate[1024] __attribute__((aligned(16)));
+	static uint64_t cframe[4];
+	size_t v;
+
+	(void)state;
+	for (v = 0; v < sizeof(minors) / sizeof(minors[0]); v++) {
+		const struct py_layout *L = layout_find(3, minors[v], false);
+		struct stack_origin origin;
+		struct walker t;
+
+		walker_init(&t, L);
+		memset(tstate, 0, sizeof(tstate));
+		memset(cframe, 0, sizeof(cframe));
+		/* The thread's own link, no Python running: an empty stack. */
+		put64(tstate, L->ts_cframe, (uintptr_t)tstate + L->ts_root_cframe);
+		assert_int_equal(stackwalk_origin(&t.w, (uintptr_t)tstate, tstate, &origin), 0);
+		assert_int_equal(origin.frame, 0);
+		/* A link on the C stack whose frame is not set yet: torn. */
+		put64(tstate, L->ts_cframe, (uintptr_t)cframe);
+		snapshot_invalidate(&t.snap);
+		assert_int_equal(stackwalk_origin(&t.w, (uintptr_t)tstate, tstate, &origin),
+				 PP_ETORN);
+		cframe[L->cframe_current_frame / 8] = 0x1230;
+		snapshot_invalidate(&t.snap);
+		assert_int_equal(stackwalk_origin(&t.w, (uintptr_t)tstate, tstate, &origin), 0);
+		assert_int_equal(origin.frame, 0x1230);
+		walker_release(&t);
+	}
+}
+
+/* Walk from origin (after a fresh copy) and settle: the depth, or the error. */
+static int settled_depth(struct walker *t, const struct stack_origin *origin)
+{
+	int err;
+
+	assert_int_equal(snapshot_begin(&t->snap), 0);
+	err = walk_settled(t, origin, NULL);
+	return err ? err : (int)t->raw.count;
+}
+
+/*
+ * 3.12+: a generator's frame hangs from a caller at SEND (a generator or a
+ * coroutine) or FOR_ITER (a generator only); a function's from one at a
+ * call.  A pair that does not fit was copied from addresses that held
+ * other objects a moment apart: refused.
+ */
+static void test_settle_callee_kinds(void **state)
+{
+	static const int minors[] = { 13, 14 };
+	static uint8_t gen_frame[256] __attribute__((aligned(16)));
+	size_t v;
+
+	(void)state;
+	for (v = 0; v < sizeof(minors) / sizeof(minors[0]); v++) {
+		const struct py_layout *L = layout_find(3, minors[v], false);
+		struct chunk_stack cs;
+		struct walker t;
+
+		walker_init(&t, L);
+		chunk_stack_init(&cs, L);
+		put64(cs.f[3], L->iframe_code, 0);
+		memset(gen_frame, 0, sizeof(gen_frame));
+		gen_frame[L->iframe_owner] = (uint8_t)L->iframe_owner_generator;
+		put64(gen_frame, L->iframe_code, GENERATOR_CODE);
+		put64(gen_frame, L->iframe_instr, 0x500);
+		put64(gen_frame, L->iframe_previous, (uintptr_t)cs.f[2]);
+		if (L->iframe_stacktop != LAYOUT_ABSENT)
+			put32(cs.f[2], L->iframe_stacktop, 3);
+		cs.origin.frame = (uintptr_t)gen_frame;
+		/* A generator resumed by a for loop. */
+		put64(cs.f[2], L->iframe_instr, AT_ITERATE);
+		assert_int_equal(settled_depth(&t, &cs.origin), 4);
+		/* A coroutine is never a for loop's. */
+		put64(gen_frame, L->iframe_code, COROUTINE_CODE);
+		assert_int_equal(settled_depth(&t, &cs.origin), PP_ETORN);
+		/* ... but awaited (SEND), it is. */
+		put64(cs.f[2], L->iframe_instr, AT_SEND);
+		assert_int_equal(settled_depth(&t, &cs.origin), 4);
+		/* A call pushes a function's frame, not a generator's. */
+		put64(cs.f[2], L->iframe_instr, AT_CALL);
+		assert_int_equal(settled_depth(&t, &cs.origin), PP_ETORN);
+		/* ... unless the generator is leaving: it goes anyway. */
+		put64(gen_frame, L->iframe_instr, AT_RETURN);
+		assert_int_equal(settled_depth(&t, &cs.origin), 3);
+		/* A caller at no call at all had none: the stack is its. */
+		put64(gen_frame, L->iframe_instr, 0x500);
+		put64(cs.f[2], L->iframe_instr, 0x300);
+		assert_int_equal(settled_depth(&t, &cs.origin), 3);
+		assert_int_equal(t.raw.items[0].code, 0x3000);
+		free(cs.chunk);
+		walker_release(&t);
+	}
+}
+
+/*
+ * 3.12+: a caller whose callee came through C (an entry frame between
+ * them) need not be at a call, but it must be under way: one copied at
+ * its return or before its first instruction was copied at another moment
+ * than the frames above it.
+ */
+static void test_settle_callers_through_c(void **state)
+{
+	const struct py_layout *L = layout_find(3, 13, false);
+	static uint8_t entry[128] __attribute__((aligned(16)));
+	struct chunk_stack cs;
+	struct walker t;
+
+	(void)state;
+	walker_init(&t, L);
+	chunk_stack_init(&cs, L);
+	put64(cs.f[3], L->iframe_code, 0);
+	/* entry <- f0 <- f1 <- entry <- f2: f1 called C, which called f2. */
+	memset(entry, 0, sizeof(entry));
+	entry[L->iframe_owner] = (uint8_t)L->iframe_owner_entry;
+	put64(entry, L->iframe_previous, (uintptr_t)cs.f[1]);
+	put64(cs.f[2], L->iframe_previous, (uintptr_t)entry);
+	put64(cs.f[1], L->iframe_instr, 0x200);   /* any instruction calls C */
+	put32(cs.f[1], L->iframe_stacktop, -1);   /* and runs meanwhile */
+	assert_int_equal(settle_chunk(&t, &cs, 2), 3);
+	/* f1 at its return: f2 is no callee of its (f1 itself goes too). */
+	put64(cs.f[1], L->iframe_instr, AT_RETURN);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 1);
+	assert_int_equal(t.raw.items[0].code, 0x1000);
+	put64(cs.f[1], L->iframe_instr, AT_START);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 1);
+	/* A thread with no frame at all settles to no frame. */
+	cs.origin.frame = 0;
+	assert_int_equal(settled_depth(&t, &cs.origin), 0);
+	free(cs.chunk);
+	walker_release(&t);
+}
+
+/*
+ * 3.11+: generator frames are copied one by one from objects that are
+ * freed and made anew at the same addresses.  A generator caller read
+ * again after the walk must hold the same code; a callee that another
+ * frame of the same caller replaced tells the same.
+ */
+static void test_settle_rereads_generator_callers(void **state)
+{
+	const struct py_layout *L = layout_find(3, 14, false);
+	static uint8_t outer[256] __attribute__((aligned(16)));
+	static uint8_t inner[256] __attribute__((aligned(16)));
+	struct chunk_stack cs;
+	struct walker t;
+
+	(void)state;
+	walker_init(&t, L);
+	chunk_stack_init(&cs, L);
+	put64(cs.f[3], L->iframe_code, 0);
+	put64(cs.f[2], L->iframe_instr, AT_ITERATE);
+	memset(outer, 0, sizeof(outer));
+	memset(inner, 0, sizeof(inner));
+	outer[L->iframe_owner] = inner[L->iframe_owner] = (uint8_t)L->iframe_owner_generator;
+	put64(outer, L->iframe_code, GENERATOR_CODE);
+	put64(outer, L->iframe_instr, AT_ITERATE);
+	put64(outer, L->iframe_previous, (uintptr_t)cs.f[2]);
+	put64(inner, L->iframe_code, GENERATOR_CODE + 0x1000);
+	put64(inner, L->iframe_instr, 0x500);
+	put64(inner, L->iframe_previous, (uintptr_t)outer);
+	cs.origin.frame = (uintptr_t)inner;
+	assert_int_equal(settled_depth(&t, &cs.origin), 5);
+	/* The outer generator's address holds another generator by the
+	 * time the walk is done. */
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	t.raw.count = 0;
+	assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), 0);
+	put64(outer, L->iframe_code, GENERATOR_CODE + 0x2000);
+	assert_int_equal(stackwalk_settle(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
+	put64(outer, L->iframe_code, GENERATOR_CODE);
+	/* The inner one ended: no sign of anything (the outer moved on). */
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	t.raw.count = 0;
+	assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), 0);
+	put64(inner, L->iframe_code, 0);
+	put64(inner, L->iframe_previous, 0);
+	assert_int_equal(stackwalk_settle(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), 0);
+	assert_int_equal(t.raw.count, 5);
+	/* Its place taken by another frame that the outer one resumed: the
+	 * pair may never have been one. */
+	put64(inner, L->iframe_code, GENERATOR_CODE + 0x1000);
+	put64(inner, L->iframe_previous, (uintptr_t)outer);
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	t.raw.count = 0;
+	assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), 0);
+	put64(inner, L->iframe_code, GENERATOR_CODE + 0x3000);
+	assert_int_equal(stackwalk_settle(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
+	free(cs.chunk);
+	walker_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +818,12 @@ int main(void)
 		cmocka_unit_test(test_settle_311_to_313),
 		cmocka_unit_test(test_settle_314),
 		cmocka_unit_test(test_settle_frame_objects),
+		cmocka_unit_test(test_walk_refuses_a_chain_cut_at_a_generator),
+		cmocka_unit_test(test_settle_refuses_a_chain_cut_at_a_generator),
+		cmocka_unit_test(test_origin_of_an_evaluation_starting),
+		cmocka_unit_test(test_settle_callee_kinds),
+		cmocka_unit_test(test_settle_callers_through_c),
+		cmocka_unit_test(test_settle_rereads_generator_callers),
 	};
 	return cmocka_run_group_tests_name("stackwalk", tests, NULL, NULL);
 }
