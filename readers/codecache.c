@@ -253,6 +253,36 @@ static void note_inline_call(const uint8_t caches[256], uint8_t op, size_t at,
 }
 
 /*
+ * 3.10, 3.11: a loop's jump back that CPython gives no line of its own
+ * takes the line of the loop it closes (its target's), as 3.12+ do.
+ */
+static void note_back_edge(const struct py_layout *L, struct code_info *info, uint8_t op,
+			   size_t at, uint32_t oparg)
+{
+	int64_t target;
+	int32_t line;
+
+	if (op == L->op_jump_absolute)
+		target = 2 * (int64_t)oparg;
+	else if (op == L->op_jump_backward || op == L->op_jump_backward_quick ||
+		 op == L->op_jump_backward_no_interrupt)
+		target = (int64_t)at + 2 - 2 * (int64_t)oparg;
+	else
+		return;
+	if (target < 0 || target >= (int64_t)at ||
+	    linetable_line(&info->lines, (int64_t)at) != LINE_NONE)
+		return;
+	line = linetable_line(&info->lines, target);
+	if (line != LINE_NONE)
+		linetable_set(&info->lines, (uint32_t)at, (uint32_t)at + 2, line);
+}
+
+static bool is_extended_arg(const struct py_layout *L, uint8_t op)
+{
+	return op == L->op_extended_arg || op == L->op_extended_arg_quick;
+}
+
+/*
  * Note where the bytecode returns or yields, and where a frame may wait in
  * a call (<= 3.10: its call instructions; 3.11+ see above).
  * Specialization rewrites opcodes in place, but never a return, and a call
@@ -266,6 +296,7 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 	size_t len = 0, at, step = L->rule_strings == STRINGS_BYTES ? 1 : 2;
 	struct offsets leaves = { &info->leaves, &info->n_leaves, 0 };
 	struct offsets calls = { &info->calls, &info->n_calls, 0 };
+	uint32_t extended = 0;         /* EXTENDED_ARG bits for the next argument */
 	struct offsets sends = { &info->sends, &info->n_sends, 0 };
 	struct offsets iterates = { &info->iterates, &info->n_iterates, 0 };
 	int err;
@@ -292,6 +323,12 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 	/* 2.7 instructions have 1 or 3 bytes: an argument byte may look like
 	 * one of these, but positions only ever point at opcodes. */
 	for (at = 0; at < len; at += step) {
+		if (step == 2) {
+			uint32_t oparg = extended << 8 | code[at + 1];
+
+			note_back_edge(L, info, code[at], at, oparg);
+			extended = is_extended_arg(L, code[at]) ? oparg : 0;
+		}
 		if (in_set(cc->leave_ops, code[at]))
 			append_offset(&leaves, at);
 		if (in_set(cc->call_ops, code[at])) {
@@ -408,9 +445,12 @@ static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_inf
 	free(table);
 	if (err)
 		return err;
+	/* The bytecode scan gives loops' jumps their lines: before the gaps
+	 * take the line before them. */
 	err = find_landmarks(cc, obj, info);
 	if (err)
 		return err;
+	linetable_fill_gaps(&info->lines);
 	memset(info->tlbc_base, 0, sizeof(info->tlbc_base));
 	return 0;
 }

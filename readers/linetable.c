@@ -192,15 +192,28 @@ void linetable_release(struct linetable *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static size_t range_of(const struct linetable *t, uint32_t offset);
+
 int32_t linetable_line(const struct linetable *t, int64_t offset)
 {
-	size_t lo = 0, hi = t->count;
+	size_t at;
 
 	if (offset < 0)
 		return t->first_line;
-	if ((uint64_t)offset >= t->end || t->count == 0 || offset < t->starts[0])
+	if ((uint64_t)offset >= t->end)
 		return LINE_NONE;
-	/* The last range whose start is <= offset. */
+	at = range_of(t, (uint32_t)offset);
+	return at == t->count ? LINE_NONE : t->lines[at];
+}
+
+/* Index of the range holding offset (t->count when none does): the last
+ * one starting at or before it. */
+static size_t range_of(const struct linetable *t, uint32_t offset)
+{
+	size_t lo = 0, hi = t->count;
+
+	if (t->count == 0 || offset >= t->end || offset < t->starts[0])
+		return t->count;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -209,5 +222,47 @@ int32_t linetable_line(const struct linetable *t, int64_t offset)
 		else
 			hi = mid;
 	}
-	return t->lines[lo];
+	return lo;
+}
+
+/* Make offset the start of a range (splitting the one that holds it). */
+static size_t split_at(struct linetable *t, uint32_t offset)
+{
+	size_t at = range_of(t, offset);
+
+	if (at == t->count || t->starts[at] == offset)
+		return at;
+	t->starts = xreallocarray(t->starts, t->count + 1, sizeof(*t->starts));
+	t->lines = xreallocarray(t->lines, t->count + 1, sizeof(*t->lines));
+	memmove(t->starts + at + 2, t->starts + at + 1, (t->count - at - 1) * sizeof(*t->starts));
+	memmove(t->lines + at + 2, t->lines + at + 1, (t->count - at - 1) * sizeof(*t->lines));
+	t->starts[at + 1] = offset;
+	t->lines[at + 1] = t->lines[at];
+	t->count++;
+	return at + 1;
+}
+
+void linetable_set(struct linetable *t, uint32_t start, uint32_t end, int32_t line)
+{
+	size_t first, last;
+
+	if (start >= end || start >= t->end || range_of(t, start) == t->count)
+		return;
+	if (end > t->end)
+		end = t->end;
+	first = split_at(t, start);
+	last = end < t->end ? split_at(t, end) : t->count;
+	for (size_t i = first; i < last; i++)
+		t->lines[i] = line;
+}
+
+void linetable_fill_gaps(struct linetable *t)
+{
+	int32_t before = t->first_line;
+
+	for (size_t i = 0; i < t->count; i++) {
+		if (t->lines[i] == LINE_NONE)
+			t->lines[i] = before;
+		before = t->lines[i];
+	}
 }

@@ -34,4 +34,14 @@ void linetable_release(struct linetable *t);
 /* The line executing at byte offset (negative: not started yet). */
 int32_t linetable_line(const struct linetable *t, int64_t offset);
 
+/*
+ * What a profile shows where CPython has no line.  linetable_set() gives
+ * the instructions at [start, end) a line (a loop's jump back, the line of
+ * the loop it closes); linetable_fill_gaps() then gives every other one
+ * without a line the line of the instruction before it (the first line
+ * before any), so that no frame ever reads line 0.
+ */
+void linetable_set(struct linetable *t, uint32_t start, uint32_t end, int32_t line);
+void linetable_fill_gaps(struct linetable *t);
+
 #endif

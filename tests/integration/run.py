@@ -626,6 +626,27 @@ def test_generators_keep_their_callers(interp, peekpy):
     check(want <= seen, "never seen: %s" % ", ".join(sorted(want - seen)))
 
 
+def test_loops_keep_their_lines(interp, peekpy):
+    """A thread waiting for the GIL waits at a jump back to a loop's start,
+    which 3.10 and 3.11 give no line of their own: it is shown at the
+    loop's line, and no frame anywhere is at line 0."""
+    first, last = marked_line("loops.py", "LOOP_FIRST"), marked_line("loops.py", "LOOP_LAST")
+    with Target(interp, "loops.py") as target:
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "1", "-r", "1000", "--idle"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    lines, zero = {}, []
+    for stack, count in run.stacks().items():
+        zero += [f for f in stack if f.endswith(":0)")]
+        for frame in stack:
+            m = re.match(r"spin \(loops\.py:(\d+)\)$", frame)
+            if m:
+                lines[int(m.group(1))] = lines.get(int(m.group(1)), 0) + count
+    check(not zero, "frames at line 0: %s" % sorted(set(zero))[:3])
+    check(lines, "spin never sampled")
+    check(all(first <= line <= last for line in lines),
+          "spin at lines %s, outside %d-%d" % (sorted(lines), first, last))
+
+
 def short_calls_keep_their_share(interp, peekpy, microseconds):
     run = peekpy.run(["record", "-r", "2000", "--"] +
                      interp.argv(interp.script("fastcalls.py"), "3", str(microseconds)),
@@ -670,6 +691,7 @@ def test_short_calls_keep_their_share(interp, peekpy):
 PER_INTERPRETER = [
     test_changing_stacks_are_never_wrong,
     test_generators_keep_their_callers,
+    test_loops_keep_their_lines,
     test_short_calls_keep_their_share,
     test_stacks_match_interpreter,
     test_launch_workload,

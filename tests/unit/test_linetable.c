@@ -140,6 +140,36 @@ static void test_linetable_310_no_line_and_end(void **state)
 	linetable_release(&t);
 }
 
+/* A loop's jump back without a line of its own takes the loop's line;
+ * every other instruction without one, the line before it. */
+static void test_linetable_lines_where_cpython_has_none(void **state)
+{
+	/* 3.10: 0-3 line 6, 4-5 none, 6-7 line 7, 8-9 none, 10-11 line 8. */
+	static const uint8_t table[] = { 4, 1, 2, 0x80, 2, 1, 2, 0x80, 2, 1 };
+	struct linetable t;
+
+	(void)state;
+	assert_int_equal(linetable_decode(&t, LINETABLE_310, table, sizeof(table), 5), 0);
+	/* The jump at 8 closes the loop that starts at 0. */
+	linetable_set(&t, 8, 10, linetable_line(&t, 0));
+	assert_int_equal(linetable_line(&t, 8), 6);
+	assert_int_equal(linetable_line(&t, 6), 7);
+	assert_int_equal(linetable_line(&t, 10), 8);
+	assert_int_equal(linetable_line(&t, 4), LINE_NONE);
+	linetable_fill_gaps(&t);
+	assert_int_equal(linetable_line(&t, 4), 6);
+	assert_int_equal(linetable_line(&t, 5), 6);
+	assert_int_equal(linetable_line(&t, 8), 6);
+	assert_int_equal(linetable_line(&t, 11), 8);
+	assert_int_equal(linetable_line(&t, 12), LINE_NONE);   /* past the end */
+	/* Inside one range: it splits in three. */
+	linetable_set(&t, 1, 3, 42);
+	assert_int_equal(linetable_line(&t, 0), 6);
+	assert_int_equal(linetable_line(&t, 2), 42);
+	assert_int_equal(linetable_line(&t, 3), 6);
+	linetable_release(&t);
+}
+
 static void test_linetable_locations_rejects_garbage(void **state)
 {
 	static const uint8_t garbage[] = { 0x01, 0x02 };   /* no entry-start bit */
@@ -157,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_linetable_before_first_instruction_is_first_line),
 		cmocka_unit_test(test_linetable_lnotab_signedness),
 		cmocka_unit_test(test_linetable_310_no_line_and_end),
+		cmocka_unit_test(test_linetable_lines_where_cpython_has_none),
 		cmocka_unit_test(test_linetable_locations_rejects_garbage),
 	};
 	return cmocka_run_group_tests_name("linetable", tests, NULL, NULL);
