@@ -381,10 +381,47 @@ bool codecache_iterates(const struct code_info *info, int64_t offset)
 	return !info->calls_scanned || has_offset(info->iterates, info->n_iterates, offset);
 }
 
+/*
+ * Whether an object, as copied, is alive: freed memory keeps its type
+ * pointer, but the allocator writes its free-list link (an address, or
+ * NULL) where the reference count was, and debug builds fill it with a
+ * pattern.  A count of 1 to 2^32 - 1 is a live one (immortal objects
+ * included).  Where the word holds more than a count, no test.
+ */
+static bool alive(const struct py_layout *L, const uint8_t *obj)
+{
+	uint64_t count;
+
+	if (!L->rule_refcount_word || L->free_threaded)
+		return true;
+	count = load_u64(obj, L->obj_type - 8);
+	return count != 0 && count <= UINT32_MAX;
+}
+
 /* A code flag's bit, or none where the version lacks the flag. */
 static uint32_t mask_of(uint32_t flag)
 {
 	return flag == LAYOUT_ABSENT ? 0 : flag;
+}
+
+/*
+ * The code object read again after its strings were: a code object being
+ * made (or freed) while it was read has fields from two objects, its name
+ * from one and its file from another.  Its identity must not have moved.
+ */
+static int check_still(struct code_cache *cc, const struct code_info *info)
+{
+	uint8_t *again = xmalloc(cc->span);
+	uint64_t fp[6];
+	int err = mem_read(cc->pid, info->addr, again, cc->span);
+
+	if (!err) {
+		take_fingerprint(cc->layout, again, fp);
+		if (memcmp(fp, info->fingerprint, sizeof(fp)) != 0 || !alive(cc->layout, again))
+			err = PP_ETORN;
+	}
+	free(again);
+	return err;
 }
 
 /* Fill an entry from the object's fields (obj: its first span bytes). */
@@ -440,6 +477,11 @@ static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_inf
 	err = read_bytes_object(cc, table_ptr, LINETABLE_MAX, &table, &table_len);
 	if (err)
 		return err;
+	err = check_still(cc, info);
+	if (err) {
+		free(table);
+		return err;
+	}
 	linetable_release(&info->lines);
 	err = linetable_decode(&info->lines, L->rule_linetable, table, table_len, info->first_line);
 	free(table);
@@ -500,7 +542,7 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 		if (!obj)
 			continue;
 		take_fingerprint(L, obj, fp);
-		if (cc->code_type && fp[0] != cc->code_type)
+		if ((cc->code_type && fp[0] != cc->code_type) || !alive(L, obj))
 			continue;
 		slot = find_slot(cc, cc->reqs[i].addr);
 		info = *slot;

@@ -48,6 +48,8 @@ struct py_layout {
 	uint8_t rule_stacktop_reset;   /* stacktop is -1 while a frame runs (3.11 - 3.13) */
 	uint8_t rule_popped_code_null; /* a popped frame's f_executable is NULL (3.14+) */
 	uint8_t rule_inline_calls;     /* inline_call_caches is known (3.11+) */
+	uint8_t rule_refcount_word;    /* the word before ob_type is a whole
+					* reference count (<= 3.13, with a GIL) */
 	/* For each opcode that can push a Python function's frame on top of
 	 * its own and wait in it (any specialized or instrumented form), 1 +
 	 * its inline cache entries; 0 for every other opcode.  The same for

@@ -274,7 +274,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = LAYOUT_ABSENT, .unicode_compact_data = LAYOUT_ABSENT, .unicode_legacy_data = LAYOUT_ABSENT, .unicode_kind_mask = LAYOUT_ABSENT,
 		.unicode_compact_mask = LAYOUT_ABSENT, .unicode_ascii_mask = LAYOUT_ABSENT, .unicode27_length = 16, .unicode27_str = 24,
 		.unicode27_char_size = 4, .gen_iframe = LAYOUT_ABSENT, .gen_frame_state = LAYOUT_ABSENT, .gen_frame = 16,
-		.rule_lasti = 0, .rule_linetable = 0, .rule_strings = 0, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0,
+		.rule_lasti = 0, .rule_linetable = 0, .rule_strings = 0, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -337,7 +337,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 48, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = LAYOUT_ABSENT, .gen_frame_state = LAYOUT_ABSENT, .gen_frame = 16,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -400,7 +400,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 48, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = LAYOUT_ABSENT, .gen_frame_state = LAYOUT_ABSENT, .gen_frame = 16,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -463,7 +463,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 48, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = LAYOUT_ABSENT, .gen_frame_state = LAYOUT_ABSENT, .gen_frame = 16,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -526,7 +526,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 48, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = LAYOUT_ABSENT, .gen_frame_state = LAYOUT_ABSENT, .gen_frame = 16,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -589,7 +589,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 48, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = LAYOUT_ABSENT, .gen_frame_state = LAYOUT_ABSENT, .gen_frame = 16,
-		.rule_lasti = 1, .rule_linetable = 2, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0,
+		.rule_lasti = 1, .rule_linetable = 2, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -652,7 +652,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 48, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 80, .gen_frame_state = 75, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[17] = 5, [18] = 5, [19] = 5, [20] = 5, [21] = 5, [22] = 5, [23] = 5, [24] = 5,
@@ -720,7 +720,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 40, .unicode_compact_data = 56, .unicode_legacy_data = 56, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 72, .gen_frame_state = 67, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[19] = 2, [20] = 2, [21] = 2, [22] = 2, [23] = 4, [24] = 4, [25] = 2, [28] = 4,
@@ -799,7 +799,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 40, .unicode_compact_data = 56, .unicode_legacy_data = 56, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 72, .gen_frame_state = 67, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[5] = 2, [53] = 4, [54] = 1, [57] = 1, [70] = 10, [82] = 10, [157] = 2, [158] = 2,
@@ -880,7 +880,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 56, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 88, .gen_frame_state = 83, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[5] = 2, [53] = 4, [54] = 1, [57] = 1, [70] = 10, [82] = 10, [157] = 2, [158] = 2,
@@ -961,7 +961,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 40, .unicode_compact_data = 56, .unicode_legacy_data = 56, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 72, .gen_frame_state = 67, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 1, [44] = 6, [52] = 4, [55] = 4, [80] = 10, [129] = 6, [130] = 6,
@@ -1044,7 +1044,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 56, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 1792,
 		.unicode_compact_mask = 2048, .unicode_ascii_mask = 4096, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 88, .gen_frame_state = 83, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 1, [44] = 6, [52] = 4, [55] = 4, [80] = 10, [129] = 6, [130] = 6,
@@ -1127,7 +1127,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 40, .unicode_compact_data = 56, .unicode_legacy_data = 56, .unicode_kind_mask = 28,
 		.unicode_compact_mask = 32, .unicode_ascii_mask = 64, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 72, .gen_frame_state = 67, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 2, [42] = 6, [50] = 4, [53] = 4, [79] = 10, [129] = 6, [130] = 6,
@@ -1211,7 +1211,7 @@ static const struct py_layout layout_rows[] = {
 		.unicode_ascii_data = 56, .unicode_compact_data = 72, .unicode_legacy_data = 72, .unicode_kind_mask = 1792,
 		.unicode_compact_mask = 2048, .unicode_ascii_mask = 4096, .unicode27_length = LAYOUT_ABSENT, .unicode27_str = LAYOUT_ABSENT,
 		.unicode27_char_size = LAYOUT_ABSENT, .gen_iframe = 88, .gen_frame_state = 83, .gen_frame = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 2, [42] = 6, [50] = 4, [53] = 4, [79] = 10, [129] = 6, [130] = 6,

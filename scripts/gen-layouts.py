@@ -433,6 +433,12 @@ def rules(v):
     # stack (clear_thread_frame), whether it returned or raised: a frame
     # slot whose code is NULL holds no live frame.
     r["rule.popped_code_null"] = 1 if v >= V(3, 14) else 0
+    # Whether an object's reference count fills the word before its type
+    # (<= 3.13 with a GIL): then freed memory, whose allocator writes a
+    # free-list link there, can be told from a live object.  3.14 keeps
+    # flags in the word's high bits; free-threaded builds count elsewhere
+    # (readers also test the row's free_threaded).
+    r["rule.refcount_word"] = 1 if v <= V(3, 13) else 0
     # Whether inline_call_caches lists the opcodes a waiting caller sits at.
     r["rule.inline_calls"] = 1 if v in INLINE_CALL_FAMILIES else 0
     return r
@@ -716,7 +722,7 @@ def render_table(rows):
         for i in range(0, len(fields_out), 4):
             out.append("\t\t" + ", ".join(fields_out[i:i + 4]) + ",")
         rv = ["lasti", "linetable", "strings", "stacktop_reset", "popped_code_null",
-              "inline_calls"]
+              "inline_calls", "refcount_word"]
         out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
         for kind in INLINE_FAMILIES:
             calls = inline_calls(group, kind)
