@@ -11,6 +11,7 @@
 #include "../base/errors.h"
 #include "../base/strtab.h"
 #include "../output/rawfile.h"
+#include "invoker.h"
 #include "report.h"
 
 static void print_started(uint64_t unix_ns)
@@ -55,9 +56,12 @@ int info_run(const struct options *o)
 {
 	struct raw_info info;
 	struct strtab strings;
-	FILE *in = fopen(o->input, "rb");
+	struct invoker as;
+	FILE *in;
 	int err;
 
+	invoker_find(&as);
+	in = invoker_fopen(&as, o->input, "rb");
 	if (!in) {
 		report("cannot read '%s': %s", o->input, strerror(errno));
 		return 1;

@@ -26,6 +26,7 @@
 #include "children.h"
 #include "clock.h"
 #include "events.h"
+#include "invoker.h"
 #include "outfile.h"
 #include "report.h"
 #include "target.h"
@@ -46,6 +47,7 @@ enum stop_reason {
 	STOP_SIGNAL,       /* Ctrl-C, SIGTERM, ... */
 	STOP_ERROR,        /* the target could not be read any more */
 	STOP_QUIT,         /* q pressed in top */
+	STOP_WRITE,        /* the output could not be written any more */
 };
 
 struct recording {
@@ -60,14 +62,17 @@ struct recording {
 	struct children children; /* --subprocesses */
 	uint32_t process_name;    /* the target's command line, a strtab id */
 	struct sample sample;
-	char output_path[4096];
 	char command[1024];       /* what was profiled, for the flame graph */
+	struct invoker invoker;   /* who ran sudo: files are theirs to write */
+	struct outfile out;       /* opened before sampling (not for top) */
+	bool out_open;
 	/* -f raw and -f chrometrace: samples go to the file as they are
-	 * taken (stream_out), not to the tree. */
+	 * taken (streaming), not to the tree. */
+	bool streaming;
 	struct raw_writer raw;
 	struct chrometrace trace;
-	FILE *stream_out;
 	uint64_t stream_flushed_ns;
+	uint64_t stream_samples, flushed_samples;
 	int stream_err;
 	uint64_t samples, errors, not_ready;
 	struct error_count {
@@ -110,7 +115,8 @@ static int start_target(struct recording *r)
 		return err;
 	}
 	command_text(o->argv, r->command, sizeof(r->command));
-	err = target_launch(&r->target, o->argv, &r->events.old_mask, why, sizeof(why));
+	err = target_launch(&r->target, o->argv, &r->events.old_mask, &r->invoker, why,
+			    sizeof(why));
 	if (err)
 		report("%s: %s", why, strerror(-err));
 	return err;
@@ -196,23 +202,35 @@ static void count_error(struct recording *r, int code)
 	}
 }
 
-/* Written as it goes, pushed to the file once a second at least. */
+static int flush_stream(struct recording *r)
+{
+	int err = r->options->format == FORMAT_RAW ? rawfile_flush(&r->raw)
+			: (fflush(outfile_stream(&r->out)) ? -errno : 0);
+
+	if (!err)
+		r->flushed_samples = r->stream_samples;
+	return err;
+}
+
+/*
+ * Written as it goes, pushed to the file once a second at least.  A write
+ * that fails (a full disk) ends the recording: what was flushed before is
+ * kept (finish() says so).
+ */
 static void add_to_stream(struct recording *r)
 {
 	bool raw = r->options->format == FORMAT_RAW;
 
-	if (r->stream_err)
-		return;
 	r->stream_err = raw ? rawfile_add_sample(&r->raw, &r->sample)
 			    : chrometrace_add_sample(&r->trace, &r->sample);
+	if (!r->stream_err)
+		r->stream_samples++;
 	if (!r->stream_err && r->sample.time_ns - r->stream_flushed_ns >= 1000000000u) {
-		r->stream_err = raw ? rawfile_flush(&r->raw)
-				    : (fflush(r->stream_out) ? -errno : 0);
+		r->stream_err = flush_stream(r);
 		r->stream_flushed_ns = r->sample.time_ns;
 	}
 	if (r->stream_err)
-		report("cannot write %s: %s; the recording stops here", r->output_path,
-		       strerror(-r->stream_err));
+		r->stop = STOP_WRITE;
 }
 
 /* One process's sample, to wherever this recording goes. */
@@ -221,8 +239,9 @@ static void use_sample(struct recording *r, int err)
 	if (r->top) {
 		if (top_tick(r->top, &r->sample, err != 0, clock_now_ns()))
 			r->stop = STOP_QUIT;
-	} else if (r->stream_out) {
-		add_to_stream(r);
+	} else if (r->streaming) {
+		if (!r->stream_err)
+			add_to_stream(r);
 	} else {
 		stacktree_add_sample(&r->tree, &r->sample);
 	}
@@ -326,7 +345,7 @@ sample:
 	r->skipped_ticks = clock.skipped;
 }
 
-static void default_output_name(struct recording *r)
+static void default_output_name(struct recording *r, char *buf, size_t size)
 {
 	char stamp[32];
 	time_t now = time(NULL);
@@ -334,8 +353,34 @@ static void default_output_name(struct recording *r)
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(r->output_path, sizeof(r->output_path), "peekpy-%d-%s.%s",
-		 (int)r->target.pid, stamp, options_format_extension(r->options->format));
+	snprintf(buf, size, "peekpy-%d-%s.%s", (int)r->target.pid, stamp,
+		 options_format_extension(r->options->format));
+}
+
+/*
+ * Open the output before sampling: a path that cannot be written is told
+ * now, not after the recording.  -o is opened before a command is even
+ * started; the default name (with the target's pid) once it is.
+ */
+static int open_output(struct recording *r)
+{
+	const struct options *o = r->options;
+	char path[4096];
+	int err;
+
+	if (o->output)
+		snprintf(path, sizeof(path), "%s", o->output);
+	else
+		default_output_name(r, path, sizeof(path));
+	r->streaming = o->format == FORMAT_RAW || o->format == FORMAT_CHROMETRACE;
+	err = outfile_open(&r->out, path, r->streaming, &r->invoker);
+	if (err) {
+		report("cannot write %s: %s%s", path, strerror(-err),
+		       r->invoker.active ? " (as the user who ran sudo)" : "");
+		return err;
+	}
+	r->out_open = true;
+	return 0;
 }
 
 static int write_flamegraph(struct recording *r, FILE *out)
@@ -383,15 +428,6 @@ static int write_to(struct recording *r, FILE *out)
 	}
 }
 
-static int write_recording(void *ctx, FILE *out)
-{
-	return write_to(ctx, out);
-}
-
-static int write_output(struct recording *r)
-{
-	return outfile_write(r->output_path, write_recording, r);
-}
 
 static void print_summary(struct recording *r)
 {
@@ -431,15 +467,7 @@ static void print_summary(struct recording *r)
 	}
 }
 
-static void choose_output_path(struct recording *r)
-{
-	if (r->options->output)
-		snprintf(r->output_path, sizeof(r->output_path), "%s", r->options->output);
-	else
-		default_output_name(r);
-}
-
-/* -f raw, -f chrometrace: open the file, written as sampling goes. */
+/* -f raw, -f chrometrace: start the file, written as sampling goes. */
 static int start_stream(struct recording *r, const struct stack_options *stack_options)
 {
 	char python[96];
@@ -452,26 +480,22 @@ static int start_stream(struct recording *r, const struct stack_options *stack_o
 		.rate_hz = r->options->rate,
 		.subprocesses = r->options->subprocesses,
 	};
-	int err = 0;
+	int err;
 
-	choose_output_path(r);
 	clock_gettime(CLOCK_REALTIME, &now);
 	meta.started_unix_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	pyproc_describe(r->proc, python, sizeof(python));
-	r->stream_out = outfile_open_stream(r->output_path, &err);
-	if (!r->stream_out) {
-		report("cannot write %s: %s", r->output_path, strerror(-err));
-		return err;
-	}
 	if (r->options->format == FORMAT_CHROMETRACE) {
-		chrometrace_init(&r->trace, r->stream_out, &r->strings, stack_options);
+		chrometrace_init(&r->trace, outfile_stream(&r->out), &r->strings, stack_options);
 		return 0;
 	}
-	err = rawfile_create(&r->raw, r->stream_out, &r->strings, &meta);
+	err = rawfile_create(&r->raw, outfile_stream(&r->out), &r->strings, &meta);
 	if (!err)
-		err = rawfile_flush(&r->raw);
-	if (err)
-		report("cannot write %s: %s", r->output_path, strerror(-err));
+		err = flush_stream(r);
+	if (err) {
+		report("cannot write %s: %s", r->out.path, strerror(-err));
+		rawfile_release(&r->raw);
+	}
 	return err;
 }
 
@@ -493,12 +517,56 @@ static int finish_stream(struct recording *r)
 			err = rawfile_finish(&r->raw, &end);
 		rawfile_release(&r->raw);
 	}
-	if (r->stream_out != stdout && fclose(r->stream_out) != 0 && !err)
-		err = -errno;
-	else if (r->stream_out == stdout && fflush(stdout) != 0 && !err)
-		err = -errno;
-	r->stream_out = NULL;
+	if (!err)
+		r->flushed_samples = r->stream_samples;
 	return err;
+}
+
+/*
+ * A whole-file profile that could not be written where asked (a full
+ * disk, a directory gone since the start) goes to the temporary
+ * directory instead, so that the recording is not lost.  0, with the
+ * path in where, or -errno.
+ */
+static int rescue_output(struct recording *r, char *where, size_t size)
+{
+	const char *dir = getenv("TMPDIR");
+	struct outfile rescue;
+	int err;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(where, size, "%s/peekpy-%d-%d-rescued.%s", dir, (int)r->target.pid,
+		 (int)getpid(), options_format_extension(r->options->format));
+	err = outfile_open(&rescue, where, false, &r->invoker);
+	if (err)
+		return err;
+	err = write_to(r, outfile_stream(&rescue));
+	if (err) {
+		outfile_discard(&rescue);
+		return err;
+	}
+	return outfile_commit(&rescue);
+}
+
+/*
+ * A recording whose writing failed keeps what was flushed before: the
+ * file is put in place with those samples, or removed when it holds none.
+ * One line says which.
+ */
+static void keep_what_was_flushed(struct recording *r, int err)
+{
+	char path[sizeof(r->out.path)];
+
+	snprintf(path, sizeof(path), "%s", r->out.path);
+	if (r->flushed_samples && outfile_keep(&r->out) == 0) {
+		report("cannot write %s: %s; the recording stopped there: the %llu samples "
+		       "written before are in %s", path, strerror(-err),
+		       (unsigned long long)r->flushed_samples, path);
+		return;
+	}
+	outfile_discard(&r->out);
+	report("cannot write %s: %s; nothing was recorded", path, strerror(-err));
 }
 
 static int finish(struct recording *r)
@@ -509,25 +577,42 @@ static int finish(struct recording *r)
 	if (r->top) {
 		top_stop(r->top);
 		err = 0;
-	} else if (r->stream_out) {
+	} else if (r->streaming) {
 		err = finish_stream(r);
+		if (err)
+			keep_what_was_flushed(r, err);
+		else
+			err = outfile_commit(&r->out);
 	} else {
-		choose_output_path(r);
 		stacktree_compute_totals(&r->tree);
-		err = write_output(r);
+		err = write_to(r, outfile_stream(&r->out));
+		if (err)
+			outfile_discard(&r->out);
+		else
+			err = outfile_commit(&r->out);
+		if (err && strcmp(r->out.path, "-") != 0) {
+			char where[4200];
+
+			if (rescue_output(r, where, sizeof(where)) == 0)
+				report("cannot write %s: %s; the profile was written to %s instead",
+				       r->out.path, strerror(-err), where);
+			else
+				report("cannot write %s: %s, nor a copy in the temporary directory; "
+				       "the profile is lost", r->out.path, strerror(-err));
+		} else if (err) {
+			report("cannot write the profile to standard output: %s", strerror(-err));
+		}
 	}
-	if (err) {
-		report("cannot write %s: %s; the profile is lost", r->output_path,
-		       strerror(-err));
+	r->out_open = false;
+	if (err)
 		status = 1;
-	}
 	print_summary(r);
 	if (r->stop == STOP_ERROR) {
 		report_target_error(r->target.pid, r->fatal_error, &r->details);
 		status = 1;
 	}
-	if (!err && o->verbose && !r->top && strcmp(r->output_path, "-") != 0)
-		report("wrote %s", r->output_path);
+	if (!err && o->verbose && !r->top && strcmp(r->out.path, "-") != 0)
+		report("wrote %s", r->out.path);
 	return status;
 }
 
@@ -554,16 +639,20 @@ int record_run(const struct options *o)
 	}
 	strtab_init(&r.strings);
 	sample_init(&r.sample);
-	err = start_target(&r);
-	if (err) {
-		status = 1;
+	invoker_find(&r.invoker);
+	status = 1;
+	if (o->command != COMMAND_TOP && o->output && open_output(&r) != 0)
+		goto out;
+	if (start_target(&r) != 0)
+		goto out;
+	if (o->command != COMMAND_TOP && !r.out_open && open_output(&r) != 0) {
+		target_finish(&r.target, CHILD_GRACE_MS);
 		goto out;
 	}
 	err = wait_for_python(&r);
 	if (err) {
 		report_no_python(&r, err);
 		target_finish(&r.target, CHILD_GRACE_MS);
-		status = 1;
 		goto out;
 	}
 	if (o->verbose) {
@@ -583,13 +672,11 @@ int record_run(const struct options *o)
 			 python, r.command);
 		top_start(&top, &r.strings, o, title, clock_now_ns());
 		r.top = &top;
-	} else if ((o->format == FORMAT_RAW || o->format == FORMAT_CHROMETRACE) &&
-		   start_stream(&r, &stack_options) != 0) {
+	} else if (r.streaming && start_stream(&r, &stack_options) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);
 		children_release(&r.children);
 		stacktree_release(&r.tree);
 		pyproc_free(r.proc);
-		status = 1;
 		goto out;
 	}
 	sample_loop(&r);
@@ -601,6 +688,8 @@ int record_run(const struct options *o)
 	stacktree_release(&r.tree);
 	pyproc_free(r.proc);
 out:
+	if (r.out_open)
+		outfile_discard(&r.out);
 	sample_release(&r.sample);
 	strtab_release(&r.strings);
 	events_release(&r.events);

@@ -17,8 +17,26 @@
 #include "../output/rawfile.h"
 #include "../output/speedscope.h"
 #include "../output/stacktree.h"
+#include "invoker.h"
 #include "outfile.h"
 #include "report.h"
+
+/* Write path whole with write(ctx, stream), as the invoking user. */
+static int write_file(const char *path, struct invoker *as, int (*write)(void *, FILE *),
+		      void *ctx)
+{
+	struct outfile out;
+	int err = outfile_open(&out, path, false, as);
+
+	if (err)
+		return err;
+	err = write(ctx, outfile_stream(&out));
+	if (err) {
+		outfile_discard(&out);
+		return err;
+	}
+	return outfile_commit(&out);
+}
 
 /* FILE with its extension replaced by the format's. */
 static void default_output(const struct options *o, char *buf, size_t size)
@@ -138,7 +156,8 @@ static int write_trace(void *ctx, FILE *out)
 	return err;
 }
 
-static int render_trace(const struct options *o, FILE *in, const char *output)
+static int render_trace(const struct options *o, FILE *in, const char *output,
+			struct invoker *as)
 {
 	struct raw_info info;
 	struct strtab strings;
@@ -147,7 +166,7 @@ static int render_trace(const struct options *o, FILE *in, const char *output)
 
 	memset(&info, 0, sizeof(info));
 	strtab_init(&strings);
-	err = outfile_write(output, write_trace, &t);
+	err = write_file(output, as, write_trace, &t);
 	if (t.read_err == PP_EFORMAT && info.samples) {
 		report("%s: %s; rendering what came before", o->input, info.problem);
 		status = 1;
@@ -221,6 +240,7 @@ int render_run(const struct options *o)
 	struct strtab strings;
 	struct stacktree tree;
 	struct rendering rendering = { .options = o, .tree = &tree };
+	struct invoker as;
 	char output[4096];
 	FILE *in;
 	int err, status = 0;
@@ -233,7 +253,8 @@ int render_run(const struct options *o)
 		report("'%s' would be written over the file it renders: give -o", o->input);
 		return 2;
 	}
-	in = strcmp(o->input, "-") == 0 ? stdin : fopen(o->input, "r");
+	invoker_find(&as);
+	in = strcmp(o->input, "-") == 0 ? stdin : invoker_fopen(&as, o->input, "r");
 	if (!in) {
 		report("cannot read '%s': %s", o->input, strerror(errno));
 		return 1;
@@ -241,7 +262,7 @@ int render_run(const struct options *o)
 	memset(&info, 0, sizeof(info));
 	strtab_init(&strings);
 	if (in != stdin && is_recording(in) && o->format == FORMAT_CHROMETRACE) {
-		status = render_trace(o, in, output);
+		status = render_trace(o, in, output, &as);
 		fclose(in);
 		strtab_release(&strings);
 		return status;
@@ -304,7 +325,7 @@ int render_run(const struct options *o)
 		status = 1;
 	}
 write:
-	err = outfile_write(output, write_tree, &rendering);
+	err = write_file(output, &as, write_tree, &rendering);
 	if (err) {
 		report("cannot write '%s': %s", output, strerror(-err));
 		status = 1;

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,37 +39,6 @@ int target_attach(struct target *target, pid_t pid)
 	return 0;
 }
 
-/* The user and groups to run as: the invoking user when root via sudo. */
-struct identity {
-	bool drop;
-	uid_t uid;
-	gid_t gid;
-	gid_t groups[256];
-	int n_groups;
-};
-
-static void sudo_identity(struct identity *id)
-{
-	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
-	struct passwd *pw;
-
-	memset(id, 0, sizeof(*id));
-	if (geteuid() != 0 || !uid || !gid || !*uid || !*gid)
-		return;
-	id->uid = (uid_t)strtoul(uid, NULL, 10);
-	id->gid = (gid_t)strtoul(gid, NULL, 10);
-	if (id->uid == 0)
-		return;
-	id->drop = true;
-	/* Looked up before fork: the child may only make async-signal-safe calls. */
-	id->n_groups = (int)(sizeof(id->groups) / sizeof(id->groups[0]));
-	pw = getpwuid(id->uid);
-	if (!pw || getgrouplist(pw->pw_name, id->gid, id->groups, &id->n_groups) < 0) {
-		id->groups[0] = id->gid;
-		id->n_groups = 1;
-	}
-}
-
 static void child_fail(int report_fd, int err)
 {
 	ssize_t unused = write(report_fd, &err, sizeof(err));
@@ -81,7 +49,7 @@ static void child_fail(int report_fd, int err)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void run_child(char *const argv[], const sigset_t *restore_mask,
-		      const struct identity *id, int report_fd)
+		      const struct invoker *as, int report_fd)
 {
 	struct sigaction dfl;
 	int signo;
@@ -91,9 +59,9 @@ static void run_child(char *const argv[], const sigset_t *restore_mask,
 	for (signo = 1; signo < NSIG; signo++)
 		sigaction(signo, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, restore_mask, NULL);
-	if (id->drop) {
-		if (setgroups((size_t)id->n_groups, id->groups) != 0 || setgid(id->gid) != 0 ||
-		    setuid(id->uid) != 0)
+	if (as->active) {
+		if (setgroups((size_t)as->n_groups, as->groups) != 0 || setgid(as->gid) != 0 ||
+		    setuid(as->uid) != 0)
 			child_fail(report_fd, errno);
 	}
 	execvp(argv[0], argv);
@@ -101,15 +69,13 @@ static void run_child(char *const argv[], const sigset_t *restore_mask,
 }
 
 int target_launch(struct target *target, char *const argv[], const sigset_t *restore_mask,
-		  char *why, size_t why_size)
+		  const struct invoker *as, char *why, size_t why_size)
 {
-	struct identity id;
 	int report[2], child_err = 0;
 	ssize_t got;
 	pid_t pid;
 
 	*target = (struct target)TARGET_INIT;
-	sudo_identity(&id);
 	if (pipe2(report, O_CLOEXEC) != 0)
 		return -errno;
 	pid = fork();
@@ -123,7 +89,7 @@ int target_launch(struct target *target, char *const argv[], const sigset_t *res
 	}
 	if (pid == 0) {
 		close(report[0]);
-		run_child(argv, restore_mask, &id, report[1]);
+		run_child(argv, restore_mask, as, report[1]);
 	}
 	close(report[1]);
 	/* The pipe closes on a successful exec; an errno arrives if it failed. */

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "invoker.h"
+
 struct target {
 	pid_t pid;
 	bool launched;
@@ -35,12 +37,13 @@ struct target {
 int target_attach(struct target *target, pid_t pid);
 
 /*
- * fork and exec argv; the child starts with signal mask restore_mask and
- * default signal handlers.  0, or -errno of the failed exec (why names the
+ * fork and exec argv as the user as names (invoker.h; itself when not
+ * active); the child starts with signal mask restore_mask and default
+ * signal handlers.  0, or -errno of the failed exec (why names the
  * command).
  */
 int target_launch(struct target *target, char *const argv[], const sigset_t *restore_mask,
-		  char *why, size_t why_size);
+		  const struct invoker *as, char *why, size_t why_size);
 
 /* Has the target exited?  Reaps a launched child. */
 bool target_exited(struct target *target);

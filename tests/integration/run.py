@@ -9,6 +9,7 @@ an interpreter here is reported as SKIP.  Exit status 1 if anything failed.
   run.py --peekpy PATH [--only SUBSTRING] [-k TEST] [--jobs N]
 """
 import argparse
+import glob
 import concurrent.futures
 import json
 import os
@@ -797,21 +798,176 @@ def bad_attach_while_starting(interp, peekpy):
     check(run.summary()["samples"] > 0, "no samples: %s" % run.stderr)
 
 
-def once_sudo_runs_the_command_as_the_invoking_user(interp, peekpy):
-    """Under sudo (SUDO_UID/SUDO_GID), a launched command runs as the user who
-    ran sudo, and the output file is theirs."""
+NOBODY = 65534
+SUDO_NOBODY = dict(os.environ, SUDO_UID=str(NOBODY), SUDO_GID=str(NOBODY))
+
+
+def needs_root_and_a_shared_interpreter(interp):
     if os.geteuid() != 0:
         raise TestSkip("needs root")
     if interp.chroot or interp.executable.startswith("/root/"):
         raise TestSkip("needs an interpreter outside /root that another user can run")
-    env = dict(os.environ, SUDO_UID="65534", SUDO_GID="65534")
-    run = peekpy.run(["record", "--"] + interp.argv(interp.script("whoami.py")), env=env)
+
+
+def owned_dir(peekpy, name, uid):
+    """A fresh directory in the work directory, belonging to uid."""
+    path = os.path.join(peekpy.workdir, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    os.chown(path, uid, uid)
+    os.chmod(path, 0o755)
+    return path
+
+
+def once_sudo_runs_the_command_as_the_invoking_user(interp, peekpy):
+    """Under sudo (SUDO_UID/SUDO_GID), a launched command runs as the user who
+    ran sudo, and the output file is theirs."""
+    needs_root_and_a_shared_interpreter(interp)
+    out = os.path.join(owned_dir(peekpy, "theirs", NOBODY), "out.txt")
+    run = peekpy.run(["record", "-o", out, "--"] + interp.argv(interp.script("whoami.py")),
+                     env=SUDO_NOBODY)
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
     check("uid 65534 gid 65534" in run.stdout, "the command said %r" % run.stdout)
-    check(os.stat(run.output_path).st_uid == 65534, "the output belongs to uid %d"
-          % os.stat(run.output_path).st_uid)
-    check("whoami" in run.output or "<module> (whoami.py" in run.output,
-          "no samples of the command: %r" % run.output[:300])
+    check(os.stat(out).st_uid == NOBODY, "the output belongs to uid %d" % os.stat(out).st_uid)
+    text = open(out).read()
+    check("whoami" in text or "<module> (whoami.py" in text,
+          "no samples of the command: %r" % text[:300])
+
+
+def once_sudo_writes_only_where_the_user_may(interp, peekpy):
+    """Under sudo every file is written as the user who ran sudo would: a
+    root file (directly, through a symlink, or with render) is refused
+    before anything runs and left as it was; a root-only file is not read;
+    the user's own file keeps its mode and owner."""
+    needs_root_and_a_shared_interpreter(interp)
+    root_dir = owned_dir(peekpy, "roots", 0)
+    victim = os.path.join(root_dir, "victim")
+    with open(victim, "w") as fh:
+        fh.write("secret\n")
+    os.chmod(victim, 0o600)
+    theirs = owned_dir(peekpy, "theirs", NOBODY)
+    link = os.path.join(theirs, "link")
+    os.symlink(victim, link)
+    os.lchown(link, NOBODY, NOBODY)
+    marker = os.path.join(theirs, "ran")
+    command = interp.argv("-c", "open(%r, 'w').close()" % marker)
+    for target in (victim, link):
+        run = peekpy.run(["record", "-o", target, "--"] + command, env=SUDO_NOBODY)
+        one_line_error(run, "cannot write")
+        check("Permission denied" in run.stderr, run.stderr)
+        check(not os.path.exists(marker), "the command ran although -o %s was refused" % target)
+        st = os.stat(victim)
+        check((st.st_uid, st.st_mode & 0o777, open(victim).read()) == (0, 0o600, "secret\n"),
+              "the root file was changed: uid %d mode %o" % (st.st_uid, st.st_mode & 0o777))
+        check(os.path.islink(link), "the link was replaced")
+    stacks = os.path.join(theirs, "stacks.txt")
+    with open(stacks, "w") as fh:
+        fh.write("a;b 1\n")
+    run = peekpy.run(["render", stacks, "-o", victim], env=SUDO_NOBODY)
+    one_line_error(run, "cannot write")
+    check(open(victim).read() == "secret\n", "render wrote the root file")
+    run = peekpy.run(["render", victim, "-o", os.path.join(theirs, "x.svg")], env=SUDO_NOBODY)
+    one_line_error(run, "cannot read")
+    # The user's own file: replaced, still theirs, still private.
+    own = os.path.join(theirs, "own.txt")
+    with open(own, "w") as fh:
+        fh.write("old\n")
+    os.chown(own, NOBODY, NOBODY)
+    os.chmod(own, 0o600)
+    run = peekpy.run(["record", "-o", own, "--"] + interp.argv(interp.script("whoami.py")),
+                     env=SUDO_NOBODY)
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    st = os.stat(own)
+    check((st.st_uid, st.st_mode & 0o777) == (NOBODY, 0o600),
+          "own file now uid %d mode %o" % (st.st_uid, st.st_mode & 0o777))
+    check("whoami" in open(own).read(), "own file not written")
+
+
+def once_output_files_follow_links_and_keep_modes(interp, peekpy):
+    """-o through a symlink replaces the file the link names and keeps the
+    link; an existing file keeps its mode and owner; /dev/stdout is written,
+    not replaced; a path that cannot be written fails before the command
+    starts; every format goes through a temporary file."""
+    base = os.path.join(peekpy.workdir, "files")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base)
+    workload = interp.argv(interp.script("workload.py"), "0.3")
+    real = os.path.join(base, "real.txt")
+    with open(real, "w") as fh:
+        fh.write("old\n")
+    os.chmod(real, 0o600)
+    if os.geteuid() == 0:
+        os.chown(real, NOBODY, NOBODY)
+    link = os.path.join(base, "link.txt")
+    os.symlink("real.txt", link)
+    for fmt in ("collapsed", "raw", "svg", "speedscope", "chrometrace"):
+        run = peekpy.run(["record", "-f", fmt, "-o", link, "--"] + workload, name="unused")
+        check(run.returncode == 0, "%s: exit %d: %s" % (fmt, run.returncode, run.stderr))
+        check(os.path.islink(link) and os.readlink(link) == "real.txt", "%s: link replaced" % fmt)
+        st = os.stat(real)
+        check(st.st_mode & 0o777 == 0o600, "%s: mode now %o" % (fmt, st.st_mode & 0o777))
+        if os.geteuid() == 0:
+            check(st.st_uid == NOBODY, "%s: owner now %d" % (fmt, st.st_uid))
+        check(os.path.getsize(real) > 100, "%s: nothing written" % fmt)
+        check(sorted(os.listdir(base)) == ["link.txt", "real.txt"],
+              "%s: left behind: %s" % (fmt, os.listdir(base)))
+    run = peekpy.run(["record", "-f", "collapsed", "-o", "/dev/stdout", "--"] + workload,
+                     name="unused")
+    check(run.returncode == 0 and "spin (workload.py:" in run.stdout,
+          "-o /dev/stdout: exit %d: %r" % (run.returncode, run.stdout[:200]))
+    check(os.path.islink("/dev/stdout"), "/dev/stdout was replaced")
+    marker = os.path.join(base, "ran")
+    started = time.monotonic()
+    run = peekpy.run(["record", "-o", os.path.join(base, "missing", "x.svg"), "--"] +
+                     interp.argv("-c", "open(%r, 'w').close()" % marker), name="unused")
+    one_line_error(run, "No such file or directory")
+    check(not os.path.exists(marker), "the command ran although its output cannot be written")
+    check(time.monotonic() - started < timeout(5), "the missing directory was found late")
+
+
+def once_disk_full_keeps_what_was_flushed(interp, peekpy):
+    """A disk that fills during -f raw: one line says so and where the
+    samples written before are, which info then reads; a disk full from the
+    start leaves no file; a flame graph that cannot be written goes to the
+    temporary directory instead."""
+    if os.geteuid() != 0:
+        raise TestSkip("needs root to mount a small tmpfs")
+    disk = os.path.join(peekpy.workdir, "disk")
+    os.makedirs(disk, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", disk],
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        raise TestSkip("cannot mount a tmpfs here")
+    try:
+        workload = interp.argv(interp.script("workload.py"), "30")
+        rec = os.path.join(disk, "rec.peek")
+        run = peekpy.run(["record", "-f", "raw", "-r", "2000", "-o", rec, "--"] + workload,
+                         name="unused")
+        lines = [l for l in run.stderr.splitlines() if "No space left" in l]
+        check(run.returncode == 1, "exit %d: %s" % (run.returncode, run.stderr))
+        check(len(lines) == 1 and "written before are in %s" % rec in lines[0],
+              "expected one line saying what is kept: %s" % run.stderr)
+        check("lost" not in run.stderr and "stops here" not in run.stderr, run.stderr)
+        info, samples = info_of(peekpy, rec)
+        check(samples > 0 and str(samples) in lines[0], "info reads %d samples; %s" % (
+            samples, lines[0]))
+        check(sorted(os.listdir(disk)) == ["rec.peek"], "left: %s" % os.listdir(disk))
+        # Full from the start.
+        run = peekpy.run(["record", "-f", "raw", "-o", os.path.join(disk, "second.peek"),
+                          "--"] + interp.argv(interp.script("workload.py"), "0.5"),
+                         name="unused")
+        one_line_error(run, "No space left on device")
+        check(sorted(os.listdir(disk)) == ["rec.peek"], "left: %s" % os.listdir(disk))
+        # A flame graph, written at the end: rescued.
+        env = dict(os.environ, TMPDIR=peekpy.workdir)
+        run = peekpy.run(["record", "-f", "svg", "-o", os.path.join(disk, "flame.svg"), "--"] +
+                         interp.argv(interp.script("workload.py"), "0.5"), name="unused",
+                         env=env)
+        m = re.search(r"written to (\S+) instead", run.stderr)
+        check(run.returncode == 1 and m, "exit %d: %s" % (run.returncode, run.stderr))
+        xml_valid(m.group(1))
+        os.unlink(m.group(1))
+    finally:
+        subprocess.run(["umount", disk])
 
 
 def bad_help_and_version(interp, peekpy):
@@ -987,16 +1143,22 @@ def once_recording_renders_any_way(interp, peekpy):
 
 
 def once_recording_survives_a_killed_peekpy(interp, peekpy):
-    """kill -9 of a recording peekpy loses at most the last second: the file
-    reads up to there, info says it was cut short, render still draws it."""
+    """kill -9 of a recording peekpy loses at most the last second: the
+    recording goes to PATH.XXXXXX until it is whole, and that file reads up
+    to its last second, info says it was cut short, render still draws it.
+    The file PATH held before is left as it was."""
     path = os.path.join(peekpy.workdir, "killed.peek")
-    if os.path.exists(path):
-        os.unlink(path)     # a file from an earlier run must not be taken for this one
+    for old in glob.glob(path + "*"):
+        os.unlink(old)     # files from an earlier run must not be taken for this one
+    with open(path, "w") as fh:
+        fh.write("an older recording\n")
+    partial = []
 
     def kill_when_flushed(proc):
         deadline = time.monotonic() + timeout(60)
         while time.monotonic() < deadline and proc.poll() is None:
-            if info_of(peekpy, path)[1] >= 100:
+            partial[:] = [p for p in glob.glob(path + ".??????")]
+            if partial and info_of(peekpy, partial[0])[1] >= 100:
                 proc.kill()
                 return
             time.sleep(0.1)
@@ -1004,11 +1166,13 @@ def once_recording_survives_a_killed_peekpy(interp, peekpy):
                      interp.argv(interp.script("workload.py"), "5"), name="unused",
                      signal_after=kill_when_flushed)
     check(run.returncode == -signal.SIGKILL, "peekpy was not killed: exit %d" % run.returncode)
-    info, samples = info_of(peekpy, path)
+    check(open(path).read() == "an older recording\n", "the older file was changed")
+    check(len(partial) == 1, "recording into %s" % partial)
+    info, samples = info_of(peekpy, partial[0])
     check(info.returncode == 1 and "incomplete" in info.stdout and samples >= 100,
           "info of a cut recording: exit %d, %s %s" % (info.returncode, info.stdout, info.stderr))
     svg = os.path.join(peekpy.workdir, "killed.svg")
-    render = peekpy.run(["render", path, "-o", svg], name="unused")
+    render = peekpy.run(["render", partial[0], "-o", svg], name="unused")
     check(render.returncode == 1 and "rendering what came before" in render.stderr,
           "render of a cut recording: exit %d: %s" % (render.returncode, render.stderr))
     xml_valid(svg)
@@ -1197,6 +1361,9 @@ ONCE = [
     bad_attach_while_starting,
     bad_help_and_version,
     once_sudo_runs_the_command_as_the_invoking_user,
+    once_sudo_writes_only_where_the_user_may,
+    once_output_files_follow_links_and_keep_modes,
+    once_disk_full_keeps_what_was_flushed,
     once_flame_graph_is_valid_and_complete,
     once_flame_graph_works_in_a_browser,
     once_flame_graph_of_any_bytes,
