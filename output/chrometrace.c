@@ -28,21 +28,23 @@ void chrometrace_release(struct chrometrace *trace)
 	free(trace->threads);
 	free(trace->scratch);
 	free(trace->pids);
+	index_release(&trace->thread_index);
 	stacktree_release(&trace->names);
 	memset(trace, 0, sizeof(*trace));
 }
 
 static struct trace_thread *thread_of(struct chrometrace *trace, uint32_t tid)
 {
-	size_t i;
+	bool added;
+	uint32_t *at = index_put(&trace->thread_index, tid, &added);
 
-	for (i = 0; i < trace->n_threads; i++)
-		if (trace->threads[i].tid == tid)
-			return &trace->threads[i];
-	XGROW(trace->threads, trace->cap_threads, trace->n_threads + 1);
-	memset(&trace->threads[trace->n_threads], 0, sizeof(trace->threads[0]));
-	trace->threads[trace->n_threads].tid = tid;
-	return &trace->threads[trace->n_threads++];
+	if (added) {
+		XGROW(trace->threads, trace->cap_threads, trace->n_threads + 1);
+		memset(&trace->threads[trace->n_threads], 0, sizeof(trace->threads[0]));
+		trace->threads[trace->n_threads].tid = tid;
+		*at = (uint32_t)trace->n_threads++;
+	}
+	return &trace->threads[*at];
 }
 
 /* Microseconds since the first sample, as the format counts time. */
@@ -122,24 +124,16 @@ int chrometrace_add_sample(struct chrometrace *trace, const struct sample *sampl
 	}
 	name_process(trace, sample);
 	trace->last_ns = sample->time_ns;
-	/* A thread of this process absent from this sample has no Python
-	 * stack now. */
-	for (i = 0; i < trace->n_threads; i++) {
-		bool seen = trace->threads[i].pid != sample->pid;
-
-		for (t = 0; t < sample->n_threads && !seen; t++)
-			seen = sample->threads[t].tid == trace->threads[i].tid;
-		if (!seen)
-			move_to(trace, &trace->threads[i], NULL, 0, sample->time_ns);
-	}
+	trace->samples++;
 	for (t = 0; t < sample->n_threads; t++) {
 		const struct sample_thread *from = &sample->threads[t];
 		const struct sample_frame *frames = sample_thread_frames(sample, from);
 		struct trace_thread *thread = thread_of(trace, from->tid);
 
-		thread->pid = sample->pid;
 		size_t depth = 0;
 
+		thread->pid = sample->pid;
+		thread->seen = trace->samples;
 		name_thread(trace, thread, from);
 		if (!(from->flags & SAMPLE_THREAD_IDLE) || trace->names.options.include_idle) {
 			XGROW(trace->scratch, trace->cap_scratch, (size_t)from->n_frames + 1);
@@ -148,6 +142,11 @@ int chrometrace_add_sample(struct chrometrace *trace, const struct sample *sampl
 		}
 		move_to(trace, thread, trace->scratch, depth, sample->time_ns);
 	}
+	/* A thread of this process absent from this sample has no Python
+	 * stack now. */
+	for (i = 0; i < trace->n_threads; i++)
+		if (trace->threads[i].pid == sample->pid && trace->threads[i].seen != trace->samples)
+			move_to(trace, &trace->threads[i], NULL, 0, sample->time_ns);
 	return ferror(trace->out) ? -EIO : 0;
 }
 

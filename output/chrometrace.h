@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../base/index.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
 #include "stacktree.h"
@@ -27,9 +28,12 @@ struct chrometrace {
 		uint32_t pid, tid;
 		uint32_t *open;         /* frame ids begun and not ended, root first */
 		size_t depth, cap;
+		uint64_t seen;          /* the last sample that had it */
 		bool named;
 	} *threads;
 	size_t n_threads, cap_threads;
+	struct index thread_index;  /* tid -> its place in threads */
+	uint64_t samples;
 	uint32_t *scratch;
 	size_t cap_scratch;
 	uint32_t *pids;             /* processes named so far */

@@ -155,6 +155,8 @@ static bool read_line(struct stacktree *tree, char *line, size_t len, struct col
 	count = strtoull(space + 1, &stop, 10);
 	if (errno || stop == space + 1 || *stop || space[1] == '-')
 		return false;
+	if (count > COLLAPSED_MAX_SAMPLES - how->samples)
+		return false;
 	if (!wanted_thread(line, (size_t)(space - line), how->thread))
 		return true;
 	for (at = line; at < space;) {
@@ -167,8 +169,10 @@ static bool read_line(struct stacktree *tree, char *line, size_t len, struct col
 		}
 		at = frame_end + 1;
 	}
-	if (depth && count)
+	if (depth && count) {
 		stacktree_add_stack(tree, *frames, depth, count, false);
+		how->samples += count;
+	}
 	return true;
 }
 
@@ -180,7 +184,7 @@ int collapsed_read(struct stacktree *tree, FILE *in, struct collapsed_read *how)
 	ssize_t len;
 	int err = 0;
 
-	how->lines = how->bad_lines = how->first_bad_line = 0;
+	how->lines = how->bad_lines = how->first_bad_line = how->samples = 0;
 	while ((len = getline(&line, &line_cap, in)) >= 0) {
 		how->lines++;
 		if (!read_line(tree, line, (size_t)len, how, &frames, &frames_cap)) {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../base/errors.h"
+#include "../base/index.h"
 #include "../base/xalloc.h"
 
 enum record_type {
@@ -33,7 +34,12 @@ enum record_type {
 
 #define HEADER_LEN 12
 #define CHUNK (64 * 1024)
-#define RECORD_MAX (64u << 20)   /* a reader's sanity bound on one record */
+#define RECORD_MAX (16u << 20)   /* a reader's sanity bound on one record */
+/* A CHECK closes every flush, and at least every CHECK_SPAN bytes of
+ * records; a reader refuses more than UNCHECKED_MAX bytes without one, so
+ * that damaged data never makes it buffer the whole file. */
+#define CHECK_SPAN (1u << 20)
+#define UNCHECKED_MAX (16u << 20)
 
 /* --- encoding --- */
 
@@ -108,7 +114,7 @@ static void end_record(struct raw_writer *w, enum record_type type)
 	w->n_record = 0;
 	if (type != REC_CHECK) {
 		w->crc = (uint32_t)crc32(w->crc, w->pending + start, (uInt)(w->n_pending - start));
-		w->unchecked = true;
+		w->unchecked_bytes += w->n_pending - start;
 	}
 	if (w->n_pending >= CHUNK && !w->err)
 		w->err = deflate_pending(w, Z_NO_FLUSH);
@@ -266,6 +272,22 @@ static uint32_t stack_id(struct raw_writer *w, uint32_t parent, uint32_t frame)
 	return (uint32_t)w->n_stacks;
 }
 
+/* Close what was written since the last check with a new one. */
+static void put_check(struct raw_writer *w)
+{
+	uint8_t crc[4] = { (uint8_t)w->crc, (uint8_t)(w->crc >> 8), (uint8_t)(w->crc >> 16),
+			   (uint8_t)(w->crc >> 24) };
+
+	if (!w->unchecked_bytes)
+		return;
+	XGROW(w->record, w->cap_record, w->n_record + sizeof(crc));
+	memcpy(w->record + w->n_record, crc, sizeof(crc));
+	w->n_record += sizeof(crc);
+	end_record(w, REC_CHECK);
+	w->crc = (uint32_t)crc32(0, NULL, 0);
+	w->unchecked_bytes = 0;
+}
+
 int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 {
 	size_t t;
@@ -300,23 +322,9 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 	if (sample->time_ns > w->last_ns)
 		w->last_ns = sample->time_ns;
 	w->samples++;
+	if (w->unchecked_bytes >= CHECK_SPAN)
+		put_check(w);
 	return w->err;
-}
-
-/* Close what was written since the last check with a new one. */
-static void put_check(struct raw_writer *w)
-{
-	uint8_t crc[4] = { (uint8_t)w->crc, (uint8_t)(w->crc >> 8), (uint8_t)(w->crc >> 16),
-			   (uint8_t)(w->crc >> 24) };
-
-	if (!w->unchecked)
-		return;
-	XGROW(w->record, w->cap_record, w->n_record + sizeof(crc));
-	memcpy(w->record + w->n_record, crc, sizeof(crc));
-	w->n_record += sizeof(crc);
-	end_record(w, REC_CHECK);
-	w->crc = (uint32_t)crc32(0, NULL, 0);
-	w->unchecked = false;
 }
 
 int rawfile_flush(struct raw_writer *w)
@@ -365,6 +373,7 @@ struct reader {
 	uint8_t *data;             /* inflated, not yet used */
 	size_t start, len, cap;    /* next record at start */
 	size_t unchecked;          /* records from here on await their check */
+	bool too_long;             /* more than UNCHECKED_MAX bytes unchecked */
 	bool stream_end, in_eof;
 	bool bad_record;           /* a record's length cannot be right */
 	int zerr;
@@ -379,6 +388,7 @@ struct reader {
 	struct sample sample;
 	uint64_t time_ns;
 	struct raw_info *info;
+	struct index tid_index;    /* thread id -> its place in info->tids */
 };
 
 /* Inflate more of the file; false at the end of the stream or on error. */
@@ -403,6 +413,10 @@ static bool inflate_more(struct reader *r)
 	}
 	if (r->zs.avail_in == 0 && r->in_eof)
 		return false;
+	if (r->len - r->unchecked > UNCHECKED_MAX) {
+		r->too_long = true;
+		return false;
+	}
 	XGROW(r->data, r->cap, r->len + CHUNK);
 	r->zs.next_out = r->data + r->len;
 	r->zs.avail_out = CHUNK;
@@ -457,10 +471,11 @@ static bool get_bytes(const uint8_t **at, const uint8_t *end, const uint8_t **by
 static bool next_record(struct reader *r, uint8_t *type, const uint8_t **payload, size_t *len)
 {
 	for (;;) {
-		const uint8_t *at = r->data + r->start, *end = r->data + r->len;
 		uint64_t n;
 
-		if (at < end) {
+		/* (Nothing inflated yet: no pointer into the buffer to make.) */
+		if (r->start < r->len) {
+			const uint8_t *at = r->data + r->start, *end = r->data + r->len;
 			const uint8_t *p = at + 1;
 			bool have_len = get_varint(&p, end, &n);
 
@@ -558,21 +573,21 @@ static bool read_stack(struct reader *r, const uint8_t *at, const uint8_t *end)
 	return true;
 }
 
-static void count_thread(struct raw_info *info, uint32_t tid)
+static void count_thread(struct reader *r, uint32_t tid)
 {
-	size_t i;
+	struct raw_info *info = r->info;
+	bool added;
+	uint32_t *at = index_put(&r->tid_index, tid, &added);
 
-	for (i = 0; i < info->n_tids; i++)
-		if (info->tids[i] == tid)
-			break;
-	if (i == info->n_tids) {
+	if (added) {
 		XGROW(info->tids, info->cap_tids, info->n_tids + 1);
 		info->tid_samples = xreallocarray(info->tid_samples, info->cap_tids,
 						  sizeof(*info->tid_samples));
 		info->tid_samples[info->n_tids] = 0;
-		info->tids[info->n_tids++] = tid;
+		info->tids[info->n_tids] = tid;
+		*at = (uint32_t)info->n_tids++;
 	}
-	info->tid_samples[i]++;
+	info->tid_samples[*at]++;
 }
 
 static bool read_sample(struct reader *r, const uint8_t *at, const uint8_t *end)
@@ -603,7 +618,7 @@ static bool read_sample(struct reader *r, const uint8_t *at, const uint8_t *end)
 			sample_push_frame(&r->sample, &r->frames[r->stacks[node - 1].frame - 1]);
 			node = r->stacks[node - 1].parent;
 		}
-		count_thread(r->info, (uint32_t)tid);
+		count_thread(r, (uint32_t)tid);
 	}
 	if (!r->info->samples)
 		r->info->first_ns = r->time_ns;
@@ -721,7 +736,7 @@ static int read_records(struct reader *r, raw_sample_fn fn, void *ctx)
 	}
 	if (ferror(r->in))
 		return -EIO;
-	if (r->bad_record)
+	if (r->bad_record || r->too_long)
 		return stopped(r, "a damaged record");
 	if (r->zerr)
 		return stopped(r, "damaged compressed data");
@@ -761,6 +776,7 @@ int rawfile_read(FILE *in, struct strtab *strings, raw_sample_fn fn, void *ctx,
 	free(r.string_ids);
 	free(r.frames);
 	free(r.stacks);
+	index_release(&r.tid_index);
 	return err;
 }
 

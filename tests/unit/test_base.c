@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../base/errors.h"
+#include "../../base/index.h"
 #include "../../base/sample.h"
 #include "../../base/strtab.h"
 
@@ -73,12 +74,44 @@ static void test_sample_threads_and_frames(void **state)
 	sample_release(&s);
 }
 
+static void test_index_maps_any_key(void **state)
+{
+	struct index ix;
+	uint32_t value = 0;
+	bool added;
+	uint64_t key;
+
+	(void)state;
+	index_init(&ix);
+	assert_false(index_get(&ix, 0, &value));
+	/* Keys 0 .. 99999 (0 is a key like any other), then far apart. */
+	for (key = 0; key < 100000; key++) {
+		*index_put(&ix, key * 0x1000, &added) = (uint32_t)key + 7;
+		assert_true(added);
+	}
+	assert_int_equal(ix.count, 100000);
+	for (key = 0; key < 100000; key++) {
+		assert_true(index_get(&ix, key * 0x1000, &value));
+		assert_int_equal(value, key + 7);
+	}
+	assert_false(index_get(&ix, 0x1001, &value));
+	*index_put(&ix, 0, &added) = 42;
+	assert_false(added);
+	assert_true(index_get(&ix, 0, &value));
+	assert_int_equal(value, 42);
+	index_clear(&ix);
+	assert_false(index_get(&ix, 0x1000, &value));
+	assert_int_equal(ix.count, 0);
+	index_release(&ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strtab_interns_and_keeps_pointers),
 		cmocka_unit_test(test_errors_have_names_and_messages),
 		cmocka_unit_test(test_sample_threads_and_frames),
+		cmocka_unit_test(test_index_maps_any_key),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }

@@ -216,6 +216,36 @@ static void test_stacktree_totals_and_memory(void **state)
 	teardown(&f);
 }
 
+/* Counts that would take the total past 2^53 are bad lines, never a sum
+ * that wraps around (two lines of 2^64 - 1 drew a negative width). */
+static void test_collapsed_read_counts_do_not_wrap(void **state)
+{
+	static const char text[] = "a;b 18446744073709551615\n"
+				   "a;b 18446744073709551615\n"
+				   "a;c 9007199254740990\n"
+				   "a;d 3\n"
+				   "a;e 2\n";
+	struct stack_options options = { .lines = STACK_LINES_EXECUTING, .include_idle = true };
+	struct collapsed_read how = { .thread = -1 };
+	struct strtab strings;
+	struct stacktree tree;
+	FILE *in = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	(void)state;
+	strtab_init(&strings);
+	stacktree_init(&tree, &strings, &options);
+	assert_int_equal(collapsed_read(&tree, in, &how), 0);
+	assert_int_equal(how.lines, 5);
+	assert_int_equal(how.bad_lines, 3);
+	assert_int_equal(how.first_bad_line, 1);
+	assert_int_equal(how.samples, 9007199254740992ull);
+	stacktree_compute_totals(&tree);
+	assert_int_equal(tree.nodes[0].total, 9007199254740992ull);
+	fclose(in);
+	stacktree_release(&tree);
+	strtab_release(&strings);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_collapsed_is_byte_stable_and_sanitised),
 		cmocka_unit_test(test_collapsed_thread_names_are_quoted),
 		cmocka_unit_test(test_stacktree_totals_and_memory),
+		cmocka_unit_test(test_collapsed_read_counts_do_not_wrap),
 	};
 	return cmocka_run_group_tests_name("collapsed", tests, NULL, NULL);
 }

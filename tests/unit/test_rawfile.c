@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../../base/errors.h"
 #include "../../base/sample.h"
@@ -219,6 +220,81 @@ static void test_rawfile_other_version_and_other_files(void **state)
 	free(r.bytes);
 }
 
+static long max_rss_kib(void)
+{
+	struct rusage usage;
+
+	getrusage(RUSAGE_SELF, &usage);
+	return usage.ru_maxrss;
+}
+
+/*
+ * A file (56 KB) whose compressed data inflates to 55 MiB of records with
+ * no CHECK among them: the reader stops once 16 MiB wait for a check,
+ * instead of holding all of it (it took 526 MB for such a file).
+ */
+static void test_rawfile_reader_memory_is_bounded(void **state)
+{
+	FILE *in = fopen(TEST_DATA "/fuzz/recording/endless-records.peek", "rb");
+	long before = max_rss_kib();
+	struct strtab strings;
+	struct raw_info info;
+
+	(void)state;
+	assert_non_null(in);
+	strtab_init(&strings);
+	assert_int_equal(rawfile_read(in, &strings, NULL, NULL, &info), PP_EFORMAT);
+	assert_non_null(strstr(info.problem, "damaged"));
+	assert_true(max_rss_kib() - before < 48 * 1024);
+	raw_info_release(&info);
+	strtab_release(&strings);
+	fclose(in);
+}
+
+/* Counting the samples of 100,000 threads is not quadratic. */
+static void test_rawfile_many_threads(void **state)
+{
+	struct recorded out = { 0 };
+	FILE *stream = open_memstream(&out.bytes, &out.len);
+	struct raw_meta meta = { .command = "x", .python = "y", .peekpy = "0" };
+	struct raw_end end = { .samples = 2 };
+	struct sample_frame frame = { .line = 1 };
+	struct strtab strings;
+	struct sample sample;
+	struct raw_writer w;
+	struct raw_info info;
+	FILE *in;
+	int pass;
+	uint32_t tid;
+
+	(void)state;
+	strtab_init(&strings);
+	sample_init(&sample);
+	frame.name = frame.file = frame.short_file = strtab_intern_cstr(&strings, "f");
+	assert_int_equal(rawfile_create(&w, stream, &strings, &meta), 0);
+	for (pass = 0; pass < 2; pass++) {
+		sample_clear(&sample);
+		for (tid = 1; tid <= 100000; tid++) {
+			sample_add_thread(&sample, tid);
+			sample_push_frame(&sample, &frame);
+		}
+		assert_int_equal(rawfile_add_sample(&w, &sample), 0);
+	}
+	assert_int_equal(rawfile_finish(&w, &end), 0);
+	rawfile_release(&w);
+	fclose(stream);
+	in = fmemopen(out.bytes, out.len, "rb");
+	assert_int_equal(rawfile_read(in, &strings, NULL, NULL, &info), 0);
+	assert_int_equal(info.n_tids, 100000);
+	assert_int_equal(info.tids[99999], 100000);
+	assert_int_equal(info.tid_samples[99999], 2);
+	fclose(in);
+	raw_info_release(&info);
+	sample_release(&sample);
+	strtab_release(&strings);
+	free(out.bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +302,8 @@ int main(void)
 		cmocka_unit_test(test_rawfile_cut_short_reads_up_to_the_cut),
 		cmocka_unit_test(test_rawfile_damage_is_found),
 		cmocka_unit_test(test_rawfile_other_version_and_other_files),
+		cmocka_unit_test(test_rawfile_reader_memory_is_bounded),
+		cmocka_unit_test(test_rawfile_many_threads),
 	};
 	return cmocka_run_group_tests_name("rawfile", tests, NULL, NULL);
 }

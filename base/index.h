@@ -1,0 +1,41 @@
+/*
+ * index.h - a small hash index from 64-bit keys to 32-bit values.
+ *
+ * Open addressing with linear probing, grown at half full; any key is
+ * allowed (0 included).  Callers keep their records in their own arrays
+ * and index them by position: index_put() gives the slot of a key's value,
+ * new or found.  Must not know what its keys mean.
+ */
+#ifndef PEEKPY_INDEX_H
+#define PEEKPY_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct index_slot {
+	uint64_t key;
+	uint32_t value;
+	bool used;
+};
+
+struct index {
+	struct index_slot *slots;
+	size_t mask;                /* slots - 1 (a power of two minus one) */
+	size_t count;
+};
+
+void index_init(struct index *ix);
+void index_release(struct index *ix);
+
+/* Forget every key (the storage is kept). */
+void index_clear(struct index *ix);
+
+/* The value of key into *value: false when key is not there. */
+bool index_get(const struct index *ix, uint64_t key, uint32_t *value);
+
+/* The value slot of key, added (with *added true, the value 0) when it is
+ * not there.  The pointer is valid until the next index_put(). */
+uint32_t *index_put(struct index *ix, uint64_t key, bool *added);
+
+#endif
