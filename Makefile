@@ -6,6 +6,7 @@
 #   make bench      sampling cost and rate against austin, on the same target
 #   make install    copy peekpy to $(PREFIX)/bin and its manual page
 #   make SANITIZE=1 test    the same with AddressSanitizer and UBSan
+#   make fuzz       fuzz the file readers (FUZZ_SECONDS each, default 600)
 #
 # Missing Debian packages are installed first (scripts/deps.sh) when run as root.
 
@@ -33,6 +34,10 @@ LDFLAGS += -fsanitize=address,undefined
 else
 BUILD := build/release
 endif
+# The fuzzers' build (clang): every object instrumented for coverage.
+ifeq ($(FUZZING),1)
+ALL_CFLAGS += -fsanitize=fuzzer-no-link
+endif
 
 BASE_SRC := $(wildcard base/*.c)
 READERS_SRC := $(wildcard readers/*.c)
@@ -46,7 +51,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 PEEKPY := $(BUILD)/peekpy
 
-.PHONY: all deps demo test unit integration targets bench install clean layouts check-layouts
+FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps demo test unit unit-clang integration targets bench install clean layouts \
+	check-layouts fuzz fuzz-short fuzzers
 
 all: peekpy
 
@@ -90,6 +99,30 @@ demo: peekpy
 unit: $(UNIT_BIN)
 	@scripts/run-unit-tests.sh $(UNIT_BIN)
 
+# The unit tests again, built by clang with its AddressSanitizer and UBSan
+# (they find what gcc's do not, e.g. arithmetic on a null pointer).
+unit-clang:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory CC=clang SANITIZE=1 BUILD=build/clang unit
+
+# libFuzzer over the two file readers (recordings, collapsed stacks), from
+# the seeds and past findings in tests/data/fuzz/.  make test runs each for
+# a few seconds; make fuzz for FUZZ_SECONDS.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+fuzzers: $(FUZZERS:%=$(BUILD)/fuzz/%)
+
+fuzz:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory CC=clang SANITIZE=1 FUZZING=1 BUILD=build/fuzz fuzzers
+	@scripts/run-fuzzers.sh build/fuzz/fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
 targets:
 	@scripts/deps.sh test
 	@scripts/get-targets.sh
@@ -97,7 +130,7 @@ targets:
 integration: $(PEEKPY) targets
 	PEEKPY_TEST_SANITIZE=$(SANITIZE) python3 tests/integration/run.py --peekpy $(abspath $(PEEKPY))
 
-test: check-layouts unit integration
+test: check-layouts unit unit-clang fuzz-short integration
 
 layouts:
 	python3 scripts/gen-layouts.py table

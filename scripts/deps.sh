@@ -2,7 +2,8 @@
 # deps.sh PURPOSE - make sure the Debian packages PURPOSE needs are installed.
 #   build   compiler and libraries peekpy links against
 #   demo    + a python3 to profile
-#   test    + CMocka, python3 (test driver), debootstrap (extra interpreters),
+#   test    + CMocka, clang with its sanitizer and libFuzzer runtimes,
+#           python3 (test driver), debootstrap (extra interpreters),
 #           xmllint and Chromium (flame graphs must parse and work in a browser),
 #           tmux (peekpy top is driven in a terminal)
 #   bench   + austin (the baseline)
@@ -14,7 +15,7 @@ pkgs="gcc make libc6-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev pkg-confi
 case "$purpose" in
   build) ;;
   demo) pkgs="$pkgs python3" ;;
-  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium tmux" ;;
+  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium tmux clang libclang-rt-14-dev" ;;
   bench) pkgs="$pkgs python3 austin" ;;
   *) echo "deps.sh: unknown purpose '$purpose'" >&2; exit 2 ;;
 esac
