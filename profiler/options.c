@@ -3,6 +3,7 @@
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -194,15 +195,38 @@ static int reason(char *why, size_t size, const char *fmt, ...)
 	return PP_EUSAGE;
 }
 
-static int parse_number(const char *text, double *value)
+/* Bounds that keep every later conversion to nanoseconds in range. */
+#define MIN_RATE 0.01          /* samples per second */
+#define MAX_RATE 1e6
+#define MAX_SECONDS 1e8        /* about three years: durations, time ranges */
+#define MAX_ID 4194304         /* the kernel's largest pid_max */
+
+/* A plain decimal number ("10", "2.5", "1e3"; not hex, not padded), within
+ * [min, max]. */
+static int parse_number(const char *text, double min, double max, double *value)
 {
 	char *end;
 
+	if (!isdigit((unsigned char)text[0]) && !(text[0] == '.' && isdigit((unsigned char)text[1])))
+		return -1;
+	if (strpbrk(text, "xXpP"))
+		return -1;
 	errno = 0;
 	*value = strtod(text, &end);
-	if (errno || end == text || *end || !isfinite(*value))
+	if (errno || end == text || *end || !isfinite(*value) || *value < min || *value > max)
 		return -1;
 	return 0;
+}
+
+/* A process or thread id: decimal digits only, 1 to MAX_ID. */
+static int parse_id(const char *text, long *value)
+{
+	char *end;
+
+	if (!*text || strspn(text, "0123456789") != strlen(text) || strlen(text) > 8)
+		return -1;
+	*value = strtol(text, &end, 10);
+	return *value >= 1 && *value <= MAX_ID ? 0 : -1;
 }
 
 /* What getopt gave that no command takes as its own: --help (parsing stops
@@ -220,12 +244,12 @@ static int help_or_unknown(int c, char **argv, struct options *o, char *why, siz
 
 static int parse_pid(const char *text, struct options *o, char *why, size_t size)
 {
-	double number;
+	long id;
 
-	if (parse_number(text, &number) || number < 1 || number > 4194304 ||
-	    number != (double)(pid_t)number)
-		return reason(why, size, "--pid needs a process id, not '%s'", text);
-	o->pid = (pid_t)number;
+	if (parse_id(text, &id))
+		return reason(why, size, "--pid needs a process id (1 to %d), not '%s'", MAX_ID,
+			      text);
+	o->pid = (pid_t)id;
 	return 0;
 }
 
@@ -266,7 +290,7 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	bool nolineno = false, function = false;
 	int c;
 
-	optind = 1;
+	optind = 0;   /* 0: GNU getopt starts over entirely */
 	opterr = 0;
 	/* '+': stop at the first non-option, the start of a command. */
 	while ((c = getopt_long(argc, argv, "+:p:o:f:r:d:ivh", longs, NULL)) != -1) {
@@ -283,16 +307,16 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 				return PP_EUSAGE;
 			break;
 		case 'r':
-			if (parse_number(optarg, &o->rate) || o->rate <= 0 || o->rate > 1e6)
+			if (parse_number(optarg, MIN_RATE, MAX_RATE, &o->rate))
 				return reason(why, size,
 					      "--rate needs a number of samples per second "
-					      "between 0 and 1000000, not '%s'", optarg);
+					      "from %g to %g, not '%s'", MIN_RATE, MAX_RATE, optarg);
 			break;
 		case 'd':
-			if (parse_number(optarg, &o->duration) || o->duration <= 0)
+			if (parse_number(optarg, 0, MAX_SECONDS, &o->duration) || o->duration <= 0)
 				return reason(why, size,
-					      "--duration needs a positive number of seconds, not '%s'",
-					      optarg);
+					      "--duration needs a number of seconds above 0 and up to "
+					      "%g, not '%s'", MAX_SECONDS, optarg);
 			break;
 		case 'i':
 			o->idle = true;
@@ -349,11 +373,11 @@ static int parse_time_range(const char *text, struct options *o, char *why, size
 	from[colon - text] = '\0';
 	o->time_from = 0;
 	o->time_to = -1;
-	if (from[0] && (parse_number(from, &value) || value < 0))
+	if (from[0] && parse_number(from, 0, MAX_SECONDS, &value))
 		goto bad;
 	if (from[0])
 		o->time_from = value;
-	if (colon[1] && (parse_number(colon + 1, &value) || value < o->time_from))
+	if (colon[1] && (parse_number(colon + 1, 0, MAX_SECONDS, &value) || value < o->time_from))
 		goto bad;
 	if (colon[1])
 		o->time_to = value;
@@ -381,10 +405,9 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	double number;
 	int c;
 
-	optind = 1;
+	optind = 0;   /* 0: GNU getopt starts over entirely */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:f:ih", longs, NULL)) != -1) {
 		switch (c) {
@@ -396,10 +419,9 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 				return PP_EUSAGE;
 			break;
 		case OPT_THREAD:
-			if (parse_number(optarg, &number) || number < 0 || number > 4194304 ||
-			    number != (double)(long)number)
-				return reason(why, size, "--thread needs a thread id, not '%s'", optarg);
-			o->thread = (long)number;
+			if (parse_id(optarg, &o->thread))
+				return reason(why, size, "--thread needs a thread id (1 to %d), not '%s'",
+					      MAX_ID, optarg);
 			break;
 		case OPT_TIME_RANGE:
 			if (parse_time_range(optarg, o, why, size))
@@ -452,7 +474,7 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 	};
 	int c;
 
-	optind = 1;
+	optind = 0;   /* 0: GNU getopt starts over entirely */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:lh", longs, NULL)) != -1) {
 		switch (c) {

@@ -112,6 +112,37 @@ static void test_options_errors_say_what_is_wrong(void **state)
 	assert_int_equal(parse(&o, why, (const char *const[]){ "peekpy", NULL }), PP_EUSAGE);
 }
 
+/* Numbers out of range, in hex, padded or in exponent form for an id are
+ * refused with a message; nothing later divides by zero or overflows
+ * (-r 1e-11 was a SIGFPE, -d 2e10 and --time-range 1e300: overflowed). */
+static void test_options_numbers_in_range(void **state)
+{
+	static const char *const bad[][3] = {
+		{ "-r", "1e-11" }, { "-r", "0" }, { "-r", "2e6" }, { "-r", "0x10" },
+		{ "-r", "nan" }, { "-r", "inf" }, { "-r", " 5" }, { "-d", "2e10" },
+		{ "-d", "0" }, { "-d", "-1" }, { "--pid", "0x10" }, { "--pid", "1e3" },
+		{ "--pid", " 12" }, { "--pid", "12 " }, { "--pid", "0" }, { "--pid", "4194305" },
+		{ "--pid", "99999999999999999999" },
+	};
+	struct options o;
+	char why[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = { "peekpy", "record", "--pid", "1", bad[i][0], bad[i][1], NULL };
+
+		assert_int_equal(parse(&o, why, args), PP_EUSAGE);
+		assert_non_null(strstr(why, bad[i][1]));
+	}
+	assert_int_equal(PARSE(&o, why, "render", "x", "--time-range", "1e300:"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "render", "x", "--thread", "0x10"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "record", "--pid", "4194304", "-r", "0.01", "-d", "1e8"), 0);
+	assert_int_equal(o.pid, 4194304);
+	assert_int_equal(PARSE(&o, why, "render", "x", "--time-range", ".5:2", "--thread", "7"), 0);
+	assert_true(o.time_from == 0.5 && o.time_to == 2 && o.thread == 7);
+}
+
 static void test_options_help_and_version(void **state)
 {
 	struct options o;
@@ -135,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_options_command_keeps_its_own_flags),
 		cmocka_unit_test(test_options_errors_say_what_is_wrong),
 		cmocka_unit_test(test_options_help_and_version),
+		cmocka_unit_test(test_options_numbers_in_range),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
