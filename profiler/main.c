@@ -2,7 +2,8 @@
  * main.c - peekpy's entry point: parse the command line, run a command.
  *
  * Exit status: 0 when a recording was written (whatever ended it), 1 when
- * the target could not be profiled, 2 for a usage error.
+ * the target could not be profiled or its profile not written, 2 for a
+ * usage error; record -- COMMAND passes on a failing command's own status.
  */
 #include <stdio.h>
 

@@ -684,6 +684,10 @@ int record_run(const struct options *o)
 	 * with it: peekpy ends with the program it started. */
 	target_finish(&r.target, CHILD_GRACE_MS);
 	status = finish(&r);
+	/* A launched command that failed by itself: its status (CI steps
+	 * that wrap a command depend on it), unless peekpy failed too. */
+	if (status == 0)
+		status = target_exit_status(&r.target);
 	children_release(&r.children);
 	stacktree_release(&r.tree);
 	pyproc_free(r.proc);

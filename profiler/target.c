@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,7 +50,7 @@ static void child_fail(int report_fd, int err)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void run_child(char *const argv[], const sigset_t *restore_mask,
-		      const struct invoker *as, int report_fd)
+		      const struct invoker *as, pid_t parent, int report_fd)
 {
 	struct sigaction dfl;
 	int signo;
@@ -64,6 +65,11 @@ static void run_child(char *const argv[], const sigset_t *restore_mask,
 		    setuid(as->uid) != 0)
 			child_fail(report_fd, errno);
 	}
+	/* A peekpy killed takes its program along.  Set after the change of
+	 * user (which clears it); a parent already gone is seen through
+	 * getppid(). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		child_fail(report_fd, ESRCH);
 	execvp(argv[0], argv);
 	child_fail(report_fd, errno);
 }
@@ -72,8 +78,8 @@ int target_launch(struct target *target, char *const argv[], const sigset_t *res
 		  const struct invoker *as, char *why, size_t why_size)
 {
 	int report[2], child_err = 0;
+	pid_t parent = getpid(), pid;
 	ssize_t got;
-	pid_t pid;
 
 	*target = (struct target)TARGET_INIT;
 	if (pipe2(report, O_CLOEXEC) != 0)
@@ -89,7 +95,7 @@ int target_launch(struct target *target, char *const argv[], const sigset_t *res
 	}
 	if (pid == 0) {
 		close(report[0]);
-		run_child(argv, restore_mask, as, report[1]);
+		run_child(argv, restore_mask, as, parent, report[1]);
 	}
 	close(report[1]);
 	/* The pipe closes on a successful exec; an errno arrives if it failed. */
@@ -142,7 +148,10 @@ void target_finish(struct target *target, int grace_ms)
 	if (target->launched && !target_exited(target)) {
 		int waited;
 
-		kill(target->pid, SIGINT);
+		/* SIGTERM, not SIGINT: Python ends without a KeyboardInterrupt
+		 * traceback in the user's terminal. */
+		target->stopped = true;
+		kill(target->pid, SIGTERM);
 		for (waited = 0; waited < grace_ms && !target_exited(target); waited += 10)
 			sleep_ms(10);
 		if (!target_exited(target)) {
@@ -154,4 +163,15 @@ void target_finish(struct target *target, int grace_ms)
 	if (target->pidfd >= 0)
 		close(target->pidfd);
 	target->pidfd = -1;
+}
+
+int target_exit_status(const struct target *target)
+{
+	if (!target->launched || !target->exited || target->stopped)
+		return 0;
+	if (WIFEXITED(target->wait_status))
+		return WEXITSTATUS(target->wait_status);
+	if (WIFSIGNALED(target->wait_status))
+		return 128 + WTERMSIG(target->wait_status);
+	return 0;
 }

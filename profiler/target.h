@@ -28,6 +28,7 @@ struct target {
 	bool launched;
 	int pidfd;            /* -1 when the kernel has no pidfd_open */
 	bool exited;
+	bool stopped;         /* peekpy ended it (target_finish) */
 	int wait_status;      /* for a launched child, once exited */
 };
 
@@ -48,8 +49,15 @@ int target_launch(struct target *target, char *const argv[], const sigset_t *res
 /* Has the target exited?  Reaps a launched child. */
 bool target_exited(struct target *target);
 
-/* After sampling: stop a launched child still running (SIGINT, then SIGKILL
+/* After sampling: stop a launched child still running (SIGTERM, then SIGKILL
  * after grace_ms), reap it, close the pidfd. */
 void target_finish(struct target *target, int grace_ms);
+
+/*
+ * What a launched command's own ending says, to pass on as peekpy's exit
+ * status: its exit status, 128 + the signal that killed it, or 0 when it
+ * succeeded, was stopped by peekpy, or was not launched.
+ */
+int target_exit_status(const struct target *target);
 
 #endif

@@ -970,6 +970,50 @@ def once_disk_full_keeps_what_was_flushed(interp, peekpy):
         subprocess.run(["umount", disk])
 
 
+def process_state(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def once_launched_command_ends_with_peekpy(interp, peekpy):
+    """record -- CMD passes on CMD's failing status (CI steps depend on
+    it); a CMD stopped at -d prints no KeyboardInterrupt traceback; a CMD
+    whose peekpy is killed is killed too."""
+    busy = "import sys, time\nt = time.time()\nwhile time.time() - t < 0.3: pass\n"
+    run = peekpy.run(["record", "--"] + interp.argv("-c", busy + "sys.exit(3)"), name="unused")
+    check(run.returncode == 3, "exit %d after the command's 3: %s" % (run.returncode, run.stderr))
+    check("samples" in run.stderr, "no summary: the profile was not written")
+    run = peekpy.run(["record", "--"] + interp.argv("-c", busy), name="unused")
+    check(run.returncode == 0, "exit %d after the command's 0: %s" % (run.returncode, run.stderr))
+    run = peekpy.run(["record", "-d", "0.5", "--"] +
+                     interp.argv(interp.script("workload.py"), "30"), name="unused")
+    check(run.returncode == 0, "exit %d at -d: %s" % (run.returncode, run.stderr))
+    check("Traceback" not in run.stderr and "KeyboardInterrupt" not in run.stderr,
+          "the stopped command printed: %s" % run.stderr[-300:])
+    proc = subprocess.Popen([peekpy.path, "record", "-o", os.path.join(peekpy.workdir, "k.svg"),
+                             "--"] + interp.argv(interp.script("workload.py"), "60"),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        ready = proc.stdout.readline()
+        check(ready.strip() == b"ready", "the command did not start: %r" % ready)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        check(len(children) == 1, "children of peekpy: %s" % children)
+        child = int(children[0])
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + timeout(10)
+        while process_state(child) not in (None, "Z") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        check(process_state(child) in (None, "Z"), "the command runs on after peekpy was killed")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def bad_help_and_version(interp, peekpy):
     for args in (["--help"], ["record", "--help"], ["--version"]):
         run = peekpy.run(args, name="help.txt")
@@ -1362,6 +1406,7 @@ ONCE = [
     bad_help_and_version,
     once_sudo_runs_the_command_as_the_invoking_user,
     once_sudo_writes_only_where_the_user_may,
+    once_launched_command_ends_with_peekpy,
     once_output_files_follow_links_and_keep_modes,
     once_disk_full_keeps_what_was_flushed,
     once_flame_graph_is_valid_and_complete,
