@@ -418,6 +418,8 @@ static bool inflate_more(struct reader *r)
 		return false;
 	}
 	XGROW(r->data, r->cap, r->len + CHUNK);
+	if (r->cap > r->info->most_held)
+		r->info->most_held = r->cap;
 	r->zs.next_out = r->data + r->len;
 	r->zs.avail_out = CHUNK;
 	int ret = inflate(&r->zs, Z_NO_FLUSH);

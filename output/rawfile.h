@@ -99,6 +99,7 @@ struct raw_info {
 	size_t n_tids, cap_tids;
 	uint64_t *tid_samples;     /* samples per thread, as tids */
 	char problem[256];         /* why reading stopped early, "" when whole */
+	size_t most_held;          /* the most inflated bytes held at once */
 };
 
 /* Called per sample; the sample's strings are ids in the reader's strtab,
