@@ -195,6 +195,17 @@ static void remember_frames(struct stack_path *path, const struct sample_frame *
 	path->n_seen = n;
 }
 
+static uint32_t no_python_frame(struct stacktree *tree)
+{
+	struct frame_key key = {
+		.kind = FRAME_TEXT,
+		.name = strtab_intern_cstr(tree->strings, STACKTREE_NO_PYTHON),
+		.line = FRAME_NO_LINE,
+	};
+
+	return frametab_intern(&tree->frames, &key);
+}
+
 void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 {
 	size_t t;
@@ -206,11 +217,10 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 		size_t depth = 0, roots, i;
 		bool same;
 
-		if ((thread->flags & SAMPLE_THREAD_IDLE) && !tree->options.include_idle)
+		if (((thread->flags & SAMPLE_THREAD_IDLE) || thread->n_frames == 0) &&
+		    !tree->options.include_idle)
 			continue;
-		if (thread->n_frames == 0)
-			continue;
-		XGROW(tree->scratch, tree->cap_scratch, (size_t)thread->n_frames + 2);
+		XGROW(tree->scratch, tree->cap_scratch, (size_t)thread->n_frames + 3);
 		path = path_of(tree, thread->tid);
 		if (tree->options.process_roots) {
 			struct frame_key key = {
@@ -243,6 +253,10 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 						    : stacktree_frame_id(tree, frame);
 			depth++;
 		}
+		/* A thread with no Python frame (C code, a thread not yet in
+		 * Python): one frame that says so. */
+		if (thread->n_frames == 0)
+			tree->scratch[depth++] = no_python_frame(tree);
 		if (path)
 			remember_frames(path, frames, thread->n_frames);
 		add_path(tree, path, tree->scratch, depth, 1,

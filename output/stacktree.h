@@ -77,6 +77,10 @@ void stacktree_init(struct stacktree *tree, struct strtab *strings,
 void stacktree_release(struct stacktree *tree);
 
 /* Add every thread of a sample (idle ones only with include_idle). */
+/* The frame under which a thread with no Python frame is counted (shown
+ * with include_idle only). */
+#define STACKTREE_NO_PYTHON "<no Python frame>"
+
 void stacktree_add_sample(struct stacktree *tree, const struct sample *sample);
 
 /* Add one stack of frame ids, root first, with a weight; idle: the

@@ -35,7 +35,7 @@
 #include "stackwalk.h"
 #include "framevars.h"
 #include "threadnames.h"
-#include "tidmap.h"
+#include "threadids.h"
 
 #define MAX_INTERPRETERS 256
 #define MAX_THREADS 65536
@@ -78,7 +78,7 @@ struct pyproc {
 	struct py_layout layout;
 	struct strtab *strings;
 	struct code_cache codes;
-	struct tid_map tids;
+	struct thread_ids tids;
 	struct procfs_threads sched;
 	struct snapshot snap;
 	struct stackwalk walker;
@@ -103,13 +103,11 @@ struct pyproc {
 	uint64_t main_interp;      /* the oldest interpreter, whose threading names threads */
 	uint64_t *pthreads;        /* each thread's ident (pthread id) */
 	uint32_t *tid_buf;
+	uint32_t *stored_tids;     /* what the thread states say (3.11+) */
 	uint32_t *name_buf;
 	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
-	bool pid_namespaced;       /* in another PID namespace: ids to translate */
-	struct ns_tid { uint32_t inner, host; } *ns_tids;
-	size_t n_ns_tids;
 	struct idle_note *idle_notes, *next_notes;   /* last sample's, this one's */
 	size_t n_idle_notes, cap_idle_notes, cap_next_notes;
 	uint64_t swept_ns;            /* when closed files of threads gone */
@@ -120,7 +118,6 @@ struct pyproc {
 /* tstate->state of a thread running Python (3.13+). */
 #define THREAD_ATTACHED 1
 
-static void refresh_ns_tids(struct pyproc *p);
 
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
 		      size_t frame, struct frame_vars *vars)
@@ -250,15 +247,11 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	}
 	p->tstate_span = layout_tstate_span(&p->layout);
 	p->version_backoff_ns = 5000000;
-	/* Does the process see its threads by other ids than ours? */
-	refresh_ns_tids(p);
-	for (size_t i = 0; i < p->n_ns_tids; i++)
-		p->pid_namespaced |= p->ns_tids[i].inner != p->ns_tids[i].host;
 	codecache_init(&p->codes, pid, &p->layout, p->bin.code_type,
 		       p->layout.rule_strings == STRINGS_BYTES ? p->bin.string_type
 							      : p->bin.unicode_type,
 		       p->bin.string_type, strings);
-	tidmap_init(&p->tids, pid);
+	thread_ids_init(&p->tids, pid);
 	procfs_threads_init(&p->sched, pid);
 	snapshot_init(&p->snap, pid);
 	stackwalk_init(&p->walker, &p->layout, &p->snap);
@@ -284,6 +277,7 @@ void pyproc_free(struct pyproc *p)
 	free(p->code_set);
 	free(p->pthreads);
 	free(p->tid_buf);
+	free(p->stored_tids);
 	free(p->name_buf);
 	free(p->emitted);
 	threadnames_release(&p->names);
@@ -291,7 +285,7 @@ void pyproc_free(struct pyproc *p)
 	procfs_threads_release(&p->sched);
 	free(p->idle_notes);
 	free(p->next_notes);
-	free(p->ns_tids);
+	thread_ids_release(&p->tids);
 	snapshot_release(&p->snap);
 	maps_release(&p->maps);
 	free(p);
@@ -486,76 +480,11 @@ static int list_threads(struct pyproc *p)
 	return 0;
 }
 
-static int find_inner_tids(struct pyproc *p);
-
-/*
- * A process in another PID namespace (a container) knows its threads by
- * that namespace's ids; the host's, which /proc and the output use, differ.
- * The pairs are read again when an id is not found (a new thread).
- */
-static void refresh_ns_tids(struct pyproc *p)
-{
-	uint32_t *host, *inner;
-	size_t n, i;
-
-	if (procfs_task_ids(p->pid, &host, &inner, &n) != 0)
-		return;
-	p->ns_tids = xreallocarray(p->ns_tids, n ? n : 1, sizeof(*p->ns_tids));
-	for (i = 0; i < n; i++) {
-		p->ns_tids[i].inner = inner[i];
-		p->ns_tids[i].host = host[i];
-	}
-	p->n_ns_tids = n;
-	free(host);
-	free(inner);
-}
-
-static uint32_t host_tid(const struct pyproc *p, uint32_t inner)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_ns_tids; i++)
-		if (p->ns_tids[i].inner == inner)
-			return p->ns_tids[i].host;
-	return 0;
-}
-
-static void translate_tids(struct pyproc *p)
-{
-	bool refreshed = false;
-	size_t i;
-
-	if (!p->pid_namespaced)
-		return;
-	for (i = 0; i < p->n_threads; i++) {
-		uint32_t tid = p->threads[i].tid, host;
-
-		if (!tid)
-			continue;
-		host = host_tid(p, tid);
-		if (!host && !refreshed) {
-			refresh_ns_tids(p);
-			refreshed = true;
-			host = host_tid(p, tid);
-		}
-		p->threads[i].tid = host;
-	}
-}
-
-/* Kernel thread ids: stored in the thread state (3.11+), or read from the
- * C library's thread descriptor that pthread_t points to. */
+/* Kernel thread ids, as /proc and the outputs know them (threadids.h). */
 static int find_tids(struct pyproc *p)
 {
-	int err = find_inner_tids(p);
-
-	if (!err)
-		translate_tids(p);
-	return err;
-}
-
-static int find_inner_tids(struct pyproc *p)
-{
 	const struct py_layout *L = &p->layout;
+	bool stored = L->ts_native_thread_id != LAYOUT_ABSENT;
 	size_t i;
 	int err;
 
@@ -563,25 +492,23 @@ static int find_inner_tids(struct pyproc *p)
 		p->cap_pthreads = p->n_threads;
 		p->pthreads = xreallocarray(p->pthreads, p->cap_pthreads, sizeof(*p->pthreads));
 		p->tid_buf = xreallocarray(p->tid_buf, p->cap_pthreads, sizeof(*p->tid_buf));
+		p->stored_tids = xreallocarray(p->stored_tids, p->cap_pthreads,
+					       sizeof(*p->stored_tids));
 		p->name_buf = xreallocarray(p->name_buf, p->cap_pthreads, sizeof(*p->name_buf));
 	}
-	for (i = 0; i < p->n_threads; i++)
+	for (i = 0; i < p->n_threads; i++) {
 		p->pthreads[i] = load_u64(p->threads[i].copy, L->ts_thread_id);
-	if (L->ts_native_thread_id != LAYOUT_ABSENT) {
-		for (i = 0; i < p->n_threads; i++)
-			p->threads[i].tid = (uint32_t)load_u64(p->threads[i].copy,
+		if (stored)
+			p->stored_tids[i] = (uint32_t)load_u64(p->threads[i].copy,
 							       L->ts_native_thread_id);
-		return 0;
 	}
-	if (p->tids.tid_offset < 0) {
-		err = tidmap_calibrate(&p->tids, p->pthreads, p->n_threads);
-		if (err == -ESRCH)
-			return err;
-	}
-	err = tidmap_lookup(&p->tids, &p->snap, p->pthreads, p->n_threads, p->tid_buf);
+	err = thread_ids_resolve(&p->tids, &p->snap, p->pthreads, stored ? p->stored_tids : NULL,
+				 p->n_threads, p->tid_buf);
+	if (err)
+		return err == -ESRCH ? err : 0;
 	for (i = 0; i < p->n_threads; i++)
 		p->threads[i].tid = p->tid_buf[i];
-	return err == -ESRCH ? err : 0;
+	return 0;
 }
 
 /* Python thread names, from the threading module (cached: threadnames.h). */
@@ -767,8 +694,10 @@ static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
 }
 
 /* Turn a walked thread into sample frames (reusing what the last sample
- * made of its oldest frames, where they match); PP_ETORN if any fails. */
-static int emit_thread(struct pyproc *p, struct thread_rec *rec, struct sample *sample)
+ * made of its oldest frames, where they match); PP_ETORN if any fails.  A
+ * thread with no Python frame is kept when idle threads are walked. */
+static int emit_thread(struct pyproc *p, struct thread_rec *rec, bool keep_empty,
+		       struct sample *sample)
 {
 	struct sample_thread *thread;
 	size_t i, first;
@@ -808,7 +737,7 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, struct sample *
 	}
 	stackmemo_store(rec->memo, p->raw.items + rec->raw_start, sample->frames + first,
 			rec->raw_count);
-	if (thread->n_frames == 0) {
+	if (thread->n_frames == 0 && !keep_empty) {
 		sample_drop_thread(sample);
 		return 0;
 	}
@@ -912,7 +841,7 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 		char state;
 
 		/* A thread running Python needs no question to the kernel. */
-		if (rec->running || !rec->tid)
+		if (rec->running || !rec->tid || rec->tid == THREAD_ID_GONE)
 			continue;
 		hash = tstate_hash(rec->copy, p->tstate_span);
 		note = last_note(p, n, rec->tid);
@@ -947,6 +876,8 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 
 static bool wanted(const struct thread_rec *rec, const struct pyproc_options *options)
 {
+	if (rec->tid == THREAD_ID_GONE)
+		return false;   /* a state a fork left behind: no thread */
 	if (options->gil_only)
 		return rec->flags & SAMPLE_THREAD_GIL;
 	return options->walk_idle || !(rec->flags & SAMPLE_THREAD_IDLE);
@@ -1015,7 +946,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		if (!wanted(rec, options))
 			continue;
 		if (!rec->error)
-			rec->error = emit_thread(p, rec, sample);
+			rec->error = emit_thread(p, rec, options->walk_idle, sample);
 	}
 	for (i = 0; i < p->n_threads; i++)
 		if (wanted(&p->threads[i], options) && p->threads[i].error && !result)

@@ -31,28 +31,37 @@ static bool known(const uint32_t *tids, size_t n, uint32_t tid)
 	return false;
 }
 
+/*
+ * Whether at is where the descriptors keep their thread's id: enough of
+ * them (least) hold distinct ids of the process's threads there.  Not all:
+ * in a process that forked without telling Python, the states of the
+ * parent's other threads point at descriptors of threads the child lacks.
+ */
 static bool offset_fits(const uint8_t *const *descriptors, size_t n, size_t at,
-			const uint32_t *known_tids, size_t n_known)
+			const uint32_t *known_tids, size_t n_known, size_t least)
 {
-	size_t i, j;
+	size_t i, j, matched = 0;
 
 	for (i = 0; i < n; i++) {
 		uint32_t tid;
 
 		if (!descriptors[i])
-			return false;
+			continue;
 		memcpy(&tid, descriptors[i] + at, sizeof(tid));
 		if (tid == 0 || !known(known_tids, n_known, tid))
-			return false;
+			continue;
 		for (j = 0; j < i; j++) {
 			uint32_t other;
 
+			if (!descriptors[j])
+				continue;
 			memcpy(&other, descriptors[j] + at, sizeof(other));
 			if (other == tid)
 				return false;
 		}
+		matched++;
 	}
-	return true;
+	return matched >= least;
 }
 
 int32_t tidmap_find_offset(const uint8_t *const *descriptors, size_t n, size_t len,
@@ -64,11 +73,13 @@ int32_t tidmap_find_offset(const uint8_t *const *descriptors, size_t n, size_t l
 
 	if (n == 0)
 		return -1;
+	/* A known place needs one match; any other, every descriptor. */
 	for (i = 0; i < sizeof(usual) / sizeof(usual[0]); i++)
-		if (usual[i] + 4 <= len && offset_fits(descriptors, n, usual[i], known_tids, n_known))
+		if (usual[i] + 4 <= len &&
+		    offset_fits(descriptors, n, usual[i], known_tids, n_known, 1))
 			return (int32_t)usual[i];
 	for (at = 0; at + 4 <= len; at += 4)
-		if (offset_fits(descriptors, n, at, known_tids, n_known))
+		if (offset_fits(descriptors, n, at, known_tids, n_known, n))
 			return (int32_t)at;
 	return -1;
 }
@@ -88,7 +99,16 @@ int tidmap_calibrate(struct tid_map *map, const uint64_t *pthreads, size_t n)
 		return err;
 	descriptors = xcalloc(n ? n : 1, sizeof(*descriptors));
 	for (i = 0; i < n; i++) {
-		uint8_t *buf = xcalloc(1, DESCRIPTOR_SCAN);
+		uint8_t *buf;
+		size_t j;
+
+		/* Two states may name one descriptor (a thread a fork left
+		 * behind, and one that reused its memory since): read it once. */
+		for (j = 0; j < i && pthreads[j] != pthreads[i]; j++)
+			;
+		if (j < i)
+			continue;
+		buf = xcalloc(1, DESCRIPTOR_SCAN);
 
 		/* musl keeps the main thread's descriptor near the end of a
 		 * small mapping: a short read is normal, scan what arrived
