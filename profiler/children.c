@@ -12,9 +12,6 @@
 #include "../base/xalloc.h"
 #include "../readers/procfs.h"
 
-/* Tries to find Python in a child: at one scan each, about ten seconds. */
-#define ATTEMPTS 50
-
 void children_init(struct children *c, pid_t root, struct strtab *strings)
 {
 	memset(c, 0, sizeof(*c));
@@ -27,18 +24,9 @@ void children_release(struct children *c)
 	size_t i;
 
 	for (i = 0; i < c->count; i++)
-		if (c->items[i].proc)
-			pyproc_free(c->items[i].proc);
+		tracked_release(&c->items[i].tracked);
 	free(c->items);
 	memset(c, 0, sizeof(*c));
-}
-
-void children_drop(struct children *c, size_t index)
-{
-	if (c->items[index].proc)
-		pyproc_free(c->items[index].proc);
-	c->items[index].proc = NULL;
-	c->items[index].attempts_left = 0;
 }
 
 static struct child *find(struct children *c, pid_t pid)
@@ -46,31 +34,30 @@ static struct child *find(struct children *c, pid_t pid)
 	size_t i;
 
 	for (i = 0; i < c->count; i++)
-		if (c->items[i].pid == pid)
+		if (c->items[i].tracked.pid == pid)
 			return &c->items[i];
 	return NULL;
 }
 
-static void try_open(struct children *c, struct child *child)
+/* Look at a child again; its name is its command line once Python runs. */
+static void poll_child(struct children *c, struct child *child, uint64_t now_ns, bool force)
 {
-	struct pyproc_details details;
+	enum tracked_change change;
 	char command[1024];
-	int err;
 
-	if (child->proc || child->attempts_left <= 0)
-		return;
-	child->attempts_left--;
-	memset(&details, 0, sizeof(details));
-	err = pyproc_open(child->pid, c->strings, &child->proc, &details);
-	if (err) {
-		child->proc = NULL;
-		/* Another version's layout will not appear later: stop. */
-		if (err == PP_EVERSION || err == -EPERM)
-			child->attempts_left = 0;
+	if (tracked_poll(&child->tracked, c->strings, now_ns, force, &change) != 0) {
+		child->seen = false;   /* gone: dropped at the end of the scan */
 		return;
 	}
-	procfs_cmdline(child->pid, command, sizeof(command));
+	if (change == TRACKED_SAME || !child->tracked.proc)
+		return;
+	procfs_cmdline(child->tracked.pid, command, sizeof(command));
 	child->name = strtab_intern_cstr(c->strings, command);
+}
+
+void children_recheck(struct children *c, size_t index, uint64_t now_ns)
+{
+	poll_child(c, &c->items[index], now_ns, true);
 }
 
 void children_scan(struct children *c, uint64_t now_ns)
@@ -91,17 +78,18 @@ void children_scan(struct children *c, uint64_t now_ns)
 		if (!child) {
 			XGROW(c->items, c->cap, c->count + 1);
 			child = &c->items[c->count++];
-			*child = (struct child){ .pid = pids[i], .attempts_left = ATTEMPTS };
+			memset(child, 0, sizeof(*child));
+			tracked_init(&child->tracked, pids[i], now_ns, CHILDREN_PATIENCE_NS,
+				     CHILDREN_PATIENCE_NS);
 		}
 		child->seen = true;
-		try_open(c, child);
+		poll_child(c, child, now_ns, false);
 	}
 	free(pids);
 	/* Forget the processes that are gone. */
 	for (i = 0; i < c->count; i++) {
 		if (!c->items[i].seen) {
-			if (c->items[i].proc)
-				pyproc_free(c->items[i].proc);
+			tracked_release(&c->items[i].tracked);
 			continue;
 		}
 		c->items[kept++] = c->items[i];

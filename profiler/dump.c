@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "report.h"
 #include "target.h"
+#include "tracked.h"
 
 /* How long a young or busy interpreter is given to yield one whole sample. */
 #define DUMP_PATIENCE_NS 2000000000ull
@@ -162,69 +163,89 @@ static void print_json(struct dump_view *v, pid_t pid, const char *command, cons
 	fputs("\n]}\n", stdout);
 }
 
-/* Open the interpreter and take one whole sample, retrying while the
- * interpreter is starting or a stack changes under the read. */
-static int take_sample(pid_t pid, struct strtab *strings, struct pyproc **proc,
-		       struct pyproc_details *details, struct sample *s)
+/*
+ * Open the interpreter and take one whole sample, retrying while the
+ * interpreter is starting (in a young process, or one whose runtime is not
+ * set up) or a stack changes under the read.
+ */
+static int take_sample(struct tracked *t, struct strtab *strings, struct sample *s)
 {
 	struct pyproc_options options = { .walk_idle = true, .mark_idle = true };
-	uint64_t give_up = clock_now_ns() + DUMP_PATIENCE_NS;
+	uint64_t started = clock_now_ns(), give_up = started + DUMP_PATIENCE_NS, age = 0;
 	struct timespec pause = { 0, 5000000 };
 	int err;
 
+	procfs_process_age(t->pid, &age);
+	/* A young process may not have mapped its interpreter yet. */
+	tracked_init(t, t->pid, started, age < TRACKED_YOUNG_NS ? TRACKED_YOUNG_NS - age : 0, 0);
 	for (;;) {
-		err = *proc ? 0 : pyproc_open(pid, strings, proc, details);
-		if (!err) {
+		enum tracked_change change;
+		uint64_t now = clock_now_ns();
+
+		err = tracked_poll(t, strings, now, true, &change);
+		if (!err && !t->proc) {
+			err = t->error ? t->error : PP_ENOTPYTHON;
+			if (!tracked_hopeful(t, now))
+				return err;
+		} else if (!err) {
 			sample_clear(s);
-			err = pyproc_sample(*proc, &options, s);
+			err = pyproc_sample(t->proc, &options, s);
+			if (!err || pyproc_error_is_fatal(err) || now > give_up)
+				return err;
+			if (err != PP_ENOTREADY && err != PP_ETORN && err != PP_EBADDATA)
+				return err;
+		} else {
+			return err;
 		}
-		if (!err || pyproc_error_is_fatal(err) || err == PP_EVERSION ||
-		    clock_now_ns() > give_up)
-			return err;
-		if (err != PP_ENOTREADY && err != PP_ETORN && err != PP_EBADDATA)
-			return err;
 		nanosleep(&pause, NULL);
 	}
 }
 
-/*
- * Dump one process: 0, or the error that kept it from being read.  A
- * descendant (quiet) that is not Python, or gone, is skipped silently.
- */
-static int dump_process(const struct options *o, pid_t pid, bool quiet, bool first)
+/* Errors that only say a process runs no Python (yet). */
+static bool not_python(int err)
 {
-	struct pyproc_details details;
-	struct pyproc *proc = NULL;
+	return err == PP_ENOTPYTHON || err == PP_ENOTREADY;
+}
+
+/* Which errors dump_process() says. */
+enum say { SAY_NONE, SAY_BUT_NOT_PYTHON, SAY_ALL };
+
+/*
+ * Dump one process: 0, or the error that kept it from being read (said on
+ * stderr as say asks).  *printed counts the processes printed so far, for
+ * the separators between them.
+ */
+static int dump_process(const struct options *o, pid_t pid, enum say say, size_t *printed)
+{
+	struct tracked tracked = { .pid = pid };
 	struct strtab strings;
 	struct sample s;
 	char command[1024], python[96];
 	int err;
 
-	memset(&details, 0, sizeof(details));
 	procfs_cmdline(pid, command, sizeof(command));
 	strtab_init(&strings);
 	sample_init(&s);
-	err = take_sample(pid, &strings, &proc, &details, &s);
-	if (err && !(proc && s.n_threads)) {
-		if (!quiet)
-			report_target_error(pid, err, &details);
+	err = take_sample(&tracked, &strings, &s);
+	if (err && !(tracked.proc && s.n_threads)) {
+		if (say == SAY_ALL || (say == SAY_BUT_NOT_PYTHON && !not_python(err)))
+			report_target_error(pid, err, &tracked.details);
 	} else {
-		struct dump_view view = { &s, &strings, proc, o->locals, { NULL, 0, 0 } };
+		struct dump_view view = { &s, &strings, tracked.proc, o->locals, { NULL, 0, 0 } };
 
-		pyproc_describe(proc, python, sizeof(python));
-		if (o->json && o->subprocesses && !first)
-			fputs(",\n", stdout);
+		pyproc_describe(tracked.proc, python, sizeof(python));
+		if ((*printed)++)
+			fputs(o->json ? ",\n" : "\n", stdout);
 		if (o->json)
-			print_json(&view, pid, command, python, details.binary);
+			print_json(&view, pid, command, python, tracked.details.binary);
 		else
-			print_text(&view, pid, command, python, details.binary);
+			print_text(&view, pid, command, python, tracked.details.binary);
 		frame_vars_release(&view.vars);
 		if (err)
 			report("some threads of process %d could not be read whole (%s); "
 			       "the others are shown", (int)pid, pp_strerror(err));
 	}
-	if (proc)
-		pyproc_free(proc);
+	tracked_release(&tracked);
 	sample_release(&s);
 	strtab_release(&strings);
 	return err;
@@ -235,7 +256,7 @@ int dump_run(const struct options *o)
 	struct target target = TARGET_INIT;
 	struct pyproc_details details;
 	pid_t *children = NULL;
-	size_t n_children = 0, i;
+	size_t n_children = 0, printed = 0, i;
 	int err;
 
 	memset(&details, 0, sizeof(details));
@@ -244,21 +265,27 @@ int dump_run(const struct options *o)
 		report_target_error(o->pid, err, &details);
 		return 1;
 	}
-	/* --subprocesses: each Python descendant too (in JSON, a list). */
-	if (o->subprocesses) {
-		procfs_descendants(o->pid, &children, &n_children);
-		if (o->json)
-			fputs("[\n", stdout);
+	if (!o->subprocesses) {
+		err = dump_process(o, o->pid, SAY_ALL, &printed);
+		target_finish(&target, 0);
+		return err ? 1 : 0;
 	}
-	err = dump_process(o, o->pid, false, true);
-	for (i = 0; i < n_children; i++) {
-		if (!o->json)
-			fputs("\n", stdout);
-		dump_process(o, children[i], true, false);
-	}
-	if (o->subprocesses && o->json)
+	/* --subprocesses: the target and each Python descendant (in JSON, a
+	 * list); the target itself need not run Python. */
+	procfs_descendants(o->pid, &children, &n_children);
+	if (o->json)
+		fputs("[\n", stdout);
+	err = dump_process(o, o->pid, SAY_BUT_NOT_PYTHON, &printed);
+	for (i = 0; i < n_children; i++)
+		dump_process(o, children[i], SAY_NONE, &printed);
+	if (o->json)
 		fputs("]\n", stdout);
 	free(children);
 	target_finish(&target, 0);
-	return err ? 1 : 0;
+	if (!printed) {
+		if (not_python(err) || !err)
+			report("no Python in process %d or its descendants", (int)o->pid);
+		return 1;
+	}
+	return err && !not_python(err) ? 1 : 0;
 }

@@ -30,10 +30,9 @@
 #include "outfile.h"
 #include "report.h"
 #include "target.h"
+#include "tracked.h"
 #include "top.h"
 
-/* How long an attached Python may take to finish starting up. */
-#define STARTUP_WAIT_NS (5ull * 1000000000ull)
 /* Grace given to a launched program still running when recording stops. */
 #define CHILD_GRACE_MS 2000
 /* A deadline closer than this is taken as due: sleeping that briefly costs
@@ -48,6 +47,7 @@ enum stop_reason {
 	STOP_ERROR,        /* the target could not be read any more */
 	STOP_QUIT,         /* q pressed in top */
 	STOP_WRITE,        /* the output could not be written any more */
+	STOP_NOT_PYTHON,   /* the target executed a program that is not Python */
 };
 
 struct recording {
@@ -55,8 +55,7 @@ struct recording {
 	struct events events;
 	struct target target;
 	struct strtab strings;
-	struct pyproc *proc;
-	struct pyproc_details details;
+	struct tracked root;      /* the target; root.proc NULL while not Python */
 	struct stacktree tree;
 	struct top_screen *top;   /* peekpy top: the screen the samples feed */
 	struct children children; /* --subprocesses */
@@ -81,6 +80,10 @@ struct recording {
 	} error_counts[8];        /* the first few distinct reasons, for --verbose */
 	uint64_t started_ns, ended_ns;
 	uint64_t skipped_ticks;
+	uint64_t next_root_check_ns;
+	bool exec_pending;        /* the target executed a program: not said yet */
+	char python_before[200];  /* the Pythons the target ran before an exec */
+	char python_now[96];      /* the one it runs: note_python() */
 	enum stop_reason stop;
 	int stop_signal;
 	int fatal_error;
@@ -109,7 +112,7 @@ static int start_target(struct recording *r)
 	if (!o->argv) {
 		err = target_attach(&r->target, o->pid);
 		if (err)
-			report_target_error(o->pid, err, &r->details);
+			report_target_error(o->pid, err, &r->root.details);
 		else
 			procfs_cmdline(o->pid, r->command, sizeof(r->command));
 		return err;
@@ -122,29 +125,67 @@ static int start_target(struct recording *r)
 	return err;
 }
 
-/* Open the target's interpreter, waiting while it starts: a launched
- * command may be a wrapper (chroot, env, a shell script) that execs Python
- * later, and a young Python has not initialised its runtime yet. */
+/*
+ * Note what the target's Python is now ("CPython 3.12.1": its micro version
+ * may be found only after it started), kept for after it exited.
+ */
+static void note_python(struct recording *r)
+{
+	if (r->root.proc)
+		pyproc_describe(r->root.proc, r->python_now, sizeof(r->python_now));
+}
+
+/* The target executed another program: what it ran is in the past. */
+static void python_before(struct recording *r)
+{
+	size_t used = strlen(r->python_before);
+
+	if (!r->python_now[0])
+		return;
+	snprintf(r->python_before + used, sizeof(r->python_before) - used, "%s%s",
+		 used ? ", then " : "", r->python_now);
+	r->python_now[0] = '\0';
+}
+
+/*
+ * Open the target's interpreter, waiting while it may still start Python:
+ * a launched command may be a wrapper (chroot, env, a shell script) that
+ * execs Python later; a process attached to right after it started may not
+ * have mapped its interpreter yet (it is given until it is TRACKED_YOUNG_NS
+ * old), nor a young interpreter set up its runtime.  With --subprocesses
+ * the target need not run Python at all: sampling starts at once, and the
+ * target is looked at again as it goes.  -d bounds the wait.
+ */
 static int wait_for_python(struct recording *r)
 {
-	uint64_t started = clock_now_ns(), delay = 1000000, deadline;
+	const struct options *o = r->options;
+	uint64_t started = clock_now_ns(), age = 0, patience = UINT64_MAX;
 	bool noted = false;
 	int err, signo;
 
+	if (!r->target.launched) {
+		procfs_process_age(r->target.pid, &age);
+		patience = age < TRACKED_YOUNG_NS ? TRACKED_YOUNG_NS - age : 0;
+	}
+	tracked_init(&r->root, r->target.pid, started, patience, TRACKED_YOUNG_NS);
 	for (;;) {
-		err = pyproc_open(r->target.pid, &r->strings, &r->proc, &r->details);
-		if (!err)
+		enum tracked_change change;
+		uint64_t now = clock_now_ns(), deadline;
+
+		err = tracked_poll(&r->root, &r->strings, now, false, &change);
+		if (r->root.proc) {
+			note_python(r);
 			return 0;
-		if (pyproc_error_is_fatal(err) && !r->target.launched)
-			return err;
-		if (err == PP_EVERSION || err == PP_EBADDATA)
-			return err;
-		if (!r->target.launched && (err != PP_ENOTREADY ||
-					    clock_now_ns() - started > STARTUP_WAIT_NS))
-			return err;
-		if (target_exited(&r->target))
-			return err == -ESRCH ? PP_ENOTPYTHON : err;
-		if (!noted && clock_now_ns() - started > 2000000000ull) {
+		}
+		if (err == -ESRCH || target_exited(&r->target))
+			return r->target.launched ? PP_ENOTPYTHON : -ESRCH;
+		if (o->subprocesses)
+			return 0;
+		if (!tracked_hopeful(&r->root, now))
+			return r->root.error ? r->root.error : PP_ENOTPYTHON;
+		if (o->duration > 0 && now - started >= (uint64_t)(o->duration * 1e9))
+			return -ETIMEDOUT;
+		if (!noted && r->target.launched && now - started > 2000000000ull) {
 			char name[64];
 
 			procfs_comm(r->target.pid, name, sizeof(name));
@@ -152,7 +193,7 @@ static int wait_for_python(struct recording *r)
 			       (int)r->target.pid, name);
 			noted = true;
 		}
-		deadline = clock_now_ns() + delay;
+		deadline = r->root.next_try_ns > now ? r->root.next_try_ns : now;
 		switch (events_wait(&r->events, deadline, r->target.pidfd, &signo)) {
 		case EVENT_SIGNAL:
 			r->stop = STOP_SIGNAL;
@@ -164,8 +205,6 @@ static int wait_for_python(struct recording *r)
 		case EVENT_DEADLINE:
 			break;
 		}
-		if (delay < 20000000)
-			delay *= 2;
 	}
 }
 
@@ -178,6 +217,11 @@ static void report_no_python(struct recording *r, int err)
 		report("interrupted before Python started; nothing was recorded");
 		return;
 	}
+	if (err == -ETIMEDOUT) {
+		report("process %d did not start Python within the %g s of --duration; nothing "
+		       "was recorded", (int)r->target.pid, o->duration);
+		return;
+	}
 	if (o->argv && target_exited(&r->target) &&
 	    (err == PP_ENOTPYTHON || err == PP_ENOTREADY || pyproc_error_is_fatal(err))) {
 		command_text(o->argv, command, sizeof(command));
@@ -185,7 +229,7 @@ static void report_no_python(struct recording *r, int err)
 		       "(is it a Python program?)", command);
 		return;
 	}
-	report_target_error(r->target.pid, err, &r->details);
+	report_target_error(r->target.pid, err, &r->root.details);
 }
 
 static void count_error(struct recording *r, int code)
@@ -247,31 +291,138 @@ static void use_sample(struct recording *r, int err)
 	}
 }
 
-/* --subprocesses: the same tick in every Python descendant. */
-static void sample_children(struct recording *r, const struct pyproc_options *popts)
+/* --subprocesses: the same tick in every Python descendant; whether
+ * any was sampled. */
+static bool sample_children(struct recording *r, const struct pyproc_options *popts)
 {
 	struct children *c = &r->children;
+	bool sampled = false;
 	size_t i;
 
 	children_scan(c, clock_now_ns());
 	for (i = 0; i < c->count; i++) {
+		struct child *child = &c->items[i];
 		int err;
 
-		if (!c->items[i].proc)
+		if (!child->tracked.proc)
 			continue;
-		err = pyproc_sample(c->items[i].proc, popts, &r->sample);
-		/* A child that exits is simply no longer sampled. */
-		if (pyproc_error_is_fatal(err)) {
-			children_drop(c, i);
-			continue;
-		}
-		if (err == PP_ENOTREADY)
+		err = pyproc_sample(child->tracked.proc, popts, &r->sample);
+		/* A child that failed may be gone or have executed another
+		 * program: it is looked at again, and sampled while it runs
+		 * Python. */
+		if (err && err != PP_ENOTREADY)
+			children_recheck(c, i, clock_now_ns());
+		if (err == PP_ENOTREADY || pyproc_error_is_fatal(err) || !child->tracked.proc)
 			continue;
 		if (err)
 			count_error(r, err);
-		r->sample.process_name = c->items[i].name;
+		r->sample.process_name = child->name;
 		use_sample(r, err);
+		sampled = true;
 	}
+	return sampled;
+}
+
+/* The Pythons the target ran ("CPython 3.11.7, then CPython 3.12.1" after
+ * it executed another), or else its first Python descendant's. */
+static void describe_python(struct recording *r, char *buf, size_t size)
+{
+	size_t i;
+
+	note_python(r);
+	if (r->python_before[0] || r->python_now[0]) {
+		snprintf(buf, size, "%s%s%s", r->python_before,
+			 r->python_before[0] && r->python_now[0] ? ", then " : "", r->python_now);
+		return;
+	}
+	for (i = 0; i < r->children.count; i++) {
+		if (r->children.items[i].tracked.proc) {
+			pyproc_describe(r->children.items[i].tracked.proc, buf, size);
+			return;
+		}
+	}
+	snprintf(buf, size, "no CPython");
+}
+
+/*
+ * Look at the target again (every CHILDREN_SCAN_NS, and at once after a
+ * failed sample): it may have executed another program.  Say what it runs
+ * now; one that no longer runs Python ends the recording, unless its
+ * descendants are sampled too.
+ */
+static void watch_root(struct recording *r, uint64_t now, bool force)
+{
+	const struct options *o = r->options;
+	enum tracked_change change;
+	char command[512], python[96];
+
+	note_python(r);
+	if (tracked_poll(&r->root, &r->strings, now, force, &change) != 0)
+		return;   /* gone: its exit ends the recording */
+	if (change == TRACKED_EXECUTED) {
+		python_before(r);
+		r->exec_pending = true;
+	}
+	if (!r->exec_pending)
+		return;
+	procfs_cmdline(r->target.pid, command, sizeof(command));
+	if (r->root.proc) {
+		note_python(r);
+		pyproc_describe(r->root.proc, python, sizeof(python));
+		report("process %d executed '%s', which runs %s: sampling goes on",
+		       (int)r->target.pid, command, python);
+		r->process_name = strtab_intern_cstr(&r->strings, command);
+		r->exec_pending = false;
+	} else if (!tracked_hopeful(&r->root, now)) {
+		report("process %d executed '%s', which does not run Python: %s",
+		       (int)r->target.pid, command,
+		       o->subprocesses ? "its Python descendants are still sampled"
+				       : "the recording stops here");
+		if (!o->subprocesses)
+			r->stop = STOP_NOT_PYTHON;
+		r->exec_pending = false;
+	}
+}
+
+/* One tick: the target while it runs Python, then its descendants. */
+static void sample_tick(struct recording *r, const struct pyproc_options *popts)
+{
+	uint64_t now = clock_now_ns();
+	bool sampled = false;
+	int err;
+
+	if (now >= r->next_root_check_ns) {
+		watch_root(r, now, false);
+		r->next_root_check_ns = now + CHILDREN_SCAN_NS;
+	}
+	if (r->root.proc) {
+		err = pyproc_sample(r->root.proc, popts, &r->sample);
+		if (err && err != PP_ENOTREADY)
+			watch_root(r, clock_now_ns(), true);
+		if (err == PP_ENOTREADY) {
+			r->not_ready++;
+		} else if (!r->root.proc) {
+			/* It executed another program: this sample was not of it. */
+		} else if (pyproc_error_is_fatal(err)) {
+			if (target_exited(&r->target) || err == -ESRCH) {
+				r->stop = STOP_EXITED;
+			} else {
+				r->stop = STOP_ERROR;
+				r->fatal_error = err;
+			}
+			return;
+		} else {
+			if (err)
+				count_error(r, err);
+			r->sample.process_name = r->process_name;
+			use_sample(r, err);
+			sampled = true;
+		}
+	}
+	if (r->options->subprocesses && sample_children(r, popts))
+		sampled = true;
+	if (sampled)
+		r->samples++;
 }
 
 static void sample_loop(struct recording *r)
@@ -294,7 +445,6 @@ static void sample_loop(struct recording *r)
 	deadline = r->started_ns;
 	while (r->stop == STOP_NONE) {
 		uint64_t now = clock_now_ns();
-		int err;
 
 		/* Due, or behind schedule (the rate asked is more than peekpy can
 		 * do): a poll per sample would only waste a system call; look
@@ -319,26 +469,7 @@ sample:
 			r->stop = STOP_DURATION;
 			continue;
 		}
-		err = pyproc_sample(r->proc, &popts, &r->sample);
-		if (err == PP_ENOTREADY) {
-			r->not_ready++;
-		} else if (pyproc_error_is_fatal(err)) {
-			if (target_exited(&r->target) || err == -ESRCH) {
-				r->stop = STOP_EXITED;
-			} else {
-				r->stop = STOP_ERROR;
-				r->fatal_error = err;
-			}
-			continue;
-		} else {
-			r->samples++;
-			if (err)
-				count_error(r, err);
-			r->sample.process_name = r->process_name;
-			use_sample(r, err);
-			if (o->subprocesses)
-				sample_children(r, &popts);
-		}
+		sample_tick(r, &popts);
 		deadline = clock_next(&clock, clock_now_ns());
 	}
 	r->ended_ns = clock_now_ns();
@@ -385,7 +516,7 @@ static int open_output(struct recording *r)
 
 static int write_flamegraph(struct recording *r, FILE *out)
 {
-	char python[96], title[1100];
+	char python[320], title[1100];
 	struct flamegraph_meta meta = {
 		.title = title,
 		.command = r->command,
@@ -396,7 +527,7 @@ static int write_flamegraph(struct recording *r, FILE *out)
 		.errors = r->errors,
 	};
 
-	pyproc_describe(r->proc, python, sizeof(python));
+	describe_python(r, python, sizeof(python));
 	snprintf(title, sizeof(title), "peekpy: process %d", (int)r->target.pid);
 	stacktree_compute_totals(&r->tree);
 	return flamegraph_write(&r->tree, &meta, out);
@@ -434,20 +565,21 @@ static void print_summary(struct recording *r)
 	const struct options *o = r->options;
 	double seconds = (double)(r->ended_ns - r->started_ns) / 1e9;
 	double achieved = seconds > 0 ? (double)r->samples / seconds : 0;
-	char python[96];
+	char python[320];
 
-	pyproc_describe(r->proc, python, sizeof(python));
+	describe_python(r, python, sizeof(python));
 	fprintf(stderr, "peekpy: %llu samples (%.1f/s of %.*f/s asked), %llu errors, %s\n",
 		(unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
 		o->rate, (unsigned long long)r->errors, python);
 	if (o->verbose) {
-		struct pyproc_stats stats;
+		struct pyproc_stats stats = { 0 };
 
-		pyproc_stats(r->proc, &stats);
+		if (r->root.proc)
+			pyproc_stats(r->root.proc, &stats);
 		fprintf(stderr,
 			"peekpy: interpreter in %s; %.2f s sampled; %llu ticks skipped behind "
 			"schedule; %llu ticks before Python was ready\n",
-			r->details.binary, seconds, (unsigned long long)r->skipped_ticks,
+			r->root.details.binary, seconds, (unsigned long long)r->skipped_ticks,
 			(unsigned long long)r->not_ready);
 		fprintf(stderr,
 			"peekpy: code objects: %llu hits, %llu read, %llu re-read; %llu threads "
@@ -470,7 +602,7 @@ static void print_summary(struct recording *r)
 /* -f raw, -f chrometrace: start the file, written as sampling goes. */
 static int start_stream(struct recording *r, const struct stack_options *stack_options)
 {
-	char python[96];
+	char python[320];
 	struct timespec now;
 	struct raw_meta meta = {
 		.command = r->command,
@@ -484,7 +616,7 @@ static int start_stream(struct recording *r, const struct stack_options *stack_o
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	meta.started_unix_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-	pyproc_describe(r->proc, python, sizeof(python));
+	describe_python(r, python, sizeof(python));
 	if (r->options->format == FORMAT_CHROMETRACE) {
 		chrometrace_init(&r->trace, outfile_stream(&r->out), &r->strings, stack_options);
 		return 0;
@@ -607,8 +739,13 @@ static int finish(struct recording *r)
 	if (err)
 		status = 1;
 	print_summary(r);
+	if (!r->samples && !r->root.proc && o->subprocesses && !r->top) {
+		report("no Python found in process %d or its descendants; the profile is empty",
+		       (int)r->target.pid);
+		status = 1;
+	}
 	if (r->stop == STOP_ERROR) {
-		report_target_error(r->target.pid, r->fatal_error, &r->details);
+		report_target_error(r->target.pid, r->fatal_error, &r->root.details);
 		status = 1;
 	}
 	if (!err && o->verbose && !r->top && strcmp(r->out.path, "-") != 0)
@@ -656,18 +793,18 @@ int record_run(const struct options *o)
 		goto out;
 	}
 	if (o->verbose) {
-		char python[96];
+		char python[320];
 
-		pyproc_describe(r.proc, python, sizeof(python));
-		report("found %s in %s (process %d)", python, r.details.binary, (int)r.target.pid);
+		describe_python(&r, python, sizeof(python));
+		report("found %s in %s (process %d)", python, r.root.details.binary, (int)r.target.pid);
 	}
 	stacktree_init(&r.tree, &r.strings, &stack_options);
 	r.process_name = strtab_intern_cstr(&r.strings, r.command);
 	children_init(&r.children, r.target.pid, &r.strings);
 	if (o->command == COMMAND_TOP) {
-		char title[1100], python[96];
+		char title[1400], python[320];
 
-		pyproc_describe(r.proc, python, sizeof(python));
+		describe_python(&r, python, sizeof(python));
 		snprintf(title, sizeof(title), "peekpy top: process %d (%s): %.900s", (int)r.target.pid,
 			 python, r.command);
 		top_start(&top, &r.strings, o, title, clock_now_ns());
@@ -676,7 +813,6 @@ int record_run(const struct options *o)
 		target_finish(&r.target, CHILD_GRACE_MS);
 		children_release(&r.children);
 		stacktree_release(&r.tree);
-		pyproc_free(r.proc);
 		goto out;
 	}
 	sample_loop(&r);
@@ -690,8 +826,8 @@ int record_run(const struct options *o)
 		status = target_exit_status(&r.target);
 	children_release(&r.children);
 	stacktree_release(&r.tree);
-	pyproc_free(r.proc);
 out:
+	tracked_release(&r.root);
 	if (r.out_open)
 		outfile_discard(&r.out);
 	sample_release(&r.sample);

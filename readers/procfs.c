@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../base/xalloc.h"
@@ -82,6 +83,56 @@ char procfs_process_state(pid_t pid)
 	state = procfs_parse_stat_state(text, len);
 	free(text);
 	return state;
+}
+
+int procfs_process_age(pid_t pid, uint64_t *age_ns)
+{
+	char path[64], *text, *after;
+	unsigned long long start_ticks = 0;
+	struct timespec now;
+	size_t len;
+	long hz = sysconf(_SC_CLK_TCK);
+	int field, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	err = procfs_slurp(path, &text, &len);
+	if (err)
+		return err;
+	/* starttime is field 22; the fields after the command's ')' start at 3. */
+	after = memrchr(text, ')', len);
+	for (field = 2; after && field < 22; field++)
+		after = strchr(after + 1, ' ');
+	if (after)
+		start_ticks = strtoull(after + 1, NULL, 10);
+	free(text);
+	if (!after || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &now) != 0)
+		return -EINVAL;
+	*age_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	start_ticks = start_ticks * 1000000000ull / (unsigned long long)hz;
+	*age_ns = *age_ns > start_ticks ? *age_ns - start_ticks : 0;
+	return 0;
+}
+
+int procfs_image(pid_t pid, uint64_t *image)
+{
+	char path[64], *text;
+	uint64_t hash = 0xcbf29ce484222325ULL;
+	size_t len, i;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	err = procfs_slurp(path, &text, &len);
+	if (err)
+		return err;
+	if (len == 0) {
+		free(text);
+		return -ESRCH;   /* a zombie's is empty */
+	}
+	for (i = 0; i < len; i++)
+		hash = (hash ^ (uint8_t)text[i]) * 0x100000001b3ULL;
+	free(text);
+	*image = hash;
+	return 0;
 }
 
 void procfs_comm(pid_t pid, char *buf, size_t size)

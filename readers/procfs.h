@@ -23,6 +23,16 @@ bool procfs_exists(pid_t pid);
  * 0 when it cannot be read. */
 char procfs_process_state(pid_t pid);
 
+/* How long ago the process started: 0 or -errno. */
+int procfs_process_age(pid_t pid, uint64_t *age_ns);
+
+/*
+ * A number that changes whenever the process executes a program, the same
+ * one included (a hash of its auxiliary vector: entry point, random bytes):
+ * 0 or -errno (-ESRCH for a process gone or a zombie).
+ */
+int procfs_image(pid_t pid, uint64_t *image);
+
 /* Short command name (comm) into buf; "" when unknown. */
 void procfs_comm(pid_t pid, char *buf, size_t size);
 

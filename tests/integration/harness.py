@@ -254,6 +254,13 @@ class Run:
             stacks[tuple(path.split(";"))] = stacks.get(tuple(path.split(";")), 0) + int(count)
         return stacks
 
+    def summary_line(self):
+        """peekpy's summary line, as written."""
+        lines = [l for l in self.stderr.splitlines() if re.match(r"peekpy: \d+ samples", l)]
+        if not lines:
+            raise TestFailure("no summary line in peekpy's stderr: %r" % self.stderr[-500:])
+        return lines[-1]
+
     def summary(self):
         m = re.search(r"peekpy: (\d+) samples \(([\d.]+)/s of ([\d.]+)/s asked\), (\d+) errors",
                       self.stderr)

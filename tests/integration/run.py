@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import stat
+import shlex
 import shutil
 import subprocess
 import sys
@@ -462,6 +463,119 @@ def test_subprocesses(interp, peekpy):
     check(not any(work in s for s in processes[pid]), "the parent shows the workers' work")
 
 
+def tasks_of(pid):
+    return {int(t) for t in os.listdir("/proc/%d/task" % pid)}
+
+
+def test_forked_workers_keep_their_threads(interp, peekpy):
+    """Workers forked through the C library, as uWSGI forks them: every
+    thread of every process is there (with --idle, those with no Python
+    frame too) under its own process and its own thread id, and the thread
+    state a fork left behind is no thread."""
+    with Target(interp, "forkworkers.py") as target:
+        workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(target.pid)],
+                                                   capture_output=True, text=True).stdout.split()]
+        tasks = {pid: tasks_of(pid) for pid in [target.pid] + workers}
+        run = peekpy.run(["record", "--pid", target.pid, "--subprocesses", "--threads",
+                          "--idle", "-d", "1"])
+        dump = peekpy.run(["dump", "--json", "--subprocesses", "--pid", target.pid],
+                          name="unused")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(len(workers) == 2, "workers: %s" % workers)
+    seen = {}
+    for stack in run.stacks():
+        m = re.match(r'process (\d+) "', stack[0])
+        t = re.match(r"thread (\d+)", stack[1]) if len(stack) > 1 else None
+        check(m and t, "a stack without process and thread roots: %s" % ";".join(stack))
+        seen.setdefault(int(m.group(1)), set()).add(int(t.group(1)))
+    for pid, tids in tasks.items():
+        check(seen.get(pid) == tids, "process %d: threads %s sampled, it has %s" % (
+            pid, sorted(seen.get(pid, ())), sorted(tids)))
+    no_python = [s for s in run.stacks() if s[-1] == "<no Python frame>"]
+    check(no_python and all(s[0].startswith('process %d "' % target.pid) for s in no_python),
+          "the parent's thread with no Python frame: %s" % no_python)
+    check(dump.returncode == 0, "dump: exit %d: %s" % (dump.returncode, dump.stderr))
+    for process in json.loads(dump.stdout):
+        tids = {t["tid"] for t in process["threads"]}
+        check(tids == tasks[process["pid"]], "dump of %d: threads %s, it has %s" % (
+            process["pid"], sorted(tids), sorted(tasks[process["pid"]])))
+
+
+def test_subprocesses_of_a_shell(interp, peekpy):
+    """--subprocesses with a target that is not Python (a shell): its Python
+    children are sampled and dumped, attached to or launched (-d bounds a
+    launched shell's run); without --subprocesses it is said to be no
+    Python."""
+    # The children let go of the test's pipes: a launched shell's are not
+    # stopped with it, and would keep peekpy's output open.
+    child = " ".join(shlex.quote(a) for a in interp.argv(interp.script("workload.py"), "6"))
+    script = "%s >/dev/null 2>&1 & %s >/dev/null 2>&1 & echo ready; wait" % (child, child)
+    shell = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        check(shell.stdout.readline().strip() == b"ready", "the shell did not start")
+        run = peekpy.run(["record", "--pid", shell.pid, "--subprocesses", "-d", "1"])
+        dump = peekpy.run(["dump", "--json", "--subprocesses", "--pid", shell.pid],
+                          name="unused")
+        plain = peekpy.run(["record", "--pid", shell.pid, "-d", "1"], name="unused")
+    finally:
+        os.killpg(shell.pid, signal.SIGKILL)
+        shell.wait()
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    spin = frame_text("spin", "workload.py", marked_line("workload.py", "SPIN_LINE"))
+    pids = {re.match(r"process (\d+)", stack[0]).group(1) for stack in run.stacks()
+            if stack[-1] == spin}
+    check(len(pids) == 2, "processes spinning: %s" % sorted(pids))
+    check(dump.returncode == 0, "dump: exit %d: %s" % (dump.returncode, dump.stderr))
+    check(len(json.loads(dump.stdout)) == 2, "dump: %s" % dump.stdout[:300])
+    one_line_error(plain, "is not running Python")
+    run = peekpy.run(["record", "--subprocesses", "-d", "1.5", "--", "sh", "-c", script],
+                     name="launched.txt")
+    check(run.returncode == 0, "launched: exit %d: %s" % (run.returncode, run.stderr))
+    pids = {re.match(r"process (\d+)", stack[0]).group(1) for stack in run.stacks()
+            if stack[-1] == spin}
+    check(len(pids) == 2, "launched: processes spinning: %s" % sorted(pids))
+
+
+def test_attach_right_after_start(interp, peekpy):
+    """Attaching at once to a process just started (its interpreter maybe not
+    mapped yet) waits for Python instead of saying it is not Python."""
+    for attempt in range(10):
+        proc = subprocess.Popen(interp.argv(interp.script("workload.py"), "3"),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            run = peekpy.run(["record", "--pid", proc.pid, "-d", "0.3"],
+                             name="young-%d.txt" % attempt)
+        finally:
+            proc.kill()
+            proc.wait()
+        check(run.returncode == 0, "attempt %d: exit %d: %s" % (
+            attempt, run.returncode, run.stderr))
+
+
+def test_exec_is_followed(interp, peekpy):
+    """A program that executes another Python goes on being sampled (both
+    are in the profile); one that executes a program
+    that is not Python ends the recording with one line, and what was
+    sampled is written."""
+    run = peekpy.run(["record", "--"] + interp.argv(interp.script("execer.py"),
+                                                    interp.executable,
+                                                    interp.script("second.py")))
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    names = {f.split(" (")[0] for stack in run.stacks() for f in stack}
+    check({"first", "second"} <= names, "functions sampled: %s" % sorted(names)[:20])
+    check("sampling goes on" in run.stderr and "CPython" in run.summary_line(),
+          "stderr: %s" % run.stderr)
+    started = time.monotonic()
+    run = peekpy.run(["record", "--"] + interp.argv(interp.script("execer.py"), "/bin/sleep",
+                                                    "60"), name="second.txt")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check("which does not run Python: the recording stops here" in run.stderr, run.stderr)
+    check(time.monotonic() - started < timeout(20), "the recording did not stop")
+    check(any(f.startswith("first (") for stack in run.stacks() for f in stack),
+          "what was sampled before is not written")
+
+
 def test_init_calls_keep_their_frames(interp, peekpy):
     """A class's __init__ shows under its caller, even where the interpreter
     puts a frame of its own between them (3.13+, once the call is
@@ -710,6 +824,10 @@ PER_INTERPRETER = [
     test_subprocesses,
     test_init_calls_keep_their_frames,
     test_container_thread_ids,
+    test_forked_workers_keep_their_threads,
+    test_attach_right_after_start,
+    test_subprocesses_of_a_shell,
+    test_exec_is_followed,
 ]
 
 
@@ -774,7 +892,8 @@ def bad_permission_denied(interp, peekpy):
     if os.geteuid() != 0:
         raise TestSkip("needs root to run a target another user cannot read")
     with Target(interp, "workload.py", 0) as target:
-        run = peekpy.run(["record", "--pid", target.pid, "-d", "1"], user=65534)
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "1", "-o", "/dev/null"],
+                         user=65534)
     one_line_error(run, "permission denied")
 
 
