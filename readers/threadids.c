@@ -115,6 +115,8 @@ int thread_ids_resolve(struct thread_ids *ids, struct snapshot *snap, const uint
 	size_t i;
 	int err;
 
+	if (n == 0)
+		return 0;
 	if (!ids->listed) {
 		err = list_tasks(ids);
 		if (err)
