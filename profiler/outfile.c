@@ -341,3 +341,23 @@ void outfile_discard(struct outfile *out)
 	}
 	out->temp[0] = '\0';
 }
+
+int outfile_finish_with(struct outfile *out, int (*write)(void *ctx, FILE *stream), void *ctx)
+{
+	int err = write(ctx, out->stream);
+
+	if (err) {
+		outfile_discard(out);
+		return err;
+	}
+	return outfile_commit(out);
+}
+
+int outfile_write(const char *path, struct invoker *as, int (*write)(void *ctx, FILE *stream),
+		  void *ctx)
+{
+	struct outfile out;
+	int err = outfile_open(&out, path, false, as);
+
+	return err ? err : outfile_finish_with(&out, write, ctx);
+}

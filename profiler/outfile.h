@@ -68,4 +68,12 @@ int outfile_keep(struct outfile *out);
 /* Give up: close, and remove the temporary file. */
 void outfile_discard(struct outfile *out);
 
+/* A whole file at once: write(ctx, stream) into out (opened), then commit,
+ * or discard when write fails.  0 or -errno. */
+int outfile_finish_with(struct outfile *out, int (*write)(void *ctx, FILE *stream), void *ctx);
+
+/* outfile_open() (not streamed) and outfile_finish_with(). */
+int outfile_write(const char *path, struct invoker *as, int (*write)(void *ctx, FILE *stream),
+		  void *ctx);
+
 #endif

@@ -654,6 +654,11 @@ static int finish_stream(struct recording *r)
 	return err;
 }
 
+static int write_recording(void *ctx, FILE *out)
+{
+	return write_to(ctx, out);
+}
+
 /*
  * A whole-file profile that could not be written where asked (a full
  * disk, a directory gone since the start) goes to the temporary
@@ -663,22 +668,11 @@ static int finish_stream(struct recording *r)
 static int rescue_output(struct recording *r, char *where, size_t size)
 {
 	const char *dir = getenv("TMPDIR");
-	struct outfile rescue;
-	int err;
-
 	if (!dir || !*dir)
 		dir = "/tmp";
 	snprintf(where, size, "%s/peekpy-%d-%d-rescued.%s", dir, (int)r->target.pid,
 		 (int)getpid(), options_format_extension(r->options->format));
-	err = outfile_open(&rescue, where, false, &r->invoker);
-	if (err)
-		return err;
-	err = write_to(r, outfile_stream(&rescue));
-	if (err) {
-		outfile_discard(&rescue);
-		return err;
-	}
-	return outfile_commit(&rescue);
+	return outfile_write(where, &r->invoker, write_recording, r);
 }
 
 /*
@@ -717,11 +711,7 @@ static int finish(struct recording *r)
 			err = outfile_commit(&r->out);
 	} else {
 		stacktree_compute_totals(&r->tree);
-		err = write_to(r, outfile_stream(&r->out));
-		if (err)
-			outfile_discard(&r->out);
-		else
-			err = outfile_commit(&r->out);
+		err = outfile_finish_with(&r->out, write_recording, r);
 		if (err && strcmp(r->out.path, "-") != 0) {
 			char where[4200];
 

@@ -21,23 +21,6 @@
 #include "outfile.h"
 #include "report.h"
 
-/* Write path whole with write(ctx, stream), as the invoking user. */
-static int write_file(const char *path, struct invoker *as, int (*write)(void *, FILE *),
-		      void *ctx)
-{
-	struct outfile out;
-	int err = outfile_open(&out, path, false, as);
-
-	if (err)
-		return err;
-	err = write(ctx, outfile_stream(&out));
-	if (err) {
-		outfile_discard(&out);
-		return err;
-	}
-	return outfile_commit(&out);
-}
-
 /* FILE with its extension replaced by the format's. */
 static void default_output(const struct options *o, char *buf, size_t size)
 {
@@ -166,7 +149,7 @@ static int render_trace(const struct options *o, FILE *in, const char *output,
 
 	memset(&info, 0, sizeof(info));
 	strtab_init(&strings);
-	err = write_file(output, as, write_trace, &t);
+	err = outfile_write(output, as, write_trace, &t);
 	if (t.read_err == PP_EFORMAT && info.samples) {
 		report("%s: %s; rendering what came before", o->input, info.problem);
 		status = 1;
@@ -325,7 +308,7 @@ int render_run(const struct options *o)
 		status = 1;
 	}
 write:
-	err = write_file(output, &as, write_tree, &rendering);
+	err = outfile_write(output, &as, write_tree, &rendering);
 	if (err) {
 		report("cannot write '%s': %s", output, strerror(-err));
 		status = 1;
