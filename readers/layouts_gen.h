@@ -658,6 +658,10 @@ static const struct py_layout layout_rows[] = {
 			[17] = 5, [18] = 5, [19] = 5, [20] = 5, [21] = 5, [22] = 5, [23] = 5, [24] = 5,
 			[25] = 5, [171] = 5,
 		},
+		/* opcode: 1 + its inline cache entries */
+		.inline_iterate_caches = {
+			[93] = 1,
+		},
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,

@@ -412,6 +412,21 @@ static bool pushes(const struct py_layout *L, const struct code_facts *caller_fa
 }
 
 /*
+ * Whether a caller whose callee came through C shows an instruction that
+ * can resume no such frame: a for loop iterates generators, never a
+ * coroutine (3.11 resumes every generator through C; so do the others,
+ * unspecialized).  The instructions that stand in for any other count as
+ * calls, which may resume anything.
+ */
+static bool resumes_no_such(const struct py_layout *L, const struct code_facts *caller_facts,
+			    const struct raw_frame *callee, const struct code_facts *callee_facts)
+{
+	return L->rule_inline_calls && (callee->flags & RAW_GENERATOR) && caller_facts->known &&
+	       caller_facts->at_iterate && !caller_facts->at_call && !caller_facts->at_send &&
+	       callee_facts->known && is_under_way(callee_facts) && !callee_facts->generator;
+}
+
+/*
  * A caller that cannot have been waiting in a call when it was copied had
  * no callee then: what the copy shows above it is gone, or not yet there.
  * Such is a frame that has not begun or is returning, and, when its callee
@@ -448,6 +463,11 @@ static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out,
 			/* Its callee came through C. */
 			if (frame_facts.known && !is_under_way(&frame_facts))
 				goto cut;
+			err = facts(ctx, &out->items[i - 1], &callee_facts);
+			if (err)
+				return err;
+			if (resumes_no_such(L, &frame_facts, &out->items[i - 1], &callee_facts))
+				return PP_ETORN;
 			continue;
 		}
 		if (frame->flags & RAW_RUNNING)

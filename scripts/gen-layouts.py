@@ -482,7 +482,9 @@ def includes_for(v):
 # Three kinds, told apart because a callee's frame says which it is: calls
 # push a new frame of a function ("call"); SEND resumes a generator or a
 # coroutine, whose frame lives in its object ("send"); FOR_ITER resumes a
-# generator only ("iterate").  3.11 resumes them through C, never inline.
+# generator only ("iterate"), inline from 3.12 or through C.  3.11 resumes
+# generators through C only, but a FOR_ITER there still resumes no
+# coroutine: its one family is listed for that check.
 INLINE_FAMILIES = {
     "call": {
         V(3, 11): ["CALL", "BINARY_SUBSCR"],
@@ -490,7 +492,7 @@ INLINE_FAMILIES = {
         V(3, 13): ["CALL", "CALL_KW", "CALL_FUNCTION_EX", "BINARY_SUBSCR", "LOAD_ATTR"],
     },
     "send": {V(3, 11): [], V(3, 12): ["SEND"], V(3, 13): ["SEND"]},
-    "iterate": {V(3, 11): [], V(3, 12): ["FOR_ITER"], V(3, 13): ["FOR_ITER"]},
+    "iterate": {V(3, 11): ["FOR_ITER"], V(3, 12): ["FOR_ITER"], V(3, 13): ["FOR_ITER"]},
 }
 # 3.14 folded BINARY_SUBSCR into BINARY_OP (BINARY_OP_SUBSCR_GETITEM).
 for _kind in INLINE_FAMILIES.values():

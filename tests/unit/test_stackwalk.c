@@ -712,6 +712,38 @@ static void test_settle_callee_kinds(void **state)
 	}
 }
 
+/* 3.11 resumes generators through C (the callee is an entry frame), and
+ * a for loop still resumes no coroutine. */
+static void test_settle_311_for_loops_resume_generators(void **state)
+{
+	const struct py_layout *L = layout_find(3, 11, false);
+	static uint8_t gen_frame[256] __attribute__((aligned(16)));
+	struct chunk_stack cs;
+	struct walker t;
+
+	(void)state;
+	walker_init(&t, L);
+	chunk_stack_init(&cs, L);
+	put64(cs.f[3], L->iframe_code, 0);
+	put64(cs.f[2], L->iframe_instr, AT_ITERATE);
+	memset(gen_frame, 0, sizeof(gen_frame));
+	gen_frame[L->iframe_owner] = (uint8_t)L->iframe_owner_generator;
+	gen_frame[L->iframe_is_entry] = 1;
+	put64(gen_frame, L->iframe_code, GENERATOR_CODE);
+	put64(gen_frame, L->iframe_instr, 0x500);
+	put32(gen_frame, L->iframe_stacktop, -1);
+	put64(gen_frame, L->iframe_previous, (uintptr_t)cs.f[2]);
+	cs.origin.frame = (uintptr_t)gen_frame;
+	assert_int_equal(settled_depth(&t, &cs.origin), 4);
+	put64(gen_frame, L->iframe_code, COROUTINE_CODE);
+	assert_int_equal(settled_depth(&t, &cs.origin), PP_ETORN);
+	/* Resumed by a call (coro.send()): anything goes. */
+	put64(cs.f[2], L->iframe_instr, AT_CALL);
+	assert_int_equal(settled_depth(&t, &cs.origin), 4);
+	free(cs.chunk);
+	walker_release(&t);
+}
+
 /*
  * 3.12+: a caller whose callee came through C (an entry frame between
  * them) need not be at a call, but it must be under way: one copied at
@@ -823,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_origin_of_an_evaluation_starting),
 		cmocka_unit_test(test_settle_callee_kinds),
 		cmocka_unit_test(test_settle_callers_through_c),
+		cmocka_unit_test(test_settle_311_for_loops_resume_generators),
 		cmocka_unit_test(test_settle_rereads_generator_callers),
 	};
 	return cmocka_run_group_tests_name("stackwalk", tests, NULL, NULL);
