@@ -62,30 +62,77 @@ bool index_get(const struct index *ix, uint64_t key, uint32_t *value)
 	return true;
 }
 
+/* The slot holding key whose record same() accepts, or the empty slot
+ * where it would go. */
+static struct index_slot *find_hashed(const struct index *ix, uint64_t hash,
+				      index_same_fn same, const void *ctx)
+{
+	size_t at = slot_of(hash, ix->mask);
+
+	while (ix->slots[at].used &&
+	       (ix->slots[at].key != hash || !same(ctx, ix->slots[at].value)))
+		at = (at + 1) & ix->mask;
+	return &ix->slots[at];
+}
+
 static void grow(struct index *ix)
 {
 	struct index_slot *old = ix->slots;
-	size_t old_size = old ? ix->mask + 1 : 0, i;
+	size_t old_size = old ? ix->mask + 1 : 0, i, at;
 
 	ix->mask = old ? old_size * 2 - 1 : INITIAL_SLOTS - 1;
 	ix->slots = xcalloc(ix->mask + 1, sizeof(*ix->slots));
-	for (i = 0; i < old_size; i++)
-		if (old[i].used)
-			*find(ix, old[i].key) = old[i];
+	/* Into the first free slot: hashed keys can repeat. */
+	for (i = 0; i < old_size; i++) {
+		if (!old[i].used)
+			continue;
+		at = slot_of(old[i].key, ix->mask);
+		while (ix->slots[at].used)
+			at = (at + 1) & ix->mask;
+		ix->slots[at] = old[i];
+	}
 	free(old);
 }
 
-uint32_t *index_put(struct index *ix, uint64_t key, bool *added)
+static uint32_t *take(struct index *ix, struct index_slot *slot, uint64_t key, bool *added)
 {
-	struct index_slot *slot;
-
-	if (!ix->slots || (ix->count + 1) * 2 > ix->mask + 1)
-		grow(ix);
-	slot = find(ix, key);
 	*added = !slot->used;
 	if (!slot->used) {
 		*slot = (struct index_slot){ .key = key, .used = true };
 		ix->count++;
 	}
 	return &slot->value;
+}
+
+static void make_room(struct index *ix)
+{
+	if (!ix->slots || (ix->count + 1) * 2 > ix->mask + 1)
+		grow(ix);
+}
+
+uint32_t *index_put(struct index *ix, uint64_t key, bool *added)
+{
+	make_room(ix);
+	return take(ix, find(ix, key), key, added);
+}
+
+bool index_get_hashed(const struct index *ix, uint64_t hash, index_same_fn same,
+		      const void *ctx, uint32_t *value)
+{
+	const struct index_slot *slot;
+
+	if (!ix->slots)
+		return false;
+	slot = find_hashed(ix, hash, same, ctx);
+	if (!slot->used)
+		return false;
+	*value = slot->value;
+	return true;
+}
+
+uint32_t *index_put_hashed(struct index *ix, uint64_t hash, index_same_fn same,
+			   const void *ctx, bool *added)
+{
+	make_room(ix);
+	return take(ix, find_hashed(ix, hash, same, ctx), hash, added);
 }

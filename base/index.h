@@ -38,4 +38,17 @@ bool index_get(const struct index *ix, uint64_t key, uint32_t *value);
  * not there.  The pointer is valid until the next index_put(). */
 uint32_t *index_put(struct index *ix, uint64_t key, bool *added);
 
+/*
+ * Keys wider than 64 bits (strings, frames, stacks): the index holds their
+ * hash, and same(ctx, value) says whether the record at value is the one
+ * the caller looks for.  Records whose hashes collide are kept apart.
+ * A table uses either these two or the two above, never both.
+ */
+typedef bool (*index_same_fn)(const void *ctx, uint32_t value);
+
+bool index_get_hashed(const struct index *ix, uint64_t hash, index_same_fn same,
+		      const void *ctx, uint32_t *value);
+uint32_t *index_put_hashed(struct index *ix, uint64_t hash, index_same_fn same,
+			   const void *ctx, bool *added);
+
 #endif

@@ -14,14 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index.h"
+
 struct strtab {
 	/* Each string lives in its own block so that growth never moves it. */
 	char **texts;
 	uint32_t *lengths;
 	size_t count, cap;     /* count includes the unused id 0 */
-	uint32_t *slots;       /* open addressing: ids, 0 = empty */
-	uint64_t *slot_hashes;
-	size_t slot_mask;
+	struct index by_text;  /* text -> id */
 };
 
 void strtab_init(struct strtab *tab);

@@ -13,8 +13,7 @@ void frametab_init(struct frametab *tab, const struct strtab *strings)
 {
 	memset(tab, 0, sizeof(*tab));
 	tab->strings = strings;
-	tab->slot_mask = 1023;
-	tab->slots = xcalloc(tab->slot_mask + 1, sizeof(*tab->slots));
+	index_init(&tab->by_key);
 }
 
 void frametab_release(struct frametab *tab)
@@ -25,7 +24,7 @@ void frametab_release(struct frametab *tab)
 		free(tab->texts[i]);
 	free(tab->texts);
 	free(tab->keys);
-	free(tab->slots);
+	index_release(&tab->by_key);
 	memset(tab, 0, sizeof(*tab));
 }
 
@@ -38,49 +37,35 @@ static uint64_t key_hash(const struct frame_key *key)
 	return h;
 }
 
-static int same_key(const struct frame_key *a, const struct frame_key *b)
+struct key_lookup {
+	const struct frametab *tab;
+	const struct frame_key *key;
+};
+
+static bool same_key(const void *ctx, uint32_t id)
 {
+	const struct key_lookup *lookup = ctx;
+	const struct frame_key *a = &lookup->tab->keys[id], *b = lookup->key;
+
 	return a->kind == b->kind && a->name == b->name && a->file == b->file && a->line == b->line;
-}
-
-static void rehash(struct frametab *tab)
-{
-	size_t i;
-
-	tab->slot_mask = tab->slot_mask * 2 + 1;
-	free(tab->slots);
-	tab->slots = xcalloc(tab->slot_mask + 1, sizeof(*tab->slots));
-	for (i = 0; i < tab->count; i++) {
-		size_t slot = key_hash(&tab->keys[i]) & tab->slot_mask;
-
-		while (tab->slots[slot])
-			slot = (slot + 1) & tab->slot_mask;
-		tab->slots[slot] = (uint32_t)i + 1;
-	}
 }
 
 uint32_t frametab_intern(struct frametab *tab, const struct frame_key *key)
 {
-	size_t slot = key_hash(key) & tab->slot_mask;
+	struct key_lookup lookup = { tab, key };
+	bool added;
+	uint32_t *at = index_put_hashed(&tab->by_key, key_hash(key), same_key, &lookup, &added);
 
-	while (tab->slots[slot]) {
-		uint32_t id = tab->slots[slot] - 1;
-
-		if (same_key(&tab->keys[id], key))
-			return id;
-		slot = (slot + 1) & tab->slot_mask;
-	}
+	if (!added)
+		return *at;
 	if (tab->count + 1 > tab->cap) {
 		XGROW(tab->keys, tab->cap, tab->count + 1);
 		tab->texts = xreallocarray(tab->texts, tab->cap, sizeof(*tab->texts));
 	}
 	tab->keys[tab->count] = *key;
 	tab->texts[tab->count] = NULL;
-	tab->slots[slot] = (uint32_t)tab->count + 1;
-	tab->count++;
-	if (tab->count * 2 > tab->slot_mask + 1)
-		rehash(tab);
-	return (uint32_t)tab->count - 1;
+	*at = (uint32_t)tab->count++;
+	return *at;
 }
 
 const struct frame_key *frametab_key(const struct frametab *tab, uint32_t id)

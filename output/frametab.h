@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/index.h"
 #include "../base/strtab.h"
 
 enum frame_kind {
@@ -40,8 +41,7 @@ struct frametab {
 	struct frame_key *keys;
 	char **texts;           /* formatted lazily */
 	size_t count, cap;      /* ids are 0..count-1 */
-	uint32_t *slots;        /* open addressing: id + 1, 0 = empty */
-	size_t slot_mask;
+	struct index by_key;    /* key -> id */
 };
 
 void frametab_init(struct frametab *tab, const struct strtab *strings);

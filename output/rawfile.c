@@ -139,10 +139,8 @@ int rawfile_create(struct raw_writer *w, FILE *out, const struct strtab *strings
 	w->strings = strings;
 	w->strings_written = 1;
 	w->crc = (uint32_t)crc32(0, NULL, 0);
-	w->frame_mask = 1023;
-	w->frames = xcalloc(w->frame_mask + 1, sizeof(*w->frames));
-	w->stack_mask = 1023;
-	w->stacks = xcalloc(w->stack_mask + 1, sizeof(*w->stacks));
+	index_init(&w->frame_ids);
+	index_init(&w->stack_ids);
 	if (deflateInit(&w->zs, 6) != Z_OK)
 		return -ENOMEM;
 	header[8] = RAWFILE_VERSION;
@@ -184,91 +182,52 @@ static uint64_t frame_hash(const struct sample_frame *frame)
 	return strtab_hash(frame, sizeof(*frame));
 }
 
-static void grow_frames(struct raw_writer *w)
+struct frame_lookup {
+	const struct raw_writer *w;
+	const struct sample_frame *frame;
+};
+
+static bool same_frame(const void *ctx, uint32_t id)
 {
-	size_t old_mask = w->frame_mask, i;
-	struct raw_frame_slot *old = w->frames;
+	const struct frame_lookup *lookup = ctx;
 
-	w->frame_mask = old_mask * 2 + 1;
-	w->frames = xcalloc(w->frame_mask + 1, sizeof(*w->frames));
-	for (i = 0; i <= old_mask; i++) {
-		size_t slot;
-
-		if (!old[i].id)
-			continue;
-		slot = frame_hash(&old[i].frame) & w->frame_mask;
-		while (w->frames[slot].id)
-			slot = (slot + 1) & w->frame_mask;
-		w->frames[slot] = old[i];
-	}
-	free(old);
+	return memcmp(&lookup->w->frames[id - 1], lookup->frame, sizeof(*lookup->frame)) == 0;
 }
 
 /* The file's id for a frame, its record written when new. */
 static uint32_t frame_id(struct raw_writer *w, const struct sample_frame *frame)
 {
-	size_t slot = frame_hash(frame) & w->frame_mask;
+	struct frame_lookup lookup = { w, frame };
+	bool added;
+	uint32_t *id = index_put_hashed(&w->frame_ids, frame_hash(frame), same_frame, &lookup,
+					&added);
 
-	while (w->frames[slot].id) {
-		if (memcmp(&w->frames[slot].frame, frame, sizeof(*frame)) == 0)
-			return w->frames[slot].id;
-		slot = (slot + 1) & w->frame_mask;
-	}
-	w->frames[slot] = (struct raw_frame_slot){ .frame = *frame, .id = (uint32_t)++w->n_frames };
+	if (!added)
+		return *id;
+	XGROW(w->frames, w->cap_frames, w->n_frames + 1);
+	w->frames[w->n_frames] = *frame;
+	*id = (uint32_t)++w->n_frames;
 	put_varint(w, frame->name);
 	put_varint(w, frame->file);
 	put_varint(w, frame->short_file);
 	put_svarint(w, frame->line);
 	put_svarint(w, frame->first_line);
 	end_record(w, REC_FRAME);
-	if (w->n_frames * 2 > w->frame_mask)
-		grow_frames(w);
 	return (uint32_t)w->n_frames;
-}
-
-static size_t stack_slot(const struct raw_writer *w, uint32_t parent, uint32_t frame)
-{
-	uint64_t h = ((uint64_t)parent << 32 | frame) * 0x9e3779b97f4a7c15ULL;
-
-	return (size_t)(h >> 29) & w->stack_mask;
-}
-
-static void grow_stacks(struct raw_writer *w)
-{
-	size_t old_mask = w->stack_mask, i;
-	struct raw_stack_slot *old = w->stacks;
-
-	w->stack_mask = old_mask * 2 + 1;
-	w->stacks = xcalloc(w->stack_mask + 1, sizeof(*w->stacks));
-	for (i = 0; i <= old_mask; i++) {
-		size_t slot;
-
-		if (!old[i].id)
-			continue;
-		slot = stack_slot(w, old[i].parent, old[i].frame);
-		while (w->stacks[slot].id)
-			slot = (slot + 1) & w->stack_mask;
-		w->stacks[slot] = old[i];
-	}
-	free(old);
 }
 
 /* The stack node for frame called from parent (0: a root frame). */
 static uint32_t stack_id(struct raw_writer *w, uint32_t parent, uint32_t frame)
 {
-	size_t slot = stack_slot(w, parent, frame);
+	bool added;
+	uint32_t *id = index_put(&w->stack_ids, (uint64_t)parent << 32 | frame, &added);
 
-	while (w->stacks[slot].id) {
-		if (w->stacks[slot].parent == parent && w->stacks[slot].frame == frame)
-			return w->stacks[slot].id;
-		slot = (slot + 1) & w->stack_mask;
-	}
-	w->stacks[slot] = (struct raw_stack_slot){ parent, frame, (uint32_t)++w->n_stacks };
+	if (!added)
+		return *id;
+	*id = (uint32_t)++w->n_stacks;
 	put_varint(w, parent);
 	put_varint(w, frame);
 	end_record(w, REC_STACK);
-	if (w->n_stacks * 2 > w->stack_mask)
-		grow_stacks(w);
 	return (uint32_t)w->n_stacks;
 }
 
@@ -359,7 +318,8 @@ void rawfile_release(struct raw_writer *w)
 	free(w->pending);
 	free(w->record);
 	free(w->frames);
-	free(w->stacks);
+	index_release(&w->frame_ids);
+	index_release(&w->stack_ids);
 	free(w->thread_stacks);
 	memset(w, 0, sizeof(*w));
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <zlib.h>
 
+#include "../base/index.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
 
@@ -51,15 +52,11 @@ struct raw_writer {
 	size_t n_record, cap_record;
 	const struct strtab *strings;
 	size_t strings_written;    /* strtab ids below this are in the file */
-	struct raw_frame_slot {
-		struct sample_frame frame;
-		uint32_t id;           /* 0: empty */
-	} *frames;
-	size_t frame_mask, n_frames;
-	struct raw_stack_slot {
-		uint32_t parent, frame, id;   /* id 0: empty */
-	} *stacks;
-	size_t stack_mask, n_stacks;
+	struct sample_frame *frames;  /* frame id - 1 -> frame */
+	size_t n_frames, cap_frames;
+	struct index frame_ids;      /* frame -> its id in the file */
+	struct index stack_ids;      /* parent << 32 | frame -> stack id */
+	size_t n_stacks;
 	uint32_t *thread_stacks;   /* scratch: a sample's stack per thread */
 	size_t cap_thread_stacks;
 	uint64_t first_ns, last_ns;

@@ -18,8 +18,7 @@ void stacktree_init(struct stacktree *tree, struct strtab *strings,
 	XGROW(tree->nodes, tree->cap_nodes, 1);
 	memset(&tree->nodes[0], 0, sizeof(tree->nodes[0]));
 	tree->n_nodes = 1;
-	tree->child_mask = 1023;
-	tree->child_slots = xcalloc(tree->child_mask + 1, sizeof(*tree->child_slots));
+	index_init(&tree->child_of);
 }
 
 /* What only adding stacks needs: the per-thread paths, scratch, the
@@ -39,8 +38,7 @@ static void free_adding_state(struct stacktree *tree)
 	free(tree->scratch);
 	tree->scratch = NULL;
 	tree->cap_scratch = 0;
-	free(tree->child_slots);
-	tree->child_slots = NULL;
+	index_release(&tree->child_of);
 }
 
 void stacktree_release(struct stacktree *tree)
@@ -52,51 +50,22 @@ void stacktree_release(struct stacktree *tree)
 	memset(tree, 0, sizeof(*tree));
 }
 
-static size_t child_slot(uint32_t parent, uint32_t frame, size_t mask)
-{
-	uint64_t h = ((uint64_t)parent << 32 | frame) * 0x9e3779b97f4a7c15ULL;
-
-	return (size_t)(h >> 29) & mask;
-}
-
-static void rehash_children(struct stacktree *tree)
-{
-	size_t i;
-
-	tree->child_mask = tree->child_mask * 2 + 1;
-	free(tree->child_slots);
-	tree->child_slots = xcalloc(tree->child_mask + 1, sizeof(*tree->child_slots));
-	for (i = 1; i < tree->n_nodes; i++) {
-		size_t slot = child_slot(tree->nodes[i].parent, tree->nodes[i].frame, tree->child_mask);
-
-		while (tree->child_slots[slot])
-			slot = (slot + 1) & tree->child_mask;
-		tree->child_slots[slot] = (uint32_t)i;
-	}
-}
-
+/* The node for frame under parent, added when new. */
 static uint32_t child(struct stacktree *tree, uint32_t parent, uint32_t frame)
 {
-	size_t slot = child_slot(parent, frame, tree->child_mask);
+	bool added;
+	uint32_t *at = index_put(&tree->child_of, (uint64_t)parent << 32 | frame, &added);
 	struct stack_node *node;
 
-	while (tree->child_slots[slot]) {
-		uint32_t index = tree->child_slots[slot];
-
-		if (tree->nodes[index].parent == parent && tree->nodes[index].frame == frame)
-			return index;
-		slot = (slot + 1) & tree->child_mask;
-	}
+	if (!added)
+		return *at;
 	XGROW(tree->nodes, tree->cap_nodes, tree->n_nodes + 1);
 	node = &tree->nodes[tree->n_nodes];
 	node->parent = parent;
 	node->frame = frame;
 	node->self = node->total = 0;
-	tree->child_slots[slot] = (uint32_t)tree->n_nodes;
-	tree->n_nodes++;
-	if (tree->n_nodes * 2 > tree->child_mask + 1)
-		rehash_children(tree);
-	return (uint32_t)tree->n_nodes - 1;
+	*at = (uint32_t)tree->n_nodes++;
+	return *at;
 }
 
 static struct stack_path *path_of(struct stacktree *tree, uint32_t tid)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/index.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
 #include "frametab.h"
@@ -52,8 +53,7 @@ struct stacktree {
 	uint64_t *idle;
 	size_t cap_idle;
 	/* children: open addressing on (parent, frame) -> node index + 1 */
-	uint32_t *child_slots;
-	size_t child_mask;
+	struct index child_of;          /* parent << 32 | frame -> node */
 	uint64_t samples;        /* thread stacks added */
 	/* The last path added per thread, reused while a stack's outer part
 	 * does not change (deep stacks mostly change at the top). */

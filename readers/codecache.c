@@ -31,8 +31,7 @@ void codecache_init(struct code_cache *cc, pid_t pid, const struct py_layout *la
 	cc->bytes_type = bytes_type;
 	cc->strings = strings;
 	cc->span = layout_code_span(layout);
-	cc->mask = 1023;
-	cc->entries = xcalloc(cc->mask + 1, sizeof(*cc->entries));
+	index_init(&cc->by_addr);
 	cc->generation = 1;
 	{
 		const uint32_t leave[] = {
@@ -79,20 +78,19 @@ static void free_entries(struct code_cache *cc)
 {
 	size_t i;
 
-	for (i = 0; i <= cc->mask; i++) {
-		if (!cc->entries[i])
-			continue;
+	for (i = 0; i < cc->used; i++) {
 		release_info(cc->entries[i]);
 		free(cc->entries[i]);
-		cc->entries[i] = NULL;
 	}
 	cc->used = 0;
+	index_clear(&cc->by_addr);
 }
 
 void codecache_release(struct code_cache *cc)
 {
 	free_entries(cc);
 	free(cc->entries);
+	index_release(&cc->by_addr);
 	free(cc->reqs);
 	free(cc->req_of);
 	free(cc->short_of);
@@ -104,34 +102,23 @@ void codecache_new_sample(struct code_cache *cc)
 	cc->generation++;
 }
 
-static size_t slot_of(uint64_t addr, size_t mask)
+static struct code_info *find_entry(const struct code_cache *cc, uint64_t addr)
 {
-	/* Objects are 16-byte aligned: drop the low bits before mixing. */
-	uint64_t h = (addr >> 4) * 0x9e3779b97f4a7c15ULL;
+	uint32_t at;
 
-	return (size_t)(h >> 20) & mask;
+	return index_get(&cc->by_addr, addr, &at) ? cc->entries[at] : NULL;
 }
 
-static struct code_info **find_slot(struct code_cache *cc, uint64_t addr)
+static struct code_info *add_entry(struct code_cache *cc, uint64_t addr)
 {
-	size_t slot = slot_of(addr, cc->mask);
+	struct code_info *info = xcalloc(1, sizeof(*info));
+	bool added;
 
-	while (cc->entries[slot] && cc->entries[slot]->addr != addr)
-		slot = (slot + 1) & cc->mask;
-	return &cc->entries[slot];
-}
-
-static void grow(struct code_cache *cc)
-{
-	struct code_info **old = cc->entries;
-	size_t old_size = cc->mask + 1, i;
-
-	cc->mask = old_size * 2 - 1;
-	cc->entries = xcalloc(old_size * 2, sizeof(*cc->entries));
-	for (i = 0; i < old_size; i++)
-		if (old[i])
-			*find_slot(cc, old[i]->addr) = old[i];
-	free(old);
+	info->addr = addr;
+	XGROW(cc->entries, cc->cap_entries, cc->used + 1);
+	*index_put(&cc->by_addr, addr, &added) = (uint32_t)cc->used;
+	cc->entries[cc->used++] = info;
+	return info;
 }
 
 /* The fields that identify a code object, from its first span bytes. */
@@ -520,7 +507,7 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 		cc->req_of = xreallocarray(cc->req_of, cc->cap_reqs, sizeof(*cc->req_of));
 	}
 	for (i = 0; i < n; i++) {
-		struct code_info *info = *find_slot(cc, addrs[i]);
+		struct code_info *info = find_entry(cc, addrs[i]);
 
 		out[i] = NULL;
 		if (addrs[i] == 0 || (addrs[i] & 7))
@@ -536,7 +523,7 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 	err = snapshot_read_many(snap, cc->reqs, todo, SNAP_RECUR);
 	for (i = 0; i < todo && !err; i++) {
 		const uint8_t *obj = cc->reqs[i].data;
-		struct code_info **slot, *info;
+		struct code_info *info;
 		uint64_t fp[6];
 
 		if (!obj)
@@ -544,19 +531,14 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 		take_fingerprint(L, obj, fp);
 		if ((cc->code_type && fp[0] != cc->code_type) || !alive(L, obj))
 			continue;
-		slot = find_slot(cc, cc->reqs[i].addr);
-		info = *slot;
+		info = find_entry(cc, cc->reqs[i].addr);
 		if (info && same_fingerprint(info, fp)) {
 			cc->stats.hits++;
 		} else {
 			if (info) {
 				cc->stats.invalidated++;
 			} else {
-				info = xcalloc(1, sizeof(*info));
-				info->addr = cc->reqs[i].addr;
-				*slot = info;
-				if (++cc->used * 2 > cc->mask + 1)
-					grow(cc);
+				info = add_entry(cc, cc->reqs[i].addr);
 			}
 			cc->stats.misses++;
 			if (read_entry(cc, obj, info) != 0) {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../base/index.h"
 #include "../base/strtab.h"
 #include "layout.h"
 #include "linetable.h"
@@ -69,8 +70,9 @@ struct code_cache {
 	uint8_t leave_ops[32];         /* bit set of the opcodes that leave */
 	uint8_t call_ops[32];          /* ... and of the calls (<= 3.10) */
 	struct strtab *strings;
-	struct code_info **entries;    /* open addressing by address */
-	size_t mask, used;
+	struct code_info **entries;    /* every entry, in the order added */
+	size_t used, cap_entries;
+	struct index by_addr;          /* code object address -> position in entries */
 	uint32_t generation;
 	struct snapshot_req *reqs;     /* fingerprint reads of one batch */
 	size_t *req_of;

@@ -22,8 +22,7 @@ void snapshot_init(struct snapshot *snap, pid_t pid)
 	memset(snap, 0, sizeof(*snap));
 	snap->pid = pid;
 	snap->generation = 1;
-	snap->object_mask = 255;
-	snap->objects = xcalloc(snap->object_mask + 1, sizeof(*snap->objects));
+	index_init(&snap->object_at);
 }
 
 void snapshot_release(struct snapshot *snap)
@@ -36,6 +35,7 @@ void snapshot_release(struct snapshot *snap)
 	free(snap->page_sizes);
 	free(snap->blocks);
 	free(snap->objects);
+	index_release(&snap->object_at);
 	free(snap->plan);
 	free(snap->reqs);
 	memset(snap, 0, sizeof(*snap));
@@ -68,46 +68,28 @@ static uint8_t *alloc_copy(struct snapshot *snap, size_t len)
 	return at;
 }
 
-static size_t object_slot(uint64_t addr, size_t mask)
-{
-	return (size_t)(((addr >> 3) * 0x9e3779b97f4a7c15ULL) >> 24) & mask;
-}
-
+/* The copy of the object at addr, or NULL. */
 static struct snapshot_entry *object_entry(struct snapshot *snap, uint64_t addr)
 {
-	size_t slot = object_slot(addr, snap->object_mask);
+	uint32_t at;
 
-	while (snap->objects[slot].data && snap->objects[slot].addr != addr)
-		slot = (slot + 1) & snap->object_mask;
-	return &snap->objects[slot];
+	return index_get(&snap->object_at, addr, &at) ? &snap->objects[at] : NULL;
 }
 
-static void grow_objects(struct snapshot *snap)
-{
-	struct snapshot_entry *old = snap->objects;
-	size_t old_size = snap->object_mask + 1, i;
-
-	snap->object_mask = old_size * 2 - 1;
-	snap->objects = xcalloc(old_size * 2, sizeof(*snap->objects));
-	for (i = 0; i < old_size; i++)
-		if (old[i].data)
-			*object_entry(snap, old[i].addr) = old[i];
-	free(old);
-}
-
+/* A new copy of the object at addr; it replaces an older one. */
 static struct snapshot_entry *add_object(struct snapshot *snap, uint64_t addr,
 					 const uint8_t *data, size_t len)
 {
-	struct snapshot_entry *entry;
+	bool added;
+	uint32_t *at = index_put(&snap->object_at, addr, &added);
 
-	if ((snap->n_objects + 1) * 2 > snap->object_mask + 1)
-		grow_objects(snap);
-	entry = object_entry(snap, addr);
-	if (!entry->data)
-		snap->n_objects++;
-	*entry = (struct snapshot_entry){ .addr = addr, .len = len, .data = data,
-					  .generation = snap->generation };
-	return entry;
+	if (added) {
+		XGROW(snap->objects, snap->cap_objects, snap->n_objects + 1);
+		*at = (uint32_t)snap->n_objects++;
+	}
+	snap->objects[*at] = (struct snapshot_entry){ .addr = addr, .len = len, .data = data,
+						      .generation = snap->generation };
+	return &snap->objects[*at];
 }
 
 static struct snapshot_entry *add_block(struct snapshot *snap, uint64_t addr,
@@ -175,8 +157,8 @@ static void make_plan(struct snapshot *snap)
 	if (snap->n_plan)
 		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), plan_by_key);
 	snap->n_plan_sorted = snap->n_plan;
-	for (i = 0; i <= snap->object_mask; i++)
-		if (snap->objects[i].data && snap->objects[i].plan_len)
+	for (i = 0; i < snap->n_objects; i++)
+		if (snap->objects[i].plan_len)
 			note_use(snap, &snap->objects[i], false);
 	for (i = 0; i < snap->n_blocks; i++)
 		if (snap->blocks[i].plan_len)
@@ -193,8 +175,7 @@ static void make_plan(struct snapshot *snap)
 
 static void clear(struct snapshot *snap)
 {
-	if (snap->n_objects)
-		memset(snap->objects, 0, (snap->object_mask + 1) * sizeof(*snap->objects));
+	index_clear(&snap->object_at);
 	snap->n_objects = 0;
 	snap->n_blocks = 0;
 	snap->page = 0;
@@ -343,8 +324,8 @@ int snapshot_refetch(struct snapshot *snap)
 	 * lookups move on to the new generation. */
 	make_plan(snap);
 	snap->generation++;
-	for (i = 0; i <= snap->object_mask; i++)
-		if (snap->objects[i].data && snap->objects[i].kind == SNAP_KIND_PLAIN &&
+	for (i = 0; i < snap->n_objects; i++)
+		if (snap->objects[i].kind == SNAP_KIND_PLAIN &&
 		    snap->objects[i].generation == snap->generation - 1)
 			snap->objects[i].generation = snap->generation;
 	snap->n_blocks = 0;
@@ -366,10 +347,10 @@ size_t snapshot_thread_frames(struct snapshot *snap, uint32_t group, uint64_t **
 {
 	size_t i, n = 0;
 
-	for (i = 0; group && i <= snap->object_mask; i++) {
+	for (i = 0; group && i < snap->n_objects; i++) {
 		const struct snapshot_entry *entry = &snap->objects[i];
 
-		if (!entry->data || entry->generation != snap->generation ||
+		if (entry->generation != snap->generation ||
 		    entry->planned_group != group)
 			continue;
 		XGROW(*addrs, *cap, n + 1);
@@ -380,9 +361,9 @@ size_t snapshot_thread_frames(struct snapshot *snap, uint32_t group, uint64_t **
 
 void snapshot_set_depth(struct snapshot *snap, uint64_t addr, uint32_t depth)
 {
-	struct snapshot_entry *entry = snap->n_objects ? object_entry(snap, addr) : NULL;
+	struct snapshot_entry *entry = object_entry(snap, addr);
 
-	if (entry && entry->data && entry->generation == snap->generation)
+	if (entry && entry->generation == snap->generation)
 		entry->depth = depth;
 }
 
@@ -400,11 +381,9 @@ static struct snapshot_entry *find_entry(struct snapshot *snap, uint64_t addr, s
 		    addr - entry->addr <= entry->len && len <= entry->len - (addr - entry->addr))
 			return entry;
 	}
-	if (snap->n_objects) {
-		entry = object_entry(snap, addr);
-		if (entry->data && entry->generation == snap->generation && entry->len >= len)
-			return entry;
-	}
+	entry = object_entry(snap, addr);
+	if (entry && entry->generation == snap->generation && entry->len >= len)
+		return entry;
 	return NULL;
 }
 

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../base/index.h"
 #include "mem.h"
 
 /* Samples a range stays planned after its last use: long enough that a
@@ -68,9 +69,10 @@ struct snapshot_entry {
 struct snapshot {
 	pid_t pid;
 	uint32_t generation;
-	/* Objects: open addressing by start address. */
+	/* Objects: in the order copied, found by start address. */
 	struct snapshot_entry *objects;
-	size_t object_mask, n_objects;
+	size_t n_objects, cap_objects;
+	struct index object_at;
 	/* Blocks: few, searched linearly. */
 	struct snapshot_entry *blocks;
 	size_t n_blocks, cap_blocks;

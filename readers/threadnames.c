@@ -20,6 +20,8 @@
 /* Entries of threads not asked for in this time are dropped on a rebuild. */
 #define FORGET_NS 60000000000ull
 #define NAME_MAX_CHARS 128
+/* Entries are first tidied when there are this many. */
+#define TIDY_FIRST 32
 
 void threadnames_init(struct threadnames *names, pid_t pid, const struct py_layout *layout,
 		      struct strtab *strings)
@@ -27,77 +29,58 @@ void threadnames_init(struct threadnames *names, pid_t pid, const struct py_layo
 	memset(names, 0, sizeof(*names));
 	pyobj_init(&names->objects, pid, layout);
 	names->strings = strings;
-	names->mask = 63;
-	names->table = xcalloc(names->mask + 1, sizeof(*names->table));
+	index_init(&names->by_ident);
+	names->tidy_at = TIDY_FIRST;
 }
 
 void threadnames_release(struct threadnames *names)
 {
-	free(names->table);
-	names->table = NULL;
-}
-
-static size_t slot_of(uint64_t ident, size_t mask)
-{
-	ident ^= ident >> 29;
-	ident *= 0xbf58476d1ce4e5b9ULL;
-	return (size_t)(ident ^ (ident >> 32)) & mask;
+	free(names->entries);
+	names->entries = NULL;
+	names->count = names->cap = 0;
+	index_release(&names->by_ident);
 }
 
 static struct threadname_entry *find(struct threadnames *names, uint64_t ident)
 {
-	size_t at = slot_of(ident, names->mask);
+	uint32_t at;
 
-	while (names->table[at].ident) {
-		if (names->table[at].ident == ident)
-			return &names->table[at];
-		at = (at + 1) & names->mask;
+	return index_get(&names->by_ident, ident, &at) ? &names->entries[at] : NULL;
+}
+
+/* Drop the entries of threads long unasked for (threads come and go). */
+static void tidy(struct threadnames *names, uint64_t now)
+{
+	size_t kept = 0, i;
+	bool added;
+
+	index_clear(&names->by_ident);
+	for (i = 0; i < names->count; i++) {
+		if (now - names->entries[i].wanted_ns >= FORGET_NS)
+			continue;
+		names->entries[kept] = names->entries[i];
+		*index_put(&names->by_ident, names->entries[kept].ident, &added) = (uint32_t)kept;
+		kept++;
 	}
-	return NULL;
-}
-
-static void place(struct threadname_entry *table, size_t mask, const struct threadname_entry *e)
-{
-	size_t at = slot_of(e->ident, mask);
-
-	while (table[at].ident)
-		at = (at + 1) & mask;
-	table[at] = *e;
-}
-
-/* Make room: drop entries long unasked for, and double when still full. */
-static void rebuild(struct threadnames *names, uint64_t now)
-{
-	struct threadname_entry *old = names->table;
-	size_t old_size = names->mask + 1, kept = 0, size = old_size;
-
-	for (size_t i = 0; i < old_size; i++)
-		if (old[i].ident && now - old[i].wanted_ns < FORGET_NS)
-			kept++;
-	while (kept * 2 >= size)
-		size *= 2;
-	names->table = xcalloc(size, sizeof(*names->table));
-	names->mask = size - 1;
-	names->used = kept;
-	for (size_t i = 0; i < old_size; i++)
-		if (old[i].ident && now - old[i].wanted_ns < FORGET_NS)
-			place(names->table, names->mask, &old[i]);
-	free(old);
+	names->count = kept;
+	names->tidy_at = kept * 2 > TIDY_FIRST ? kept * 2 : TIDY_FIRST;
 }
 
 static struct threadname_entry *find_or_add(struct threadnames *names, uint64_t ident,
 					    uint64_t now)
 {
 	struct threadname_entry *e = find(names, ident);
+	bool added;
 
 	if (e)
 		return e;
-	if ((names->used + 1) * 2 > names->mask + 1)
-		rebuild(names, now);
-	place(names->table, names->mask, &(struct threadname_entry){
-		.ident = ident, .wanted_ns = now });
-	names->used++;
-	return find(names, ident);
+	if (names->count >= names->tidy_at)
+		tidy(names, now);
+	XGROW(names->entries, names->cap, names->count + 1);
+	e = &names->entries[names->count];
+	*e = (struct threadname_entry){ .ident = ident, .wanted_ns = now };
+	*index_put(&names->by_ident, ident, &added) = (uint32_t)names->count++;
+	return e;
 }
 
 static bool due(const struct threadname_entry *e, uint64_t now)

@@ -18,12 +18,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../base/index.h"
 #include "../base/strtab.h"
 #include "layout.h"
 #include "pyobj.h"
 
 struct threadname_entry {
-	uint64_t ident;        /* 0: free slot */
+	uint64_t ident;
 	uint64_t thread_obj;   /* its Thread object when last read, 0 if none */
 	uint32_t name;         /* strtab id, 0 when it has none */
 	uint64_t checked_ns;   /* when _active was last read for it */
@@ -33,8 +34,9 @@ struct threadname_entry {
 struct threadnames {
 	struct pyobj_reader objects;
 	struct strtab *strings;
-	struct threadname_entry *table;   /* open addressing by ident */
-	size_t mask, used;
+	struct threadname_entry *entries;
+	size_t count, cap, tidy_at;
+	struct index by_ident;            /* ident -> position in entries */
 	uint64_t interp;                  /* whose _active was found */
 	uint64_t active;                  /* threading._active, 0 until found */
 	uint64_t refreshed_ns;
