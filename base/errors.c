@@ -7,15 +7,21 @@
 #include <string.h>
 
 static const char *const own_messages[] = {
-#define PP_ERROR_MESSAGE(name, message) message,
+#define PP_ERROR_MESSAGE(name, class, message) message,
 	PP_ERROR_LIST(PP_ERROR_MESSAGE)
 #undef PP_ERROR_MESSAGE
 };
 
 static const char *const own_names[] = {
-#define PP_ERROR_NAME(name, message) #name,
+#define PP_ERROR_NAME(name, class, message) #name,
 	PP_ERROR_LIST(PP_ERROR_NAME)
 #undef PP_ERROR_NAME
+};
+
+static const enum pp_error_class own_classes[] = {
+#define PP_ERROR_CLASS(name, class, message) class,
+	PP_ERROR_LIST(PP_ERROR_CLASS)
+#undef PP_ERROR_CLASS
 };
 
 static int is_own(int code)
@@ -30,6 +36,23 @@ const char *pp_strerror(int code)
 	if (code < 0)
 		return strerror(-code);
 	return "success";
+}
+
+enum pp_error_class pp_error_class(int code)
+{
+	if (is_own(code))
+		return own_classes[code - PP_ERROR_BASE - 1];
+	switch (-code) {
+	case ESRCH:     /* the process is gone */
+	case ECHILD:
+		return PP_GONE;
+	case EPERM:
+	case EACCES:
+	case ENOSYS:
+		return PP_FATAL;
+	default:        /* EFAULT, EIO, ENOMEM: a read that raced the target */
+		return PP_RETRY;
+	}
 }
 
 const char *pp_errname(int code)

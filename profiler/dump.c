@@ -190,9 +190,9 @@ static int take_sample(struct tracked *t, struct strtab *strings, struct sample 
 		} else if (!err) {
 			sample_clear(s);
 			err = pyproc_sample(t->proc, &options, s);
-			if (!err || pyproc_error_is_fatal(err) || now > give_up)
+			if (!err || pp_error_ends_target(err) || now > give_up)
 				return err;
-			if (err != PP_ENOTREADY && err != PP_ETORN && err != PP_EBADDATA)
+			if (pp_error_class(err) != PP_RETRY && pp_error_class(err) != PP_STARTING)
 				return err;
 		} else {
 			return err;
@@ -204,7 +204,7 @@ static int take_sample(struct tracked *t, struct strtab *strings, struct sample 
 /* Errors that only say a process runs no Python (yet). */
 static bool not_python(int err)
 {
-	return err == PP_ENOTPYTHON || err == PP_ENOTREADY;
+	return pp_error_class(err) == PP_STARTING;
 }
 
 /* Which errors dump_process() says. */

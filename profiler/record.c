@@ -177,7 +177,7 @@ static int wait_for_python(struct recording *r)
 			note_python(r);
 			return 0;
 		}
-		if (err == -ESRCH || target_exited(&r->target))
+		if (pp_error_class(err) == PP_GONE || target_exited(&r->target))
 			return r->target.launched ? PP_ENOTPYTHON : -ESRCH;
 		if (o->subprocesses)
 			return 0;
@@ -223,7 +223,7 @@ static void report_no_python(struct recording *r, int err)
 		return;
 	}
 	if (o->argv && target_exited(&r->target) &&
-	    (err == PP_ENOTPYTHON || err == PP_ENOTREADY || pyproc_error_is_fatal(err))) {
+	    (pp_error_class(err) == PP_STARTING || pp_error_ends_target(err))) {
 		command_text(o->argv, command, sizeof(command));
 		report("'%s' exited before a Python interpreter started in it "
 		       "(is it a Python program?)", command);
@@ -310,9 +310,10 @@ static bool sample_children(struct recording *r, const struct pyproc_options *po
 		/* A child that failed may be gone or have executed another
 		 * program: it is looked at again, and sampled while it runs
 		 * Python. */
-		if (err && err != PP_ENOTREADY)
+		if (err && pp_error_class(err) != PP_STARTING)
 			children_recheck(c, i, clock_now_ns());
-		if (err == PP_ENOTREADY || pyproc_error_is_fatal(err) || !child->tracked.proc)
+		if (pp_error_class(err) == PP_STARTING || pp_error_ends_target(err) ||
+		    !child->tracked.proc)
 			continue;
 		if (err)
 			count_error(r, err);
@@ -397,14 +398,14 @@ static void sample_tick(struct recording *r, const struct pyproc_options *popts)
 	}
 	if (r->root.proc) {
 		err = pyproc_sample(r->root.proc, popts, &r->sample);
-		if (err && err != PP_ENOTREADY)
+		if (err && pp_error_class(err) != PP_STARTING)
 			watch_root(r, clock_now_ns(), true);
-		if (err == PP_ENOTREADY) {
+		if (pp_error_class(err) == PP_STARTING) {
 			r->not_ready++;
 		} else if (!r->root.proc) {
 			/* It executed another program: this sample was not of it. */
-		} else if (pyproc_error_is_fatal(err)) {
-			if (target_exited(&r->target) || err == -ESRCH) {
+		} else if (pp_error_ends_target(err)) {
+			if (target_exited(&r->target) || pp_error_class(err) == PP_GONE) {
 				r->stop = STOP_EXITED;
 			} else {
 				r->stop = STOP_ERROR;
@@ -568,34 +569,32 @@ static void print_summary(struct recording *r)
 	char python[320];
 
 	describe_python(r, python, sizeof(python));
-	fprintf(stderr, "peekpy: %llu samples (%.1f/s of %.*f/s asked), %llu errors, %s\n",
-		(unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
-		o->rate, (unsigned long long)r->errors, python);
+	report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
+	       (unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
+	       o->rate, (unsigned long long)r->errors, python);
 	if (o->verbose) {
 		struct pyproc_stats stats = { 0 };
 
 		if (r->root.proc)
 			pyproc_stats(r->root.proc, &stats);
-		fprintf(stderr,
-			"peekpy: interpreter in %s; %.2f s sampled; %llu ticks skipped behind "
-			"schedule; %llu ticks before Python was ready\n",
-			r->root.details.binary, seconds, (unsigned long long)r->skipped_ticks,
-			(unsigned long long)r->not_ready);
-		fprintf(stderr,
-			"peekpy: code objects: %llu hits, %llu read, %llu re-read; %llu threads "
-			"walked twice; %zu distinct stacks; last sample: %llu reads, %llu bytes\n",
-			(unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
-			(unsigned long long)stats.code_invalidated,
-			(unsigned long long)stats.retries, r->tree.n_nodes - 1,
-			(unsigned long long)stats.reads_last_sample,
-			(unsigned long long)stats.snapshot_bytes);
-		fprintf(stderr, "peekpy: thread names: threading's threads read %llu times\n",
-			(unsigned long long)stats.name_lookups);
+		report("interpreter in %s; %.2f s sampled; %llu ticks skipped behind "
+		       "schedule; %llu ticks before Python was ready",
+		       r->root.details.binary, seconds, (unsigned long long)r->skipped_ticks,
+		       (unsigned long long)r->not_ready);
+		report("code objects: %llu hits, %llu read, %llu re-read; %llu threads "
+		       "walked twice; %zu distinct stacks; last sample: %llu reads, %llu bytes",
+		       (unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
+		       (unsigned long long)stats.code_invalidated,
+		       (unsigned long long)stats.retries, r->tree.n_nodes - 1,
+		       (unsigned long long)stats.reads_last_sample,
+		       (unsigned long long)stats.snapshot_bytes);
+		report("thread names: threading's threads read %llu times",
+		       (unsigned long long)stats.name_lookups);
 		for (size_t i = 0; i < sizeof(r->error_counts) / sizeof(r->error_counts[0]) &&
 				   r->error_counts[i].code; i++)
-			fprintf(stderr, "peekpy: %llu samples incomplete: %s\n",
-				(unsigned long long)r->error_counts[i].count,
-				pp_strerror(r->error_counts[i].code));
+			report("%llu samples incomplete: %s",
+			       (unsigned long long)r->error_counts[i].count,
+			       pp_strerror(r->error_counts[i].code));
 	}
 }
 

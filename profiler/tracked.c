@@ -49,13 +49,6 @@ bool tracked_hopeful(const struct tracked *t, uint64_t now)
 	return t->proc || !t->tried || now <= t->give_up_ns;
 }
 
-/* Errors after which the same program will not become readable. */
-static bool hopeless(int err)
-{
-	return err == PP_EVERSION || err == PP_EBADDATA || err == PP_EELF || err == -EPERM ||
-	       err == -EACCES;
-}
-
 static void try_open(struct tracked *t, struct strtab *strings, uint64_t now, bool force,
 		     enum tracked_change *change)
 {
@@ -73,7 +66,10 @@ static void try_open(struct tracked *t, struct strtab *strings, uint64_t now, bo
 		return;
 	}
 	t->proc = NULL;
-	if (hopeless(err))
+	/* The same program will not become readable after a fatal error; one
+	 * whose Python is there and finishing its start is worth the wait even
+	 * when it is not young. */
+	if (pp_error_class(err) == PP_FATAL)
 		t->give_up_ns = 0;
 	else if (err == PP_ENOTREADY && t->give_up_ns < t->image_since_ns + TRACKED_STARTING_NS)
 		t->give_up_ns = t->image_since_ns + TRACKED_STARTING_NS;
@@ -89,7 +85,7 @@ int tracked_poll(struct tracked *t, struct strtab *strings, uint64_t now, bool f
 	int err = procfs_image(t->pid, &image);
 
 	*change = TRACKED_SAME;
-	if (err == -ESRCH || err == -ENOENT) {
+	if (pp_error_class(err) == PP_GONE) {
 		tracked_release(t);
 		return -ESRCH;
 	}

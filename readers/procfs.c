@@ -123,7 +123,7 @@ int procfs_image(pid_t pid, uint64_t *image)
 	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
 	err = procfs_slurp(path, &text, &len);
 	if (err)
-		return err;
+		return err == -ENOENT ? -ESRCH : err;   /* no /proc/PID: gone */
 	if (len == 0) {
 		free(text);
 		return -ESRCH;   /* a zombie's is empty */

@@ -25,6 +25,7 @@
 #include "../base/xalloc.h"
 #include "binary.h"
 #include "codecache.h"
+#include "codeset.h"
 #include "fields.h"
 #include "layout.h"
 #include "maps.h"
@@ -91,11 +92,7 @@ struct pyproc {
 	size_t n_threads, cap_threads;
 	struct raw_frames raw;
 	/* Phase 4 scratch: distinct code addresses and what they resolved to. */
-	uint64_t *code_addrs;
-	const struct code_info **code_infos;
-	size_t n_codes, cap_codes;
-	uint32_t *code_set;        /* open addressing: index + 1 into code_addrs */
-	size_t code_set_mask;
+	struct code_set sample_codes;   /* the code objects of this sample */
 	struct threadnames names;
 	struct pyobj_reader objects;   /* for dump's frame variables */
 	size_t *emitted;           /* last sample's threads: index of each in threads */
@@ -134,10 +131,6 @@ int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thre
 	return framevars_read(&p->objects, raw->addr, raw->code, vars);
 }
 
-bool pyproc_error_is_fatal(int code)
-{
-	return code == -ESRCH || code == -EPERM || code == -EACCES;
-}
 
 /* --- opening --- */
 
@@ -258,8 +251,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	stackmemo_init(&p->memo);
 	threadnames_init(&p->names, pid, &p->layout, strings);
 	pyobj_init(&p->objects, pid, &p->layout);
-	p->code_set_mask = 255;
-	p->code_set = xcalloc(p->code_set_mask + 1, sizeof(*p->code_set));
+	codeset_init(&p->sample_codes);
 	*out = p;
 	return 0;
 }
@@ -272,9 +264,7 @@ void pyproc_free(struct pyproc *p)
 	raw_frames_release(&p->raw);
 	stackwalk_release(&p->walker);
 	stackmemo_release(&p->memo);
-	free(p->code_addrs);
-	free(p->code_infos);
-	free(p->code_set);
+	codeset_release(&p->sample_codes);
 	free(p->pthreads);
 	free(p->tid_buf);
 	free(p->stored_tids);
@@ -325,14 +315,9 @@ void pyproc_stats(const struct pyproc *p, struct pyproc_stats *stats)
 
 /* --- phase 1: the thread list --- */
 
-static int torn_unless_fatal(int err)
-{
-	return err == -ESRCH || err == -EPERM || err == 0 ? err : PP_ETORN;
-}
-
 static int read_tstate(struct pyproc *p, uint64_t addr, const uint8_t **copy)
 {
-	return torn_unless_fatal(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_ORIGIN, copy));
+	return pp_torn_unless_final(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_ORIGIN, copy));
 }
 
 /* An interpreter's next pointer and thread list, in one read. */
@@ -347,7 +332,7 @@ static int read_interp(struct pyproc *p, uint64_t interp, uint64_t *next, uint64
 	int err = snapshot_read(&p->snap, interp + lo, hi - lo + 8, SNAP_RECUR, &copy);
 
 	if (err)
-		return torn_unless_fatal(err);
+		return pp_torn_unless_final(err);
 	*next = load_u64(copy, L->interp_next - lo);
 	*threads = load_u64(copy, L->interp_threads_head - lo);
 	return 0;
@@ -369,14 +354,14 @@ static int gil_holder(struct pyproc *p, uint64_t interp, uint64_t *holder)
 		err = snapshot_read(&p->snap, p->bin.tstate_current, 8, SNAP_RECUR, &copy);
 		if (!err)
 			*holder = load_u64(copy, 0);
-		return torn_unless_fatal(err);
+		return pp_torn_unless_final(err);
 	}
 	if (L->runtime_gil_locked != LAYOUT_ABSENT && p->bin.runtime) {
 		gil = p->bin.runtime + L->runtime_gil_last_holder - L->gil_last_holder;
 	} else if (L->interp_gil_ptr != LAYOUT_ABSENT && L->ts_state == LAYOUT_ABSENT) {
 		err = snapshot_read(&p->snap, interp + L->interp_gil_ptr, 8, SNAP_RECUR, &copy);
 		if (err)
-			return torn_unless_fatal(err);
+			return pp_torn_unless_final(err);
 		gil = load_u64(copy, 0);
 	}
 	if (!gil)
@@ -384,7 +369,7 @@ static int gil_holder(struct pyproc *p, uint64_t interp, uint64_t *holder)
 	err = snapshot_read(&p->snap, gil + L->gil_last_holder, L->gil_locked - L->gil_last_holder + 4,
 			    SNAP_RECUR, &copy);
 	if (err)
-		return torn_unless_fatal(err);
+		return pp_torn_unless_final(err);
 	memcpy(&locked, copy + (L->gil_locked - L->gil_last_holder), sizeof(locked));
 	/* The last holder stays set after release: only a locked GIL counts. */
 	if (locked)
@@ -438,7 +423,7 @@ static int list_threads(struct pyproc *p)
 		return PP_ENOTPYTHON;
 	err = snapshot_read(&p->snap, interp_head_addr(p), 8, SNAP_RECUR, &head);
 	if (err)
-		return err == -ESRCH || err == -EPERM ? err : PP_EBADDATA;
+		return pp_error_ends_target(err) ? err : PP_EBADDATA;
 	interp = load_u64(head, 0);
 	if (!interp)
 		return PP_ENOTREADY;
@@ -505,7 +490,7 @@ static int find_tids(struct pyproc *p)
 	err = thread_ids_resolve(&p->tids, &p->snap, p->pthreads, stored ? p->stored_tids : NULL,
 				 p->n_threads, p->tid_buf);
 	if (err)
-		return err == -ESRCH ? err : 0;
+		return pp_error_ends_target(err) ? err : 0;
 	for (i = 0; i < p->n_threads; i++)
 		p->threads[i].tid = p->tid_buf[i];
 	return 0;
@@ -556,7 +541,7 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	if (!info)
 		return 0;
 	err = instruction_offset(p, frame, info, &offset);
-	if (err == -ESRCH || err == -EPERM)
+	if (pp_error_ends_target(err))
 		return err;
 	if (err)
 		return 0;
@@ -615,55 +600,6 @@ static int walk(struct pyproc *p, struct thread_rec *rec)
 
 /* --- phase 3: names and lines --- */
 
-static void code_set_clear(struct pyproc *p)
-{
-	memset(p->code_set, 0, (p->code_set_mask + 1) * sizeof(*p->code_set));
-	p->n_codes = 0;
-}
-
-static size_t code_slot(uint64_t addr, size_t mask)
-{
-	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ULL) >> 24) & mask;
-}
-
-/* Index of addr among this sample's distinct code objects, added if new. */
-static size_t code_index(struct pyproc *p, uint64_t addr)
-{
-	size_t slot = code_slot(addr, p->code_set_mask);
-
-	while (p->code_set[slot]) {
-		size_t index = p->code_set[slot] - 1;
-
-		if (p->code_addrs[index] == addr)
-			return index;
-		slot = (slot + 1) & p->code_set_mask;
-	}
-	if ((p->n_codes + 1) * 2 > p->code_set_mask + 1) {
-		size_t i;
-
-		p->code_set_mask = p->code_set_mask * 2 + 1;
-		p->code_set = xreallocarray(p->code_set, p->code_set_mask + 1, sizeof(*p->code_set));
-		memset(p->code_set, 0, (p->code_set_mask + 1) * sizeof(*p->code_set));
-		for (i = 0; i < p->n_codes; i++) {
-			size_t s = code_slot(p->code_addrs[i], p->code_set_mask);
-
-			while (p->code_set[s])
-				s = (s + 1) & p->code_set_mask;
-			p->code_set[s] = (uint32_t)i + 1;
-		}
-		slot = code_slot(addr, p->code_set_mask);
-		while (p->code_set[slot])
-			slot = (slot + 1) & p->code_set_mask;
-	}
-	if (p->n_codes + 1 > p->cap_codes) {
-		XGROW(p->code_addrs, p->cap_codes, p->n_codes + 1);
-		p->code_infos = xreallocarray(p->code_infos, p->cap_codes, sizeof(*p->code_infos));
-	}
-	p->code_addrs[p->n_codes] = addr;
-	p->code_set[slot] = (uint32_t)p->n_codes + 1;
-	return p->n_codes++;
-}
-
 /* Byte offset of the instruction a raw frame is at, in its code object. */
 static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
 			      const struct code_info *info, int64_t *offset)
@@ -718,7 +654,7 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, bool keep_empty
 			sample_push_frame(sample, &memo->out);
 			continue;
 		}
-		info = p->code_infos[code_index(p, raw->code)];
+		info = p->sample_codes.infos[codeset_add(&p->sample_codes, raw->code)];
 		if (!info) {
 			sample_drop_thread(sample);
 			return PP_ETORN;
@@ -726,7 +662,7 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, bool keep_empty
 		err = instruction_offset(p, raw, info, &offset);
 		if (err) {
 			sample_drop_thread(sample);
-			return err == -ESRCH ? err : PP_ETORN;
+			return pp_torn_unless_final(err);
 		}
 		frame.name = info->name;
 		frame.file = info->file;
@@ -749,7 +685,7 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, bool keep_empty
 /* Resolve the code objects of threads[from..to) in one batch. */
 static int resolve_codes(struct pyproc *p, size_t from, size_t to)
 {
-	size_t t, i, before = p->n_codes;
+	size_t t, i, before = p->sample_codes.count;
 
 	for (t = from; t < to; t++) {
 		const struct thread_rec *rec = &p->threads[t];
@@ -759,10 +695,10 @@ static int resolve_codes(struct pyproc *p, size_t from, size_t to)
 		/* Frames that matched the last sample's are written as then. */
 		for (i = 0; i < rec->raw_count; i++)
 			if (!stackmemo_at(rec->memo, rec->raw_count - 1 - i))
-				code_index(p, p->raw.items[rec->raw_start + i].code);
+				codeset_add(&p->sample_codes, p->raw.items[rec->raw_start + i].code);
 	}
-	return codecache_resolve(&p->codes, &p->snap, p->code_addrs + before,
-				 p->n_codes - before, p->code_infos + before);
+	return codecache_resolve(&p->codes, &p->snap, p->sample_codes.addrs + before,
+				 p->sample_codes.count - before, p->sample_codes.infos + before);
 }
 
 /* --- the sample --- */
@@ -911,7 +847,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	codecache_new_sample(&p->codes);
 	stackmemo_new_sample(&p->memo);
 	p->raw.count = 0;
-	code_set_clear(p);
+	codeset_clear(&p->sample_codes);
 
 	err = snapshot_begin(&p->snap);
 	if (!err)
@@ -934,7 +870,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		 * it depends on (rare: settling resolves the usual changes). */
 		for (int attempt = 0; attempt < RETRIES && rec->error == PP_ETORN; attempt++)
 			rec->error = rewalk(p, rec);
-		if (pyproc_error_is_fatal(rec->error))
+		if (pp_error_ends_target(rec->error))
 			return rec->error;
 	}
 	err = resolve_codes(p, 0, p->n_threads);

@@ -84,7 +84,5 @@ struct pyproc_stats {
 };
 void pyproc_stats(const struct pyproc *proc, struct pyproc_stats *stats);
 
-/* True for codes after which sampling cannot go on. */
-bool pyproc_error_is_fatal(int code);
 
 #endif

@@ -21,12 +21,6 @@
 /* Callers looked at for a sign that a copy mixed two moments. */
 #define CUT_SCAN 128
 
-/* Reads of the chain: a failure other than "gone" means it changed. */
-static int torn_unless_fatal(int err)
-{
-	return err == -ESRCH || err == -EPERM || err == 0 ? err : PP_ETORN;
-}
-
 void raw_frames_release(struct raw_frames *frames)
 {
 	free(frames->items);
@@ -73,7 +67,7 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 			err = snapshot_read(w->snap, cframe + L->cframe_current_frame, 8,
 					    SNAP_ORIGIN, &copy);
 			if (err)
-				return torn_unless_fatal(err);
+				return pp_torn_unless_final(err);
 			origin->frame = load_u64(copy, 0);
 		}
 		/* Only the thread's own link may have no frame: another one
@@ -93,7 +87,7 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 
 			err = snapshot_read_block(w->snap, chunk, top - chunk, top - chunk, &data);
 			if (err)
-				return torn_unless_fatal(err);
+				return pp_torn_unless_final(err);
 			/* Next time, copy a little more (the stack may grow), but
 			 * not past the chunk's end. */
 			size = load_u64(data, L->chunk_size);
@@ -123,14 +117,14 @@ static int take_older_chunk(const struct stackwalk *w, uint64_t *next)
 	 * header's top stays as it was when the next chunk was pushed. */
 	err = snapshot_read(w->snap, *next, L->chunk_data, 0, &header);
 	if (err)
-		return torn_unless_fatal(err);
+		return pp_torn_unless_final(err);
 	size = load_u64(header, L->chunk_size);
 	used = L->chunk_data + load_u64(header, L->chunk_top) * 8;
 	if (size > MAX_CHUNK_BYTES || used > size)
 		return PP_ETORN;
 	err = snapshot_read_block(w->snap, *next, used, used, &data);
 	if (err)
-		return torn_unless_fatal(err);
+		return pp_torn_unless_final(err);
 	*next = load_u64(header, L->chunk_previous);
 	return 0;
 }
@@ -155,7 +149,7 @@ static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older
 		return 0;
 	/* A frame outside every chunk: a generator's, an entry frame on the C
 	 * stack, any frame before 3.11. */
-	return torn_unless_fatal(snapshot_read(w->snap, addr, w->frame_span, SNAP_CHAIN, frame));
+	return pp_torn_unless_final(snapshot_read(w->snap, addr, w->frame_span, SNAP_CHAIN, frame));
 }
 
 

@@ -51,6 +51,28 @@ static void test_errors_have_names_and_messages(void **state)
 	assert_true(PP_ENOTPYTHON < -4096);   /* never an errno */
 }
 
+/* One answer for every caller: what ends a target, what is tried again. */
+static void test_errors_have_one_class(void **state)
+{
+	(void)state;
+	assert_int_equal(pp_error_class(-ESRCH), PP_GONE);
+	assert_int_equal(pp_error_class(-EPERM), PP_FATAL);
+	assert_int_equal(pp_error_class(-EACCES), PP_FATAL);
+	assert_int_equal(pp_error_class(PP_EVERSION), PP_FATAL);
+	assert_int_equal(pp_error_class(PP_ENOTREADY), PP_STARTING);
+	assert_int_equal(pp_error_class(PP_ENOTPYTHON), PP_STARTING);
+	assert_int_equal(pp_error_class(PP_EBADDATA), PP_RETRY);
+	assert_int_equal(pp_error_class(-EFAULT), PP_RETRY);
+	assert_true(pp_error_ends_target(-EACCES));
+	assert_false(pp_error_ends_target(PP_ETORN));
+	/* A failed read of a stack: torn, unless the target is out of reach. */
+	assert_int_equal(pp_torn_unless_final(-EFAULT), PP_ETORN);
+	assert_int_equal(pp_torn_unless_final(PP_ESHORTREAD), PP_ETORN);
+	assert_int_equal(pp_torn_unless_final(-ESRCH), -ESRCH);
+	assert_int_equal(pp_torn_unless_final(-EACCES), -EACCES);
+	assert_int_equal(pp_torn_unless_final(0), 0);
+}
+
 static void test_sample_threads_and_frames(void **state)
 {
 	struct sample s;
@@ -105,13 +127,51 @@ static void test_index_maps_any_key(void **state)
 	index_release(&ix);
 }
 
+/* Records whose keys all hash alike: the index must keep them apart. */
+#define N_WORDS 100
+static char words[N_WORDS][8];
+
+static bool same_word(const void *ctx, uint32_t value)
+{
+	return strcmp(words[value], (const char *)ctx) == 0;
+}
+
+static void test_index_keeps_colliding_hashes_apart(void **state)
+{
+	struct index ix;
+	uint32_t value, i;
+	bool added;
+
+	(void)state;
+	for (i = 0; i < N_WORDS; i++)
+		snprintf(words[i], sizeof(words[i]), "w%u", i);
+	index_init(&ix);
+	/* 100 records under one hash: the index grows twice on the way, and
+	 * growing must not merge them. */
+	for (i = 0; i < N_WORDS; i++) {
+		*index_put_hashed(&ix, 99, same_word, words[i], &added) = i;
+		assert_true(added);
+	}
+	for (i = 0; i < N_WORDS; i++) {
+		assert_int_equal(*index_put_hashed(&ix, 99, same_word, words[i], &added), i);
+		assert_false(added);
+		assert_true(index_get_hashed(&ix, 99, same_word, words[i], &value));
+		assert_int_equal(value, i);
+	}
+	assert_false(index_get_hashed(&ix, 99, same_word, "zeta", &value));
+	assert_false(index_get_hashed(&ix, 98, same_word, "w1", &value));
+	index_release(&ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strtab_interns_and_keeps_pointers),
 		cmocka_unit_test(test_errors_have_names_and_messages),
+		cmocka_unit_test(test_errors_have_one_class),
 		cmocka_unit_test(test_sample_threads_and_frames),
 		cmocka_unit_test(test_index_maps_any_key),
+		cmocka_unit_test(test_index_keeps_colliding_hashes_apart),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
