@@ -54,7 +54,7 @@ PEEKPY := $(BUILD)/peekpy
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps demo test unit unit-clang integration targets bench install clean layouts \
+.PHONY: all deps demo test unit unit-clang integration targets targets-full bench install clean layouts \
 	check-layouts fuzz fuzz-short fuzzers
 
 all: peekpy
@@ -125,7 +125,13 @@ fuzz-short:
 
 targets:
 	@scripts/deps.sh test
-	@scripts/get-targets.sh
+	@scripts/targets.sh
+
+# The free-threaded builds too (3.13t, 3.14t, 3.15t from Debian's source
+# packages, about 10 minutes each the first time); `make test` then runs them.
+targets-full:
+	@scripts/deps.sh test
+	@scripts/targets.sh --full
 
 integration: $(PEEKPY) targets
 	PEEKPY_TEST_SANITIZE=$(SANITIZE) python3 tests/integration/run.py --peekpy $(abspath $(PEEKPY))

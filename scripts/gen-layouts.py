@@ -15,7 +15,7 @@ rebuild the table:
   probe-all
           probes every header set this machine has: pyenv versions, Debian's
           /usr/include/python3.X, and the Debian sid chroot made by
-          ../shared/targets/get-targets.sh (needs libpython3.X-dev and gcc
+          scripts/targets.sh (needs libpython3.X-dev and gcc
           installed in it; `probe-all --install` does that).
 
 Missing members are not guessed: every field carries a version predicate and

@@ -105,7 +105,7 @@ class Interpreter:
 
 
 def discover():
-    """Every CPython on this machine: pyenv, /usr/bin, and get-targets.sh's."""
+    """Every CPython on this machine: pyenv, /usr/bin, and scripts/targets.sh's."""
     found = []
     for exe in sorted(glob.glob("/root/.pyenv/versions/*/bin/python")):
         found.append(Interpreter("pyenv-" + exe.split("/")[4], exe))

@@ -2,7 +2,7 @@
 """peekpy's integration tests: record real interpreters and check what came out.
 
 Runs every test against every CPython this machine has (discovered: pyenv,
-/usr/bin/pythonX.Y, and the interpreters ../shared/targets/get-targets.sh
+/usr/bin/pythonX.Y, and the interpreters scripts/targets.sh
 installed), then the bad-input tests once.  Every supported version without
 an interpreter here is reported as SKIP.  Exit status 1 if anything failed.
 
@@ -1585,7 +1585,7 @@ def main():
         if (major, minor, ft) not in have and not args.only:
             results.append(("SKIP", "CPython %d.%d%s" % (major, minor, "t" if ft else ""),
                             "all tests", "no such interpreter on this machine "
-                            "(see ../shared/targets/README.md)", 0))
+                            "(see scripts/targets.sh; make targets-full builds the free-threaded ones)", 0))
 
     jobs = []
     for interp in interps:
