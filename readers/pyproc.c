@@ -35,6 +35,7 @@
 #include "stackmemo.h"
 #include "stackwalk.h"
 #include "framevars.h"
+#include "idlethreads.h"
 #include "threadnames.h"
 #include "threadids.h"
 
@@ -55,22 +56,6 @@ struct thread_rec {
 	bool running;              /* holds the GIL or is attached (3.13+) */
 };
 
-/*
- * What the kernel last said of a thread that is not running Python.  Asking
- * costs a few microseconds a thread (the kernel formats its whole stat
- * line), which hundreds of sleeping threads would pay every sample: a
- * thread found idle whose thread state has not changed since is taken as
- * still idle, and asked again only after IDLE_RECHECK_NS.
- */
-struct idle_note {
-	uint32_t tid;
-	bool idle;
-	uint64_t tstate_hash;      /* of its thread state when asked */
-	uint64_t asked_ns;
-};
-
-#define IDLE_RECHECK_NS 50000000u
-
 struct pyproc {
 	pid_t pid;
 	struct maps maps;
@@ -80,11 +65,10 @@ struct pyproc {
 	struct strtab *strings;
 	struct code_cache codes;
 	struct thread_ids tids;
-	struct procfs_threads sched;
+	struct idle_threads idle;
 	struct snapshot snap;
 	struct stackwalk walker;
 	struct stackmemo memo;
-	struct thread_rec *walking;  /* the thread being walked (frame_facts) */
 	size_t tstate_span;
 	uint32_t sample_count;
 
@@ -105,9 +89,6 @@ struct pyproc {
 	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
-	struct idle_note *idle_notes, *next_notes;   /* last sample's, this one's */
-	size_t n_idle_notes, cap_idle_notes, cap_next_notes;
-	uint64_t swept_ns;            /* when closed files of threads gone */
 	uint64_t version_rescan_ns;   /* when to look for the micro version again */
 	uint64_t version_backoff_ns;  /* and how long to wait after that */
 };
@@ -245,7 +226,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 							      : p->bin.unicode_type,
 		       p->bin.string_type, strings);
 	thread_ids_init(&p->tids, pid);
-	procfs_threads_init(&p->sched, pid);
+	idle_threads_init(&p->idle, pid);
 	snapshot_init(&p->snap, pid);
 	stackwalk_init(&p->walker, &p->layout, &p->snap);
 	stackmemo_init(&p->memo);
@@ -272,9 +253,7 @@ void pyproc_free(struct pyproc *p)
 	free(p->emitted);
 	threadnames_release(&p->names);
 	codecache_release(&p->codes);
-	procfs_threads_release(&p->sched);
-	free(p->idle_notes);
-	free(p->next_notes);
+	idle_threads_release(&p->idle);
 	thread_ids_release(&p->tids);
 	snapshot_release(&p->snap);
 	maps_release(&p->maps);
@@ -510,22 +489,28 @@ static void name_threads(struct pyproc *p, uint64_t now)
 static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
 			      const struct code_info *info, int64_t *offset);
 
+/* Whose walk frame_facts() is asked about. */
+struct walk_ctx {
+	struct pyproc *p;
+	struct thread_rec *rec;
+};
+
 /* What settling a walk needs to know of a frame's code (stackwalk.h). */
 static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_facts *facts)
 {
-	struct pyproc *p = ctx;
+	const struct walk_ctx *walking = ctx;
+	struct pyproc *p = walking->p;
+	struct thread_rec *rec = walking->rec;
 	const struct py_layout *L = &p->layout;
 	const struct code_info *info;
+	struct memo_frame *memo = NULL;
 	int64_t offset;
 	int err;
-
-	struct thread_rec *rec = p->walking;
-	struct memo_frame *memo = NULL;
 
 	/* A frame of the walk that matched the last sample's: its facts are
 	 * known (depth from the oldest does not move as settling drops or adds
 	 * newest frames). */
-	if (rec && frame >= p->raw.items + rec->raw_start && frame < p->raw.items + p->raw.count) {
+	if (frame >= p->raw.items + rec->raw_start && frame < p->raw.items + p->raw.count) {
 		size_t depth = (size_t)(p->raw.items + p->raw.count - 1 - frame);
 
 		memo = stackmemo_at(rec->memo, depth);
@@ -586,10 +571,10 @@ static int walk(struct pyproc *p, struct thread_rec *rec)
 	if (!err) {
 		stackmemo_match(rec->memo, p->raw.items + rec->raw_start,
 				p->raw.count - rec->raw_start);
-		p->walking = rec;
+		struct walk_ctx walking = { p, rec };
+
 		err = stackwalk_settle(&p->walker, &origin, &p->raw, rec->raw_start,
-				       frame_facts, p);
-		p->walking = NULL;
+				       frame_facts, &walking);
 	}
 	snapshot_set_group(&p->snap, 0);
 	if (err)
@@ -733,81 +718,25 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A quick hash of a thread state's bytes, a word at a time: it only has to
- * tell whether the state changed since the last sample. */
-static uint64_t tstate_hash(const uint8_t *copy, size_t len)
-{
-	uint64_t hash = 0x9e3779b97f4a7c15ULL;
-	size_t at;
-
-	for (at = 0; at + 8 <= len; at += 8)
-		hash = (hash ^ load_u64(copy, (uint32_t)at)) * 0xff51afd7ed558ccdULL;
-	for (; at < len; at++)
-		hash = (hash ^ copy[at]) * 0x100000001b3ULL;
-	return hash ^ (hash >> 31);
-}
-
-/* The note of tid from the last sample; threads mostly keep their place. */
-static const struct idle_note *last_note(const struct pyproc *p, size_t hint, uint32_t tid)
-{
-	size_t i;
-
-	if (hint < p->n_idle_notes && p->idle_notes[hint].tid == tid)
-		return &p->idle_notes[hint];
-	for (i = 0; i < p->n_idle_notes; i++)
-		if (p->idle_notes[i].tid == tid)
-			return &p->idle_notes[i];
-	return NULL;
-}
-
 static void classify_idle(struct pyproc *p, const struct pyproc_options *options, uint64_t now)
 {
-	struct idle_note *swap;
-	size_t i, n = 0;
+	size_t i;
 
 	/* Asked only for the GIL's holder, or for every thread unmarked:
 	 * nothing to ask the kernel. */
 	if (options->gil_only || (!options->mark_idle && options->walk_idle))
 		return;
-	XGROW(p->next_notes, p->cap_next_notes, p->n_threads + 1);
+	idle_threads_begin(&p->idle, p->n_threads);
 	for (i = 0; i < p->n_threads; i++) {
 		struct thread_rec *rec = &p->threads[i];
-		const struct idle_note *note;
-		uint64_t hash;
-		char state;
 
 		/* A thread running Python needs no question to the kernel. */
 		if (rec->running || !rec->tid || rec->tid == THREAD_ID_GONE)
 			continue;
-		hash = tstate_hash(rec->copy, p->tstate_span);
-		note = last_note(p, n, rec->tid);
-		if (note && note->idle && note->tstate_hash == hash &&
-		    now - note->asked_ns < IDLE_RECHECK_NS) {
+		if (idle_threads_ask(&p->idle, rec->tid, rec->copy, p->tstate_span, now))
 			rec->flags |= SAMPLE_THREAD_IDLE;
-			p->next_notes[n++] = *note;
-			continue;
-		}
-		state = procfs_thread_state(&p->sched, rec->tid);
-		/* Only a thread on a CPU (or waiting for one) is busy. */
-		if (state != 'R')
-			rec->flags |= SAMPLE_THREAD_IDLE;
-		p->next_notes[n++] = (struct idle_note){
-			.tid = rec->tid, .idle = state != 'R', .tstate_hash = hash, .asked_ns = now,
-		};
 	}
-	swap = p->idle_notes;
-	p->idle_notes = p->next_notes;
-	p->next_notes = swap;
-	i = p->cap_idle_notes;
-	p->cap_idle_notes = p->cap_next_notes;
-	p->cap_next_notes = i;
-	p->n_idle_notes = n;
-	/* Threads asked about are seen; the files of threads gone go once a
-	 * second (every idle thread is asked again within that time). */
-	if (now - p->swept_ns >= 1000000000u) {
-		procfs_threads_sweep(&p->sched);
-		p->swept_ns = now;
-	}
+	idle_threads_end(&p->idle, now);
 }
 
 static bool wanted(const struct thread_rec *rec, const struct pyproc_options *options)
