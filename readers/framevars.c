@@ -10,6 +10,7 @@
 #include "../base/xalloc.h"
 #include "fields.h"
 #include "mem.h"
+#include "pyrepr.h"
 
 /* More slots than any real function has: the mark of garbage. */
 #define MAX_SLOTS 65536
@@ -127,7 +128,7 @@ static void add_var(struct pyobj_reader *r, struct frame_vars *vars, uint64_t na
 	var = &vars->items[vars->count++];
 	memcpy(var->name, text, sizeof(text));
 	var->is_arg = is_arg;
-	pyobj_repr(r, value, var->repr, sizeof(var->repr));
+	pyrepr_format(r, value, var->repr, sizeof(var->repr));
 }
 
 int framevars_read(struct pyobj_reader *r, uint64_t frame, uint64_t code,

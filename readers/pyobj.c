@@ -4,10 +4,6 @@
 #include "pyobj.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,11 +15,6 @@
 /* Bounds that keep a walk through garbage short. */
 #define MAX_DICT_ENTRIES (1u << 22)
 #define ENTRY_CHUNK 64
-#define REPR_STR_CHARS 60
-#define REPR_BYTES 60
-#define REPR_ITEMS 5
-#define REPR_DEPTH 2
-#define TYPE_NAME_MAX 64
 
 void pyobj_init(struct pyobj_reader *r, pid_t pid, const struct py_layout *layout)
 {
@@ -98,7 +89,7 @@ static int read_type(struct pyobj_reader *r, uint64_t type, struct type_facts *f
 /* A type's tp_name: a C string, UTF-8 for classes (`class Clase_ñ`). */
 static int read_c_name(struct pyobj_reader *r, uint64_t name_ptr, char *out, size_t size)
 {
-	char buf[TYPE_NAME_MAX], text[3 * TYPE_NAME_MAX];
+	char buf[PYOBJ_TYPE_NAME_MAX], text[3 * PYOBJ_TYPE_NAME_MAX];
 	ssize_t got;
 	size_t n;
 
@@ -159,7 +150,7 @@ static enum pyobj_kind kind_of_builtin(const struct py_layout *L, const char *na
 int pyobj_kind(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind *kind, uint64_t *type)
 {
 	struct type_facts facts;
-	char name[TYPE_NAME_MAX];
+	char name[PYOBJ_TYPE_NAME_MAX];
 	int err;
 
 	*kind = PYOBJ_OTHER;
@@ -188,7 +179,7 @@ int pyobj_kind(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind *kind, uin
 
 /* --- numbers and strings --- */
 
-static int read_head(struct pyobj_reader *r, uint64_t addr, uint8_t *buf, size_t len)
+int pyobj_read(struct pyobj_reader *r, uint64_t addr, void *buf, size_t len)
 {
 	if (!plausible(addr))
 		return PP_EBADDATA;
@@ -204,7 +195,7 @@ static int read_long(struct pyobj_reader *r, uint64_t addr, int64_t *value)
 	unsigned __int128 sum = 0;
 	int err;
 
-	err = read_head(r, addr, buf, L->long_digits + 3 * 4);
+	err = pyobj_read(r, addr, buf, L->long_digits + 3 * 4);
 	if (err)
 		return err;
 	if (has(L->long_tag)) {
@@ -243,7 +234,7 @@ int pyobj_int(struct pyobj_reader *r, uint64_t addr, int64_t *value)
 	if (err)
 		return err;
 	if (kind == PYOBJ_INT27 || (kind == PYOBJ_BOOL && r->layout->major == 2)) {
-		err = read_head(r, addr, buf, r->layout->int27_value + 8);
+		err = pyobj_read(r, addr, buf, r->layout->int27_value + 8);
 		if (!err)
 			*value = (int64_t)load_u64(buf, r->layout->int27_value);
 		return err;
@@ -263,7 +254,7 @@ static int read_unicode27(struct pyobj_reader *r, uint64_t addr, size_t max_char
 	size_t n, width = L->unicode27_char_size;
 	int err;
 
-	err = read_head(r, addr, head, L->unicode27_str + 8);
+	err = pyobj_read(r, addr, head, L->unicode27_str + 8);
 	if (err)
 		return err;
 	*length = load_u64(head, L->unicode27_length);
@@ -281,9 +272,8 @@ static int read_unicode27(struct pyobj_reader *r, uint64_t addr, size_t max_char
 	return err;
 }
 
-/* Up to max_chars characters of a str (3.x str, 2.7 str or unicode). */
-static int read_text(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind kind,
-		     size_t max_chars, char *out, size_t *out_len, uint64_t *length)
+int pyobj_text_prefix(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind kind,
+		      size_t max_chars, char *out, size_t *out_len, uint64_t *length)
 {
 	*out_len = 0;
 	if (r->layout->major == 2 && kind == PYOBJ_STR)
@@ -301,7 +291,7 @@ int pyobj_str_text(struct pyobj_reader *r, uint64_t addr, size_t max_chars, char
 	int err = pyobj_kind(r, addr, &kind, &type);
 
 	if (!err)
-		err = read_text(r, addr, kind, max_chars, out, &len, &length);
+		err = pyobj_text_prefix(r, addr, kind, max_chars, out, &len, &length);
 	out[err ? 0 : len] = '\0';
 	return err;
 }
@@ -316,7 +306,7 @@ bool pyobj_str_equals(struct pyobj_reader *r, uint64_t addr, const char *text, s
 	if (len > 64 || pyobj_kind(r, addr, &kind, &type))
 		return false;
 	/* One character more than text has: a longer string differs. */
-	if (read_text(r, addr, kind, len + 1, buf, &got, &length))
+	if (pyobj_text_prefix(r, addr, kind, len + 1, buf, &got, &length))
 		return false;
 	return got == len && !memcmp(buf, text, len);
 }
@@ -346,7 +336,7 @@ static int keys_shape(struct pyobj_reader *r, uint64_t keys, struct keys_shape *
 
 	if (L->keys_indices > sizeof(head))
 		return PP_EBADDATA;
-	err = read_head(r, keys, head, L->keys_indices);
+	err = pyobj_read(r, keys, head, L->keys_indices);
 	if (err)
 		return err;
 	shape->nentries = load_u64(head, L->keys_nentries);
@@ -393,7 +383,7 @@ static int walk_entries(struct pyobj_reader *r, const struct keys_shape *shape, 
 	for (at = 0; at < count && visited < max_items; at += ENTRY_CHUNK) {
 		size_t n = count - at < ENTRY_CHUNK ? (size_t)(count - at) : ENTRY_CHUNK;
 
-		err = read_head(r, shape->entries + at * shape->size, entries, n * shape->size);
+		err = pyobj_read(r, shape->entries + at * shape->size, entries, n * shape->size);
 		if (!err && values)
 			err = mem_read(r->pid, values + at * 8, value_buf, n * 8);
 		if (err)
@@ -440,7 +430,7 @@ static int dict27_each(struct pyobj_reader *r, uint64_t dict, size_t max_items,
 	uint8_t head[64];
 	int err;
 
-	err = read_head(r, dict, head, L->dict27_table + 8);
+	err = pyobj_read(r, dict, head, L->dict27_table + 8);
 	if (err)
 		return err;
 	shape.nentries = load_u64(head, L->dict27_mask) + 1;
@@ -463,7 +453,7 @@ int pyobj_dict_each(struct pyobj_reader *r, uint64_t dict, size_t max_items,
 
 	if (L->major == 2)
 		return dict27_each(r, dict, max_items, visit, ctx);
-	err = read_head(r, dict, head, L->dict_values + 8);
+	err = pyobj_read(r, dict, head, L->dict_values + 8);
 	if (err)
 		return err;
 	view.keys = load_u64(head, L->dict_keys);
@@ -526,7 +516,7 @@ static int values_view(struct pyobj_reader *r, uint64_t obj, const struct type_f
 		uint8_t head[16];
 
 		values = obj + (uint64_t)type->basicsize;
-		err = read_head(r, values, head, sizeof(head));
+		err = pyobj_read(r, values, head, sizeof(head));
 		if (err)
 			return err;
 		/* Values the dict took over are no longer the instance's. */
@@ -578,331 +568,4 @@ int pyobj_attr(struct pyobj_reader *r, uint64_t obj, const char *name, uint64_t 
 	if (err)
 		return err;
 	return slot ? search_view(r, NULL, slot, name, value) : PP_EBADDATA;
-}
-
-/* --- repr --- */
-
-/* A text being built: pieces are added whole or not at all, and the first
- * that does not fit ends it with "...", so a character is never split. */
-struct text {
-	char *buf;
-	size_t size, len;
-	bool cut;
-};
-
-static void put(struct text *t, const char *piece, size_t n)
-{
-	if (t->cut)
-		return;
-	if (t->len + n + 4 > t->size) {
-		memcpy(t->buf + t->len, "...", 3);
-		t->len += 3;
-		t->cut = true;
-	} else {
-		memcpy(t->buf + t->len, piece, n);
-		t->len += n;
-	}
-	t->buf[t->len] = '\0';
-}
-
-static void puts_text(struct text *t, const char *s)
-{
-	put(t, s, strlen(s));
-}
-
-static void put_fmt(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put_fmt(struct text *t, const char *fmt, ...)
-{
-	char piece[128];
-	va_list args;
-	int n;
-
-	va_start(args, fmt);
-	n = vsnprintf(piece, sizeof(piece), fmt, args);
-	va_end(args);
-	if (n > 0)
-		put(t, piece, (size_t)n < sizeof(piece) ? (size_t)n : sizeof(piece) - 1);
-}
-
-static void put_opaque(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type)
-{
-	char name[TYPE_NAME_MAX];
-
-	if (type && pyobj_type_name(r, type, name, sizeof(name)) == 0 && name[0])
-		put_fmt(t, "<%s at 0x%" PRIx64 ">", name, addr);
-	else
-		put_fmt(t, "<unreadable at 0x%" PRIx64 ">", addr);
-}
-
-/* Python's shortest repr of a float: the fewest digits that read back the
- * same, positional from 1e-4 up to 1e16, with an exponent outside. */
-static void put_float(struct text *t, double value)
-{
-	char digits[64], out[64];
-	int precision, exponent;
-
-	if (isnan(value)) {
-		puts_text(t, "nan");
-		return;
-	}
-	if (isinf(value)) {
-		puts_text(t, value > 0 ? "inf" : "-inf");
-		return;
-	}
-	for (precision = 1; precision < 17; precision++) {
-		snprintf(digits, sizeof(digits), "%.*e", precision - 1, value);
-		if (strtod(digits, NULL) == value)
-			break;
-	}
-	snprintf(digits, sizeof(digits), "%.*e", precision - 1, value);
-	exponent = atoi(strchr(digits, 'e') + 1);
-	if (exponent >= -4 && exponent < 16) {
-		int decimals = precision - 1 - exponent;
-
-		snprintf(out, sizeof(out), "%.*f", decimals > 0 ? decimals : 0, value);
-		if (!strchr(out, '.'))
-			strcat(out, ".0");
-		puts_text(t, out);
-	} else {
-		puts_text(t, digits);
-	}
-}
-
-/* One character of a quoted literal, escaped the way Python prints it. */
-static void put_char(struct text *t, const char *utf8, size_t n, char quote)
-{
-	unsigned char c = (unsigned char)utf8[0];
-
-	if (n == 1 && (c == '\\' || c == (unsigned char)quote)) {
-		char esc[2] = { '\\', (char)c };
-
-		put(t, esc, 2);
-	} else if (n == 1 && c == '\n') {
-		put(t, "\\n", 2);
-	} else if (n == 1 && c == '\r') {
-		put(t, "\\r", 2);
-	} else if (n == 1 && c == '\t') {
-		put(t, "\\t", 2);
-	} else if (n == 1 && (c < 0x20 || c == 0x7f)) {
-		put_fmt(t, "\\x%02x", c);
-	} else {
-		put(t, utf8, n);
-	}
-}
-
-static size_t utf8_char_length(unsigned char lead)
-{
-	return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-}
-
-static void put_str(struct pyobj_reader *r, struct text *t, uint64_t addr, enum pyobj_kind kind,
-		    uint64_t type)
-{
-	char chars[4 * REPR_STR_CHARS + 1];
-	size_t len, at, n;
-	uint64_t length;
-	char quote = '\'';
-
-	if (read_text(r, addr, kind, REPR_STR_CHARS, chars, &len, &length)) {
-		put_opaque(r, t, addr, type);
-		return;
-	}
-	if (memchr(chars, '\'', len) && !memchr(chars, '"', len))
-		quote = '"';
-	if (r->layout->major == 2 && kind == PYOBJ_STR)
-		puts_text(t, "u");
-	put(t, &quote, 1);
-	for (at = 0; at < len; at += n) {
-		n = utf8_char_length((unsigned char)chars[at]);
-		if (at + n > len)
-			break;
-		put_char(t, chars + at, n, quote);
-	}
-	put(t, &quote, 1);
-	if (length > REPR_STR_CHARS)
-		put_fmt(t, "... (%" PRIu64 " characters)", length);
-}
-
-static void put_bytes(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type)
-{
-	const struct py_layout *L = r->layout;
-	uint32_t data_at = L->major == 2 ? L->bytes27_sval : L->bytes_sval;
-	uint8_t head[64], data[REPR_BYTES];
-	uint64_t length;
-	char quote = '\'';
-	size_t n;
-
-	if (read_head(r, addr, head, L->obj_size + 8)) {
-		put_opaque(r, t, addr, type);
-		return;
-	}
-	length = load_u64(head, L->obj_size);
-	n = length < REPR_BYTES ? (size_t)length : REPR_BYTES;
-	if (length > (1ull << 40) || (n && mem_read(r->pid, addr + data_at, data, n))) {
-		put_opaque(r, t, addr, type);
-		return;
-	}
-	if (memchr(data, '\'', n) && !memchr(data, '"', n))
-		quote = '"';
-	if (L->major == 3)
-		puts_text(t, "b");
-	put(t, &quote, 1);
-	for (size_t i = 0; i < n; i++) {
-		char c = (char)data[i];
-
-		if (data[i] >= 0x80)
-			put_fmt(t, "\\x%02x", data[i]);
-		else
-			put_char(t, &c, 1, quote);
-	}
-	put(t, &quote, 1);
-	if (length > REPR_BYTES)
-		put_fmt(t, "... (%" PRIu64 " bytes)", length);
-}
-
-static void put_repr(struct pyobj_reader *r, struct text *t, uint64_t addr, int depth);
-
-/* The first items of a tuple or list, whose item pointers are at items. */
-static void put_sequence(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type,
-			 enum pyobj_kind kind, int depth)
-{
-	const struct py_layout *L = r->layout;
-	const char *open = kind == PYOBJ_TUPLE ? "(" : "[", *close = kind == PYOBJ_TUPLE ? ")" : "]";
-	uint64_t items[REPR_ITEMS], length, items_at;
-	uint8_t head[128];
-	size_t n;
-
-	if (read_head(r, addr, head, (kind == PYOBJ_TUPLE ? L->tuple_item : L->list_item) + 8)) {
-		put_opaque(r, t, addr, type);
-		return;
-	}
-	length = load_u64(head, L->obj_size);
-	items_at = kind == PYOBJ_TUPLE ? addr + L->tuple_item : load_u64(head, L->list_item);
-	n = length < REPR_ITEMS ? (size_t)length : REPR_ITEMS;
-	if (length > (1ull << 40) || (n && read_head(r, items_at, (uint8_t *)items, n * 8))) {
-		put_opaque(r, t, addr, type);
-		return;
-	}
-	if (depth >= REPR_DEPTH && length) {
-		put_fmt(t, "%s...%s", open, close);
-		return;
-	}
-	puts_text(t, open);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			puts_text(t, ", ");
-		put_repr(r, t, items[i], depth + 1);
-	}
-	if (length > n)
-		put_fmt(t, ", ... (%" PRIu64 " items)", length);
-	else if (kind == PYOBJ_TUPLE && length == 1)
-		puts_text(t, ",");
-	puts_text(t, close);
-}
-
-struct dict_repr {
-	struct pyobj_reader *reader;
-	struct text *text;
-	int depth;
-	size_t shown;
-};
-
-static int put_item(void *ctx, uint64_t key, uint64_t value)
-{
-	struct dict_repr *d = ctx;
-
-	if (d->shown++)
-		puts_text(d->text, ", ");
-	put_repr(d->reader, d->text, key, d->depth + 1);
-	puts_text(d->text, ": ");
-	put_repr(d->reader, d->text, value, d->depth + 1);
-	return 0;
-}
-
-static void put_dict(struct pyobj_reader *r, struct text *t, uint64_t addr, uint64_t type,
-		     int depth)
-{
-	struct dict_repr d = { r, t, depth, 0 };
-	uint8_t head[64];
-	uint64_t used;
-
-	if (read_head(r, addr, head, r->layout->dict_used + 8)) {
-		put_opaque(r, t, addr, type);
-		return;
-	}
-	used = load_u64(head, r->layout->dict_used);
-	if (depth >= REPR_DEPTH && used) {
-		puts_text(t, "{...}");
-		return;
-	}
-	puts_text(t, "{");
-	if (pyobj_dict_each(r, addr, REPR_ITEMS, put_item, &d))
-		puts_text(t, d.shown ? ", <unreadable>" : "<unreadable>");
-	if (used > d.shown)
-		put_fmt(t, ", ... (%" PRIu64 " items)", used);
-	puts_text(t, "}");
-}
-
-static void put_repr(struct pyobj_reader *r, struct text *t, uint64_t addr, int depth)
-{
-	enum pyobj_kind kind;
-	uint64_t type = 0;
-	int64_t number;
-
-	if (t->cut)
-		return;
-	if (pyobj_kind(r, addr, &kind, &type)) {
-		put_opaque(r, t, addr, type);
-		return;
-	}
-	switch (kind) {
-	case PYOBJ_NONE:
-		puts_text(t, "None");
-		return;
-	case PYOBJ_BOOL:
-		if (pyobj_int(r, addr, &number))
-			break;
-		puts_text(t, number ? "True" : "False");
-		return;
-	case PYOBJ_INT:
-	case PYOBJ_INT27:
-		if (pyobj_int(r, addr, &number))
-			break;
-		put_fmt(t, "%" PRId64, number);
-		return;
-	case PYOBJ_FLOAT: {
-		uint8_t head[64];
-		double value;
-
-		if (read_head(r, addr, head, r->layout->float_value + 8))
-			break;
-		memcpy(&value, head + r->layout->float_value, sizeof(value));
-		put_float(t, value);
-		return;
-	}
-	case PYOBJ_STR:
-		put_str(r, t, addr, kind, type);
-		return;
-	case PYOBJ_BYTES:
-		put_bytes(r, t, addr, type);
-		return;
-	case PYOBJ_TUPLE:
-	case PYOBJ_LIST:
-		put_sequence(r, t, addr, type, kind, depth);
-		return;
-	case PYOBJ_DICT:
-		put_dict(r, t, addr, type, depth);
-		return;
-	default:
-		break;
-	}
-	put_opaque(r, t, addr, type);
-}
-
-void pyobj_repr(struct pyobj_reader *r, uint64_t addr, char *out, size_t size)
-{
-	struct text t = { out, size, 0, false };
-
-	out[0] = '\0';
-	put_repr(r, &t, addr, 0);
 }

@@ -1,6 +1,6 @@
 /*
- * pyobj.h - Python values in a target: what an object is, its value, and a
- * short text for it that is safe to print.
+ * pyobj.h - Python values in a target: what an object is and its value
+ * (a short text for it that is safe to print is pyrepr.h's).
  *
  * Thread names and `dump --locals` need more than code objects: integers,
  * floats, strings, bytes, tuples, lists, dicts (looked up by key or listed)
@@ -52,7 +52,9 @@ void pyobj_init(struct pyobj_reader *r, pid_t pid, const struct py_layout *layou
 /* The kind of the object at addr, and its type's address. */
 int pyobj_kind(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind *kind, uint64_t *type);
 
-/* The name of a type object (tp_name) as text, at most size - 1 bytes. */
+/* The name of a type object (tp_name) as text, at most size - 1 bytes;
+ * PYOBJ_TYPE_NAME_MAX bytes hold any name peekpy reads. */
+#define PYOBJ_TYPE_NAME_MAX 64
 int pyobj_type_name(struct pyobj_reader *r, uint64_t type, char *out, size_t size);
 
 /* The value of an int (bool, 2.7 int or long); PP_EBADDATA when it does
@@ -78,14 +80,13 @@ int pyobj_dict_get(struct pyobj_reader *r, uint64_t dict, const char *key, uint6
  * no class attributes, slots or properties). */
 int pyobj_attr(struct pyobj_reader *r, uint64_t addr, const char *name, uint64_t *value);
 
-/*
- * A short repr of the object at addr into out (size >= 32), always
- * terminated and valid UTF-8: None, bools, ints, floats, str and bytes
- * (cut between characters, "..." after), the first items of tuples, lists
- * and dicts, and "<TYPE at 0xADDR>" for anything else or anything that
- * cannot be read.
- */
-void pyobj_repr(struct pyobj_reader *r, uint64_t addr, char *out, size_t size);
+/* len bytes at addr into buf, if addr is a plausible object address. */
+int pyobj_read(struct pyobj_reader *r, uint64_t addr, void *buf, size_t len);
+
+/* Up to max_chars characters (UTF-8 into out, *out_len bytes) of a str of
+ * kind (3.x str, 2.7 str or unicode); *length is its length in characters. */
+int pyobj_text_prefix(struct pyobj_reader *r, uint64_t addr, enum pyobj_kind kind,
+		      size_t max_chars, char *out, size_t *out_len, uint64_t *length);
 
 /* The text of a str (or 2.7 str) at addr, at most max_chars characters
  * (out holds 4 * max_chars + 1 bytes); "" and an error when it is not one. */

@@ -11,6 +11,7 @@
 
 #include "../../base/errors.h"
 #include "../../readers/pyobj.h"
+#include "../../readers/pyrepr.h"
 #include "../../readers/pystr.h"
 
 struct fake_type {
@@ -35,7 +36,7 @@ static void set_type(const struct py_layout *L, uint8_t *obj, const struct fake_
 
 static void repr_of(struct pyobj_reader *r, const void *obj, char *out, size_t size)
 {
-	pyobj_repr(r, (uintptr_t)obj, out, size);
+	pyrepr_format(r, (uintptr_t)obj, out, size);
 }
 
 static void test_pyobj_floats_read_back_as_python_prints_them(void **state)
@@ -215,9 +216,9 @@ static void test_pyobj_unreadable_is_named_not_fatal(void **state)
 
 	(void)state;
 	pyobj_init(&r, getpid(), L);
-	pyobj_repr(&r, 0x10, out, sizeof(out));
+	pyrepr_format(&r, 0x10, out, sizeof(out));
 	assert_string_equal(out, "<unreadable at 0x10>");
-	pyobj_repr(&r, 0, out, sizeof(out));
+	pyrepr_format(&r, 0, out, sizeof(out));
 	assert_string_equal(out, "<unreadable at 0x0>");
 }
 
