@@ -10,7 +10,8 @@
 
 #include "../base/errors.h"
 #include "../base/strtab.h"
-#include "../output/rawfile.h"
+#include "../output/rawformat.h"
+#include "../output/rawreader.h"
 #include "invoker.h"
 #include "report.h"
 

@@ -18,7 +18,7 @@
 #include "../output/collapsed.h"
 #include "../output/flamegraph.h"
 #include "../output/chrometrace.h"
-#include "../output/rawfile.h"
+#include "../output/rawwriter.h"
 #include "../output/speedscope.h"
 #include "../output/stacktree.h"
 #include "../readers/procfs.h"

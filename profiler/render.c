@@ -14,7 +14,7 @@
 #include "../output/collapsed.h"
 #include "../output/flamegraph.h"
 #include "../output/chrometrace.h"
-#include "../output/rawfile.h"
+#include "../output/rawreader.h"
 #include "../output/speedscope.h"
 #include "../output/stacktree.h"
 #include "invoker.h"

@@ -13,7 +13,7 @@
 #include "../../output/chrometrace.h"
 #include "../../output/collapsed.h"
 #include "../../output/flamegraph.h"
-#include "../../output/rawfile.h"
+#include "../../output/rawreader.h"
 #include "../../output/speedscope.h"
 #include "../../output/stacktree.h"
 

@@ -11,7 +11,9 @@
 #include "../../base/errors.h"
 #include "../../base/sample.h"
 #include "../../base/strtab.h"
-#include "../../output/rawfile.h"
+#include "../../output/rawformat.h"
+#include "../../output/rawreader.h"
+#include "../../output/rawwriter.h"
 
 struct recorded {
 	char *bytes;

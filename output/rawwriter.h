@@ -1,17 +1,16 @@
 /*
- * rawfile.h - peekpy's recorded-profile format (.peek): writing and reading.
+ * rawwriter.h - writing peekpy's recorded-profile format (.peek).
  *
  * A recording keeps every sample with its time and threads, so that it can
  * be rendered later in any format, for any thread or time range.  It is
  * written as it goes, through zlib, flushed at least once a second: a kill
- * of peekpy loses at most the last second, and a cut or damaged file reads
- * up to where it stops being whole.  Memory stays bounded by the distinct
- * frames and stacks, not by the recording's length.  The byte layout is in
- * docs/profile-format.md.  Knows nothing of processes: it stores struct
- * sample and gives them back.
+ * of peekpy loses at most the last second.  Memory stays bounded by the
+ * distinct frames and stacks, not by the recording's length.  The byte
+ * layout is in docs/profile-format.md and rawformat.h.  Knows nothing of
+ * processes: it stores struct sample.
  */
-#ifndef PEEKPY_RAWFILE_H
-#define PEEKPY_RAWFILE_H
+#ifndef PEEKPY_RAWWRITER_H
+#define PEEKPY_RAWWRITER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,9 +21,6 @@
 #include "../base/index.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
-
-#define RAWFILE_MAGIC "PEEKPYRF"
-#define RAWFILE_VERSION 1       /* a reader reads its own major version only */
 
 /* What a recording says of itself (strings may be NULL when unknown). */
 struct raw_meta {
@@ -80,42 +76,5 @@ int rawfile_flush(struct raw_writer *w);
 int rawfile_finish(struct raw_writer *w, const struct raw_end *end);
 
 void rawfile_release(struct raw_writer *w);
-
-/* What reading found: the meta, counts, and where and why it stopped. */
-struct raw_info {
-	char command[1024], python[96], peekpy[32];
-	uint32_t pid;
-	double rate_hz;
-	uint64_t started_unix_ns;
-	bool has_end;
-	struct raw_end end;
-	bool subprocesses;         /* recorded with descendant processes */
-	uint64_t samples;          /* samples read */
-	uint64_t first_ns, last_ns;/* their times, from the start of the recording */
-	uint32_t *tids;            /* distinct threads seen, in order of appearance */
-	size_t n_tids, cap_tids;
-	uint64_t *tid_samples;     /* samples per thread, as tids */
-	char problem[256];         /* why reading stopped early, "" when whole */
-	size_t most_held;          /* the most inflated bytes held at once */
-};
-
-/* Called per sample; the sample's strings are ids in the reader's strtab,
- * its time_ns the time since the first sample.  The sample is the reader's
- * scratch: the callee may change it.  Non-zero stops reading. */
-typedef int (*raw_sample_fn)(void *ctx, struct sample *sample);
-
-/*
- * Read a recording: info is filled, fn called per sample.  Returns 0 when
- * the file was whole; PP_EFORMAT when it is not a recording or stopped
- * early (info->problem says which, and where: what came before was read);
- * PP_EVERSION for another format version; -errno for a read error.
- */
-int rawfile_read(FILE *in, struct strtab *strings, raw_sample_fn fn, void *ctx,
-		 struct raw_info *info);
-
-void raw_info_release(struct raw_info *info);
-
-/* Whether the first bytes of a file are a recording's. */
-bool rawfile_is_recording(const uint8_t *head, size_t len);
 
 #endif
