@@ -6,7 +6,7 @@
  *   1. list the thread states of every interpreter;
  *   2. walk each thread's frame chain (its data-stack chunk copied whole)
  *      and settle what the copy holds into one moment's stack
- *      (stackwalk_settle);
+ *      (settle_thread);
  *   3. resolve the code objects of all threads together and turn positions
  *      into lines.
  * A thread whose copy cannot be settled (it changed too much while being
@@ -33,6 +33,7 @@
 #include "procfs.h"
 #include "snapshot.h"
 #include "stackmemo.h"
+#include "settle.h"
 #include "stackwalk.h"
 #include "framevars.h"
 #include "idlethreads.h"
@@ -573,7 +574,7 @@ static int walk(struct pyproc *p, struct thread_rec *rec)
 				p->raw.count - rec->raw_start);
 		struct walk_ctx walking = { p, rec };
 
-		err = stackwalk_settle(&p->walker, &origin, &p->raw, rec->raw_start,
+		err = settle_thread(&p->walker, &origin, &p->raw, rec->raw_start,
 				       frame_facts, &walking);
 	}
 	snapshot_set_group(&p->snap, 0);

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "../base/sample.h"
-#include "stackwalk.h"
+#include "settle.h"
 
 struct memo_frame {
 	uint64_t addr, code;

@@ -12,7 +12,7 @@
  *
  * The target runs on while it is read: the thread state says which frame
  * was newest when it was copied, and the frames are copied a moment later.
- * stackwalk_settle() turns what was copied into the stack at the moment the
+ * settle_thread() turns what was copied into the stack at the moment the
  * frames were copied: frames that had returned since are dropped, callees
  * pushed since are found above their caller, and a chain that mixes two
  * moments is refused (docs/design.md, "Why a recorded stack existed").
@@ -109,39 +109,16 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origin,
 		     struct raw_frames *out);
 
-/* What stackwalk_settle() needs to know of a frame's code (codecache.h). */
-struct code_facts {
-	bool known;          /* a code object peekpy could read */
-	bool left;           /* the frame is at an instruction that leaves it:
-			      * a return, a yield */
-	bool started;        /* past its first instruction (3.11+: RESUME), so
-			      * it may be waiting in a call */
-	bool at_call;        /* at an instruction that may be waiting for a
-			      * function it called: <= 3.10 a call, 3.11+
-			      * one that pushes the callee on top of it */
-	bool at_send;        /* 3.12+: at one that may be waiting for a
-			      * generator or coroutine it resumed on top of
-			      * it (SEND) */
-	bool at_iterate;     /* ... for a generator it resumed (FOR_ITER) */
-	uint32_t framesize;  /* words the frame takes on the data stack, or 0 */
-	bool shim;           /* 3.13+: the interpreter's own __init__ shim frame */
-	bool resumable;      /* a generator's or coroutine's code: its frames
-			      * run only while something resumes them */
-	bool generator;      /* a generator's (not a coroutine's) */
-	uint64_t zombie_frame; /* <= 3.10: the frame object the code keeps
-				* for its next call, as of this sample */
-};
-
-typedef int (*code_facts_fn)(void *ctx, const struct raw_frame *frame, struct code_facts *facts);
-
-/*
- * Make out->items[from..count) (one thread, newest first, as walked) the
- * stack at the moment its frames were copied: drop the frames that had
- * already returned or were no longer reachable from a running frame, then
- * add callees pushed after the thread state was copied.  PP_ETORN when the
- * copy cannot be one moment's stack; errors of facts() are passed on.
- */
-int stackwalk_settle(struct stackwalk *w, const struct stack_origin *origin,
-		     struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx);
+/* The parts of a walk settling reuses: one frame from its copy, and
+ * whether an address lies in the thread's current data-stack chunk. */
+bool stackwalk_in_chunk(const struct stackwalk *w, const struct stack_origin *origin,
+			uint64_t addr);
+void stackwalk_frame_object(const struct py_layout *L, uint64_t addr, const uint8_t *copy,
+			    struct raw_frame *frame);
+void stackwalk_interp_frame(const struct stackwalk *w, const struct stack_origin *origin,
+			    uint64_t addr, const uint8_t *copy, struct raw_frame *frame);
+bool stackwalk_is_interpreter_frame(const struct py_layout *L, const uint8_t *copy);
+bool stackwalk_reached_first(const struct py_layout *L, const struct stack_origin *origin,
+			     uint64_t end, const uint8_t *oldest, const uint8_t *oldest_python);
 
 #endif

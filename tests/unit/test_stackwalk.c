@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../base/errors.h"
+#include "../../readers/settle.h"
 #include "../../readers/stackwalk.h"
 
 static void put64(uint8_t *at, uint32_t offset, uint64_t value)
@@ -89,7 +90,7 @@ static int walk_settled(struct walker *t, const struct stack_origin *origin,
 
 	t->raw.count = 0;
 	err = stackwalk_thread(&t->w, origin, &t->raw);
-	return err ? err : stackwalk_settle(&t->w, origin, &t->raw, 0, fake_facts, codes);
+	return err ? err : settle_thread(&t->w, origin, &t->raw, 0, fake_facts, codes);
 }
 
 static void test_stackwalk_frame_objects(void **state)
@@ -128,7 +129,7 @@ static void test_stackwalk_frame_objects(void **state)
 	t.raw.count = 0;
 	assert_int_equal(stackwalk_thread(&t.w, &origin, &t.raw), 0);
 	assert_true(t.raw.items[1].flags & RAW_FREED);
-	assert_int_equal(stackwalk_settle(&t.w, &origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
+	assert_int_equal(settle_thread(&t.w, &origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
 	put64(frames[1], L->obj_type - 8, 1);
 	/* ... or into unmapped memory. */
 	put64(frames[0], L->frame_back, 0x10);
@@ -818,7 +819,7 @@ static void test_settle_rereads_generator_callers(void **state)
 	t.raw.count = 0;
 	assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), 0);
 	put64(outer, L->iframe_code, GENERATOR_CODE + 0x2000);
-	assert_int_equal(stackwalk_settle(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
+	assert_int_equal(settle_thread(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
 	put64(outer, L->iframe_code, GENERATOR_CODE);
 	/* The inner one ended: no sign of anything (the outer moved on). */
 	assert_int_equal(snapshot_begin(&t.snap), 0);
@@ -826,7 +827,7 @@ static void test_settle_rereads_generator_callers(void **state)
 	assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), 0);
 	put64(inner, L->iframe_code, 0);
 	put64(inner, L->iframe_previous, 0);
-	assert_int_equal(stackwalk_settle(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), 0);
+	assert_int_equal(settle_thread(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), 0);
 	assert_int_equal(t.raw.count, 5);
 	/* Its place taken by another frame that the outer one resumed: the
 	 * pair may never have been one. */
@@ -836,7 +837,7 @@ static void test_settle_rereads_generator_callers(void **state)
 	t.raw.count = 0;
 	assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), 0);
 	put64(inner, L->iframe_code, GENERATOR_CODE + 0x3000);
-	assert_int_equal(stackwalk_settle(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
+	assert_int_equal(settle_thread(&t.w, &cs.origin, &t.raw, 0, fake_facts, NULL), PP_ETORN);
 	free(cs.chunk);
 	walker_release(&t);
 }
