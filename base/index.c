@@ -9,17 +9,23 @@
 #include "xalloc.h"
 
 #define INITIAL_SLOTS 64
+#define INITIAL_SHIFT 58          /* 64 - log2(INITIAL_SLOTS) */
 
-/* A 64-bit finalizer (splitmix64's): neighbouring keys (addresses, thread
- * ids) spread over the whole table. */
-static size_t slot_of(uint64_t key, size_t mask)
+/* Fibonacci hashing: one multiply, and the product's top bits, which
+ * every bit of the key reaches (addresses' low bits are all zero). */
+static size_t slot_of(const struct index *ix, uint64_t key)
 {
-	key ^= key >> 30;
-	key *= 0xbf58476d1ce4e5b9ULL;
-	key ^= key >> 27;
-	key *= 0x94d049bb133111ebULL;
-	key ^= key >> 31;
-	return (size_t)key & mask;
+	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> ix->shift);
+}
+
+static bool is_used(const struct index *ix, size_t at)
+{
+	return (ix->used[at / 64] >> (at % 64)) & 1;
+}
+
+static size_t used_words(size_t slots)
+{
+	return (slots + 63) / 64;
 }
 
 void index_init(struct index *ix)
@@ -29,85 +35,96 @@ void index_init(struct index *ix)
 
 void index_release(struct index *ix)
 {
-	free(ix->slots);
+	free(ix->keys);
+	free(ix->values);
+	free(ix->used);
 	memset(ix, 0, sizeof(*ix));
 }
 
 void index_clear(struct index *ix)
 {
-	if (ix->slots)
-		memset(ix->slots, 0, (ix->mask + 1) * sizeof(*ix->slots));
+	if (ix->used && ix->count)
+		memset(ix->used, 0, used_words(ix->mask + 1) * sizeof(*ix->used));
 	ix->count = 0;
 }
 
-static struct index_slot *find(const struct index *ix, uint64_t key)
+/* The slot of key, or the free slot where it would go. */
+static size_t find(const struct index *ix, uint64_t key)
 {
-	size_t at = slot_of(key, ix->mask);
+	size_t at = slot_of(ix, key);
 
-	while (ix->slots[at].used && ix->slots[at].key != key)
+	while (is_used(ix, at) && ix->keys[at] != key)
 		at = (at + 1) & ix->mask;
-	return &ix->slots[at];
+	return at;
 }
 
-bool index_get(const struct index *ix, uint64_t key, uint32_t *value)
-{
-	const struct index_slot *slot;
-
-	if (!ix->slots)
-		return false;
-	slot = find(ix, key);
-	if (!slot->used)
-		return false;
-	*value = slot->value;
-	return true;
-}
-
-/* The slot holding key whose record same() accepts, or the empty slot
+/* The slot holding hash whose record same() accepts, or the free slot
  * where it would go. */
-static struct index_slot *find_hashed(const struct index *ix, uint64_t hash,
-				      index_same_fn same, const void *ctx)
+static size_t find_hashed(const struct index *ix, uint64_t hash, index_same_fn same,
+			  const void *ctx)
 {
-	size_t at = slot_of(hash, ix->mask);
+	size_t at = slot_of(ix, hash);
 
-	while (ix->slots[at].used &&
-	       (ix->slots[at].key != hash || !same(ctx, ix->slots[at].value)))
+	while (is_used(ix, at) && (ix->keys[at] != hash || !same(ctx, ix->values[at])))
 		at = (at + 1) & ix->mask;
-	return &ix->slots[at];
+	return at;
 }
 
 static void grow(struct index *ix)
 {
-	struct index_slot *old = ix->slots;
-	size_t old_size = old ? ix->mask + 1 : 0, i, at;
+	struct index old = *ix;
+	size_t old_size = old.used ? old.mask + 1 : 0, i, at;
 
-	ix->mask = old ? old_size * 2 - 1 : INITIAL_SLOTS - 1;
-	ix->slots = xcalloc(ix->mask + 1, sizeof(*ix->slots));
+	ix->mask = old.used ? old_size * 2 - 1 : INITIAL_SLOTS - 1;
+	ix->shift = old.used ? old.shift - 1 : INITIAL_SHIFT;
+	ix->keys = xmalloc((ix->mask + 1) * sizeof(*ix->keys));
+	ix->values = xmalloc((ix->mask + 1) * sizeof(*ix->values));
+	ix->used = xcalloc(used_words(ix->mask + 1), sizeof(*ix->used));
 	/* Into the first free slot: hashed keys can repeat. */
 	for (i = 0; i < old_size; i++) {
-		if (!old[i].used)
+		if (!is_used(&old, i))
 			continue;
-		at = slot_of(old[i].key, ix->mask);
-		while (ix->slots[at].used)
+		at = slot_of(ix, old.keys[i]);
+		while (is_used(ix, at))
 			at = (at + 1) & ix->mask;
-		ix->slots[at] = old[i];
+		ix->keys[at] = old.keys[i];
+		ix->values[at] = old.values[i];
+		ix->used[at / 64] |= 1ull << (at % 64);
 	}
-	free(old);
-}
-
-static uint32_t *take(struct index *ix, struct index_slot *slot, uint64_t key, bool *added)
-{
-	*added = !slot->used;
-	if (!slot->used) {
-		*slot = (struct index_slot){ .key = key, .used = true };
-		ix->count++;
-	}
-	return &slot->value;
+	free(old.keys);
+	free(old.values);
+	free(old.used);
 }
 
 static void make_room(struct index *ix)
 {
-	if (!ix->slots || (ix->count + 1) * 2 > ix->mask + 1)
+	if (!ix->used || (ix->count + 1) * 2 > ix->mask + 1)
 		grow(ix);
+}
+
+static uint32_t *take(struct index *ix, size_t at, uint64_t key, bool *added)
+{
+	*added = !is_used(ix, at);
+	if (*added) {
+		ix->keys[at] = key;
+		ix->values[at] = 0;
+		ix->used[at / 64] |= 1ull << (at % 64);
+		ix->count++;
+	}
+	return &ix->values[at];
+}
+
+bool index_get(const struct index *ix, uint64_t key, uint32_t *value)
+{
+	size_t at;
+
+	if (!ix->used)
+		return false;
+	at = find(ix, key);
+	if (!is_used(ix, at))
+		return false;
+	*value = ix->values[at];
+	return true;
 }
 
 uint32_t *index_put(struct index *ix, uint64_t key, bool *added)
@@ -119,14 +136,14 @@ uint32_t *index_put(struct index *ix, uint64_t key, bool *added)
 bool index_get_hashed(const struct index *ix, uint64_t hash, index_same_fn same,
 		      const void *ctx, uint32_t *value)
 {
-	const struct index_slot *slot;
+	size_t at;
 
-	if (!ix->slots)
+	if (!ix->used)
 		return false;
-	slot = find_hashed(ix, hash, same, ctx);
-	if (!slot->used)
+	at = find_hashed(ix, hash, same, ctx);
+	if (!is_used(ix, at))
 		return false;
-	*value = slot->value;
+	*value = ix->values[at];
 	return true;
 }
 

@@ -2,7 +2,9 @@
  * index.h - a small hash index from 64-bit keys to 32-bit values.
  *
  * Open addressing with linear probing, grown at half full; any key is
- * allowed (0 included).  Callers keep their records in their own arrays
+ * allowed (0 included).  Keys, values and a bit for "used" live in three
+ * arrays (12 bytes a slot), so that big tables stay small and clearing one
+ * touches only its bits.  Callers keep their records in their own arrays
  * and index them by position: index_put() gives the slot of a key's value,
  * new or found.  Must not know what its keys mean.
  */
@@ -13,15 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct index_slot {
-	uint64_t key;
-	uint32_t value;
-	bool used;
-};
-
 struct index {
-	struct index_slot *slots;
+	uint64_t *keys;             /* by slot */
+	uint32_t *values;           /* by slot */
+	uint64_t *used;             /* a bit per slot */
 	size_t mask;                /* slots - 1 (a power of two minus one) */
+	unsigned shift;             /* 64 - log2(slots): a hash's top bits pick the slot */
 	size_t count;
 };
 
