@@ -258,14 +258,21 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 	return w->err;
 }
 
-int rawfile_flush(struct raw_writer *w)
+/* Check what was written, compress it with zlib's flush mode, and hand
+ * it to the file. */
+static int close_span(struct raw_writer *w, int flush)
 {
 	put_check(w);
 	if (!w->err)
-		w->err = deflate_pending(w, Z_SYNC_FLUSH);
+		w->err = deflate_pending(w, flush);
 	if (!w->err && fflush(w->out) != 0)
 		w->err = errno ? -errno : -EIO;
 	return w->err;
+}
+
+int rawfile_flush(struct raw_writer *w)
+{
+	return close_span(w, Z_SYNC_FLUSH);
 }
 
 int rawfile_finish(struct raw_writer *w, const struct raw_end *end)
@@ -276,12 +283,7 @@ int rawfile_finish(struct raw_writer *w, const struct raw_end *end)
 	put_varint(w, end->errors);
 	put_varint(w, end->duration_ns);
 	end_record(w, REC_END);
-	put_check(w);
-	if (!w->err)
-		w->err = deflate_pending(w, Z_FINISH);
-	if (!w->err && fflush(w->out) != 0)
-		w->err = errno ? -errno : -EIO;
-	return w->err;
+	return close_span(w, Z_FINISH);
 }
 
 void rawfile_release(struct raw_writer *w)

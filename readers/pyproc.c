@@ -76,7 +76,6 @@ struct pyproc {
 	struct thread_rec *threads;
 	size_t n_threads, cap_threads;
 	struct raw_frames raw;
-	/* Phase 4 scratch: distinct code addresses and what they resolved to. */
 	struct code_set sample_codes;   /* the code objects of this sample */
 	struct threadnames names;
 	struct pyobj_reader objects;   /* for dump's frame variables */
