@@ -457,6 +457,9 @@ static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_inf
 	info->framesize = frame_words(L, obj);
 	flags = load_u32(obj, L->code_flags);
 	info->generator = (flags & L->codeflag_generator) != 0;
+	info->coroutine = (flags & mask_of(L->codeflag_coroutine)) != 0;
+	info->awaits = (flags & (mask_of(L->codeflag_coroutine) |
+				 mask_of(L->codeflag_async_generator))) != 0;
 	info->resumable = (flags & (L->codeflag_generator | mask_of(L->codeflag_coroutine) |
 				    mask_of(L->codeflag_async_generator))) != 0;
 	info->first_traceable = L->code_firsttraceable != LAYOUT_ABSENT

@@ -52,6 +52,8 @@ struct code_info {
 	bool shim;                /* 3.13+: the interpreter's __init__ shim, no function */
 	bool resumable;           /* generator, coroutine or async generator code */
 	bool generator;           /* generator code (what FOR_ITER resumes) */
+	bool coroutine;           /* coroutine code (what only an await resumes) */
+	bool awaits;              /* coroutine or async generator code */
 	int64_t first_traceable;  /* byte offset of its RESUME (3.11+), or -1 */
 	/* 3.14t: start of each thread-local bytecode copy seen, by index. */
 	uint64_t tlbc_base[8];

@@ -540,6 +540,8 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	facts->shim = info->shim;
 	facts->resumable = info->resumable;
 	facts->generator = info->generator;
+	facts->coroutine = info->coroutine;
+	facts->awaits = info->awaits;
 	if (L->code_zombieframe != LAYOUT_ABSENT) {
 		const uint8_t *code = snapshot_find(&p->snap, frame->code, p->codes.span, 0);
 

@@ -85,10 +85,13 @@ static bool can_hold_callee(const struct py_layout *L, const struct raw_frame *f
 /*
  * 3.11+: whether the instruction a caller was copied at pushes a frame like
  * its callee's: a call pushes a function's, SEND resumes a generator's or
- * a coroutine's, FOR_ITER a generator's.  Generators and coroutines are
- * freed and made anew all the time at the same addresses: a callee copied
- * a moment after its caller may be another object's frame, linked to
- * whatever the caller's address held by then.
+ * a coroutine's, FOR_ITER a generator's.  Only code that awaits (a
+ * coroutine, an async generator) resumes a coroutine: a generator cannot
+ * yield from one.  (One made a coroutine by @types.coroutine can: its rare
+ * samples are refused.)  Generators and coroutines are freed and made anew
+ * all the time at the same addresses, one kind where the other was: a
+ * callee copied a moment after its caller may be another object's frame,
+ * linked to whatever the caller's address held by then.
  */
 static bool pushes(const struct py_layout *L, const struct code_facts *caller_facts,
 		   const struct raw_frame *callee, const struct code_facts *callee_facts)
@@ -97,6 +100,8 @@ static bool pushes(const struct py_layout *L, const struct code_facts *caller_fa
 		return true;
 	if (!(callee->flags & RAW_GENERATOR))
 		return caller_facts->at_call;
+	if (callee_facts->known && callee_facts->coroutine)
+		return caller_facts->at_send && caller_facts->awaits;
 	return caller_facts->at_send ||
 	       (caller_facts->at_iterate && (!callee_facts->known || callee_facts->generator));
 }

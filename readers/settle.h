@@ -36,6 +36,9 @@ struct code_facts {
 	bool resumable;      /* a generator's or coroutine's code: its frames
 			      * run only while something resumes them */
 	bool generator;      /* a generator's (not a coroutine's) */
+	bool coroutine;      /* a coroutine's */
+	bool awaits;         /* a coroutine's or an async generator's: code
+			      * that can await a coroutine */
 	uint64_t zombie_frame; /* <= 3.10: the frame object the code keeps
 				* for its next call, as of this sample */
 };

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../base/errors.h"
 #include "../base/xalloc.h"
@@ -186,6 +187,37 @@ static void clear(struct snapshot *snap)
 	snap->generation++;
 }
 
+/* How many times the calling thread was switched out so far, or -1. */
+static long switches(void)
+{
+	struct rusage usage;
+
+	if (getrusage(RUSAGE_THREAD, &usage))
+		return -1;
+	return usage.ru_nvcsw + usage.ru_nivcsw;
+}
+
+/*
+ * The copy clock: the number of the read (one batched system call, or one
+ * range copied on its own) in its high bits, the bytes copied so far in
+ * that read below.  new_read() starts the next read; tick() advances past
+ * a range of len bytes copied now and returns the clock at its first byte
+ * (the kernel copies a batch's ranges in order, each from its first byte
+ * on).
+ */
+static void new_read(struct snapshot *snap)
+{
+	snap->clock = ((snap->clock >> SNAPSHOT_READ_SHIFT) + 1) << SNAPSHOT_READ_SHIFT;
+}
+
+static uint64_t tick(struct snapshot *snap, size_t len)
+{
+	uint64_t start = snap->clock + 1;
+
+	snap->clock += (uint64_t)len + 1;
+	return start;
+}
+
 /* Plain ranges first, by address; then thread by thread, its state and
  * then its frames, oldest first (by their depth when last walked), so that
  * a caller is copied before its callee.  Frames that take turns at one
@@ -202,6 +234,10 @@ static int by_copy_order(const void *a, const void *b)
 		return x->group < y->group ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
+	/* Data-stack chunks hold the oldest frames: before the frames copied
+	 * on their own, which hang from them. */
+	if (x->is_block != y->is_block)
+		return x->is_block ? -1 : 1;
 	if (x->kind == SNAP_KIND_CHAIN && x->depth != y->depth)
 		return x->depth < y->depth ? -1 : 1;
 	/* At one depth, the frame the last sample used last, next to its
@@ -231,6 +267,8 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 {
 	size_t i, n_ranges = 0, start = 0;
 	size_t *first;
+	long switched;
+	bool interrupted;
 	int err;
 
 	/* Frames not seen lately go with the plain ranges (make_plan keeps
@@ -251,11 +289,12 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 		const struct snapshot_plan *plan = &snap->plan[i];
 		struct mem_req *last = n_ranges ? &snap->reqs[n_ranges - 1] : NULL;
 
-		/* Join the range being built when close on either side: one copy
-		 * of the hull is cheaper than two, and order inside it does not
-		 * matter (a hundred frame objects of a recursion often sit at
-		 * falling addresses). */
-		if (last && i > start && joinable(&snap->plan[i - 1], plan)) {
+		/* Join the range being built when close: one copy of the hull is
+		 * cheaper than two.  The kernel copies a range from its first
+		 * byte on, so frames join only at rising addresses, to stay in
+		 * copy order; other ranges join on either side. */
+		if (last && i > start && joinable(&snap->plan[i - 1], plan) &&
+		    (plan->kind != SNAP_KIND_CHAIN || plan->addr > snap->plan[i - 1].addr)) {
 			uint64_t lo = plan->addr < last->addr ? plan->addr : last->addr;
 			uint64_t hi = plan->addr + plan->len > last->addr + last->len
 				      ? plan->addr + plan->len : last->addr + last->len;
@@ -273,11 +312,22 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 	first[n_ranges] = snap->n_plan;
 	for (i = 0; i < n_ranges; i++)
 		snap->reqs[i].buf = alloc_copy(snap, snap->reqs[i].len);
+	switched = switches();
 	err = mem_read_many(snap->pid, snap->reqs, n_ranges);
 	snap->syscalls += (n_ranges + 1023) / 1024;
+	/* A batch the sampler was switched out in the middle of spans the time
+	 * the target ran meanwhile: its ranges are not one moment, each is a
+	 * read of its own. */
+	interrupted = switched < 0 || switches() != switched;
+	new_read(snap);
 	for (i = 0; i < n_ranges && !err; i++) {
 		const struct mem_req *req = &snap->reqs[i];
+		uint64_t start_clock;
 		size_t p;
+
+		if (interrupted)
+			new_read(snap);
+		start_clock = tick(snap, req->len);
 
 		snap->bytes += req->got;
 		for (p = first[i]; p < first[i + 1]; p++) {
@@ -291,9 +341,11 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 				entry = add_block(snap, plan->addr, data, req->got - at);
 			else if (!plan->is_block && req->got >= at + plan->len)
 				entry = add_object(snap, plan->addr, data, plan->len);
-			if (entry)
-				entry->planned_group = plan->kind == SNAP_KIND_CHAIN ? plan->group : 0;
-			if (entry && keep_marks) {
+			if (!entry)
+				continue;
+			entry->copied_at = start_clock + at;
+			entry->planned_group = plan->kind == SNAP_KIND_CHAIN ? plan->group : 0;
+			if (keep_marks) {
 				entry->plan_len = plan->len;
 				entry->kind = plan->kind;
 				entry->group = plan->group;
@@ -387,6 +439,15 @@ static struct snapshot_entry *find_entry(struct snapshot *snap, uint64_t addr, s
 	return NULL;
 }
 
+uint64_t snapshot_copied_at(struct snapshot *snap, uint64_t addr, bool *in_block)
+{
+	const struct snapshot_entry *entry = find_entry(snap, addr, 1);
+
+	*in_block = entry && snap->n_blocks && entry >= snap->blocks &&
+		    entry < snap->blocks + snap->n_blocks;
+	return entry ? entry->copied_at + (addr - entry->addr) : 0;
+}
+
 int snapshot_read_now(struct snapshot *snap, struct snapshot_req *reqs, size_t n)
 {
 	size_t i;
@@ -398,7 +459,9 @@ int snapshot_read_now(struct snapshot *snap, struct snapshot_req *reqs, size_t n
 						  .buf = alloc_copy(snap, reqs[i].len) };
 	err = mem_read_many(snap->pid, snap->reqs, n);
 	snap->syscalls += (n + 1023) / 1024;
+	new_read(snap);
 	for (i = 0; i < n; i++) {
+		tick(snap, snap->reqs[i].len);
 		reqs[i].data = !err && snap->reqs[i].got >= reqs[i].len ? snap->reqs[i].buf : NULL;
 		snap->bytes += snap->reqs[i].got;
 	}
@@ -459,6 +522,8 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 		if (err)
 			return err;
 		entry = add_object(snap, addr, copy, len);
+		new_read(snap);
+		entry->copied_at = tick(snap, len);
 	}
 	mark_recur(snap, entry, addr, len, flags);
 	*data = entry->data + (addr - entry->addr);
@@ -477,6 +542,8 @@ int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t
 		if (err)
 			return err;
 		entry = add_block(snap, addr, copy, len);
+		new_read(snap);
+		entry->copied_at = tick(snap, len);
 	}
 	entry->plan_len = plan_len > len ? plan_len : len;
 	entry->kind = SNAP_KIND_CHAIN;
@@ -511,16 +578,19 @@ int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t 
 		return 0;
 	err = mem_read_many(snap->pid, snap->reqs, n_miss);
 	snap->syscalls += (n_miss + 1023) / 1024;
+	new_read(snap);
 	if (err)
 		return err;
 	for (i = 0; i < n_miss; i++) {
 		const struct mem_req *req = &snap->reqs[i];
+		uint64_t start_clock = tick(snap, req->len);
 		struct snapshot_entry *entry;
 
 		if (req->result)
 			continue;
 		snap->bytes += req->len;
 		entry = add_object(snap, req->addr, req->buf, req->len);
+		entry->copied_at = start_clock;
 		mark_recur(snap, entry, req->addr, req->len, flags);
 	}
 	/* Second pass: point every request at its copy. */

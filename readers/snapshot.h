@@ -64,6 +64,7 @@ struct snapshot_entry {
 	uint32_t planned_group;/* the thread whose frame the plan copied it as,
 				* or 0 (see snapshot_thread_frames) */
 	uint32_t generation;   /* copies of older generations are stale */
+	uint64_t copied_at;    /* the copy clock when its first byte was copied */
 };
 
 struct snapshot {
@@ -102,6 +103,10 @@ struct snapshot {
 	uint32_t samples;      /* snapshot_begin() calls so far */
 	struct mem_req *reqs;
 	size_t cap_reqs;
+	/* When a byte was copied (snapshot_copied_at): reads counted above
+	 * SNAPSHOT_READ_SHIFT, and below the bytes copied in the read so far,
+	 * in the order the kernel copies them. */
+	uint64_t clock;
 	/* Counters for the last sample. */
 	size_t bytes, syscalls;
 };
@@ -128,6 +133,23 @@ void snapshot_invalidate(struct snapshot *snap);
  * for the next sample is unchanged.  0, or -ESRCH / -EPERM.
  */
 int snapshot_refetch(struct snapshot *snap);
+
+/*
+ * When the byte at addr (an object's first byte, or any byte of a block)
+ * was copied, on the snapshot's copy clock (later copies have larger
+ * values); 0 when this sample has no copy of it.
+ * *in_block tells whether it was copied as part of a block.  Copies of one
+ * read (snapshot_one_read) were taken microseconds apart; between reads,
+ * a sample may do anything.  A walk compares the copies it pairs.
+ */
+uint64_t snapshot_copied_at(struct snapshot *snap, uint64_t addr, bool *in_block);
+
+#define SNAPSHOT_READ_SHIFT 40
+
+static inline bool snapshot_one_read(uint64_t copied_at, uint64_t other_copied_at)
+{
+	return copied_at >> SNAPSHOT_READ_SHIFT == other_copied_at >> SNAPSHOT_READ_SHIFT;
+}
 
 /* Reads from now on are for thread number group (1, 2, ...; 0 = none):
  * the next sample copies each thread's state and frames together. */

@@ -48,9 +48,11 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 {
 	const struct py_layout *L = w->layout;
 	const uint8_t *copy;
+	bool in_block;
 	int err;
 
 	memset(origin, 0, sizeof(*origin));
+	origin->copied_at = snapshot_copied_at(w->snap, tstate_addr, &in_block);
 	if (L->ts_base_frame != LAYOUT_ABSENT)
 		origin->base_frame = load_u64(tstate, L->ts_base_frame);
 	if (L->ts_current_frame != LAYOUT_ABSENT) {
@@ -59,7 +61,7 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 		origin->frame = load_u64(tstate, L->ts_frame);
 	} else {
 		/* 3.11, 3.12: the newest frame hangs off a struct on the C stack. */
-		uint64_t cframe = load_u64(tstate, L->ts_cframe);
+		uint64_t cframe = load_u64(tstate, L->ts_cframe), named_at;
 
 		if (cframe) {
 			err = snapshot_read(w->snap, cframe + L->cframe_current_frame, 8,
@@ -67,6 +69,16 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 			if (err)
 				return pp_torn_unless_final(err);
 			origin->frame = load_u64(copy, 0);
+			/* The thread state names it, and it names the newest
+			 * frame (see copied_in_order). */
+			named_at = snapshot_copied_at(w->snap, cframe + L->cframe_current_frame,
+						      &in_block);
+			if (origin->copied_at) {
+				if (named_at < origin->copied_at ||
+				    !snapshot_one_read(named_at, origin->copied_at))
+					return PP_ETORN;
+				origin->copied_at = named_at;
+			}
 		}
 		/* Only the thread's own link may have no frame: another one
 		 * belongs to an evaluation starting (it gets its frame a moment
@@ -247,6 +259,36 @@ static void note_depths(const struct stackwalk *w, const struct raw_frames *out,
 			snapshot_set_depth(w->snap, out->items[i].addr, (uint32_t)(out->count - 1 - i));
 }
 
+/*
+ * Whether the frame at addr was copied in the order the walk needs: in one
+ * read with the thread state (reads apart leave time for a frame to end
+ * and its memory to be reused, linked to anything), the newest frame after
+ * the thread state that named it, any other before its callee when that
+ * was copied on its own.  A frame copied out of that order may hold what
+ * its address held before it became this frame: a generator's freed a
+ * moment ago, say, or an entry frame of another C call at the same depth.
+ * The plan copies frames not walked lately before the thread states, and
+ * a frame read outside the plan comes in a read of its own.  A callee in a
+ * data-stack chunk does not count: one copy of a chunk cannot come after
+ * the generators' frames below it and before the ones above;
+ * settle_thread() reads such callers again.  *callee_at becomes this
+ * frame's time, or 0 if it came with a chunk.
+ */
+static bool copied_in_order(const struct stackwalk *w, const struct stack_origin *origin,
+			    uint64_t addr, bool newest, uint64_t *callee_at)
+{
+	bool in_block;
+	uint64_t copied_at = snapshot_copied_at(w->snap, addr, &in_block);
+	uint64_t named_at = *callee_at;
+
+	*callee_at = in_block ? 0 : copied_at;
+	if (!origin->copied_at)
+		return true;   /* an origin not copied (made by hand): no order */
+	if (!snapshot_one_read(copied_at, origin->copied_at))
+		return false;
+	return newest ? copied_at > origin->copied_at : !named_at || copied_at < named_at;
+}
+
 int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origin,
 		     struct raw_frames *out)
 {
@@ -258,6 +300,8 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 	size_t depth = 0, power = 1, lam = 0;
 	uint32_t carry = 0;   /* flags the next older frame inherits */
 	size_t start = out->count;
+	bool stale = false;   /* a frame copied out of order */
+	uint64_t callee_at = 0;   /* when the last frame was copied, if on its own */
 	int chunks_taken = 0, err;
 
 	if (origin->chunk) {
@@ -283,6 +327,9 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 		if (err)
 			return err;
 		oldest = copy;
+		/* (<= 3.10 read their frame objects again: check_callers_held.) */
+		if (interp_frames && !copied_in_order(w, origin, addr, depth == 1, &callee_at))
+			stale = true;
 		if (!interp_frames) {
 			stackwalk_frame_object(L, addr, copy, &frame);
 			frame.flags |= carry;
@@ -309,8 +356,9 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 			? RAW_INLINE_CALLEE : 0;
 		addr = load_u64(copy, L->iframe_previous);
 	}
-	if (interp_frames && !stackwalk_reached_first(L, origin, addr, oldest, oldest_python))
-		return PP_ETORN;
+	/* Even a torn walk tells the order to copy its frames in again. */
 	note_depths(w, out, start);
+	if (stale || (interp_frames && !stackwalk_reached_first(L, origin, addr, oldest, oldest_python)))
+		return PP_ETORN;
 	return 0;
 }

@@ -90,6 +90,7 @@ struct stack_origin {
 	uint64_t chunk;       /* 3.11+: data-stack chunk in use, or 0 */
 	uint64_t chunk_top;   /* its top */
 	uint64_t chunk_end;   /* its end */
+	uint64_t copied_at;   /* when what named the newest frame was copied */
 };
 
 /*

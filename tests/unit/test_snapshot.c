@@ -127,6 +127,67 @@ static void test_snapshot_read_many_batches_misses(void **state)
 	snapshot_release(&snap);
 }
 
+static uint64_t copied_at(struct snapshot *snap, const void *addr, bool *in_block)
+{
+	return snapshot_copied_at(snap, (uintptr_t)addr, in_block);
+}
+
+/*
+ * A thread's walk: its state, a data-stack chunk holding the oldest frames,
+ * and frames copied on their own, the caller (depth 1) at a higher address
+ * than its callee (depth 2), close enough to share one range.  The next
+ * sample copies them in one read, in the order a walk needs them: state,
+ * chunk, then frames oldest first.  A range read outside the plan is a
+ * read of its own.
+ */
+static void test_snapshot_copies_a_thread_in_walk_order(void **state)
+{
+	struct snapshot snap;
+	const uint8_t *data;
+	uint8_t *tstate = memory + 100, *chunk = memory + 2000;
+	uint8_t *callee = memory + 5000, *caller = memory + 5200;
+	uint64_t at_tstate, at_chunk, at_caller, at_callee, at_other;
+	bool in_block;
+
+	(void)state;
+	snapshot_init(&snap, getpid());
+	assert_int_equal(snapshot_begin(&snap), 0);
+	snapshot_set_group(&snap, 1);
+	assert_int_equal(snapshot_read(&snap, (uintptr_t)tstate, 64, SNAP_ORIGIN, &data), 0);
+	assert_int_equal(snapshot_read_block(&snap, (uintptr_t)chunk, 256, 256, &data), 0);
+	assert_int_equal(snapshot_read(&snap, (uintptr_t)callee, 64, SNAP_CHAIN, &data), 0);
+	assert_int_equal(snapshot_read(&snap, (uintptr_t)caller, 64, SNAP_CHAIN, &data), 0);
+	snapshot_set_depth(&snap, (uintptr_t)caller, 1);
+	snapshot_set_depth(&snap, (uintptr_t)callee, 2);
+	snapshot_set_group(&snap, 0);
+	/* Read outside any plan: each its own read. */
+	assert_false(snapshot_one_read(copied_at(&snap, tstate, &in_block),
+				       copied_at(&snap, callee, &in_block)));
+
+	assert_int_equal(snapshot_begin(&snap), 0);
+	at_tstate = copied_at(&snap, tstate, &in_block);
+	assert_false(in_block);
+	at_chunk = copied_at(&snap, chunk + 40, &in_block);
+	assert_true(in_block);
+	at_caller = copied_at(&snap, caller, &in_block);
+	assert_false(in_block);
+	at_callee = copied_at(&snap, callee, &in_block);
+	assert_true(snapshot_one_read(at_tstate, at_callee));
+	assert_true(snapshot_one_read(at_chunk, at_caller));
+	assert_true(at_tstate < at_chunk);
+	assert_true(at_chunk < at_caller);
+	assert_true(at_caller < at_callee);
+	/* Bytes of one block: later ones later. */
+	assert_int_equal(copied_at(&snap, chunk + 48, &in_block), at_chunk + 8);
+	assert_int_equal(copied_at(&snap, memory + 7000, &in_block), 0);
+
+	assert_int_equal(snapshot_read(&snap, (uintptr_t)memory + 7000, 8, 0, &data), 0);
+	at_other = copied_at(&snap, memory + 7000, &in_block);
+	assert_true(at_other > at_callee);
+	assert_false(snapshot_one_read(at_other, at_callee));
+	snapshot_release(&snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_invalidate_forces_fresh_reads),
 		cmocka_unit_test(test_snapshot_blocks_and_partial_copies),
 		cmocka_unit_test(test_snapshot_read_many_batches_misses),
+		cmocka_unit_test(test_snapshot_copies_a_thread_in_walk_order),
 	};
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
 }

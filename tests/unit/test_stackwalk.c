@@ -78,6 +78,7 @@ static int fake_facts(void *ctx, const struct raw_frame *frame, struct code_fact
 	facts->framesize = FRAME_WORDS;
 	facts->resumable = frame->code >= GENERATOR_CODE;
 	facts->generator = frame->code >= GENERATOR_CODE && frame->code < COROUTINE_CODE;
+	facts->coroutine = facts->awaits = frame->code >= COROUTINE_CODE;
 	facts->zombie_frame = codes ? codes->zombie : 0;
 	return 0;
 }
@@ -138,6 +139,7 @@ static void test_stackwalk_frame_objects(void **state)
 	assert_int_equal(stackwalk_thread(&t.w, &origin, &t.raw), PP_ETORN);
 	walker_release(&t);
 }
+
 
 /* 3.12: a chunk with frames, the chain ending at an entry frame on the
  * "C stack"; another run of frames above a second entry frame. */
@@ -694,9 +696,15 @@ static void test_settle_callee_kinds(void **state)
 		/* A coroutine is never a for loop's. */
 		put64(gen_frame, L->iframe_code, COROUTINE_CODE);
 		assert_int_equal(settled_depth(&t, &cs.origin), PP_ETORN);
-		/* ... but awaited (SEND), it is. */
+		/* ... but awaited (SEND) by a coroutine, it is. */
 		put64(cs.f[2], L->iframe_instr, AT_SEND);
+		put64(cs.f[2], L->iframe_code, COROUTINE_CODE + 0x3000);
 		assert_int_equal(settled_depth(&t, &cs.origin), 4);
+		/* A generator cannot yield from a coroutine: this coroutine's
+		 * frame took the place of one the generator's SEND resumed. */
+		put64(cs.f[2], L->iframe_code, GENERATOR_CODE + 0x3000);
+		assert_int_equal(settled_depth(&t, &cs.origin), PP_ETORN);
+		put64(cs.f[2], L->iframe_code, 0x3000);
 		/* A call pushes a function's frame, not a generator's. */
 		put64(cs.f[2], L->iframe_instr, AT_CALL);
 		assert_int_equal(settled_depth(&t, &cs.origin), PP_ETORN);
