@@ -458,10 +458,8 @@ static int read_entry(struct code_cache *cc, const uint8_t *obj, struct code_inf
 	flags = load_u32(obj, L->code_flags);
 	info->generator = (flags & L->codeflag_generator) != 0;
 	info->coroutine = (flags & mask_of(L->codeflag_coroutine)) != 0;
-	info->awaits = (flags & (mask_of(L->codeflag_coroutine) |
-				 mask_of(L->codeflag_async_generator))) != 0;
-	info->resumable = (flags & (L->codeflag_generator | mask_of(L->codeflag_coroutine) |
-				    mask_of(L->codeflag_async_generator))) != 0;
+	info->awaits = info->coroutine || (flags & mask_of(L->codeflag_async_generator));
+	info->resumable = info->generator || info->awaits;
 	info->first_traceable = L->code_firsttraceable != LAYOUT_ABSENT
 				? 2 * (int64_t)load_i32(obj, L->code_firsttraceable) : -1;
 	err = read_bytes_object(cc, table_ptr, LINETABLE_MAX, &table, &table_len);

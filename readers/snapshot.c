@@ -443,8 +443,9 @@ uint64_t snapshot_copied_at(struct snapshot *snap, uint64_t addr, bool *in_block
 {
 	const struct snapshot_entry *entry = find_entry(snap, addr, 1);
 
-	*in_block = entry && snap->n_blocks && entry >= snap->blocks &&
-		    entry < snap->blocks + snap->n_blocks;
+	if (in_block)
+		*in_block = entry && snap->n_blocks && entry >= snap->blocks &&
+			    entry < snap->blocks + snap->n_blocks;
 	return entry ? entry->copied_at + (addr - entry->addr) : 0;
 }
 
@@ -459,9 +460,7 @@ int snapshot_read_now(struct snapshot *snap, struct snapshot_req *reqs, size_t n
 						  .buf = alloc_copy(snap, reqs[i].len) };
 	err = mem_read_many(snap->pid, snap->reqs, n);
 	snap->syscalls += (n + 1023) / 1024;
-	new_read(snap);
 	for (i = 0; i < n; i++) {
-		tick(snap, snap->reqs[i].len);
 		reqs[i].data = !err && snap->reqs[i].got >= reqs[i].len ? snap->reqs[i].buf : NULL;
 		snap->bytes += snap->reqs[i].got;
 	}
@@ -498,13 +497,16 @@ const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, u
 }
 
 /* A range the plan did not hold, copied on its own, now. */
-static int copy_now(struct snapshot *snap, uint64_t addr, size_t len, uint8_t **copy)
+static int copy_now(struct snapshot *snap, uint64_t addr, size_t len, uint8_t **copy,
+		    uint64_t *copied_at)
 {
 	int err;
 
 	*copy = alloc_copy(snap, len);
 	err = mem_read(snap->pid, addr, *copy, len);
 	snap->syscalls++;
+	new_read(snap);
+	*copied_at = tick(snap, len);
 	if (!err)
 		snap->bytes += len;
 	return err;
@@ -515,15 +517,15 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 {
 	struct snapshot_entry *entry = find_entry(snap, addr, len);
 	uint8_t *copy;
+	uint64_t copied_at;
 	int err;
 
 	if (!entry) {
-		err = copy_now(snap, addr, len, &copy);
+		err = copy_now(snap, addr, len, &copy, &copied_at);
 		if (err)
 			return err;
 		entry = add_object(snap, addr, copy, len);
-		new_read(snap);
-		entry->copied_at = tick(snap, len);
+		entry->copied_at = copied_at;
 	}
 	mark_recur(snap, entry, addr, len, flags);
 	*data = entry->data + (addr - entry->addr);
@@ -535,15 +537,15 @@ int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t
 {
 	struct snapshot_entry *entry = find_entry(snap, addr, len);
 	uint8_t *copy;
+	uint64_t copied_at;
 	int err;
 
 	if (!entry || entry->addr != addr) {
-		err = copy_now(snap, addr, len, &copy);
+		err = copy_now(snap, addr, len, &copy, &copied_at);
 		if (err)
 			return err;
 		entry = add_block(snap, addr, copy, len);
-		new_read(snap);
-		entry->copied_at = tick(snap, len);
+		entry->copied_at = copied_at;
 	}
 	entry->plan_len = plan_len > len ? plan_len : len;
 	entry->kind = SNAP_KIND_CHAIN;

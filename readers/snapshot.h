@@ -138,7 +138,7 @@ int snapshot_refetch(struct snapshot *snap);
  * When the byte at addr (an object's first byte, or any byte of a block)
  * was copied, on the snapshot's copy clock (later copies have larger
  * values); 0 when this sample has no copy of it.
- * *in_block tells whether it was copied as part of a block.  Copies of one
+ * *in_block (if not NULL) tells whether it was copied as part of a block.  Copies of one
  * read (snapshot_one_read) were taken microseconds apart; between reads,
  * a sample may do anything.  A walk compares the copies it pairs.
  */

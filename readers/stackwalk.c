@@ -48,11 +48,10 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 {
 	const struct py_layout *L = w->layout;
 	const uint8_t *copy;
-	bool in_block;
 	int err;
 
 	memset(origin, 0, sizeof(*origin));
-	origin->copied_at = snapshot_copied_at(w->snap, tstate_addr, &in_block);
+	origin->copied_at = snapshot_copied_at(w->snap, tstate_addr, NULL);
 	if (L->ts_base_frame != LAYOUT_ABSENT)
 		origin->base_frame = load_u64(tstate, L->ts_base_frame);
 	if (L->ts_current_frame != LAYOUT_ABSENT) {
@@ -71,8 +70,7 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 			origin->frame = load_u64(copy, 0);
 			/* The thread state names it, and it names the newest
 			 * frame (see copied_in_order). */
-			named_at = snapshot_copied_at(w->snap, cframe + L->cframe_current_frame,
-						      &in_block);
+			named_at = snapshot_copied_at(w->snap, cframe + L->cframe_current_frame, NULL);
 			if (origin->copied_at) {
 				if (named_at < origin->copied_at ||
 				    !snapshot_one_read(named_at, origin->copied_at))
@@ -260,15 +258,15 @@ static void note_depths(const struct stackwalk *w, const struct raw_frames *out,
 }
 
 /*
- * Whether the frame at addr was copied in the order the walk needs: in one
- * read with the thread state (reads apart leave time for a frame to end
- * and its memory to be reused, linked to anything), the newest frame after
- * the thread state that named it, any other before its callee when that
- * was copied on its own.  A frame copied out of that order may hold what
- * its address held before it became this frame: a generator's freed a
+ * 3.11+: whether the frame at addr was copied in the order the walk needs:
+ * in one read with the thread state (reads apart leave time for a frame to
+ * end and its memory to be reused, linked to anything), the newest frame
+ * after the thread state that named it, any other before its callee when
+ * that was copied on its own.  A frame copied out of that order may hold
+ * what its address held before it became this frame: a generator's freed a
  * moment ago, say, or an entry frame of another C call at the same depth.
- * The plan copies frames not walked lately before the thread states, and
- * a frame read outside the plan comes in a read of its own.  A callee in a
+ * The plan copies frames not walked lately before the thread states, and a
+ * frame read outside the plan comes in a read of its own.  A callee in a
  * data-stack chunk does not count: one copy of a chunk cannot come after
  * the generators' frames below it and before the ones above;
  * settle_thread() reads such callers again.  *callee_at becomes this
@@ -327,7 +325,9 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 		if (err)
 			return err;
 		oldest = copy;
-		/* (<= 3.10 read their frame objects again: check_callers_held.) */
+		/* <= 3.10 read their frame objects again instead (see
+		 * check_callers_held): refusing each new frame object's first
+		 * copy would refuse half of a churning program's samples. */
 		if (interp_frames && !copied_in_order(w, origin, addr, depth == 1, &callee_at))
 			stale = true;
 		if (!interp_frames) {

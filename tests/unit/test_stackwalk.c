@@ -662,6 +662,56 @@ static int settled_depth(struct walker *t, const struct stack_origin *origin)
 }
 
 /*
+ * 3.11+: a walk needs its copies in one read with the thread state, the
+ * newest frame after the state, a caller before its generator callee.  A
+ * generator's frame read on its own after the batch is refused; the next
+ * sample's batch copies state, chunk and generator in that order and the
+ * walk passes.  The newest frame copied before the state is refused.
+ */
+static void test_stackwalk_needs_copies_in_walk_order(void **state)
+{
+	const struct py_layout *L = layout_find(3, 12, false);
+	static uint8_t gen_frame[256] __attribute__((aligned(16)));
+	static uint8_t tstate[64] __attribute__((aligned(16)));
+	struct chunk_stack cs;
+	const uint8_t *data;
+	struct walker t;
+	int sample;
+
+	(void)state;
+	walker_init(&t, L);
+	chunk_stack_init(&cs, L);
+	put64(cs.f[3], L->iframe_code, 0);
+	put64(cs.f[2], L->iframe_instr, AT_ITERATE);
+	put32(cs.f[2], L->iframe_stacktop, 3);
+	memset(gen_frame, 0, sizeof(gen_frame));
+	gen_frame[L->iframe_owner] = (uint8_t)L->iframe_owner_generator;
+	put64(gen_frame, L->iframe_code, GENERATOR_CODE);
+	put64(gen_frame, L->iframe_instr, 0x500);
+	put64(gen_frame, L->iframe_previous, (uintptr_t)cs.f[2]);
+	cs.origin.frame = (uintptr_t)gen_frame;
+	snapshot_set_group(&t.snap, 1);
+	for (sample = 0; sample < 2; sample++) {
+		assert_int_equal(snapshot_begin(&t.snap), 0);
+		assert_int_equal(snapshot_read(&t.snap, (uintptr_t)tstate, sizeof(tstate),
+					       SNAP_ORIGIN, &data), 0);
+		assert_int_equal(snapshot_read_block(&t.snap, cs.origin.chunk, 4096, 4096, &data), 0);
+		cs.origin.copied_at = snapshot_copied_at(&t.snap, (uintptr_t)tstate, NULL);
+		t.raw.count = 0;
+		/* First read outside any plan; then in the sample's batch. */
+		assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw),
+				 sample ? 0 : PP_ETORN);
+	}
+	assert_int_equal(t.raw.count, 4);
+	cs.origin.copied_at = snapshot_copied_at(&t.snap, (uintptr_t)gen_frame, NULL) + 1;
+	t.raw.count = 0;
+	assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw), PP_ETORN);
+	snapshot_set_group(&t.snap, 0);
+	free(cs.chunk);
+	walker_release(&t);
+}
+
+/*
  * 3.12+: a generator's frame hangs from a caller at SEND (a generator or a
  * coroutine) or FOR_ITER (a generator only); a function's from one at a
  * call.  A pair that does not fit was copied from addresses that held
@@ -863,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_settle_refuses_a_chain_cut_at_a_generator),
 		cmocka_unit_test(test_origin_of_an_evaluation_starting),
 		cmocka_unit_test(test_settle_callee_kinds),
+		cmocka_unit_test(test_stackwalk_needs_copies_in_walk_order),
 		cmocka_unit_test(test_settle_callers_through_c),
 		cmocka_unit_test(test_settle_311_for_loops_resume_generators),
 		cmocka_unit_test(test_settle_rereads_generator_callers),
