@@ -38,9 +38,11 @@ void stackwalk_release(struct stackwalk *w)
 {
 	free(w->candidates);
 	free(w->again);
+	free(w->passed);
 	w->candidates = NULL;
 	w->again = NULL;
-	w->cap_candidates = w->cap_again = 0;
+	w->passed = NULL;
+	w->cap_candidates = w->cap_again = w->n_passed = w->cap_passed = 0;
 }
 
 int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint8_t *tstate,
@@ -246,15 +248,24 @@ bool stackwalk_reached_first(const struct py_layout *L, const struct stack_origi
 	return L->iframe_owner_entry == LAYOUT_ABSENT || stackwalk_is_interpreter_frame(L, oldest);
 }
 
-/* Next time, copy this thread's frames oldest first (frames in chunks go
- * with their chunk). */
-static void note_depths(const struct stackwalk *w, const struct raw_frames *out, size_t from)
+/*
+ * Next time, copy this thread's frames oldest first (frames in chunks go
+ * with their chunk).  A Python frame d frames above the oldest sorts at
+ * 2d + 2; an interpreter's frame passed between it and its callee at
+ * 2d + 3, so that each is copied after its caller and before its callee;
+ * one below every Python frame at 1.
+ */
+static void note_depths(struct stackwalk *w, const struct raw_frames *out, size_t from)
 {
-	size_t i;
+	size_t i, n = out->count - from;
 
 	for (i = from; i < out->count; i++)
 		if (!(out->items[i].flags & RAW_IN_CHUNK))
-			snapshot_set_depth(w->snap, out->items[i].addr, (uint32_t)(out->count - 1 - i));
+			snapshot_set_depth(w->snap, out->items[i].addr,
+					   (uint32_t)(2 * (out->count - 1 - i) + 2));
+	for (i = 0; i < w->n_passed; i++)
+		snapshot_set_depth(w->snap, w->passed[i].addr,
+				   (uint32_t)(2 * (n - w->passed[i].newer) + 1));
 }
 
 /*
@@ -287,7 +298,7 @@ static bool copied_in_order(const struct stackwalk *w, const struct stack_origin
 	return newest ? copied_at > origin->copied_at : !named_at || copied_at < named_at;
 }
 
-int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origin,
+int stackwalk_thread(struct stackwalk *w, const struct stack_origin *origin,
 		     struct raw_frames *out)
 {
 	const struct py_layout *L = w->layout;
@@ -302,6 +313,7 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 	uint64_t callee_at = 0;   /* when the last frame was copied, if on its own */
 	int chunks_taken = 0, err;
 
+	w->n_passed = 0;
 	if (origin->chunk) {
 		const uint8_t *header = snapshot_find(w->snap, origin->chunk, L->chunk_data, 0);
 
@@ -342,6 +354,11 @@ int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origi
 			return PP_ETORN;
 		/* What is above an entry or base frame was called from C. */
 		if (stackwalk_is_interpreter_frame(L, copy)) {
+			if (!stackwalk_in_chunk(w, origin, addr)) {
+				XGROW(w->passed, w->cap_passed, w->n_passed + 1);
+				w->passed[w->n_passed++] =
+					(struct passed_frame){ addr, out->count - start };
+			}
 			carry &= ~(uint32_t)RAW_INLINE_CALLEE;
 			addr = load_u64(copy, L->iframe_previous);
 			continue;

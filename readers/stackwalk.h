@@ -76,6 +76,10 @@ struct stackwalk {
 	size_t cap_candidates;
 	struct snapshot_req *again;  /* scratch: second reads of callers */
 	size_t cap_again;
+	/* scratch: the interpreter's frames a walk passed (not in its
+	 * output), each with how many Python frames came before it */
+	struct passed_frame { uint64_t addr; size_t newer; } *passed;
+	size_t n_passed, cap_passed;
 	size_t frame_span;           /* bytes of a frame the walk reads */
 	uint64_t stack_ref_mask;     /* tag bits to clear from f_executable */
 };
@@ -107,7 +111,7 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
  * while being read), PP_ETOODEEP past the limit, -ESRCH when the process is
  * gone.
  */
-int stackwalk_thread(const struct stackwalk *w, const struct stack_origin *origin,
+int stackwalk_thread(struct stackwalk *w, const struct stack_origin *origin,
 		     struct raw_frames *out);
 
 /* The parts of a walk settling reuses: one frame from its copy, and

@@ -712,6 +712,58 @@ static void test_stackwalk_needs_copies_in_walk_order(void **state)
 }
 
 /*
+ * ... and an interpreter's entry frame between two generators' (one
+ * resumed from C) is copied after its caller and before its callee: the
+ * second sample's batch walk passes.
+ */
+static void test_stackwalk_orders_entry_frames(void **state)
+{
+	const struct py_layout *L = layout_find(3, 12, false);
+	static uint8_t outer[256] __attribute__((aligned(16)));
+	static uint8_t entry[128] __attribute__((aligned(16)));
+	static uint8_t inner[256] __attribute__((aligned(16)));
+	static uint8_t tstate[64] __attribute__((aligned(16)));
+	struct chunk_stack cs;
+	const uint8_t *data;
+	struct walker t;
+	int sample;
+
+	(void)state;
+	walker_init(&t, L);
+	chunk_stack_init(&cs, L);
+	put64(cs.f[3], L->iframe_code, 0);
+	put64(cs.f[2], L->iframe_instr, AT_ITERATE);
+	memset(outer, 0, sizeof(outer));
+	memset(entry, 0, sizeof(entry));
+	memset(inner, 0, sizeof(inner));
+	outer[L->iframe_owner] = inner[L->iframe_owner] = (uint8_t)L->iframe_owner_generator;
+	entry[L->iframe_owner] = (uint8_t)L->iframe_owner_entry;
+	put64(outer, L->iframe_code, GENERATOR_CODE);
+	put64(outer, L->iframe_instr, AT_CALL);
+	put64(outer, L->iframe_previous, (uintptr_t)cs.f[2]);
+	put64(entry, L->iframe_previous, (uintptr_t)outer);
+	put64(inner, L->iframe_code, GENERATOR_CODE + 0x1000);
+	put64(inner, L->iframe_instr, 0x500);
+	put64(inner, L->iframe_previous, (uintptr_t)entry);
+	cs.origin.frame = (uintptr_t)inner;
+	snapshot_set_group(&t.snap, 1);
+	for (sample = 0; sample < 2; sample++) {
+		assert_int_equal(snapshot_begin(&t.snap), 0);
+		assert_int_equal(snapshot_read(&t.snap, (uintptr_t)tstate, sizeof(tstate),
+					       SNAP_ORIGIN, &data), 0);
+		assert_int_equal(snapshot_read_block(&t.snap, cs.origin.chunk, 4096, 4096, &data), 0);
+		cs.origin.copied_at = snapshot_copied_at(&t.snap, (uintptr_t)tstate, NULL);
+		t.raw.count = 0;
+		assert_int_equal(stackwalk_thread(&t.w, &cs.origin, &t.raw),
+				 sample ? 0 : PP_ETORN);
+	}
+	assert_int_equal(t.raw.count, 5);
+	snapshot_set_group(&t.snap, 0);
+	free(cs.chunk);
+	walker_release(&t);
+}
+
+/*
  * 3.12+: a generator's frame hangs from a caller at SEND (a generator or a
  * coroutine) or FOR_ITER (a generator only); a function's from one at a
  * call.  A pair that does not fit was copied from addresses that held
@@ -914,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_origin_of_an_evaluation_starting),
 		cmocka_unit_test(test_settle_callee_kinds),
 		cmocka_unit_test(test_stackwalk_needs_copies_in_walk_order),
+		cmocka_unit_test(test_stackwalk_orders_entry_frames),
 		cmocka_unit_test(test_settle_callers_through_c),
 		cmocka_unit_test(test_settle_311_for_loops_resume_generators),
 		cmocka_unit_test(test_settle_rereads_generator_callers),
