@@ -70,24 +70,41 @@ static size_t find_hashed(const struct index *ix, uint64_t hash, index_same_fn s
 	return at;
 }
 
-static void grow(struct index *ix)
+/* The slot of key in a table whose keys its caller keeps, or the free
+ * slot where it would go. */
+static size_t find_kept(const struct index *ix, uint64_t key, index_key_fn key_of,
+			const void *ctx)
+{
+	size_t at = slot_of(ix, key);
+
+	while (is_used(ix, at) && key_of(ctx, ix->values[at]) != key)
+		at = (at + 1) & ix->mask;
+	return at;
+}
+
+/* Double the slots (key_of: the keys are the caller's, not stored). */
+static void grow(struct index *ix, index_key_fn key_of, const void *ctx)
 {
 	struct index old = *ix;
 	size_t old_size = old.used ? old.mask + 1 : 0, i, at;
 
 	ix->mask = old.used ? old_size * 2 - 1 : INITIAL_SLOTS - 1;
 	ix->shift = old.used ? old.shift - 1 : INITIAL_SHIFT;
-	ix->keys = xmalloc((ix->mask + 1) * sizeof(*ix->keys));
+	ix->keys = key_of ? NULL : xmalloc((ix->mask + 1) * sizeof(*ix->keys));
 	ix->values = xmalloc((ix->mask + 1) * sizeof(*ix->values));
 	ix->used = xcalloc(used_words(ix->mask + 1), sizeof(*ix->used));
 	/* Into the first free slot: hashed keys can repeat. */
 	for (i = 0; i < old_size; i++) {
+		uint64_t key;
+
 		if (!is_used(&old, i))
 			continue;
-		at = slot_of(ix, old.keys[i]);
+		key = key_of ? key_of(ctx, old.values[i]) : old.keys[i];
+		at = slot_of(ix, key);
 		while (is_used(ix, at))
 			at = (at + 1) & ix->mask;
-		ix->keys[at] = old.keys[i];
+		if (ix->keys)
+			ix->keys[at] = key;
 		ix->values[at] = old.values[i];
 		ix->used[at / 64] |= 1ull << (at % 64);
 	}
@@ -96,17 +113,18 @@ static void grow(struct index *ix)
 	free(old.used);
 }
 
-static void make_room(struct index *ix)
+static void make_room(struct index *ix, index_key_fn key_of, const void *ctx)
 {
 	if (!ix->used || (ix->count + 1) * 2 > ix->mask + 1)
-		grow(ix);
+		grow(ix, key_of, ctx);
 }
 
 static uint32_t *take(struct index *ix, size_t at, uint64_t key, bool *added)
 {
 	*added = !is_used(ix, at);
 	if (*added) {
-		ix->keys[at] = key;
+		if (ix->keys)
+			ix->keys[at] = key;
 		ix->values[at] = 0;
 		ix->used[at / 64] |= 1ull << (at % 64);
 		ix->count++;
@@ -129,7 +147,7 @@ bool index_get(const struct index *ix, uint64_t key, uint32_t *value)
 
 uint32_t *index_put(struct index *ix, uint64_t key, bool *added)
 {
-	make_room(ix);
+	make_room(ix, NULL, NULL);
 	return take(ix, find(ix, key), key, added);
 }
 
@@ -150,6 +168,27 @@ bool index_get_hashed(const struct index *ix, uint64_t hash, index_same_fn same,
 uint32_t *index_put_hashed(struct index *ix, uint64_t hash, index_same_fn same,
 			   const void *ctx, bool *added)
 {
-	make_room(ix);
+	make_room(ix, NULL, NULL);
 	return take(ix, find_hashed(ix, hash, same, ctx), hash, added);
+}
+
+bool index_get_kept(const struct index *ix, uint64_t key, index_key_fn key_of, const void *ctx,
+		    uint32_t *value)
+{
+	size_t at;
+
+	if (!ix->used)
+		return false;
+	at = find_kept(ix, key, key_of, ctx);
+	if (!is_used(ix, at))
+		return false;
+	*value = ix->values[at];
+	return true;
+}
+
+uint32_t *index_put_kept(struct index *ix, uint64_t key, index_key_fn key_of, const void *ctx,
+			 bool *added)
+{
+	make_room(ix, key_of, ctx);
+	return take(ix, find_kept(ix, key, key_of, ctx), key, added);
 }

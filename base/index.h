@@ -3,8 +3,8 @@
  *
  * Open addressing with linear probing, grown at half full; any key is
  * allowed (0 included).  Keys, values and a bit for "used" live in three
- * arrays (12 bytes a slot), so that big tables stay small and clearing one
- * touches only its bits.  Callers keep their records in their own arrays
+ * arrays (12 bytes a slot, 4 when the caller keeps the keys), so that big
+ * tables stay small and clearing one touches only its bits.  Callers keep their records in their own arrays
  * and index them by position: index_put() gives the slot of a key's value,
  * new or found.  Must not know what its keys mean.
  */
@@ -49,5 +49,19 @@ bool index_get_hashed(const struct index *ix, uint64_t hash, index_same_fn same,
 		      const void *ctx, uint32_t *value);
 uint32_t *index_put_hashed(struct index *ix, uint64_t hash, index_same_fn same,
 			   const void *ctx, bool *added);
+
+/*
+ * Keys the caller keeps in its records: key_of(ctx, value) gives the key of
+ * the record at value, and the index stores values only (4 bytes a slot,
+ * for big tables of small records).  index_put_kept()'s caller must fill
+ * in a new value before the next put: growing asks every value its key.
+ * A table uses either these two or the others, never both.
+ */
+typedef uint64_t (*index_key_fn)(const void *ctx, uint32_t value);
+
+bool index_get_kept(const struct index *ix, uint64_t key, index_key_fn key_of, const void *ctx,
+		    uint32_t *value);
+uint32_t *index_put_kept(struct index *ix, uint64_t key, index_key_fn key_of, const void *ctx,
+			 bool *added);
 
 #endif

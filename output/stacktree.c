@@ -50,11 +50,25 @@ void stacktree_release(struct stacktree *tree)
 	memset(tree, 0, sizeof(*tree));
 }
 
+static uint64_t child_key(uint32_t parent, uint32_t frame)
+{
+	return (uint64_t)parent << 32 | frame;
+}
+
+/* A node's key in the child index: the nodes hold it already. */
+static uint64_t key_of_node(const void *ctx, uint32_t index)
+{
+	const struct stack_node *node = &((const struct stacktree *)ctx)->nodes[index];
+
+	return child_key(node->parent, node->frame);
+}
+
 /* The node for frame under parent, added when new. */
 static uint32_t child(struct stacktree *tree, uint32_t parent, uint32_t frame)
 {
 	bool added;
-	uint32_t *at = index_put(&tree->child_of, (uint64_t)parent << 32 | frame, &added);
+	uint32_t *at = index_put_kept(&tree->child_of, child_key(parent, frame), key_of_node,
+				      tree, &added);
 	struct stack_node *node;
 
 	if (!added)

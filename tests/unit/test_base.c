@@ -163,6 +163,38 @@ static void test_index_keeps_colliding_hashes_apart(void **state)
 	index_release(&ix);
 }
 
+/* Keys kept by the caller: record i's key is its square (0 included). */
+static uint64_t square_of(const void *ctx, uint32_t value)
+{
+	(void)ctx;
+	return (uint64_t)value * value;
+}
+
+static void test_index_with_keys_kept_by_the_caller(void **state)
+{
+	struct index ix;
+	uint32_t value, i;
+	bool added;
+
+	(void)state;
+	index_init(&ix);
+	/* 1,000 records: the index grows several times, asking each its key. */
+	for (i = 0; i < 1000; i++) {
+		*index_put_kept(&ix, (uint64_t)i * i, square_of, NULL, &added) = i;
+		assert_true(added);
+	}
+	assert_null(ix.keys);
+	for (i = 0; i < 1000; i++) {
+		assert_true(index_get_kept(&ix, (uint64_t)i * i, square_of, NULL, &value));
+		assert_int_equal(value, i);
+		assert_int_equal(*index_put_kept(&ix, (uint64_t)i * i, square_of, NULL, &added), i);
+		assert_false(added);
+	}
+	assert_false(index_get_kept(&ix, 2, square_of, NULL, &value));
+	assert_int_equal(ix.count, 1000);
+	index_release(&ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_sample_threads_and_frames),
 		cmocka_unit_test(test_index_maps_any_key),
 		cmocka_unit_test(test_index_keeps_colliding_hashes_apart),
+		cmocka_unit_test(test_index_with_keys_kept_by_the_caller),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
