@@ -560,7 +560,6 @@ static int write_to(struct recording *r, FILE *out)
 	}
 }
 
-
 static void print_summary(struct recording *r)
 {
 	const struct options *o = r->options;

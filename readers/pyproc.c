@@ -96,7 +96,6 @@ struct pyproc {
 /* tstate->state of a thread running Python (3.13+). */
 #define THREAD_ATTACHED 1
 
-
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
 		      size_t frame, struct frame_vars *vars)
 {
@@ -111,7 +110,6 @@ int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thre
 	raw = &p->raw.items[rec->raw_start + frame];
 	return framevars_read(&p->objects, raw->addr, raw->code, vars);
 }
-
 
 /* --- opening --- */
 

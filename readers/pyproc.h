@@ -84,5 +84,4 @@ struct pyproc_stats {
 };
 void pyproc_stats(const struct pyproc *proc, struct pyproc_stats *stats);
 
-
 #endif

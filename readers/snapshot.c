@@ -17,7 +17,6 @@
 #define MERGE_GAP 512
 #define MERGE_MAX (16u * 1024)
 
-
 void snapshot_init(struct snapshot *snap, pid_t pid)
 {
 	memset(snap, 0, sizeof(*snap));

@@ -162,7 +162,6 @@ static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older
 	return pp_torn_unless_final(snapshot_read(w->snap, addr, w->frame_span, SNAP_CHAIN, frame));
 }
 
-
 static void push(struct raw_frames *out, const struct raw_frame *frame)
 {
 	XGROW(out->items, out->cap, out->count + 1);

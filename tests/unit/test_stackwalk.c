@@ -140,7 +140,6 @@ static void test_stackwalk_frame_objects(void **state)
 	walker_release(&t);
 }
 
-
 /* 3.12: a chunk with frames, the chain ending at an entry frame on the
  * "C stack"; another run of frames above a second entry frame. */
 static void test_stackwalk_interpreter_frames_skip_entry_frames(void **state)
@@ -250,7 +249,6 @@ static void test_stackwalk_recursion_across_chunks(void **state)
 	for (c = 0; c < CHUNKS; c++)
 		free(chunks[c]);
 }
-
 
 /* --- settling --- */
 
