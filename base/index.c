@@ -28,6 +28,24 @@ static size_t used_words(size_t slots)
 	return (slots + 63) / 64;
 }
 
+uint64_t index_hash(const void *data, size_t len)
+{
+	const uint8_t *bytes = data;
+	uint64_t hash = 0x9e3779b97f4a7c15ULL, word;
+	size_t at;
+
+	for (at = 0; at + 8 <= len; at += 8) {
+		memcpy(&word, bytes + at, 8);
+		hash = (hash ^ word) * 0xff51afd7ed558ccdULL;
+	}
+	for (; at < len; at++)
+		hash = (hash ^ bytes[at]) * 0x100000001b3ULL;
+	/* Multiplying carries bits only upwards: fold the top ones down. */
+	hash ^= hash >> 31;
+	hash *= 0xff51afd7ed558ccdULL;
+	return hash ^ (hash >> 33);
+}
+
 void index_init(struct index *ix)
 {
 	memset(ix, 0, sizeof(*ix));

@@ -45,6 +45,10 @@ uint32_t *index_put(struct index *ix, uint64_t key, bool *added);
  */
 typedef bool (*index_same_fn)(const void *ctx, uint32_t value);
 
+/* A hash of len bytes for such keys (a word at a time); also good for
+ * telling whether bytes changed since they were last hashed. */
+uint64_t index_hash(const void *data, size_t len);
+
 bool index_get_hashed(const struct index *ix, uint64_t hash, index_same_fn same,
 		      const void *ctx, uint32_t *value);
 uint32_t *index_put_hashed(struct index *ix, uint64_t hash, index_same_fn same,

@@ -12,23 +12,6 @@
 
 #include "xalloc.h"
 
-uint64_t strtab_hash(const void *data, size_t len)
-{
-	/* FNV-1a, then a final mix so that the low bits are usable as an index. */
-	const unsigned char *bytes = data;
-	uint64_t hash = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		hash ^= bytes[i];
-		hash *= 0x100000001b3ULL;
-	}
-	hash ^= hash >> 33;
-	hash *= 0xff51afd7ed558ccdULL;
-	hash ^= hash >> 33;
-	return hash;
-}
-
 void strtab_init(struct strtab *tab)
 {
 	memset(tab, 0, sizeof(*tab));
@@ -71,7 +54,7 @@ uint32_t strtab_find(const struct strtab *tab, const char *text, size_t len)
 	struct text_lookup lookup = { tab, text, len };
 	uint32_t id;
 
-	if (!index_get_hashed(&tab->by_text, strtab_hash(text, len), same_text, &lookup, &id))
+	if (!index_get_hashed(&tab->by_text, index_hash(text, len), same_text, &lookup, &id))
 		return 0;
 	return id;
 }
@@ -80,7 +63,7 @@ uint32_t strtab_intern(struct strtab *tab, const char *text, size_t len)
 {
 	struct text_lookup lookup = { tab, text, len };
 	bool added;
-	uint32_t *at = index_put_hashed(&tab->by_text, strtab_hash(text, len), same_text,
+	uint32_t *at = index_put_hashed(&tab->by_text, index_hash(text, len), same_text,
 					&lookup, &added);
 	size_t old_cap = tab->cap;
 

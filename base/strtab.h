@@ -41,7 +41,4 @@ size_t strtab_len(const struct strtab *tab, uint32_t id);
 /* Number of ids handed out so far, plus one (ids are 1..count-1). */
 size_t strtab_count(const struct strtab *tab);
 
-/* The hash strtab uses, exposed for other tables keyed by bytes. */
-uint64_t strtab_hash(const void *data, size_t len);
-
 #endif

@@ -151,7 +151,7 @@ static void write_new_strings(struct raw_writer *w)
 
 static uint64_t frame_hash(const struct sample_frame *frame)
 {
-	return strtab_hash(frame, sizeof(*frame));
+	return index_hash(frame, sizeof(*frame));
 }
 
 struct frame_lookup {

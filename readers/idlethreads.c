@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/index.h"
 #include "../base/xalloc.h"
 
 /* A thread taken as idle is asked again after this long anyway. */
@@ -25,22 +26,6 @@ void idle_threads_release(struct idle_threads *idle)
 	free(idle->last);
 	free(idle->next);
 	memset(idle, 0, sizeof(*idle));
-}
-
-/* A quick hash of a thread state's bytes, a word at a time: it only has to
- * tell whether the state changed since the last sample. */
-static uint64_t tstate_hash(const uint8_t *copy, size_t len)
-{
-	uint64_t hash = 0x9e3779b97f4a7c15ULL, word;
-	size_t at;
-
-	for (at = 0; at + 8 <= len; at += 8) {
-		memcpy(&word, copy + at, 8);
-		hash = (hash ^ word) * 0xff51afd7ed558ccdULL;
-	}
-	for (; at < len; at++)
-		hash = (hash ^ copy[at]) * 0x100000001b3ULL;
-	return hash ^ (hash >> 31);
 }
 
 /* The note of tid from the last sample; threads mostly keep their place. */
@@ -65,7 +50,7 @@ void idle_threads_begin(struct idle_threads *idle, size_t n)
 bool idle_threads_ask(struct idle_threads *idle, uint32_t tid, const uint8_t *tstate,
 		      size_t len, uint64_t now)
 {
-	uint64_t hash = tstate_hash(tstate, len);
+	uint64_t hash = index_hash(tstate, len);
 	const struct idle_note *note = last_note(idle, tid);
 	char state;
 
