@@ -193,7 +193,10 @@ cut:
  * return or a yield (a frame that returns stays at that instruction; one
  * still executing its return is as good as gone).  One that has not begun
  * (3.11+) is still being pushed: its caller's copy may predate the call, so
- * it goes too.  What is left must be frames in use.
+ * it goes too.  So does a generator's or a coroutine's not begun (<= 3.10):
+ * a new one names its maker as caller until the generator object takes
+ * it, and a thread state copied while a freed one ran at that address
+ * leads the walk to it.  What is left must be frames in use.
  */
 static int drop_returned(const struct py_layout *L, struct raw_frames *out, size_t from,
 			 code_facts_fn facts, void *ctx)
@@ -228,7 +231,8 @@ static int drop_returned(const struct py_layout *L, struct raw_frames *out, size
 		} else if (!top_facts.known) {
 			return PP_ETORN;
 		} else if (!top_facts.left &&
-			   (top_facts.started || out->count == from + 1 || L->rule_lasti != LASTI_POINTER)) {
+			   (top_facts.started || out->count == from + 1 ||
+			    (L->rule_lasti != LASTI_POINTER && !top_facts.resumable))) {
 			break;
 		}
 		drop_newest(out, from, 1);

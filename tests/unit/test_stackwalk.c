@@ -950,6 +950,58 @@ static void test_settle_rereads_generator_callers(void **state)
 	walker_release(&t);
 }
 
+/*
+ * <= 3.10: a generator's new frame names its maker as f_back until the
+ * generator object takes it.  A walk that copied the thread state when a
+ * freed generator's frame, at the same address, was running, then copied
+ * the address while the new one was being made, finds a generator that has
+ * not begun above the caller making it.  The caller is the newest frame;
+ * a function's frame not yet begun is being called, and stays.
+ */
+static void test_settle_drops_a_generator_being_made(void **state)
+{
+	const struct py_layout *layouts[] = { layout_find(2, 7, false), layout_find(3, 10, false) };
+	static uint8_t frames[3][512] __attribute__((aligned(16)));
+	struct stack_origin origin = { 0 };
+	size_t v;
+	int i;
+
+	(void)state;
+	for (v = 0; v < sizeof(layouts) / sizeof(layouts[0]); v++) {
+		const struct py_layout *L = layouts[v];
+		struct walker t;
+
+		memset(frames, 0, sizeof(frames));
+		for (i = 0; i < 3; i++) {
+			put64(frames[i], L->obj_type - 8, 1);
+			put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
+			put32(frames[i], L->frame_lasti, AT_CALL);
+			put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
+		}
+		put64(frames[2], L->frame_code, GENERATOR_CODE);
+		put32(frames[2], L->frame_lasti, AT_START);
+		walker_init(&t, L);
+		snapshot_set_group(&t.snap, 1);
+		t.w.group = 1;
+		origin.frame = (uintptr_t)frames[2];
+		assert_int_equal(walk_settled(&t, &origin, NULL), 0);
+		assert_int_equal(t.raw.count, 2);
+		assert_int_equal(t.raw.items[0].code, 0x2000);
+		/* Begun: it runs, resumed by its caller. */
+		put32(frames[2], L->frame_lasti, 10);
+		assert_int_equal(snapshot_begin(&t.snap), 0);
+		assert_int_equal(walk_settled(&t, &origin, NULL), 0);
+		assert_int_equal(t.raw.count, 3);
+		/* A function's frame not yet begun stays. */
+		put64(frames[2], L->frame_code, 0x3000);
+		put32(frames[2], L->frame_lasti, AT_START);
+		assert_int_equal(snapshot_begin(&t.snap), 0);
+		assert_int_equal(walk_settled(&t, &origin, NULL), 0);
+		assert_int_equal(t.raw.count, 3);
+		walker_release(&t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -968,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_settle_callers_through_c),
 		cmocka_unit_test(test_settle_311_for_loops_resume_generators),
 		cmocka_unit_test(test_settle_rereads_generator_callers),
+		cmocka_unit_test(test_settle_drops_a_generator_being_made),
 	};
 	return cmocka_run_group_tests_name("stackwalk", tests, NULL, NULL);
 }
