@@ -3,7 +3,6 @@
  */
 #include "clock.h"
 
-#include <time.h>
 
 void clock_init(struct sample_clock *clock, double rate_hz, uint64_t now_ns, uint64_t seed)
 {
@@ -47,12 +46,4 @@ uint64_t clock_next(struct sample_clock *clock, uint64_t now_ns)
 	}
 	clock->tick++;
 	return deadline;
-}
-
-uint64_t clock_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

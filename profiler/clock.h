@@ -29,7 +29,4 @@ void clock_init(struct sample_clock *clock, double rate_hz, uint64_t now_ns, uin
 /* The deadline of the next tick after a sample finished at now_ns. */
 uint64_t clock_next(struct sample_clock *clock, uint64_t now_ns);
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t clock_now_ns(void);
-
 #endif

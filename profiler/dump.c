@@ -11,13 +11,13 @@
 #include <time.h>
 
 #include "../base/errors.h"
+#include "../base/monotonic.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
 #include "../output/escape.h"
 #include "../readers/framevars.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
-#include "clock.h"
 #include "report.h"
 #include "target.h"
 #include "tracked.h"
@@ -171,7 +171,7 @@ static void print_json(struct dump_view *v, pid_t pid, const char *command, cons
 static int take_sample(struct tracked *t, struct strtab *strings, struct sample *s)
 {
 	struct pyproc_options options = { .walk_idle = true, .mark_idle = true };
-	uint64_t started = clock_now_ns(), give_up = started + DUMP_PATIENCE_NS, age = 0;
+	uint64_t started = monotonic_ns(), give_up = started + DUMP_PATIENCE_NS, age = 0;
 	struct timespec pause = { 0, 5000000 };
 	int err;
 
@@ -180,7 +180,7 @@ static int take_sample(struct tracked *t, struct strtab *strings, struct sample 
 	tracked_init(t, t->pid, started, age < TRACKED_YOUNG_NS ? TRACKED_YOUNG_NS - age : 0, 0);
 	for (;;) {
 		enum tracked_change change;
-		uint64_t now = clock_now_ns();
+		uint64_t now = monotonic_ns();
 
 		err = tracked_poll(t, strings, now, true, &change);
 		if (!err && !t->proc) {

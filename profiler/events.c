@@ -10,7 +10,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "../base/monotonic.h"
 
 int events_init(struct events *events)
 {
@@ -56,7 +56,7 @@ enum event events_wait(struct events *events, uint64_t deadline_ns, int pidfd, i
 	};
 
 	for (;;) {
-		uint64_t now = clock_now_ns();
+		uint64_t now = monotonic_ns();
 		struct timespec timeout = { 0, 0 };
 		int ready;
 
@@ -76,7 +76,7 @@ enum event events_wait(struct events *events, uint64_t deadline_ns, int pidfd, i
 		}
 		if (ready > 0 && pidfd >= 0 && (fds[1].revents & (POLLIN | POLLHUP)))
 			return EVENT_TARGET_EXIT;
-		if (clock_now_ns() >= deadline_ns)
+		if (monotonic_ns() >= deadline_ns)
 			return EVENT_DEADLINE;
 	}
 }

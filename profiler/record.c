@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../base/errors.h"
+#include "../base/monotonic.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
 #include "../output/collapsed.h"
@@ -159,7 +160,7 @@ static void python_before(struct recording *r)
 static int wait_for_python(struct recording *r)
 {
 	const struct options *o = r->options;
-	uint64_t started = clock_now_ns(), age = 0, patience = UINT64_MAX;
+	uint64_t started = monotonic_ns(), age = 0, patience = UINT64_MAX;
 	bool noted = false;
 	int err, signo;
 
@@ -170,7 +171,7 @@ static int wait_for_python(struct recording *r)
 	tracked_init(&r->root, r->target.pid, started, patience, TRACKED_YOUNG_NS);
 	for (;;) {
 		enum tracked_change change;
-		uint64_t now = clock_now_ns(), deadline;
+		uint64_t now = monotonic_ns(), deadline;
 
 		err = tracked_poll(&r->root, &r->strings, now, false, &change);
 		if (r->root.proc) {
@@ -281,7 +282,7 @@ static void add_to_stream(struct recording *r)
 static void use_sample(struct recording *r, int err)
 {
 	if (r->top) {
-		if (top_tick(r->top, &r->sample, err != 0, clock_now_ns()))
+		if (top_tick(r->top, &r->sample, err != 0, monotonic_ns()))
 			r->stop = STOP_QUIT;
 	} else if (r->streaming) {
 		if (!r->stream_err)
@@ -299,7 +300,7 @@ static bool sample_children(struct recording *r, const struct pyproc_options *po
 	bool sampled = false;
 	size_t i;
 
-	children_scan(c, clock_now_ns());
+	children_scan(c, monotonic_ns());
 	for (i = 0; i < c->count; i++) {
 		struct child *child = &c->items[i];
 		int err;
@@ -311,7 +312,7 @@ static bool sample_children(struct recording *r, const struct pyproc_options *po
 		 * program: it is looked at again, and sampled while it runs
 		 * Python. */
 		if (err && pp_error_class(err) != PP_STARTING)
-			children_recheck(c, i, clock_now_ns());
+			children_recheck(c, i, monotonic_ns());
 		if (pp_error_class(err) == PP_STARTING || pp_error_ends_target(err) ||
 		    !child->tracked.proc)
 			continue;
@@ -388,7 +389,7 @@ static void watch_root(struct recording *r, uint64_t now, bool force)
 /* One tick: the target while it runs Python, then its descendants. */
 static void sample_tick(struct recording *r, const struct pyproc_options *popts)
 {
-	uint64_t now = clock_now_ns();
+	uint64_t now = monotonic_ns();
 	bool sampled = false;
 	int err;
 
@@ -399,7 +400,7 @@ static void sample_tick(struct recording *r, const struct pyproc_options *popts)
 	if (r->root.proc) {
 		err = pyproc_sample(r->root.proc, popts, &r->sample);
 		if (err && pp_error_class(err) != PP_STARTING)
-			watch_root(r, clock_now_ns(), true);
+			watch_root(r, monotonic_ns(), true);
 		if (pp_error_class(err) == PP_STARTING) {
 			r->not_ready++;
 		} else if (!r->root.proc) {
@@ -439,13 +440,13 @@ static void sample_loop(struct recording *r)
 	uint64_t deadline, stop_at = 0, last_poll = 0;
 	int signo;
 
-	r->started_ns = clock_now_ns();
+	r->started_ns = monotonic_ns();
 	if (o->duration > 0)
 		stop_at = r->started_ns + (uint64_t)(o->duration * 1e9);
 	clock_init(&clock, o->rate, r->started_ns, r->started_ns | 1);
 	deadline = r->started_ns;
 	while (r->stop == STOP_NONE) {
-		uint64_t now = clock_now_ns();
+		uint64_t now = monotonic_ns();
 
 		/* Due, or behind schedule (the rate asked is more than peekpy can
 		 * do): a poll per sample would only waste a system call; look
@@ -466,14 +467,14 @@ static void sample_loop(struct recording *r)
 			break;
 		}
 sample:
-		if (stop_at && clock_now_ns() >= stop_at) {
+		if (stop_at && monotonic_ns() >= stop_at) {
 			r->stop = STOP_DURATION;
 			continue;
 		}
 		sample_tick(r, &popts);
-		deadline = clock_next(&clock, clock_now_ns());
+		deadline = clock_next(&clock, monotonic_ns());
 	}
-	r->ended_ns = clock_now_ns();
+	r->ended_ns = monotonic_ns();
 	r->skipped_ticks = clock.skipped;
 }
 
@@ -795,7 +796,7 @@ int record_run(const struct options *o)
 		describe_python(&r, python, sizeof(python));
 		snprintf(title, sizeof(title), "peekpy top: process %d (%s): %.900s", (int)r.target.pid,
 			 python, r.command);
-		top_start(&top, &r.strings, o, title, clock_now_ns());
+		top_start(&top, &r.strings, o, title, monotonic_ns());
 		r.top = &top;
 	} else if (r.streaming && start_stream(&r, &stack_options) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);

@@ -19,9 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../base/errors.h"
+#include "../base/monotonic.h"
 #include "../base/xalloc.h"
 #include "binary.h"
 #include "codecache.h"
@@ -710,14 +710,6 @@ static void refine_version(struct pyproc *p, uint64_t now)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void classify_idle(struct pyproc *p, const struct pyproc_options *options, uint64_t now)
 {
 	size_t i;
@@ -771,7 +763,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 
 	sample_clear(sample);
 	sample->pid = (uint32_t)p->pid;
-	sample->time_ns = now_ns();
+	sample->time_ns = monotonic_ns();
 	p->sample_count++;
 	codecache_new_sample(&p->codes);
 	stackmemo_new_sample(&p->memo);

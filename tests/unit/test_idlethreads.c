@@ -11,9 +11,9 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../../base/monotonic.h"
 #include "../../readers/idlethreads.h"
 
 struct sleeper {
@@ -34,14 +34,6 @@ static void *sleep_until_told(void *arg)
 		pthread_cond_wait(&s->wake, &s->lock);
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void test_sleeping_thread_is_idle_and_running_one_is_not(void **state)
@@ -67,9 +59,9 @@ static void test_sleeping_thread_is_idle_and_running_one_is_not(void **state)
 		bool sleeper_idle, self_idle;
 
 		idle_threads_begin(&idle, 2);
-		self_idle = idle_threads_ask(&idle, self, tstate, sizeof(tstate), now_ns());
-		sleeper_idle = idle_threads_ask(&idle, s.tid, tstate, sizeof(tstate), now_ns());
-		idle_threads_end(&idle, now_ns());
+		self_idle = idle_threads_ask(&idle, self, tstate, sizeof(tstate), monotonic_ns());
+		sleeper_idle = idle_threads_ask(&idle, s.tid, tstate, sizeof(tstate), monotonic_ns());
+		idle_threads_end(&idle, monotonic_ns());
 		assert_false(self_idle);   /* this thread is on a CPU, asking */
 		if (sleeper_idle)
 			break;
@@ -78,8 +70,8 @@ static void test_sleeping_thread_is_idle_and_running_one_is_not(void **state)
 	}
 	/* The note is kept: an unchanged thread state is still idle. */
 	idle_threads_begin(&idle, 1);
-	assert_true(idle_threads_ask(&idle, s.tid, tstate, sizeof(tstate), now_ns()));
-	idle_threads_end(&idle, now_ns());
+	assert_true(idle_threads_ask(&idle, s.tid, tstate, sizeof(tstate), monotonic_ns()));
+	idle_threads_end(&idle, monotonic_ns());
 	idle_threads_release(&idle);
 
 	pthread_mutex_lock(&s.lock);
