@@ -10,6 +10,7 @@
 #include "../base/errors.h"
 #include "../base/xalloc.h"
 #include "fields.h"
+#include "landmarks.h"
 #include "mem.h"
 #include "pathname.h"
 #include "pystr.h"
@@ -33,45 +34,13 @@ void codecache_init(struct code_cache *cc, pid_t pid, const struct py_layout *la
 	cc->span = layout_code_span(layout);
 	index_init(&cc->by_addr);
 	cc->generation = 1;
-	{
-		const uint32_t leave[] = {
-			layout->op_return_value, layout->op_yield_value,
-			layout->op_return_generator, layout->op_return_const,
-			layout->op_instrumented_return_value,
-			layout->op_instrumented_return_const,
-			layout->op_instrumented_yield_value,
-		};
-		const uint32_t call[] = {
-			layout->op_call_function, layout->op_call_function_kw,
-			layout->op_call_function_ex, layout->op_call_method,
-			layout->op_call_function_var, layout->op_call_function_var_kw,
-		};
-		size_t i;
-
-		for (i = 0; i < sizeof(leave) / sizeof(leave[0]); i++)
-			if (leave[i] < 256)
-				cc->leave_ops[leave[i] / 8] |= (uint8_t)(1u << (leave[i] % 8));
-		for (i = 0; i < sizeof(call) / sizeof(call[0]); i++)
-			if (call[i] < 256)
-				cc->call_ops[call[i] / 8] |= (uint8_t)(1u << (call[i] % 8));
-	}
-}
-
-static void release_info_offsets(struct code_info *info)
-{
-	free(info->leaves);
-	free(info->calls);
-	free(info->sends);
-	free(info->iterates);
-	info->leaves = info->calls = info->sends = info->iterates = NULL;
-	info->n_leaves = info->n_calls = info->n_sends = info->n_iterates = 0;
-	info->calls_scanned = false;
+	landmarks_opcodes(layout, &cc->opcodes);
 }
 
 static void release_info(struct code_info *info)
 {
 	linetable_release(&info->lines);
-	release_info_offsets(info);
+	landmarks_release(&info->marks);
 }
 
 static void free_entries(struct code_cache *cc)
@@ -196,99 +165,18 @@ static uint32_t frame_words(const struct py_layout *L, const uint8_t *obj)
 	return words > 0 && words < (1 << 24) ? (uint32_t)words : 0;
 }
 
-static bool in_set(const uint8_t set[32], uint8_t op)
-{
-	return set[op / 8] & (1u << (op % 8));
-}
-
-/* An ascending list of byte offsets being built (into a code_info). */
-struct offsets {
-	uint32_t **items;
-	uint32_t *n;
-	size_t cap;
-};
-
-static void append_offset(struct offsets *list, size_t at)
-{
-	if (*list->n == list->cap)
-		XGROW(*list->items, list->cap, (size_t)*list->n + 1);
-	(*list->items)[(*list->n)++] = (uint32_t)at;
-}
-
 /*
- * 3.11+: note the positions of an instruction that can push a frame on
- * top of its own, from its offset through its last inline cache entry
- * (3.13+ leave a waiting caller's position on the opcode, 3.11 and 3.12 on
- * that last entry), if caches (the layout's table of such opcodes) lists
- * it.  Every code unit is looked at, caches too, so a cache may pass for
- * such an instruction: that only accepts more positions.
- */
-static void note_inline_call(const uint8_t caches[256], uint8_t op, size_t at,
-			     struct offsets *list)
-{
-	size_t last, pos = at;
-
-	if (!caches[op])
-		return;
-	last = at + 2 * ((size_t)caches[op] - 1);
-	/* Ranges may overlap (a cache taken for an opcode): keep offsets
-	 * ascending and distinct. */
-	if (*list->n && (*list->items)[*list->n - 1] >= pos)
-		pos = (*list->items)[*list->n - 1] + 2;
-	for (; pos <= last; pos += 2)
-		append_offset(list, pos);
-}
-
-/*
- * 3.10, 3.11: a loop's jump back that CPython gives no line of its own
- * takes the line of the loop it closes (its target's), as 3.12+ do.
- */
-static void note_back_edge(const struct py_layout *L, struct code_info *info, uint8_t op,
-			   size_t at, uint32_t oparg)
-{
-	int64_t target;
-	int32_t line;
-
-	if (op == L->op_jump_absolute)
-		target = 2 * (int64_t)oparg;
-	else if (op == L->op_jump_backward || op == L->op_jump_backward_quick ||
-		 op == L->op_jump_backward_no_interrupt)
-		target = (int64_t)at + 2 - 2 * (int64_t)oparg;
-	else
-		return;
-	if (target < 0 || target >= (int64_t)at ||
-	    linetable_line(&info->lines, (int64_t)at) != LINE_NONE)
-		return;
-	line = linetable_line(&info->lines, target);
-	if (line != LINE_NONE)
-		linetable_set(&info->lines, (uint32_t)at, (uint32_t)at + 2, line);
-}
-
-static bool is_extended_arg(const struct py_layout *L, uint8_t op)
-{
-	return op == L->op_extended_arg || op == L->op_extended_arg_quick;
-}
-
-/*
- * Note where the bytecode returns or yields, and where a frame may wait in
- * a call (<= 3.10: its call instructions; 3.11+ see above).
- * Specialization rewrites opcodes in place, but never a return, and a call
- * stays in its family; instrumentation turns them into their INSTRUMENTED_
- * forms, which count too.
+ * Read the bytecode and note where it returns or yields, calls, sends and
+ * iterates (landmarks.h).
  */
 static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code_info *info)
 {
 	const struct py_layout *L = cc->layout;
 	uint8_t *code = NULL;
-	size_t len = 0, at, step = L->rule_strings == STRINGS_BYTES ? 1 : 2;
-	struct offsets leaves = { &info->leaves, &info->n_leaves, 0 };
-	struct offsets calls = { &info->calls, &info->n_calls, 0 };
-	uint32_t extended = 0;         /* EXTENDED_ARG bits for the next argument */
-	struct offsets sends = { &info->sends, &info->n_sends, 0 };
-	struct offsets iterates = { &info->iterates, &info->n_iterates, 0 };
+	size_t len = 0;
 	int err;
 
-	release_info_offsets(info);
+	landmarks_release(&info->marks);
 	if (info->code_bytes <= 0 || info->code_bytes > BYTECODE_MAX)
 		return 0;
 	if (L->code_code != LAYOUT_ABSENT) {
@@ -307,65 +195,9 @@ static int find_landmarks(struct code_cache *cc, const uint8_t *obj, struct code
 	 * which no compiled function does. */
 	info->shim = L->op_exit_init_check != LAYOUT_ABSENT && len >= 2 &&
 		     code[0] == L->op_exit_init_check;
-	/* 2.7 instructions have 1 or 3 bytes: an argument byte may look like
-	 * one of these, but positions only ever point at opcodes. */
-	for (at = 0; at < len; at += step) {
-		if (step == 2) {
-			uint32_t oparg = extended << 8 | code[at + 1];
-
-			note_back_edge(L, info, code[at], at, oparg);
-			extended = is_extended_arg(L, code[at]) ? oparg : 0;
-		}
-		if (in_set(cc->leave_ops, code[at]))
-			append_offset(&leaves, at);
-		if (in_set(cc->call_ops, code[at])) {
-			append_offset(&calls, at);
-		} else if (L->rule_inline_calls) {
-			note_inline_call(L->inline_call_caches, code[at], at, &calls);
-			note_inline_call(L->inline_send_caches, code[at], at, &sends);
-			note_inline_call(L->inline_iterate_caches, code[at], at, &iterates);
-		}
-	}
-	info->calls_scanned = true;
+	landmarks_scan(L, &cc->opcodes, code, len, &info->lines, &info->marks);
 	free(code);
 	return 0;
-}
-
-static bool has_offset(const uint32_t *offsets, uint32_t n, int64_t offset)
-{
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if ((int64_t)offsets[mid] == offset)
-			return true;
-		if ((int64_t)offsets[mid] < offset)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-bool codecache_leaves(const struct code_info *info, int64_t offset)
-{
-	return has_offset(info->leaves, info->n_leaves, offset);
-}
-
-bool codecache_calls(const struct code_info *info, int64_t offset)
-{
-	return !info->calls_scanned || has_offset(info->calls, info->n_calls, offset);
-}
-
-bool codecache_sends(const struct code_info *info, int64_t offset)
-{
-	return !info->calls_scanned || has_offset(info->sends, info->n_sends, offset);
-}
-
-bool codecache_iterates(const struct code_info *info, int64_t offset)
-{
-	return !info->calls_scanned || has_offset(info->iterates, info->n_iterates, offset);
 }
 
 /*

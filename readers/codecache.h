@@ -20,6 +20,7 @@
 
 #include "../base/index.h"
 #include "../base/strtab.h"
+#include "landmarks.h"
 #include "layout.h"
 #include "linetable.h"
 #include "snapshot.h"
@@ -34,20 +35,7 @@ struct code_info {
 	int32_t first_line;
 	int64_t code_bytes;       /* bytecode length in bytes */
 	struct linetable lines;
-	/* Byte offsets of the instructions that leave the frame (returns and
-	 * yields), ascending: a frame found at one has (all but) returned. */
-	uint32_t *leaves;
-	uint32_t n_leaves;
-	/* Byte offsets where a frame may be waiting for a function it called,
-	 * ascending: <= 3.10 its call instructions; 3.11+ the instructions
-	 * that can push a function's frame on top of their own (with their
-	 * inline caches, where 3.11 and 3.12 leave the position), and apart
-	 * those that can resume a generator's or a coroutine's frame so
-	 * (sends) and a generator's only (iterates).  calls_scanned is false
-	 * when the bytecode was not looked at. */
-	uint32_t *calls, *sends, *iterates;
-	uint32_t n_calls, n_sends, n_iterates;
-	bool calls_scanned;
+	struct landmarks marks;   /* where it leaves, calls, sends, iterates */
 	uint32_t framesize;       /* words a frame of it takes (3.11+), or 0 */
 	bool shim;                /* 3.13+: the interpreter's __init__ shim, no function */
 	bool resumable;           /* generator, coroutine or async generator code */
@@ -69,8 +57,7 @@ struct code_cache {
 	const struct py_layout *layout;
 	uint64_t code_type, str_type, bytes_type;
 	size_t span;                   /* bytes of a code object read */
-	uint8_t leave_ops[32];         /* bit set of the opcodes that leave */
-	uint8_t call_ops[32];          /* ... and of the calls (<= 3.10) */
+	struct opcode_sets opcodes;    /* those landmarks look for */
 	struct strtab *strings;
 	struct code_info **entries;    /* every entry, in the order added */
 	size_t used, cap_entries;
@@ -102,20 +89,6 @@ void codecache_new_sample(struct code_cache *cc);
  */
 int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64_t *addrs,
 		      size_t n, const struct code_info **out);
-
-/* Whether the instruction at byte offset of the code leaves its frame. */
-bool codecache_leaves(const struct code_info *info, int64_t offset);
-
-/* Whether a frame there may be waiting for a function it called (<= 3.10:
- * any call; 3.11+: one pushed on top of it; true when the bytecode was not
- * scanned). */
-bool codecache_calls(const struct code_info *info, int64_t offset);
-
-/* 3.12+: whether a frame there may be waiting for a generator or a
- * coroutine it resumed on top of it by SEND; for a generator it resumed by
- * FOR_ITER (both true when the bytecode was not scanned). */
-bool codecache_sends(const struct code_info *info, int64_t offset);
-bool codecache_iterates(const struct code_info *info, int64_t offset);
 
 /* Start address of thread-local bytecode copy index (3.14t+). */
 int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,

@@ -25,6 +25,7 @@
 #include "../base/xalloc.h"
 #include "binary.h"
 #include "codecache.h"
+#include "landmarks.h"
 #include "codeset.h"
 #include "fields.h"
 #include "layout.h"
@@ -529,11 +530,11 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	if (err)
 		return 0;
 	facts->known = true;
-	facts->left = codecache_leaves(info, offset);
+	facts->left = landmarks_leaves(&info->marks, offset);
 	facts->started = offset > info->first_traceable;
-	facts->at_call = codecache_calls(info, offset);
-	facts->at_send = codecache_sends(info, offset);
-	facts->at_iterate = codecache_iterates(info, offset);
+	facts->at_call = landmarks_calls(&info->marks, offset);
+	facts->at_send = landmarks_sends(&info->marks, offset);
+	facts->at_iterate = landmarks_iterates(&info->marks, offset);
 	facts->framesize = info->framesize;
 	facts->shim = info->shim;
 	facts->resumable = info->resumable;

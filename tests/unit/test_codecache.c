@@ -75,7 +75,7 @@ static void test_codecache_reads_live_code_not_freed_code(void **state)
 	assert_string_equal(strtab_str(&strings, info->file), "/srv/app.py");
 	assert_int_equal(linetable_line(&info->lines, 0), 40);
 	assert_int_equal(linetable_line(&info->lines, 6), 41);
-	assert_true(codecache_leaves(info, 3));   /* RETURN_VALUE */
+	assert_true(landmarks_leaves(&info->marks, 3));   /* RETURN_VALUE */
 
 	/* Freed: pymalloc's free-list link where the count was, the type
 	 * pointer and the stale fields left as they were. */
