@@ -503,13 +503,16 @@ def test_forked_workers_keep_their_threads(interp, peekpy):
 
 def test_subprocesses_of_a_shell(interp, peekpy):
     """--subprocesses with a target that is not Python (a shell): its Python
-    children are sampled and dumped, attached to or launched (-d bounds a
-    launched shell's run); without --subprocesses it is said to be no
-    Python."""
+    children are sampled and dumped, attached to or launched; without
+    --subprocesses it is said to be no Python."""
     # The children let go of the test's pipes: a launched shell's are not
-    # stopped with it, and would keep peekpy's output open.
+    # stopped with it, and would keep peekpy's output open.  The shell says
+    # ready once both children have.
     child = " ".join(shlex.quote(a) for a in interp.argv(interp.script("workload.py"), "6"))
-    script = "%s >/dev/null 2>&1 & %s >/dev/null 2>&1 & echo ready; wait" % (child, child)
+    said = tempfile.mkdtemp(prefix="peekpy-shell-")
+    script = ("{c} >{d}/1 2>/dev/null & {c} >{d}/2 2>/dev/null & "
+              "until grep -qs ready {d}/1 && grep -qs ready {d}/2; do sleep 0.02; done; "
+              "echo ready; wait").format(c=child, d=shlex.quote(said))
     shell = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -521,6 +524,7 @@ def test_subprocesses_of_a_shell(interp, peekpy):
     finally:
         os.killpg(shell.pid, signal.SIGKILL)
         shell.wait()
+        shutil.rmtree(said)
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
     spin = frame_text("spin", "workload.py", marked_line("workload.py", "SPIN_LINE"))
     pids = {re.match(r"process (\d+)", stack[0]).group(1) for stack in run.stacks()
@@ -529,7 +533,11 @@ def test_subprocesses_of_a_shell(interp, peekpy):
     check(dump.returncode == 0, "dump: exit %d: %s" % (dump.returncode, dump.stderr))
     check(len(json.loads(dump.stdout)) == 2, "dump: %s" % dump.stdout[:300])
     one_line_error(plain, "is not running Python")
-    run = peekpy.run(["record", "--subprocesses", "-d", "1.5", "--", "sh", "-c", script],
+    # Launched, it runs until the shell ends, after its children: each spins
+    # for 2 s once started, however long a loaded machine takes to start it.
+    short = " ".join(shlex.quote(a) for a in interp.argv(interp.script("workload.py"), "2"))
+    launched = "%s >/dev/null 2>&1 & %s >/dev/null 2>&1 & wait" % (short, short)
+    run = peekpy.run(["record", "--subprocesses", "--", "sh", "-c", launched],
                      name="launched.txt")
     check(run.returncode == 0, "launched: exit %d: %s" % (run.returncode, run.stderr))
     pids = {re.match(r"process (\d+)", stack[0]).group(1) for stack in run.stacks()
