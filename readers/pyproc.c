@@ -38,24 +38,17 @@
 #include "stackwalk.h"
 #include "framevars.h"
 #include "idlethreads.h"
-#include "threadnames.h"
 #include "threadids.h"
+#include "threadlist.h"
 
-#define MAX_INTERPRETERS 256
-#define MAX_THREADS 65536
 /* Fresh walks of a torn thread before its sample counts as an error. */
 #define RETRIES 3
 
-struct thread_rec {
-	uint64_t addr;             /* the thread state */
-	const uint8_t *copy;       /* its bytes, in the snapshot */
-	uint32_t tid;
-	uint32_t flags;            /* enum sample_thread_flags */
-	uint32_t name;             /* Python thread name (strtab id), or 0 */
-	size_t raw_start, raw_count;
+/* What a sample's walk made of one thread (of threads.items, by index). */
+struct thread_walk {
+	size_t raw_start, raw_count;   /* its frames in raw */
 	struct thread_memo *memo;  /* what the last sample made of its stack */
 	int error;                 /* why its walk failed, 0 if it did not */
-	bool running;              /* holds the GIL or is attached (3.13+) */
 };
 
 struct pyproc {
@@ -66,49 +59,40 @@ struct pyproc {
 	struct py_layout layout;
 	struct strtab *strings;
 	struct code_cache codes;
-	struct thread_ids tids;
+	struct thread_list threads;
 	struct idle_threads idle;
 	struct snapshot snap;
 	struct stackwalk walker;
 	struct stackmemo memo;
-	size_t tstate_span;
 	uint32_t sample_count;
 
-	struct thread_rec *threads;
-	size_t n_threads, cap_threads;
+	struct thread_walk *walks;
+	size_t cap_walks;
 	struct raw_frames raw;
 	struct code_set sample_codes;   /* the code objects of this sample */
-	struct threadnames names;
 	struct pyobj_reader objects;   /* for dump's frame variables */
 	size_t *emitted;           /* last sample's threads: index of each in threads */
 	size_t cap_emitted;
-	uint64_t main_interp;      /* the oldest interpreter, whose threading names threads */
-	uint64_t *pthreads;        /* each thread's ident (pthread id) */
-	uint32_t *tid_buf;
-	uint32_t *stored_tids;     /* what the thread states say (3.11+) */
-	uint32_t *name_buf;
-	size_t cap_pthreads;
 	uint64_t retries;
 	size_t last_syscalls;
 	uint64_t version_rescan_ns;   /* when to look for the micro version again */
 	uint64_t version_backoff_ns;  /* and how long to wait after that */
 };
 
-/* tstate->state of a thread running Python (3.13+). */
-#define THREAD_ATTACHED 1
-
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
 		      size_t frame, struct frame_vars *vars)
 {
-	const struct thread_rec *rec;
+	const struct thread_walk *walked;
 	const struct raw_frame *raw;
+	size_t i;
 
 	if (thread >= sample->n_threads || thread >= p->cap_emitted)
 		return PP_EBADDATA;
-	rec = &p->threads[p->emitted[thread]];
-	if (frame >= rec->raw_count || rec->tid != sample->threads[thread].tid)
+	i = p->emitted[thread];
+	walked = &p->walks[i];
+	if (frame >= walked->raw_count || p->threads.items[i].tid != sample->threads[thread].tid)
 		return PP_EBADDATA;
-	raw = &p->raw.items[rec->raw_start + frame];
+	raw = &p->raw.items[walked->raw_start + frame];
 	return framevars_read(&p->objects, raw->addr, raw->code, vars);
 }
 
@@ -171,17 +155,9 @@ static int choose_layout(struct pyproc *p, struct pyproc_details *details)
 	return 0;
 }
 
-/* Where the pointer to the first interpreter lives. */
-static uint64_t interp_head_addr(const struct pyproc *p)
-{
-	if (p->bin.runtime && p->layout.runtime_interpreters_head != LAYOUT_ABSENT)
-		return p->bin.runtime + p->layout.runtime_interpreters_head;
-	return p->bin.interp_head;
-}
-
 static int read_interp_head(struct pyproc *p, uint64_t *interp)
 {
-	uint64_t at = interp_head_addr(p);
+	uint64_t at = threadlist_head_addr(&p->layout, &p->bin);
 
 	return at ? mem_read_u64(p->pid, at, interp) : PP_ENOTPYTHON;
 }
@@ -218,18 +194,16 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 		free(p);
 		return err;
 	}
-	p->tstate_span = layout_tstate_span(&p->layout);
 	p->version_backoff_ns = 5000000;
 	codecache_init(&p->codes, pid, &p->layout, p->bin.code_type,
 		       p->layout.rule_strings == STRINGS_BYTES ? p->bin.string_type
 							      : p->bin.unicode_type,
 		       p->bin.string_type, strings);
-	thread_ids_init(&p->tids, pid);
+	threadlist_init(&p->threads, pid, &p->layout, &p->bin, p->version.free_threaded, strings);
 	idle_threads_init(&p->idle, pid);
 	snapshot_init(&p->snap, pid);
 	stackwalk_init(&p->walker, &p->layout, &p->snap);
 	stackmemo_init(&p->memo);
-	threadnames_init(&p->names, pid, &p->layout, strings);
 	pyobj_init(&p->objects, pid, &p->layout);
 	codeset_init(&p->sample_codes);
 	*out = p;
@@ -240,20 +214,15 @@ void pyproc_free(struct pyproc *p)
 {
 	if (!p)
 		return;
-	free(p->threads);
+	free(p->walks);
 	raw_frames_release(&p->raw);
 	stackwalk_release(&p->walker);
 	stackmemo_release(&p->memo);
 	codeset_release(&p->sample_codes);
-	free(p->pthreads);
-	free(p->tid_buf);
-	free(p->stored_tids);
-	free(p->name_buf);
 	free(p->emitted);
-	threadnames_release(&p->names);
 	codecache_release(&p->codes);
 	idle_threads_release(&p->idle);
-	thread_ids_release(&p->tids);
+	threadlist_release(&p->threads);
 	snapshot_release(&p->snap);
 	maps_release(&p->maps);
 	free(p);
@@ -288,199 +257,7 @@ void pyproc_stats(const struct pyproc *p, struct pyproc_stats *stats)
 	stats->retries = p->retries;
 	stats->snapshot_bytes = p->snap.bytes;
 	stats->reads_last_sample = p->last_syscalls;
-	stats->name_lookups = p->names.reads;
-}
-
-/* --- phase 1: the thread list --- */
-
-static int read_tstate(struct pyproc *p, uint64_t addr, const uint8_t **copy)
-{
-	return pp_torn_unless_final(snapshot_read(&p->snap, addr, p->tstate_span, SNAP_ORIGIN, copy));
-}
-
-/* An interpreter's next pointer and thread list, in one read. */
-static int read_interp(struct pyproc *p, uint64_t interp, uint64_t *next, uint64_t *threads)
-{
-	const struct py_layout *L = &p->layout;
-	uint32_t lo = L->interp_next < L->interp_threads_head ? L->interp_next
-							       : L->interp_threads_head;
-	uint32_t hi = L->interp_next > L->interp_threads_head ? L->interp_next
-							       : L->interp_threads_head;
-	const uint8_t *copy;
-	int err = snapshot_read(&p->snap, interp + lo, hi - lo + 8, SNAP_RECUR, &copy);
-
-	if (err)
-		return pp_torn_unless_final(err);
-	*next = load_u64(copy, L->interp_next - lo);
-	*threads = load_u64(copy, L->interp_threads_head - lo);
-	return 0;
-}
-
-/* The thread state holding the GIL of interp, 0 when it is free (<= 3.12;
- * later versions keep the fact in each thread state). */
-static int gil_holder(struct pyproc *p, uint64_t interp, uint64_t *holder)
-{
-	const struct py_layout *L = &p->layout;
-	uint64_t gil = 0;
-	const uint8_t *copy;
-	int32_t locked;
-	int err;
-
-	*holder = 0;
-	if (p->bin.tstate_current) {
-		/* 2.7, 3.6: the running thread's state, NULL while released. */
-		err = snapshot_read(&p->snap, p->bin.tstate_current, 8, SNAP_RECUR, &copy);
-		if (!err)
-			*holder = load_u64(copy, 0);
-		return pp_torn_unless_final(err);
-	}
-	if (L->runtime_gil_locked != LAYOUT_ABSENT && p->bin.runtime) {
-		gil = p->bin.runtime + L->runtime_gil_last_holder - L->gil_last_holder;
-	} else if (L->interp_gil_ptr != LAYOUT_ABSENT && L->ts_state == LAYOUT_ABSENT) {
-		err = snapshot_read(&p->snap, interp + L->interp_gil_ptr, 8, SNAP_RECUR, &copy);
-		if (err)
-			return pp_torn_unless_final(err);
-		gil = load_u64(copy, 0);
-	}
-	if (!gil)
-		return 0;
-	err = snapshot_read(&p->snap, gil + L->gil_last_holder, L->gil_locked - L->gil_last_holder + 4,
-			    SNAP_RECUR, &copy);
-	if (err)
-		return pp_torn_unless_final(err);
-	memcpy(&locked, copy + (L->gil_locked - L->gil_last_holder), sizeof(locked));
-	/* The last holder stays set after release: only a locked GIL counts. */
-	if (locked)
-		*holder = load_u64(copy, 0);
-	return 0;
-}
-
-/* GIL and attachment flags of each thread of one interpreter. */
-static int mark_running(struct pyproc *p, uint64_t interp, size_t from, size_t to)
-{
-	const struct py_layout *L = &p->layout;
-	uint64_t holder;
-	size_t i;
-	int err = gil_holder(p, interp, &holder);
-
-	if (err)
-		return err;
-	for (i = from; i < to; i++) {
-		struct thread_rec *rec = &p->threads[i];
-		bool gil, attached;
-
-		if (L->ts_holds_gil != LAYOUT_ABSENT)
-			gil = load_i32(rec->copy, L->ts_holds_gil) != 0;
-		else if (L->ts_status_holds_gil_mask != LAYOUT_ABSENT)
-			gil = (load_u32(rec->copy, L->ts_status) & L->ts_status_holds_gil_mask) != 0;
-		else
-			gil = holder && holder == rec->addr;
-		/* 3.13+: attached means running Python, with or without a GIL. */
-		attached = L->ts_state != LAYOUT_ABSENT &&
-			   load_i32(rec->copy, L->ts_state) == THREAD_ATTACHED;
-		/* Without a GIL (free-threaded), every attached thread is as
-		 * good as its holder. */
-		if (gil || (attached && p->version.free_threaded))
-			rec->flags |= SAMPLE_THREAD_GIL;
-		if (gil || attached)
-			rec->running = true;
-	}
-	return 0;
-}
-
-static int list_threads(struct pyproc *p)
-{
-	const struct py_layout *L = &p->layout;
-	uint64_t interp;
-	int n_interps = 0, err;
-
-	const uint8_t *head;
-
-	p->n_threads = 0;
-	if (!interp_head_addr(p))
-		return PP_ENOTPYTHON;
-	err = snapshot_read(&p->snap, interp_head_addr(p), 8, SNAP_RECUR, &head);
-	if (err)
-		return pp_error_ends_target(err) ? err : PP_EBADDATA;
-	interp = load_u64(head, 0);
-	if (!interp)
-		return PP_ENOTREADY;
-	while (interp && n_interps++ < MAX_INTERPRETERS) {
-		uint64_t next_interp, tstate;
-		size_t first = p->n_threads;
-
-		err = read_interp(p, interp, &next_interp, &tstate);
-		if (err)
-			return err;
-		while (tstate && p->n_threads < MAX_THREADS) {
-			struct thread_rec *rec;
-			const uint8_t *copy;
-
-			/* The next sample copies each thread's state right
-			 * before its frames. */
-			snapshot_set_group(&p->snap, (uint32_t)p->n_threads + 1);
-			err = read_tstate(p, tstate, &copy);
-			if (err)
-				return err;
-			/* A thread state must point back at its interpreter;
-			 * otherwise the list changed while it was read. */
-			if (load_u64(copy, L->ts_interp) != interp)
-				return PP_ETORN;
-			XGROW(p->threads, p->cap_threads, p->n_threads + 1);
-			rec = &p->threads[p->n_threads++];
-			memset(rec, 0, sizeof(*rec));
-			rec->addr = tstate;
-			rec->copy = copy;
-			tstate = load_u64(copy, L->ts_next);
-		}
-		snapshot_set_group(&p->snap, 0);
-		p->main_interp = interp;
-		err = mark_running(p, interp, first, p->n_threads);
-		if (err)
-			return err;
-		interp = next_interp;
-	}
-	return 0;
-}
-
-/* Kernel thread ids, as /proc and the outputs know them (threadids.h). */
-static int find_tids(struct pyproc *p)
-{
-	const struct py_layout *L = &p->layout;
-	bool stored = L->ts_native_thread_id != LAYOUT_ABSENT;
-	size_t i;
-	int err;
-
-	if (p->n_threads > p->cap_pthreads) {
-		p->cap_pthreads = p->n_threads;
-		p->pthreads = xreallocarray(p->pthreads, p->cap_pthreads, sizeof(*p->pthreads));
-		p->tid_buf = xreallocarray(p->tid_buf, p->cap_pthreads, sizeof(*p->tid_buf));
-		p->stored_tids = xreallocarray(p->stored_tids, p->cap_pthreads,
-					       sizeof(*p->stored_tids));
-		p->name_buf = xreallocarray(p->name_buf, p->cap_pthreads, sizeof(*p->name_buf));
-	}
-	for (i = 0; i < p->n_threads; i++) {
-		p->pthreads[i] = load_u64(p->threads[i].copy, L->ts_thread_id);
-		if (stored)
-			p->stored_tids[i] = (uint32_t)load_u64(p->threads[i].copy,
-							       L->ts_native_thread_id);
-	}
-	err = thread_ids_resolve(&p->tids, &p->snap, p->pthreads, stored ? p->stored_tids : NULL,
-				 p->n_threads, p->tid_buf);
-	if (err)
-		return pp_error_ends_target(err) ? err : 0;
-	for (i = 0; i < p->n_threads; i++)
-		p->threads[i].tid = p->tid_buf[i];
-	return 0;
-}
-
-/* Python thread names, from the threading module (cached: threadnames.h). */
-static void name_threads(struct pyproc *p, uint64_t now)
-{
-	threadnames_lookup(&p->names, p->main_interp, p->pthreads, p->n_threads, now,
-			   p->name_buf);
-	for (size_t i = 0; i < p->n_threads; i++)
-		p->threads[i].name = p->name_buf[i];
+	stats->name_lookups = p->threads.names.reads;
 }
 
 /* --- phase 2: walking --- */
@@ -491,7 +268,7 @@ static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
 /* Whose walk frame_facts() is asked about. */
 struct walk_ctx {
 	struct pyproc *p;
-	struct thread_rec *rec;
+	struct thread_walk *walked;
 };
 
 /* What settling a walk needs to know of a frame's code (stackwalk.h). */
@@ -499,7 +276,7 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 {
 	const struct walk_ctx *walking = ctx;
 	struct pyproc *p = walking->p;
-	struct thread_rec *rec = walking->rec;
+	const struct thread_walk *walked = walking->walked;
 	const struct py_layout *L = &p->layout;
 	const struct code_info *info;
 	struct memo_frame *memo = NULL;
@@ -509,10 +286,10 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	/* A frame of the walk that matched the last sample's: its facts are
 	 * known (depth from the oldest does not move as settling drops or adds
 	 * newest frames). */
-	if (frame >= p->raw.items + rec->raw_start && frame < p->raw.items + p->raw.count) {
+	if (frame >= p->raw.items + walked->raw_start && frame < p->raw.items + p->raw.count) {
 		size_t depth = (size_t)(p->raw.items + p->raw.count - 1 - frame);
 
-		memo = stackmemo_at(rec->memo, depth);
+		memo = stackmemo_at(walked->memo, depth);
 		if (memo && memo->has_facts) {
 			*facts = memo->facts;
 			return 0;
@@ -557,30 +334,32 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 }
 
 /* Walk a thread and settle what was copied into one moment's stack. */
-static int walk(struct pyproc *p, struct thread_rec *rec)
+static int walk(struct pyproc *p, size_t i)
 {
+	const struct py_thread *thread = &p->threads.items[i];
+	struct thread_walk *walked = &p->walks[i];
+	struct walk_ctx walking = { p, walked };
 	struct stack_origin origin;
 	int err;
 
-	snapshot_set_group(&p->snap, (uint32_t)(rec - p->threads) + 1);
-	p->walker.group = (uint32_t)(rec - p->threads) + 1;
-	rec->raw_start = p->raw.count;
-	rec->memo = stackmemo_thread(&p->memo, rec->addr);
-	err = stackwalk_origin(&p->walker, rec->addr, rec->copy, &origin);
+	/* Group i + 1: the thread's state was copied in it (threadlist.h). */
+	snapshot_set_group(&p->snap, (uint32_t)i + 1);
+	p->walker.group = (uint32_t)i + 1;
+	walked->raw_start = p->raw.count;
+	walked->memo = stackmemo_thread(&p->memo, thread->addr);
+	err = stackwalk_origin(&p->walker, thread->addr, thread->copy, &origin);
 	if (!err)
 		err = stackwalk_thread(&p->walker, &origin, &p->raw);
 	if (!err) {
-		stackmemo_match(rec->memo, p->raw.items + rec->raw_start,
-				p->raw.count - rec->raw_start);
-		struct walk_ctx walking = { p, rec };
-
-		err = settle_thread(&p->walker, &origin, &p->raw, rec->raw_start,
-				       frame_facts, &walking);
+		stackmemo_match(walked->memo, p->raw.items + walked->raw_start,
+				p->raw.count - walked->raw_start);
+		err = settle_thread(&p->walker, &origin, &p->raw, walked->raw_start,
+				    frame_facts, &walking);
 	}
 	snapshot_set_group(&p->snap, 0);
 	if (err)
-		p->raw.count = rec->raw_start;
-	rec->raw_count = p->raw.count - rec->raw_start;
+		p->raw.count = walked->raw_start;
+	walked->raw_count = p->raw.count - walked->raw_start;
 	return err;
 }
 
@@ -618,19 +397,20 @@ static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
 /* Turn a walked thread into sample frames (reusing what the last sample
  * made of its oldest frames, where they match); PP_ETORN if any fails.  A
  * thread with no Python frame is kept when idle threads are walked. */
-static int emit_thread(struct pyproc *p, struct thread_rec *rec, bool keep_empty,
-		       struct sample *sample)
+static int emit_thread(struct pyproc *p, size_t t, bool keep_empty, struct sample *sample)
 {
+	const struct py_thread *listed = &p->threads.items[t];
+	const struct thread_walk *walked = &p->walks[t];
 	struct sample_thread *thread;
 	size_t i, first;
 
-	thread = sample_add_thread(sample, rec->tid);
-	thread->flags = rec->flags;
-	thread->name = rec->name;
+	thread = sample_add_thread(sample, listed->tid);
+	thread->flags = listed->flags;
+	thread->name = listed->name;
 	first = sample->n_frames;
-	for (i = 0; i < rec->raw_count; i++) {
-		const struct raw_frame *raw = &p->raw.items[rec->raw_start + i];
-		const struct memo_frame *memo = stackmemo_at(rec->memo, rec->raw_count - 1 - i);
+	for (i = 0; i < walked->raw_count; i++) {
+		const struct raw_frame *raw = &p->raw.items[walked->raw_start + i];
+		const struct memo_frame *memo = stackmemo_at(walked->memo, walked->raw_count - 1 - i);
 		const struct code_info *info;
 		struct sample_frame frame;
 		int64_t offset = 0;
@@ -657,14 +437,14 @@ static int emit_thread(struct pyproc *p, struct thread_rec *rec, bool keep_empty
 		frame.line = linetable_line(&info->lines, offset);
 		sample_push_frame(sample, &frame);
 	}
-	stackmemo_store(rec->memo, p->raw.items + rec->raw_start, sample->frames + first,
-			rec->raw_count);
+	stackmemo_store(walked->memo, p->raw.items + walked->raw_start, sample->frames + first,
+			walked->raw_count);
 	if (thread->n_frames == 0 && !keep_empty) {
 		sample_drop_thread(sample);
 		return 0;
 	}
 	XGROW(p->emitted, p->cap_emitted, sample->n_threads);
-	p->emitted[sample->n_threads - 1] = (size_t)(rec - p->threads);
+	p->emitted[sample->n_threads - 1] = t;
 	return 0;
 }
 
@@ -674,14 +454,15 @@ static int resolve_codes(struct pyproc *p, size_t from, size_t to)
 	size_t t, i, before = p->sample_codes.count;
 
 	for (t = from; t < to; t++) {
-		const struct thread_rec *rec = &p->threads[t];
+		const struct thread_walk *walked = &p->walks[t];
 
-		if (rec->error)
+		if (walked->error)
 			continue;
 		/* Frames that matched the last sample's are written as then. */
-		for (i = 0; i < rec->raw_count; i++)
-			if (!stackmemo_at(rec->memo, rec->raw_count - 1 - i))
-				codeset_add(&p->sample_codes, p->raw.items[rec->raw_start + i].code);
+		for (i = 0; i < walked->raw_count; i++)
+			if (!stackmemo_at(walked->memo, walked->raw_count - 1 - i))
+				codeset_add(&p->sample_codes,
+					    p->raw.items[walked->raw_start + i].code);
 	}
 	return codecache_resolve(&p->codes, &p->snap, p->sample_codes.addrs + before,
 				 p->sample_codes.count - before, p->sample_codes.infos + before);
@@ -719,31 +500,31 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 	 * nothing to ask the kernel. */
 	if (options->gil_only || (!options->mark_idle && options->walk_idle))
 		return;
-	idle_threads_begin(&p->idle, p->n_threads);
-	for (i = 0; i < p->n_threads; i++) {
-		struct thread_rec *rec = &p->threads[i];
+	idle_threads_begin(&p->idle, p->threads.count);
+	for (i = 0; i < p->threads.count; i++) {
+		struct py_thread *thread = &p->threads.items[i];
 
 		/* A thread running Python needs no question to the kernel. */
-		if (rec->running || !rec->tid || rec->tid == THREAD_ID_GONE)
+		if (thread->running || !thread->tid || thread->tid == THREAD_ID_GONE)
 			continue;
-		if (idle_threads_ask(&p->idle, rec->tid, rec->copy, p->tstate_span, now))
-			rec->flags |= SAMPLE_THREAD_IDLE;
+		if (idle_threads_ask(&p->idle, thread->tid, thread->copy, p->threads.tstate_span, now))
+			thread->flags |= SAMPLE_THREAD_IDLE;
 	}
 	idle_threads_end(&p->idle, now);
 }
 
-static bool wanted(const struct thread_rec *rec, const struct pyproc_options *options)
+static bool wanted(const struct py_thread *thread, const struct pyproc_options *options)
 {
-	if (rec->tid == THREAD_ID_GONE)
+	if (thread->tid == THREAD_ID_GONE)
 		return false;   /* a state a fork left behind: no thread */
 	if (options->gil_only)
-		return rec->flags & SAMPLE_THREAD_GIL;
-	return options->walk_idle || !(rec->flags & SAMPLE_THREAD_IDLE);
+		return thread->flags & SAMPLE_THREAD_GIL;
+	return options->walk_idle || !(thread->flags & SAMPLE_THREAD_IDLE);
 }
 
 /* Walk one thread again, after a torn walk, from a fresh copy of the
  * ranges walks depend on, taken in one batch like a sample's first. */
-static int rewalk(struct pyproc *p, struct thread_rec *rec)
+static int rewalk(struct pyproc *p, size_t i)
 {
 	int err;
 
@@ -751,15 +532,15 @@ static int rewalk(struct pyproc *p, struct thread_rec *rec)
 	err = snapshot_refetch(&p->snap);
 	if (err)
 		return err;
-	p->raw.count = rec->raw_start;
-	err = read_tstate(p, rec->addr, &rec->copy);
-	return err ? err : walk(p, rec);
+	p->raw.count = p->walks[i].raw_start;
+	err = threadlist_copy_again(&p->threads, &p->snap, i);
+	return err ? err : walk(p, i);
 }
 
 int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		  struct sample *sample)
 {
-	size_t i;
+	size_t i, n;
 	int err, result = 0;
 
 	sample_clear(sample);
@@ -773,42 +554,40 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 
 	err = snapshot_begin(&p->snap);
 	if (!err)
-		err = list_threads(p);
-	if (!err)
-		err = find_tids(p);
+		err = threadlist_read(&p->threads, &p->snap, sample->time_ns);
 	if (err)
 		return err;
+	n = p->threads.count;
+	if (n > p->cap_walks) {
+		p->walks = xreallocarray(p->walks, n, sizeof(*p->walks));
+		p->cap_walks = n;
+	}
+	memset(p->walks, 0, n * sizeof(*p->walks));
 	classify_idle(p, options, sample->time_ns);
-	name_threads(p, sample->time_ns);
 	refine_version(p, sample->time_ns);
 
-	for (i = 0; i < p->n_threads; i++) {
-		struct thread_rec *rec = &p->threads[i];
+	for (i = 0; i < n; i++) {
+		struct thread_walk *walked = &p->walks[i];
 
-		if (!wanted(rec, options))
+		if (!wanted(&p->threads.items[i], options))
 			continue;
-		rec->error = walk(p, rec);
+		walked->error = walk(p, i);
 		/* A torn walk is taken again at once, from a fresh copy of what
 		 * it depends on (rare: settling resolves the usual changes). */
-		for (int attempt = 0; attempt < RETRIES && rec->error == PP_ETORN; attempt++)
-			rec->error = rewalk(p, rec);
-		if (pp_error_ends_target(rec->error))
-			return rec->error;
+		for (int attempt = 0; attempt < RETRIES && walked->error == PP_ETORN; attempt++)
+			walked->error = rewalk(p, i);
+		if (pp_error_ends_target(walked->error))
+			return walked->error;
 	}
-	err = resolve_codes(p, 0, p->n_threads);
+	err = resolve_codes(p, 0, n);
 	if (err)
 		return err;
-	for (i = 0; i < p->n_threads; i++) {
-		struct thread_rec *rec = &p->threads[i];
-
-		if (!wanted(rec, options))
-			continue;
-		if (!rec->error)
-			rec->error = emit_thread(p, rec, options->walk_idle, sample);
-	}
-	for (i = 0; i < p->n_threads; i++)
-		if (wanted(&p->threads[i], options) && p->threads[i].error && !result)
-			result = p->threads[i].error;
+	for (i = 0; i < n; i++)
+		if (wanted(&p->threads.items[i], options) && !p->walks[i].error)
+			p->walks[i].error = emit_thread(p, i, options->walk_idle, sample);
+	for (i = 0; i < n; i++)
+		if (wanted(&p->threads.items[i], options) && p->walks[i].error && !result)
+			result = p->walks[i].error;
 	p->last_syscalls = p->snap.syscalls;
 	return result;
 }

@@ -1,0 +1,272 @@
+/*
+ * threadlist.c - every interpreter's thread states, the GIL, and each
+ * thread's kernel id and name (see threadlist.h).
+ */
+#include "threadlist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/errors.h"
+#include "../base/sample.h"
+#include "../base/xalloc.h"
+#include "fields.h"
+
+#define MAX_INTERPRETERS 256
+#define MAX_THREADS 65536
+
+/* tstate->state of a thread running Python (3.13+). */
+#define THREAD_ATTACHED 1
+
+void threadlist_init(struct thread_list *list, pid_t pid, const struct py_layout *layout,
+		     const struct py_binary *bin, bool free_threaded, struct strtab *strings)
+{
+	memset(list, 0, sizeof(*list));
+	list->pid = pid;
+	list->layout = layout;
+	list->bin = bin;
+	list->free_threaded = free_threaded;
+	list->tstate_span = layout_tstate_span(layout);
+	thread_ids_init(&list->tids, pid);
+	threadnames_init(&list->names, pid, layout, strings);
+}
+
+void threadlist_release(struct thread_list *list)
+{
+	free(list->items);
+	free(list->pthreads);
+	free(list->stored_tids);
+	free(list->tid_buf);
+	free(list->name_buf);
+	thread_ids_release(&list->tids);
+	threadnames_release(&list->names);
+	memset(list, 0, sizeof(*list));
+}
+
+uint64_t threadlist_head_addr(const struct py_layout *layout, const struct py_binary *bin)
+{
+	if (bin->runtime && layout->runtime_interpreters_head != LAYOUT_ABSENT)
+		return bin->runtime + layout->runtime_interpreters_head;
+	return bin->interp_head;
+}
+
+static int copy_tstate(struct thread_list *list, struct snapshot *snap, uint64_t addr,
+		       const uint8_t **copy)
+{
+	return pp_torn_unless_final(snapshot_read(snap, addr, list->tstate_span, SNAP_ORIGIN, copy));
+}
+
+int threadlist_copy_again(struct thread_list *list, struct snapshot *snap, size_t i)
+{
+	return copy_tstate(list, snap, list->items[i].addr, &list->items[i].copy);
+}
+
+/* An interpreter's next pointer and thread list, in one read. */
+static int read_interp(struct thread_list *list, struct snapshot *snap, uint64_t interp,
+		       uint64_t *next, uint64_t *threads)
+{
+	const struct py_layout *L = list->layout;
+	uint32_t lo = L->interp_next < L->interp_threads_head ? L->interp_next
+							       : L->interp_threads_head;
+	uint32_t hi = L->interp_next > L->interp_threads_head ? L->interp_next
+							       : L->interp_threads_head;
+	const uint8_t *copy;
+	int err = snapshot_read(snap, interp + lo, hi - lo + 8, SNAP_RECUR, &copy);
+
+	if (err)
+		return pp_torn_unless_final(err);
+	*next = load_u64(copy, L->interp_next - lo);
+	*threads = load_u64(copy, L->interp_threads_head - lo);
+	return 0;
+}
+
+/* The thread state holding the GIL of interp, 0 when it is free (<= 3.12;
+ * later versions keep the fact in each thread state). */
+static int gil_holder(struct thread_list *list, struct snapshot *snap, uint64_t interp,
+		      uint64_t *holder)
+{
+	const struct py_layout *L = list->layout;
+	const struct py_binary *bin = list->bin;
+	uint64_t gil = 0;
+	const uint8_t *copy;
+	int32_t locked;
+	int err;
+
+	*holder = 0;
+	if (bin->tstate_current) {
+		/* 2.7, 3.6: the running thread's state, NULL while released. */
+		err = snapshot_read(snap, bin->tstate_current, 8, SNAP_RECUR, &copy);
+		if (!err)
+			*holder = load_u64(copy, 0);
+		return pp_torn_unless_final(err);
+	}
+	if (L->runtime_gil_locked != LAYOUT_ABSENT && bin->runtime) {
+		gil = bin->runtime + L->runtime_gil_last_holder - L->gil_last_holder;
+	} else if (L->interp_gil_ptr != LAYOUT_ABSENT && L->ts_state == LAYOUT_ABSENT) {
+		err = snapshot_read(snap, interp + L->interp_gil_ptr, 8, SNAP_RECUR, &copy);
+		if (err)
+			return pp_torn_unless_final(err);
+		gil = load_u64(copy, 0);
+	}
+	if (!gil)
+		return 0;
+	err = snapshot_read(snap, gil + L->gil_last_holder, L->gil_locked - L->gil_last_holder + 4,
+			    SNAP_RECUR, &copy);
+	if (err)
+		return pp_torn_unless_final(err);
+	memcpy(&locked, copy + (L->gil_locked - L->gil_last_holder), sizeof(locked));
+	/* The last holder stays set after release: only a locked GIL counts. */
+	if (locked)
+		*holder = load_u64(copy, 0);
+	return 0;
+}
+
+/* GIL and attachment flags of each thread of one interpreter. */
+static int mark_running(struct thread_list *list, struct snapshot *snap, uint64_t interp,
+			size_t from, size_t to)
+{
+	const struct py_layout *L = list->layout;
+	uint64_t holder;
+	size_t i;
+	int err = gil_holder(list, snap, interp, &holder);
+
+	if (err)
+		return err;
+	for (i = from; i < to; i++) {
+		struct py_thread *thread = &list->items[i];
+		bool gil, attached;
+
+		if (L->ts_holds_gil != LAYOUT_ABSENT)
+			gil = load_i32(thread->copy, L->ts_holds_gil) != 0;
+		else if (L->ts_status_holds_gil_mask != LAYOUT_ABSENT)
+			gil = (load_u32(thread->copy, L->ts_status) & L->ts_status_holds_gil_mask) != 0;
+		else
+			gil = holder && holder == thread->addr;
+		/* 3.13+: attached means running Python, with or without a GIL. */
+		attached = L->ts_state != LAYOUT_ABSENT &&
+			   load_i32(thread->copy, L->ts_state) == THREAD_ATTACHED;
+		/* Without a GIL (free-threaded), every attached thread is as
+		 * good as its holder. */
+		if (gil || (attached && list->free_threaded))
+			thread->flags |= SAMPLE_THREAD_GIL;
+		if (gil || attached)
+			thread->running = true;
+	}
+	return 0;
+}
+
+/* One interpreter's thread states, appended to the list. */
+static int list_interp_threads(struct thread_list *list, struct snapshot *snap, uint64_t interp,
+			       uint64_t tstate)
+{
+	const struct py_layout *L = list->layout;
+
+	while (tstate && list->count < MAX_THREADS) {
+		struct py_thread *thread;
+		const uint8_t *copy;
+		int err;
+
+		/* The next sample copies each thread's state right before its
+		 * frames. */
+		snapshot_set_group(snap, (uint32_t)list->count + 1);
+		err = copy_tstate(list, snap, tstate, &copy);
+		if (err)
+			return err;
+		/* A thread state must point back at its interpreter; otherwise
+		 * the list changed while it was read. */
+		if (load_u64(copy, L->ts_interp) != interp)
+			return PP_ETORN;
+		XGROW(list->items, list->cap, list->count + 1);
+		thread = &list->items[list->count++];
+		memset(thread, 0, sizeof(*thread));
+		thread->addr = tstate;
+		thread->copy = copy;
+		tstate = load_u64(copy, L->ts_next);
+	}
+	return 0;
+}
+
+static int list_threads(struct thread_list *list, struct snapshot *snap)
+{
+	uint64_t head_addr = threadlist_head_addr(list->layout, list->bin), interp;
+	const uint8_t *head;
+	int n_interps = 0, err;
+
+	list->count = 0;
+	if (!head_addr)
+		return PP_ENOTPYTHON;
+	err = snapshot_read(snap, head_addr, 8, SNAP_RECUR, &head);
+	if (err)
+		return pp_error_ends_target(err) ? err : PP_EBADDATA;
+	interp = load_u64(head, 0);
+	if (!interp)
+		return PP_ENOTREADY;
+	while (interp && n_interps++ < MAX_INTERPRETERS) {
+		uint64_t next_interp, tstate;
+		size_t first = list->count;
+
+		err = read_interp(list, snap, interp, &next_interp, &tstate);
+		if (!err)
+			err = list_interp_threads(list, snap, interp, tstate);
+		snapshot_set_group(snap, 0);
+		if (!err)
+			err = mark_running(list, snap, interp, first, list->count);
+		if (err)
+			return err;
+		list->main_interp = interp;
+		interp = next_interp;
+	}
+	return 0;
+}
+
+/* Kernel thread ids, as /proc and the outputs know them (threadids.h). */
+static int find_tids(struct thread_list *list, struct snapshot *snap)
+{
+	const struct py_layout *L = list->layout;
+	bool stored = L->ts_native_thread_id != LAYOUT_ABSENT;
+	size_t i;
+	int err;
+
+	if (list->count > list->cap_ids) {
+		list->cap_ids = list->count;
+		list->pthreads = xreallocarray(list->pthreads, list->cap_ids, sizeof(*list->pthreads));
+		list->stored_tids = xreallocarray(list->stored_tids, list->cap_ids,
+						  sizeof(*list->stored_tids));
+		list->tid_buf = xreallocarray(list->tid_buf, list->cap_ids, sizeof(*list->tid_buf));
+		list->name_buf = xreallocarray(list->name_buf, list->cap_ids,
+					       sizeof(*list->name_buf));
+	}
+	for (i = 0; i < list->count; i++) {
+		list->pthreads[i] = load_u64(list->items[i].copy, L->ts_thread_id);
+		if (stored)
+			list->stored_tids[i] = (uint32_t)load_u64(list->items[i].copy,
+								  L->ts_native_thread_id);
+	}
+	err = thread_ids_resolve(&list->tids, snap, list->pthreads,
+				 stored ? list->stored_tids : NULL, list->count, list->tid_buf);
+	if (err)
+		return pp_error_ends_target(err) ? err : 0;
+	for (i = 0; i < list->count; i++)
+		list->items[i].tid = list->tid_buf[i];
+	return 0;
+}
+
+/* Python thread names, from the threading module (cached: threadnames.h). */
+static void name_threads(struct thread_list *list, uint64_t now)
+{
+	threadnames_lookup(&list->names, list->main_interp, list->pthreads, list->count, now,
+			   list->name_buf);
+	for (size_t i = 0; i < list->count; i++)
+		list->items[i].name = list->name_buf[i];
+}
+
+int threadlist_read(struct thread_list *list, struct snapshot *snap, uint64_t now)
+{
+	int err = list_threads(list, snap);
+
+	if (!err)
+		err = find_tids(list, snap);
+	if (!err)
+		name_threads(list, now);
+	return err;
+}
