@@ -3,7 +3,7 @@
  *
  * A sample has three phases, all reading through the snapshot, which copies
  * at its start everything the previous sample needed in one batched read:
- *   1. list the thread states of every interpreter;
+ *   1. list the thread states of every interpreter (threadlist.h);
  *   2. walk each thread's frame chain (its data-stack chunk copied whole)
  *      and settle what the copy holds into one moment's stack
  *      (settle_thread);
