@@ -15,33 +15,6 @@
 #include "../base/errors.h"
 #include "../output/stacktree.h"
 
-static const char *const format_names[] = {
-	[FORMAT_SVG] = "svg",
-	[FORMAT_COLLAPSED] = "collapsed",
-	[FORMAT_RAW] = "raw",
-	[FORMAT_SPEEDSCOPE] = "speedscope",
-	[FORMAT_CHROMETRACE] = "chrometrace",
-};
-static const char *const format_extensions[] = {
-	[FORMAT_RAW] = "peek",
-	[FORMAT_SPEEDSCOPE] = "speedscope.json",
-	[FORMAT_CHROMETRACE] = "trace.json",
-	[FORMAT_SVG] = "svg",
-	[FORMAT_COLLAPSED] = "txt",
-};
-
-#define N_FORMATS (sizeof(format_names) / sizeof(format_names[0]))
-
-const char *options_format_name(int format)
-{
-	return format_names[format];
-}
-
-const char *options_format_extension(int format)
-{
-	return format_extensions[format];
-}
-
 static const char main_help[] =
 	"usage: peekpy <command> [options]\n"
 	"\n"
@@ -255,15 +228,13 @@ static int parse_pid(const char *text, struct options *o, char *why, size_t size
 
 static int parse_format(const char *name, struct options *o, char *why, size_t size)
 {
-	size_t f;
+	char known[128];
 
-	for (f = 0; f < N_FORMATS; f++) {
-		if (strcmp(name, format_names[f]) == 0) {
-			o->format = (int)f;
-			return 0;
-		}
-	}
-	return reason(why, size, "unknown format '%s' (known: svg, collapsed, raw, speedscope, chrometrace)", name);
+	o->format = format_find(name);
+	if (o->format)
+		return 0;
+	format_names(known, sizeof(known));
+	return reason(why, size, "unknown format '%s' (known: %s)", name, known);
 }
 
 static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
@@ -451,8 +422,8 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 			return help_or_unknown(c, argv, o, why, size);
 		}
 	}
-	if (o->format == FORMAT_RAW)
-		return reason(why, size, "%s", "render writes svg or collapsed, not raw");
+	if (o->format->recording)
+		return reason(why, size, "render writes svg or collapsed, not %s", o->format->name);
 	if (optind + 1 != argc)
 		return reason(why, size, "%s", optind == argc
 			      ? "nothing to render: give a file of collapsed stacks (see peekpy render --help)"
@@ -506,7 +477,7 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 {
 	memset(o, 0, sizeof(*o));
 	o->rate = 100;
-	o->format = FORMAT_SVG;
+	o->format = format_default();
 	o->thread = -1;
 	o->time_to = -1;
 	why[0] = '\0';

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../output/sink.h"
+
 enum command {
 	COMMAND_NONE = 0,
 	COMMAND_RECORD,
@@ -20,14 +22,6 @@ enum command {
 	COMMAND_INFO,
 	COMMAND_DUMP,
 	COMMAND_TOP,            /* record's sampling, shown live */
-};
-
-enum output_format {
-	FORMAT_SVG = 0,         /* the default */
-	FORMAT_COLLAPSED,
-	FORMAT_RAW,             /* a recording, to render later */
-	FORMAT_SPEEDSCOPE,
-	FORMAT_CHROMETRACE,     /* a timeline: needs the samples in order */
 };
 
 struct options {
@@ -38,7 +32,7 @@ struct options {
 	pid_t pid;              /* 0 when launching */
 	char **argv;            /* command to launch, NULL-terminated */
 	const char *output;     /* NULL: a name made from the pid and time */
-	int format;             /* enum output_format */
+	const struct format *format;  /* -f: a row of the table in output/sink.h */
 	double rate;            /* samples per second */
 	double duration;        /* seconds, 0 = until the target exits */
 	int lines;              /* enum stack_lines */
@@ -64,7 +58,5 @@ int options_parse(int argc, char **argv, struct options *options, char *why, siz
 
 /* Help texts. */
 void options_print_help(const struct options *options);
-const char *options_format_name(int format);
-const char *options_format_extension(int format);
 
 #endif

@@ -16,11 +16,7 @@
 #include "../base/monotonic.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
-#include "../output/collapsed.h"
-#include "../output/flamegraph.h"
-#include "../output/chrometrace.h"
-#include "../output/rawwriter.h"
-#include "../output/speedscope.h"
+#include "../output/sink.h"
 #include "../output/stacktree.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
@@ -57,7 +53,7 @@ struct recording {
 	struct target target;
 	struct strtab strings;
 	struct tracked root;      /* the target; root.proc NULL while not Python */
-	struct stacktree tree;
+	struct sink sink;         /* where the samples go (not for top) */
 	struct top_screen *top;   /* peekpy top: the screen the samples feed */
 	struct children children; /* --subprocesses */
 	uint32_t process_name;    /* the target's command line, a strtab id */
@@ -66,11 +62,9 @@ struct recording {
 	struct invoker invoker;   /* who ran sudo: files are theirs to write */
 	struct outfile out;       /* opened before sampling (not for top) */
 	bool out_open;
-	/* -f raw and -f chrometrace: samples go to the file as they are
-	 * taken (streaming), not to the tree. */
+	/* A streamed format (-f raw, -f chrometrace): samples go to the file
+	 * as they are taken. */
 	bool streaming;
-	struct raw_writer raw;
-	struct chrometrace trace;
 	uint64_t stream_flushed_ns;
 	uint64_t stream_samples, flushed_samples;
 	int stream_err;
@@ -249,8 +243,7 @@ static void count_error(struct recording *r, int code)
 
 static int flush_stream(struct recording *r)
 {
-	int err = r->options->format == FORMAT_RAW ? rawfile_flush(&r->raw)
-			: (fflush(outfile_stream(&r->out)) ? -errno : 0);
+	int err = sink_flush(&r->sink);
 
 	if (!err)
 		r->flushed_samples = r->stream_samples;
@@ -264,10 +257,7 @@ static int flush_stream(struct recording *r)
  */
 static void add_to_stream(struct recording *r)
 {
-	bool raw = r->options->format == FORMAT_RAW;
-
-	r->stream_err = raw ? rawfile_add_sample(&r->raw, &r->sample)
-			    : chrometrace_add_sample(&r->trace, &r->sample);
+	r->stream_err = sink_add(&r->sink, &r->sample);
 	if (!r->stream_err)
 		r->stream_samples++;
 	if (!r->stream_err && r->sample.time_ns - r->stream_flushed_ns >= 1000000000u) {
@@ -288,7 +278,7 @@ static void use_sample(struct recording *r, int err)
 		if (!r->stream_err)
 			add_to_stream(r);
 	} else {
-		stacktree_add_sample(&r->tree, &r->sample);
+		sink_add(&r->sink, &r->sample);   /* to the tree: cannot fail */
 	}
 }
 
@@ -432,8 +422,8 @@ static void sample_loop(struct recording *r)
 	const struct options *o = r->options;
 	/* A recording keeps idle threads, marked, for render to choose. */
 	struct pyproc_options popts = {
-		.walk_idle = o->idle || o->format == FORMAT_RAW,
-		.mark_idle = o->format == FORMAT_RAW,
+		.walk_idle = o->idle || o->format->recording,
+		.mark_idle = o->format->recording,
 		.gil_only = o->gil,
 	};
 	struct sample_clock clock;
@@ -487,7 +477,7 @@ static void default_output_name(struct recording *r, char *buf, size_t size)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(buf, size, "peekpy-%d-%s.%s", (int)r->target.pid, stamp,
-		 options_format_extension(r->options->format));
+		 r->options->format->extension);
 }
 
 /*
@@ -505,7 +495,7 @@ static int open_output(struct recording *r)
 		snprintf(path, sizeof(path), "%s", o->output);
 	else
 		default_output_name(r, path, sizeof(path));
-	r->streaming = o->format == FORMAT_RAW || o->format == FORMAT_CHROMETRACE;
+	r->streaming = o->format->streamed;
 	err = outfile_open(&r->out, path, r->streaming, &r->invoker);
 	if (err) {
 		report("cannot write %s: %s%s", path, strerror(-err),
@@ -516,49 +506,33 @@ static int open_output(struct recording *r)
 	return 0;
 }
 
-static int write_flamegraph(struct recording *r, FILE *out)
+/* What the profile says of itself: its text lives in text. */
+struct profile_text {
+	char python[320];
+	char title[64];
+};
+
+static void describe_profile(struct recording *r, struct profile_text *text,
+			     struct profile_meta *meta)
 {
-	char python[320], title[1100];
-	struct flamegraph_meta meta = {
-		.title = title,
+	struct timespec now;
+
+	describe_python(r, text->python, sizeof(text->python));
+	snprintf(text->title, sizeof(text->title), "peekpy: process %d", (int)r->target.pid);
+	clock_gettime(CLOCK_REALTIME, &now);
+	*meta = (struct profile_meta){
+		.title = text->title,
+		.name = r->command[0] ? r->command : "peekpy",
 		.command = r->command,
-		.python = python,
-		.duration_s = (double)(r->ended_ns - r->started_ns) / 1e9,
+		.python = text->python,
+		.pid = (uint32_t)r->target.pid,
 		.rate_hz = r->options->rate,
+		.subprocesses = r->options->subprocesses,
+		.started_unix_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec,
 		.samples = r->samples,
 		.errors = r->errors,
+		.duration_ns = r->ended_ns - r->started_ns,
 	};
-
-	describe_python(r, python, sizeof(python));
-	snprintf(title, sizeof(title), "peekpy: process %d", (int)r->target.pid);
-	stacktree_compute_totals(&r->tree);
-	return flamegraph_write(&r->tree, &meta, out);
-}
-
-static int write_speedscope(struct recording *r, FILE *out)
-{
-	char name[1100];
-	struct speedscope_meta meta = {
-		.name = name,
-		.rate_hz = r->options->rate,
-		.exporter = "peekpy " PEEKPY_VERSION,
-	};
-
-	snprintf(name, sizeof(name), "%s", r->command[0] ? r->command : "peekpy");
-	return speedscope_write(&r->tree, &meta, out);
-}
-
-static int write_to(struct recording *r, FILE *out)
-{
-	switch (r->options->format) {
-	case FORMAT_SVG:
-		return write_flamegraph(r, out);
-	case FORMAT_SPEEDSCOPE:
-		return write_speedscope(r, out);
-	case FORMAT_COLLAPSED:
-	default:
-		return collapsed_write(&r->tree, out);
-	}
 }
 
 static void print_summary(struct recording *r)
@@ -585,7 +559,7 @@ static void print_summary(struct recording *r)
 		       "walked twice; %zu distinct stacks; last sample: %llu reads, %llu bytes",
 		       (unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
 		       (unsigned long long)stats.code_invalidated,
-		       (unsigned long long)stats.retries, r->tree.n_nodes - 1,
+		       (unsigned long long)stats.retries, r->sink.tree.n_nodes - 1,
 		       (unsigned long long)stats.reads_last_sample,
 		       (unsigned long long)stats.snapshot_bytes);
 		report("thread names: threading's threads read %llu times",
@@ -598,64 +572,45 @@ static void print_summary(struct recording *r)
 	}
 }
 
-/* -f raw, -f chrometrace: start the file, written as sampling goes. */
-static int start_stream(struct recording *r, const struct stack_options *stack_options)
+/* A streamed format: start the file, written as sampling goes. */
+static int start_stream(struct recording *r)
 {
-	char python[320];
-	struct timespec now;
-	struct raw_meta meta = {
-		.command = r->command,
-		.python = python,
-		.peekpy = PEEKPY_VERSION,
-		.pid = (uint32_t)r->target.pid,
-		.rate_hz = r->options->rate,
-		.subprocesses = r->options->subprocesses,
-	};
+	struct profile_text text;
+	struct profile_meta meta;
 	int err;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	meta.started_unix_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-	describe_python(r, python, sizeof(python));
-	if (r->options->format == FORMAT_CHROMETRACE) {
-		chrometrace_init(&r->trace, outfile_stream(&r->out), &r->strings, stack_options);
-		return 0;
-	}
-	err = rawfile_create(&r->raw, outfile_stream(&r->out), &r->strings, &meta);
+	describe_profile(r, &text, &meta);
+	err = sink_start(&r->sink, outfile_stream(&r->out), &meta);
 	if (!err)
 		err = flush_stream(r);
-	if (err) {
+	if (err)
 		report("cannot write %s: %s", r->out.path, strerror(-err));
-		rawfile_release(&r->raw);
-	}
 	return err;
 }
 
 static int finish_stream(struct recording *r)
 {
-	struct raw_end end = {
-		.samples = r->samples,
-		.errors = r->errors,
-		.duration_ns = r->ended_ns - r->started_ns,
-	};
+	struct profile_text text;
+	struct profile_meta meta;
 	int err = r->stream_err;
 
-	if (r->options->format == FORMAT_CHROMETRACE) {
-		if (!err)
-			err = chrometrace_finish(&r->trace);
-		chrometrace_release(&r->trace);
-	} else {
-		if (!err)
-			err = rawfile_finish(&r->raw, &end);
-		rawfile_release(&r->raw);
-	}
+	describe_profile(r, &text, &meta);
+	if (!err)
+		err = sink_finish(&r->sink, &meta, outfile_stream(&r->out));
 	if (!err)
 		r->flushed_samples = r->stream_samples;
 	return err;
 }
 
+/* A whole-file format: the file, from the samples' tree. */
 static int write_recording(void *ctx, FILE *out)
 {
-	return write_to(ctx, out);
+	struct recording *r = ctx;
+	struct profile_text text;
+	struct profile_meta meta;
+
+	describe_profile(r, &text, &meta);
+	return sink_finish(&r->sink, &meta, out);
 }
 
 /*
@@ -670,7 +625,7 @@ static int rescue_output(struct recording *r, char *where, size_t size)
 	if (!dir || !*dir)
 		dir = "/tmp";
 	snprintf(where, size, "%s/peekpy-%d-%d-rescued.%s", dir, (int)r->target.pid,
-		 (int)getpid(), options_format_extension(r->options->format));
+		 (int)getpid(), r->options->format->extension);
 	return outfile_write(where, &r->invoker, write_recording, r);
 }
 
@@ -709,7 +664,6 @@ static int finish(struct recording *r)
 		else
 			err = outfile_commit(&r->out);
 	} else {
-		stacktree_compute_totals(&r->tree);
 		err = outfile_finish_with(&r->out, write_recording, r);
 		if (err && strcmp(r->out.path, "-") != 0) {
 			char where[4200];
@@ -787,7 +741,7 @@ int record_run(const struct options *o)
 		describe_python(&r, python, sizeof(python));
 		report("found %s in %s (process %d)", python, r.root.details.binary, (int)r.target.pid);
 	}
-	stacktree_init(&r.tree, &r.strings, &stack_options);
+	sink_init(&r.sink, o->format, &r.strings, &stack_options);
 	r.process_name = strtab_intern_cstr(&r.strings, r.command);
 	children_init(&r.children, r.target.pid, &r.strings);
 	if (o->command == COMMAND_TOP) {
@@ -798,10 +752,10 @@ int record_run(const struct options *o)
 			 python, r.command);
 		top_start(&top, &r.strings, o, title, monotonic_ns());
 		r.top = &top;
-	} else if (r.streaming && start_stream(&r, &stack_options) != 0) {
+	} else if (r.streaming && start_stream(&r) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);
 		children_release(&r.children);
-		stacktree_release(&r.tree);
+		sink_release(&r.sink);
 		goto out;
 	}
 	sample_loop(&r);
@@ -814,7 +768,7 @@ int record_run(const struct options *o)
 	if (status == 0)
 		status = target_exit_status(&r.target);
 	children_release(&r.children);
-	stacktree_release(&r.tree);
+	sink_release(&r.sink);
 out:
 	tracked_release(&r.root);
 	if (r.out_open)

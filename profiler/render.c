@@ -12,10 +12,8 @@
 #include "../base/errors.h"
 #include "../base/strtab.h"
 #include "../output/collapsed.h"
-#include "../output/flamegraph.h"
-#include "../output/chrometrace.h"
 #include "../output/rawreader.h"
-#include "../output/speedscope.h"
+#include "../output/sink.h"
 #include "../output/stacktree.h"
 #include "invoker.h"
 #include "outfile.h"
@@ -28,54 +26,52 @@ static void default_output(const struct options *o, char *buf, size_t size)
 	const char *dot = strrchr(base ? base + 1 : o->input, '.');
 	int stem = dot ? (int)(dot - o->input) : (int)strlen(o->input);
 
-	snprintf(buf, size, "%.*s.%s", stem, o->input, options_format_extension(o->format));
+	snprintf(buf, size, "%.*s.%s", stem, o->input, o->format->extension);
 }
 
 struct rendering {
 	const struct options *options;
-	struct stacktree *tree;
+	struct sink *sink;
 	const struct raw_info *info;   /* of a recording; NULL for collapsed input */
 	uint64_t samples;              /* of a recording, those rendered */
 };
 
+/* What the profile says of itself: from the recording, or only its name. */
+static void describe_profile(const struct rendering *r, char *title, size_t size,
+			     struct profile_meta *meta)
+{
+	const char *input = r->options->input, *base = strrchr(input, '/');
+	const struct raw_info *info = r->info;
+
+	snprintf(title, size, "peekpy: %s", base ? base + 1 : input);
+	*meta = (struct profile_meta){ .title = title, .name = input };
+	if (!info)
+		return;
+	if (info->command[0])
+		meta->name = info->command;
+	meta->command = info->command;
+	meta->python = info->python;
+	meta->rate_hz = info->rate_hz;
+	meta->samples = r->samples;
+	meta->errors = info->end.errors;
+	meta->duration_ns = info->has_end ? info->end.duration_ns : info->last_ns;
+}
+
 static int write_tree(void *ctx, FILE *out)
 {
 	const struct rendering *r = ctx;
-	const char *base = strrchr(r->options->input, '/');
+	struct profile_meta meta;
 	char title[512];
-	struct flamegraph_meta meta = { .title = title };
 
-	if (r->options->format == FORMAT_COLLAPSED)
-		return collapsed_write(r->tree, out);
-	if (r->options->format == FORMAT_SPEEDSCOPE) {
-		struct speedscope_meta about = {
-			.name = r->info && r->info->command[0] ? r->info->command : r->options->input,
-			.rate_hz = r->info ? r->info->rate_hz : 0,
-			.exporter = "peekpy " PEEKPY_VERSION,
-		};
-
-		return speedscope_write(r->tree, &about, out);
-	}
-	snprintf(title, sizeof(title), "peekpy: %s", base ? base + 1 : r->options->input);
-	if (r->info) {
-		meta.command = r->info->command;
-		meta.python = r->info->python;
-		meta.rate_hz = r->info->rate_hz;
-		meta.samples = r->samples;
-		meta.errors = r->info->end.errors;
-		meta.duration_s = (double)(r->info->has_end ? r->info->end.duration_ns
-							   : r->info->last_ns) / 1e9;
-	}
-	stacktree_compute_totals(r->tree);
-	return flamegraph_write(r->tree, &meta, out);
+	describe_profile(r, title, sizeof(title), &meta);
+	return sink_finish(r->sink, &meta, out);
 }
 
 /* --- recordings --- */
 
 struct recording_filter {
 	const struct options *options;
-	struct stacktree *tree;         /* where kept samples go, or */
-	struct chrometrace *trace;      /* (chrometrace) */
+	struct sink *sink;              /* where kept samples go */
 	uint64_t from_ns, to_ns;
 	uint64_t kept;
 };
@@ -99,13 +95,11 @@ static int add_recorded_sample(void *ctx, struct sample *s)
 			return 0;
 	}
 	f->kept++;
-	if (f->trace)
-		return chrometrace_add_sample(f->trace, s);
-	stacktree_add_sample(f->tree, s);
-	return 0;
+	return sink_add(f->sink, s);
 }
 
-/* -f chrometrace: the samples stream from the recording to the timeline. */
+/* A timeline (-f chrometrace): the samples stream from the recording to the
+ * file. */
 struct trace_rendering {
 	const struct options *options;
 	FILE *in;
@@ -121,18 +115,22 @@ static int write_trace(void *ctx, FILE *out)
 	struct stack_options stack_options = {
 		.lines = o->lines, .include_idle = o->idle, .full_filenames = o->full_filenames,
 	};
-	struct chrometrace trace;
+	struct sink sink;
+	struct profile_meta meta = { .name = o->input };
 	struct recording_filter filter = {
-		.options = o, .trace = &trace,
+		.options = o, .sink = &sink,
 		.from_ns = (uint64_t)(o->time_from * 1e9),
 		.to_ns = o->time_to < 0 ? UINT64_MAX : (uint64_t)(o->time_to * 1e9),
 	};
 	int err;
 
-	chrometrace_init(&trace, out, t->strings, &stack_options);
-	t->read_err = rawfile_read(t->in, t->strings, add_recorded_sample, &filter, t->info);
-	err = chrometrace_finish(&trace);
-	chrometrace_release(&trace);
+	sink_init(&sink, o->format, t->strings, &stack_options);
+	err = sink_start(&sink, out, &meta);
+	if (!err) {
+		t->read_err = rawfile_read(t->in, t->strings, add_recorded_sample, &filter, t->info);
+		err = sink_finish(&sink, &meta, out);
+	}
+	sink_release(&sink);
 	/* Nothing readable: no file rather than an empty timeline. */
 	if (t->read_err && !t->info->samples)
 		return t->read_err;
@@ -167,15 +165,15 @@ static int render_trace(const struct options *o, FILE *in, const char *output,
 	return status;
 }
 
-static int read_recording(const struct options *o, FILE *in, struct stacktree *tree,
+static int read_recording(const struct options *o, FILE *in, struct sink *sink,
 			  struct raw_info *info, uint64_t *kept)
 {
 	struct recording_filter filter = {
-		.options = o, .tree = tree,
+		.options = o, .sink = sink,
 		.from_ns = (uint64_t)(o->time_from * 1e9),
 		.to_ns = o->time_to < 0 ? UINT64_MAX : (uint64_t)(o->time_to * 1e9),
 	};
-	int err = rawfile_read(in, tree->strings, add_recorded_sample, &filter, info);
+	int err = rawfile_read(in, sink->tree.strings, add_recorded_sample, &filter, info);
 
 	*kept = filter.kept;
 	return err;
@@ -221,8 +219,8 @@ int render_run(const struct options *o)
 	struct collapsed_read how = { .thread = o->thread, .no_lines = o->lines == STACK_LINES_NONE };
 	struct raw_info info;
 	struct strtab strings;
-	struct stacktree tree;
-	struct rendering rendering = { .options = o, .tree = &tree };
+	struct sink sink;
+	struct rendering rendering = { .options = o, .sink = &sink };
 	struct invoker as;
 	char output[4096];
 	FILE *in;
@@ -244,15 +242,15 @@ int render_run(const struct options *o)
 	}
 	memset(&info, 0, sizeof(info));
 	strtab_init(&strings);
-	if (in != stdin && is_recording(in) && o->format == FORMAT_CHROMETRACE) {
+	if (in != stdin && is_recording(in) && o->format->timeline) {
 		status = render_trace(o, in, output, &as);
 		fclose(in);
 		strtab_release(&strings);
 		return status;
 	}
-	if (o->format == FORMAT_CHROMETRACE) {
-		report("%s holds collapsed stacks, without time: a chrometrace timeline needs a "
-		       "recording (peekpy record -f raw)", o->input);
+	if (o->format->timeline) {
+		report("%s holds collapsed stacks, without time: a %s timeline needs a "
+		       "recording (peekpy record -f raw)", o->input, o->format->name);
 		if (in != stdin)
 			fclose(in);
 		strtab_release(&strings);
@@ -263,8 +261,8 @@ int render_run(const struct options *o)
 		stack_options.thread_roots = o->threads;
 		stack_options.full_filenames = o->full_filenames;
 		stack_options.process_roots = recording_has_processes(in);
-		stacktree_init(&tree, &strings, &stack_options);
-		err = read_recording(o, in, &tree, &info, &rendering.samples);
+		sink_init(&sink, o->format, &strings, &stack_options);
+		err = read_recording(o, in, &sink, &info, &rendering.samples);
 		rendering.info = &info;
 		fclose(in);
 		if (err == PP_EFORMAT && info.samples) {
@@ -273,12 +271,12 @@ int render_run(const struct options *o)
 		} else if (err) {
 			report("cannot render %s: %s", o->input, err == PP_EFORMAT || err == PP_EVERSION
 								 ? info.problem : strerror(-err));
-			stacktree_release(&tree);
+			sink_release(&sink);
 			strtab_release(&strings);
 			raw_info_release(&info);
 			return 1;
 		}
-		stacktree_compact(&tree);
+		stacktree_compact(&sink.tree);
 		goto write;
 	}
 	if (o->idle || o->gil || o->lines == STACK_LINES_FUNCTION || o->threads ||
@@ -291,9 +289,9 @@ int render_run(const struct options *o)
 		strtab_release(&strings);
 		return 2;
 	}
-	stacktree_init(&tree, &strings, &stack_options);
-	err = collapsed_read(&tree, in, &how);
-	stacktree_compact(&tree);
+	sink_init(&sink, o->format, &strings, &stack_options);
+	err = collapsed_read(&sink.tree, in, &how);
+	stacktree_compact(&sink.tree);
 	if (in != stdin)
 		fclose(in);
 	if (err) {
@@ -313,7 +311,7 @@ write:
 		report("cannot write '%s': %s", output, strerror(-err));
 		status = 1;
 	}
-	stacktree_release(&tree);
+	sink_release(&sink);
 	strtab_release(&strings);
 	raw_info_release(&info);
 	return status;

@@ -36,7 +36,7 @@ static void test_options_attach_with_everything(void **state)
 	assert_int_equal(o.command, COMMAND_RECORD);
 	assert_int_equal(o.pid, 1234);
 	assert_string_equal(o.output, "out.txt");
-	assert_int_equal(o.format, FORMAT_COLLAPSED);
+	assert_string_equal(o.format->name, "collapsed");
 	assert_true(o.rate == 250.5);
 	assert_true(o.duration == 3);
 	assert_true(o.idle && o.threads && o.full_filenames);
@@ -54,7 +54,7 @@ static void test_options_defaults(void **state)
 	assert_true(o.rate == 100);
 	assert_true(o.duration == 0);
 	assert_null(o.output);
-	assert_int_equal(o.format, FORMAT_SVG);
+	assert_ptr_equal(o.format, format_default());
 	assert_false(o.gil);
 	assert_int_equal(PARSE(&o, why, "record", "--gil", "-p", "7"), 0);
 	assert_true(o.gil);

@@ -1,0 +1,224 @@
+/*
+ * sink.c - the table of formats and the sink over them (see sink.h).
+ */
+#include "sink.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/xalloc.h"
+#include "chrometrace.h"
+#include "collapsed.h"
+#include "flamegraph.h"
+#include "rawwriter.h"
+#include "speedscope.h"
+
+static int write_svg(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
+{
+	const struct flamegraph_meta about = {
+		.title = meta->title,
+		.command = meta->command,
+		.python = meta->python,
+		.duration_s = (double)meta->duration_ns / 1e9,
+		.rate_hz = meta->rate_hz,
+		.samples = meta->samples,
+		.errors = meta->errors,
+	};
+
+	return flamegraph_write(tree, &about, out);
+}
+
+static int write_collapsed(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
+{
+	(void)meta;
+	return collapsed_write(tree, out);
+}
+
+static int write_speedscope(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
+{
+	const struct speedscope_meta about = {
+		.name = meta->name,
+		.rate_hz = meta->rate_hz,
+		.exporter = "peekpy " PEEKPY_VERSION,
+	};
+
+	return speedscope_write(tree, &about, out);
+}
+
+static int start_raw(void **state, FILE *out, struct strtab *strings,
+		     const struct stack_options *how, const struct profile_meta *meta)
+{
+	struct raw_writer *writer = xcalloc(1, sizeof(*writer));
+	const struct raw_meta about = {
+		.command = meta->command,
+		.python = meta->python,
+		.peekpy = PEEKPY_VERSION,
+		.pid = meta->pid,
+		.rate_hz = meta->rate_hz,
+		.started_unix_ns = meta->started_unix_ns,
+		.subprocesses = meta->subprocesses,
+	};
+	int err;
+
+	(void)how;   /* a recording keeps everything, for render to choose */
+	*state = writer;
+	err = rawfile_create(writer, out, strings, &about);
+	return err ? err : rawfile_flush(writer);
+}
+
+static int add_raw(void *state, const struct sample *sample)
+{
+	return rawfile_add_sample(state, sample);
+}
+
+static int flush_raw(void *state)
+{
+	return rawfile_flush(state);
+}
+
+static int end_raw(void *state, const struct profile_meta *meta)
+{
+	const struct raw_end end = {
+		.samples = meta->samples,
+		.errors = meta->errors,
+		.duration_ns = meta->duration_ns,
+	};
+
+	return rawfile_finish(state, &end);
+}
+
+static void release_raw(void *state)
+{
+	rawfile_release(state);
+	free(state);
+}
+
+static int start_chrometrace(void **state, FILE *out, struct strtab *strings,
+			     const struct stack_options *how, const struct profile_meta *meta)
+{
+	struct chrometrace *trace = xcalloc(1, sizeof(*trace));
+
+	(void)meta;
+	chrometrace_init(trace, out, strings, how);
+	*state = trace;
+	return 0;
+}
+
+static int add_chrometrace(void *state, const struct sample *sample)
+{
+	return chrometrace_add_sample(state, sample);
+}
+
+static int flush_chrometrace(void *state)
+{
+	const struct chrometrace *trace = state;
+
+	return fflush(trace->out) ? -errno : 0;
+}
+
+static int end_chrometrace(void *state, const struct profile_meta *meta)
+{
+	(void)meta;
+	return chrometrace_finish(state);
+}
+
+static void release_chrometrace(void *state)
+{
+	chrometrace_release(state);
+	free(state);
+}
+
+/* The first row is the default. */
+static const struct format formats[] = {
+	{ .name = "svg", .extension = "svg", .write = write_svg },
+	{ .name = "collapsed", .extension = "txt", .write = write_collapsed },
+	{ .name = "raw", .extension = "peek", .streamed = true, .recording = true,
+	  .start = start_raw, .add = add_raw, .flush = flush_raw, .end = end_raw,
+	  .release = release_raw },
+	{ .name = "speedscope", .extension = "speedscope.json", .write = write_speedscope },
+	{ .name = "chrometrace", .extension = "trace.json", .streamed = true, .timeline = true,
+	  .start = start_chrometrace, .add = add_chrometrace, .flush = flush_chrometrace,
+	  .end = end_chrometrace, .release = release_chrometrace },
+};
+
+#define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+const struct format *format_find(const char *name)
+{
+	for (size_t i = 0; i < N_FORMATS; i++)
+		if (strcmp(formats[i].name, name) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+const struct format *format_default(void)
+{
+	return &formats[0];
+}
+
+const struct format *format_table(size_t *n)
+{
+	*n = N_FORMATS;
+	return formats;
+}
+
+void format_names(char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_FORMATS && used < size; i++) {
+		int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", formats[i].name);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+void sink_init(struct sink *sink, const struct format *format, struct strtab *strings,
+	       const struct stack_options *how)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->format = format;
+	sink->how = how;
+	stacktree_init(&sink->tree, strings, how);
+}
+
+int sink_start(struct sink *sink, FILE *out, const struct profile_meta *meta)
+{
+	if (!sink->format->streamed)
+		return 0;
+	sink->out = out;
+	return sink->format->start(&sink->state, out, sink->tree.strings, sink->how, meta);
+}
+
+int sink_add(struct sink *sink, const struct sample *sample)
+{
+	if (sink->format->streamed)
+		return sink->format->add(sink->state, sample);
+	stacktree_add_sample(&sink->tree, sample);
+	return 0;
+}
+
+int sink_flush(struct sink *sink)
+{
+	return sink->format->streamed ? sink->format->flush(sink->state) : 0;
+}
+
+int sink_finish(struct sink *sink, const struct profile_meta *meta, FILE *out)
+{
+	if (sink->format->streamed)
+		return sink->format->end(sink->state, meta);
+	stacktree_compute_totals(&sink->tree);
+	return sink->format->write(&sink->tree, meta, out);
+}
+
+void sink_release(struct sink *sink)
+{
+	if (sink->state)
+		sink->format->release(sink->state);
+	stacktree_release(&sink->tree);
+	memset(sink, 0, sizeof(*sink));
+}
