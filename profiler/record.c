@@ -3,14 +3,9 @@
  */
 #include "record.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../base/errors.h"
 #include "../base/monotonic.h"
@@ -24,8 +19,9 @@
 #include "clock.h"
 #include "events.h"
 #include "invoker.h"
-#include "outfile.h"
+#include "recordfile.h"
 #include "report.h"
+#include "startup.h"
 #include "target.h"
 #include "tracked.h"
 #include "top.h"
@@ -53,21 +49,13 @@ struct recording {
 	struct target target;
 	struct strtab strings;
 	struct tracked root;      /* the target; root.proc NULL while not Python */
-	struct sink sink;         /* where the samples go (not for top) */
+	struct record_file file;  /* where the samples go (not for top) */
 	struct top_screen *top;   /* peekpy top: the screen the samples feed */
 	struct children children; /* --subprocesses */
 	uint32_t process_name;    /* the target's command line, a strtab id */
 	struct sample sample;
 	char command[1024];       /* what was profiled, for the flame graph */
 	struct invoker invoker;   /* who ran sudo: files are theirs to write */
-	struct outfile out;       /* opened before sampling (not for top) */
-	bool out_open;
-	/* A streamed format (-f raw, -f chrometrace): samples go to the file
-	 * as they are taken. */
-	bool streaming;
-	uint64_t stream_flushed_ns;
-	uint64_t stream_samples, flushed_samples;
-	int stream_err;
 	uint64_t samples, errors, not_ready;
 	struct error_count {
 		int code;
@@ -83,42 +71,6 @@ struct recording {
 	int stop_signal;
 	int fatal_error;
 };
-
-static void command_text(char *const argv[], char *buf, size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (; *argv && used + 1 < size; argv++) {
-		int n = snprintf(buf + used, size - used, "%s%s", used ? " " : "", *argv);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-}
-
-static int start_target(struct recording *r)
-{
-	const struct options *o = r->options;
-	char why[512];
-	int err;
-
-	if (!o->argv) {
-		err = target_attach(&r->target, o->pid);
-		if (err)
-			report_target_error(o->pid, err, &r->root.details);
-		else
-			procfs_cmdline(o->pid, r->command, sizeof(r->command));
-		return err;
-	}
-	command_text(o->argv, r->command, sizeof(r->command));
-	err = target_launch(&r->target, o->argv, &r->events.old_mask, &r->invoker, why,
-			    sizeof(why));
-	if (err)
-		report("%s: %s", why, strerror(-err));
-	return err;
-}
 
 /*
  * Note what the target's Python is now ("CPython 3.12.1": its micro version
@@ -142,91 +94,6 @@ static void python_before(struct recording *r)
 	r->python_now[0] = '\0';
 }
 
-/*
- * Open the target's interpreter, waiting while it may still start Python:
- * a launched command may be a wrapper (chroot, env, a shell script) that
- * execs Python later; a process attached to right after it started may not
- * have mapped its interpreter yet (it is given until it is TRACKED_YOUNG_NS
- * old), nor a young interpreter set up its runtime.  With --subprocesses
- * the target need not run Python at all: sampling starts at once, and the
- * target is looked at again as it goes.  -d bounds the wait.
- */
-static int wait_for_python(struct recording *r)
-{
-	const struct options *o = r->options;
-	uint64_t started = monotonic_ns(), age = 0, patience = UINT64_MAX;
-	bool noted = false;
-	int err, signo;
-
-	if (!r->target.launched) {
-		procfs_process_age(r->target.pid, &age);
-		patience = age < TRACKED_YOUNG_NS ? TRACKED_YOUNG_NS - age : 0;
-	}
-	tracked_init(&r->root, r->target.pid, started, patience, TRACKED_YOUNG_NS);
-	for (;;) {
-		enum tracked_change change;
-		uint64_t now = monotonic_ns(), deadline;
-
-		err = tracked_poll(&r->root, &r->strings, now, false, &change);
-		if (r->root.proc) {
-			note_python(r);
-			return 0;
-		}
-		if (pp_error_class(err) == PP_GONE || target_exited(&r->target))
-			return r->target.launched ? PP_ENOTPYTHON : -ESRCH;
-		if (o->subprocesses)
-			return 0;
-		if (!tracked_hopeful(&r->root, now))
-			return r->root.error ? r->root.error : PP_ENOTPYTHON;
-		if (o->duration > 0 && now - started >= (uint64_t)(o->duration * 1e9))
-			return -ETIMEDOUT;
-		if (!noted && r->target.launched && now - started > 2000000000ull) {
-			char name[64];
-
-			procfs_comm(r->target.pid, name, sizeof(name));
-			report("waiting for process %d (%s) to start Python (Ctrl-C to stop)",
-			       (int)r->target.pid, name);
-			noted = true;
-		}
-		deadline = r->root.next_try_ns > now ? r->root.next_try_ns : now;
-		switch (events_wait(&r->events, deadline, r->target.pidfd, &signo)) {
-		case EVENT_SIGNAL:
-			r->stop = STOP_SIGNAL;
-			r->stop_signal = signo;
-			return -EINTR;
-		case EVENT_TARGET_EXIT:
-			target_exited(&r->target);
-			break;
-		case EVENT_DEADLINE:
-			break;
-		}
-	}
-}
-
-static void report_no_python(struct recording *r, int err)
-{
-	const struct options *o = r->options;
-	char command[512];
-
-	if (err == -EINTR) {
-		report("interrupted before Python started; nothing was recorded");
-		return;
-	}
-	if (err == -ETIMEDOUT) {
-		report("process %d did not start Python within the %g s of --duration; nothing "
-		       "was recorded", (int)r->target.pid, o->duration);
-		return;
-	}
-	if (o->argv && target_exited(&r->target) &&
-	    (pp_error_class(err) == PP_STARTING || pp_error_ends_target(err))) {
-		command_text(o->argv, command, sizeof(command));
-		report("'%s' exited before a Python interpreter started in it "
-		       "(is it a Python program?)", command);
-		return;
-	}
-	report_target_error(r->target.pid, err, &r->root.details);
-}
-
 static void count_error(struct recording *r, int code)
 {
 	size_t i;
@@ -241,44 +108,14 @@ static void count_error(struct recording *r, int code)
 	}
 }
 
-static int flush_stream(struct recording *r)
-{
-	int err = sink_flush(&r->sink);
-
-	if (!err)
-		r->flushed_samples = r->stream_samples;
-	return err;
-}
-
-/*
- * Written as it goes, pushed to the file once a second at least.  A write
- * that fails (a full disk) ends the recording: what was flushed before is
- * kept (finish() says so).
- */
-static void add_to_stream(struct recording *r)
-{
-	r->stream_err = sink_add(&r->sink, &r->sample);
-	if (!r->stream_err)
-		r->stream_samples++;
-	if (!r->stream_err && r->sample.time_ns - r->stream_flushed_ns >= 1000000000u) {
-		r->stream_err = flush_stream(r);
-		r->stream_flushed_ns = r->sample.time_ns;
-	}
-	if (r->stream_err)
-		r->stop = STOP_WRITE;
-}
-
 /* One process's sample, to wherever this recording goes. */
 static void use_sample(struct recording *r, int err)
 {
 	if (r->top) {
 		if (top_tick(r->top, &r->sample, err != 0, monotonic_ns()))
 			r->stop = STOP_QUIT;
-	} else if (r->streaming) {
-		if (!r->stream_err)
-			add_to_stream(r);
-	} else {
-		sink_add(&r->sink, &r->sample);   /* to the tree: cannot fail */
+	} else if (recordfile_add(&r->file, &r->sample) != 0) {
+		r->stop = STOP_WRITE;   /* a write failed: finish() says what was kept */
 	}
 }
 
@@ -468,18 +305,6 @@ sample:
 	r->skipped_ticks = clock.skipped;
 }
 
-static void default_output_name(struct recording *r, char *buf, size_t size)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(buf, size, "peekpy-%d-%s.%s", (int)r->target.pid, stamp,
-		 r->options->format->extension);
-}
-
 /*
  * Open the output before sampling: a path that cannot be written is told
  * now, not after the recording.  -o is opened before a command is even
@@ -487,23 +312,7 @@ static void default_output_name(struct recording *r, char *buf, size_t size)
  */
 static int open_output(struct recording *r)
 {
-	const struct options *o = r->options;
-	char path[4096];
-	int err;
-
-	if (o->output)
-		snprintf(path, sizeof(path), "%s", o->output);
-	else
-		default_output_name(r, path, sizeof(path));
-	r->streaming = o->format->streamed;
-	err = outfile_open(&r->out, path, r->streaming, &r->invoker);
-	if (err) {
-		report("cannot write %s: %s%s", path, strerror(-err),
-		       r->invoker.active ? " (as the user who ran sudo)" : "");
-		return err;
-	}
-	r->out_open = true;
-	return 0;
+	return recordfile_open(&r->file, r->options->output, r->target.pid);
 }
 
 /* What the profile says of itself: its text lives in text. */
@@ -559,7 +368,7 @@ static void print_summary(struct recording *r)
 		       "walked twice; %zu distinct stacks; last sample: %llu reads, %llu bytes",
 		       (unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
 		       (unsigned long long)stats.code_invalidated,
-		       (unsigned long long)stats.retries, r->sink.tree.n_nodes - 1,
+		       (unsigned long long)stats.retries, r->file.sink.tree.n_nodes - 1,
 		       (unsigned long long)stats.reads_last_sample,
 		       (unsigned long long)stats.snapshot_bytes);
 		report("thread names: threading's threads read %llu times",
@@ -573,80 +382,13 @@ static void print_summary(struct recording *r)
 }
 
 /* A streamed format: start the file, written as sampling goes. */
-static int start_stream(struct recording *r)
+static int start_output(struct recording *r)
 {
-	struct profile_text text;
-	struct profile_meta meta;
-	int err;
-
-	describe_profile(r, &text, &meta);
-	err = sink_start(&r->sink, outfile_stream(&r->out), &meta);
-	if (!err)
-		err = flush_stream(r);
-	if (err)
-		report("cannot write %s: %s", r->out.path, strerror(-err));
-	return err;
-}
-
-static int finish_stream(struct recording *r)
-{
-	struct profile_text text;
-	struct profile_meta meta;
-	int err = r->stream_err;
-
-	describe_profile(r, &text, &meta);
-	if (!err)
-		err = sink_finish(&r->sink, &meta, outfile_stream(&r->out));
-	if (!err)
-		r->flushed_samples = r->stream_samples;
-	return err;
-}
-
-/* A whole-file format: the file, from the samples' tree. */
-static int write_recording(void *ctx, FILE *out)
-{
-	struct recording *r = ctx;
 	struct profile_text text;
 	struct profile_meta meta;
 
 	describe_profile(r, &text, &meta);
-	return sink_finish(&r->sink, &meta, out);
-}
-
-/*
- * A whole-file profile that could not be written where asked (a full
- * disk, a directory gone since the start) goes to the temporary
- * directory instead, so that the recording is not lost.  0, with the
- * path in where, or -errno.
- */
-static int rescue_output(struct recording *r, char *where, size_t size)
-{
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	snprintf(where, size, "%s/peekpy-%d-%d-rescued.%s", dir, (int)r->target.pid,
-		 (int)getpid(), r->options->format->extension);
-	return outfile_write(where, &r->invoker, write_recording, r);
-}
-
-/*
- * A recording whose writing failed keeps what was flushed before: the
- * file is put in place with those samples, or removed when it holds none.
- * One line says which.
- */
-static void keep_what_was_flushed(struct recording *r, int err)
-{
-	char path[sizeof(r->out.path)];
-
-	snprintf(path, sizeof(path), "%s", r->out.path);
-	if (r->flushed_samples && outfile_keep(&r->out) == 0) {
-		report("cannot write %s: %s; the recording stopped there: the %llu samples "
-		       "written before are in %s", path, strerror(-err),
-		       (unsigned long long)r->flushed_samples, path);
-		return;
-	}
-	outfile_discard(&r->out);
-	report("cannot write %s: %s; nothing was recorded", path, strerror(-err));
+	return recordfile_start(&r->file, &meta);
 }
 
 static int finish(struct recording *r)
@@ -657,28 +399,13 @@ static int finish(struct recording *r)
 	if (r->top) {
 		top_stop(r->top);
 		err = 0;
-	} else if (r->streaming) {
-		err = finish_stream(r);
-		if (err)
-			keep_what_was_flushed(r, err);
-		else
-			err = outfile_commit(&r->out);
 	} else {
-		err = outfile_finish_with(&r->out, write_recording, r);
-		if (err && strcmp(r->out.path, "-") != 0) {
-			char where[4200];
+		struct profile_text text;
+		struct profile_meta meta;
 
-			if (rescue_output(r, where, sizeof(where)) == 0)
-				report("cannot write %s: %s; the profile was written to %s instead",
-				       r->out.path, strerror(-err), where);
-			else
-				report("cannot write %s: %s, nor a copy in the temporary directory; "
-				       "the profile is lost", r->out.path, strerror(-err));
-		} else if (err) {
-			report("cannot write the profile to standard output: %s", strerror(-err));
-		}
+		describe_profile(r, &text, &meta);
+		err = recordfile_finish(&r->file, &meta);
 	}
-	r->out_open = false;
 	if (err)
 		status = 1;
 	print_summary(r);
@@ -691,8 +418,8 @@ static int finish(struct recording *r)
 		report_target_error(r->target.pid, r->fatal_error, &r->root.details);
 		status = 1;
 	}
-	if (!err && o->verbose && !r->top && strcmp(r->out.path, "-") != 0)
-		report("wrote %s", r->out.path);
+	if (!err && o->verbose && !r->top && strcmp(r->file.out.path, "-") != 0)
+		report("wrote %s", r->file.out.path);
 	return status;
 }
 
@@ -700,6 +427,9 @@ int record_run(const struct options *o)
 {
 	struct recording r;
 	struct top_screen top;
+	struct startup start = { .options = o, .target = &r.target, .root = &r.root,
+				 .events = &r.events, .strings = &r.strings,
+				 .invoker = &r.invoker };
 	struct stack_options stack_options = {
 		.lines = o->lines,
 		.full_filenames = o->full_filenames,
@@ -707,7 +437,7 @@ int record_run(const struct options *o)
 		.process_roots = o->subprocesses,
 		.include_idle = o->idle,
 	};
-	int err, status;
+	int err, status, signo;
 
 	memset(&r, 0, sizeof(r));
 	r.options = o;
@@ -720,28 +450,29 @@ int record_run(const struct options *o)
 	strtab_init(&r.strings);
 	sample_init(&r.sample);
 	invoker_find(&r.invoker);
+	recordfile_init(&r.file, o->format, &r.strings, &stack_options, &r.invoker);
 	status = 1;
 	if (o->command != COMMAND_TOP && o->output && open_output(&r) != 0)
 		goto out;
-	if (start_target(&r) != 0)
+	if (startup_target(&start, r.command, sizeof(r.command)) != 0)
 		goto out;
-	if (o->command != COMMAND_TOP && !r.out_open && open_output(&r) != 0) {
+	if (o->command != COMMAND_TOP && !r.file.open && open_output(&r) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);
 		goto out;
 	}
-	err = wait_for_python(&r);
+	err = startup_wait_for_python(&start, &signo);
 	if (err) {
-		report_no_python(&r, err);
+		startup_report_no_python(&start, err);
 		target_finish(&r.target, CHILD_GRACE_MS);
 		goto out;
 	}
+	note_python(&r);
 	if (o->verbose) {
 		char python[320];
 
 		describe_python(&r, python, sizeof(python));
 		report("found %s in %s (process %d)", python, r.root.details.binary, (int)r.target.pid);
 	}
-	sink_init(&r.sink, o->format, &r.strings, &stack_options);
 	r.process_name = strtab_intern_cstr(&r.strings, r.command);
 	children_init(&r.children, r.target.pid, &r.strings);
 	if (o->command == COMMAND_TOP) {
@@ -752,10 +483,9 @@ int record_run(const struct options *o)
 			 python, r.command);
 		top_start(&top, &r.strings, o, title, monotonic_ns());
 		r.top = &top;
-	} else if (r.streaming && start_stream(&r) != 0) {
+	} else if (start_output(&r) != 0) {
 		target_finish(&r.target, CHILD_GRACE_MS);
 		children_release(&r.children);
-		sink_release(&r.sink);
 		goto out;
 	}
 	sample_loop(&r);
@@ -768,11 +498,9 @@ int record_run(const struct options *o)
 	if (status == 0)
 		status = target_exit_status(&r.target);
 	children_release(&r.children);
-	sink_release(&r.sink);
 out:
 	tracked_release(&r.root);
-	if (r.out_open)
-		outfile_discard(&r.out);
+	recordfile_release(&r.file);
 	sample_release(&r.sample);
 	strtab_release(&r.strings);
 	events_release(&r.events);
