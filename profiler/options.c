@@ -237,100 +237,6 @@ static int parse_format(const char *name, struct options *o, char *why, size_t s
 	return reason(why, size, "unknown format '%s' (known: %s)", name, known);
 }
 
-static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
-{
-	enum { OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
-	       OPT_SUBPROCESSES };
-	static const struct option longs[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },
-		{ "gil", no_argument, NULL, OPT_GIL },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "idle", no_argument, NULL, 'i' },
-		{ "threads", no_argument, NULL, OPT_THREADS },
-		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
-		{ "function", no_argument, NULL, OPT_FUNCTION },
-		{ "full-filenames", no_argument, NULL, OPT_FULL_FILENAMES },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool nolineno = false, function = false;
-	int c;
-
-	optind = 0;   /* 0: GNU getopt starts over entirely */
-	opterr = 0;
-	/* '+': stop at the first non-option, the start of a command. */
-	while ((c = getopt_long(argc, argv, "+:p:o:f:r:d:ivh", longs, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (parse_pid(optarg, o, why, size))
-				return PP_EUSAGE;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'f':
-			if (parse_format(optarg, o, why, size))
-				return PP_EUSAGE;
-			break;
-		case 'r':
-			if (parse_number(optarg, MIN_RATE, MAX_RATE, &o->rate))
-				return reason(why, size,
-					      "--rate needs a number of samples per second "
-					      "from %g to %g, not '%s'", MIN_RATE, MAX_RATE, optarg);
-			break;
-		case 'd':
-			if (parse_number(optarg, 0, MAX_SECONDS, &o->duration) || o->duration <= 0)
-				return reason(why, size,
-					      "--duration needs a number of seconds above 0 and up to "
-					      "%g, not '%s'", MAX_SECONDS, optarg);
-			break;
-		case 'i':
-			o->idle = true;
-			break;
-		case OPT_THREADS:
-			o->threads = true;
-			break;
-		case OPT_GIL:
-			o->gil = true;
-			break;
-		case OPT_SUBPROCESSES:
-			o->subprocesses = true;
-			break;
-		case OPT_NOLINENO:
-			nolineno = true;
-			break;
-		case OPT_FUNCTION:
-			function = true;
-			break;
-		case OPT_FULL_FILENAMES:
-			o->full_filenames = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		default:
-			return help_or_unknown(c, argv, o, why, size);
-		}
-	}
-	if (nolineno && function)
-		return reason(why, size, "%s", "--nolineno and --function cannot be combined");
-	o->lines = function ? STACK_LINES_FUNCTION : nolineno ? STACK_LINES_NONE
-							      : STACK_LINES_EXECUTING;
-	if (optind < argc)
-		o->argv = argv + optind;
-	if (o->pid && o->argv)
-		return reason(why, size, "%s", "give either --pid or a command, not both");
-	if (!o->pid && !o->argv)
-		return reason(why, size, "%s",
-			      "nothing to record: give --pid PID or -- COMMAND (see peekpy record --help)");
-	return 0;
-}
-
 /* "A:B", "A:" or ":B", seconds. */
 static int parse_time_range(const char *text, struct options *o, char *why, size_t size)
 {
@@ -358,70 +264,141 @@ bad:
 		      "left out), not '%s'", text);
 }
 
-static int parse_render(int argc, char **argv, struct options *o, char *why, size_t size)
+/* The long options without a letter; each means the same in every command
+ * that takes it. */
+enum {
+	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
+	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON,
+};
+
+#define LONG_FLAG(name, value) { name, no_argument, NULL, value }
+#define LONG_VALUE(name, value) { name, required_argument, NULL, value }
+
+/* Apply one option getopt returned (its value in optarg); 1 for none of
+ * these (help, an unknown option, a missing value). */
+static int apply_option(int c, struct options *o, char *why, size_t size)
 {
-	enum { OPT_NOLINENO = 256, OPT_THREAD, OPT_TIME_RANGE, OPT_FUNCTION, OPT_THREADS,
-	       OPT_FULL_FILENAMES, OPT_GIL };
-	static const struct option longs[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "gil", no_argument, NULL, OPT_GIL },
-		{ "format", required_argument, NULL, 'f' },
-		{ "thread", required_argument, NULL, OPT_THREAD },
-		{ "time-range", required_argument, NULL, OPT_TIME_RANGE },
-		{ "idle", no_argument, NULL, 'i' },
-		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
-		{ "function", no_argument, NULL, OPT_FUNCTION },
-		{ "threads", no_argument, NULL, OPT_THREADS },
-		{ "full-filenames", no_argument, NULL, OPT_FULL_FILENAMES },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	switch (c) {
+	case 'p':
+		return parse_pid(optarg, o, why, size);
+	case 'o':
+		o->output = optarg;
+		return 0;
+	case 'f':
+		return parse_format(optarg, o, why, size);
+	case 'r':
+		if (parse_number(optarg, MIN_RATE, MAX_RATE, &o->rate))
+			return reason(why, size, "--rate needs a number of samples per second "
+				      "from %g to %g, not '%s'", MIN_RATE, MAX_RATE, optarg);
+		return 0;
+	case 'd':
+		if (parse_number(optarg, 0, MAX_SECONDS, &o->duration) || o->duration <= 0)
+			return reason(why, size, "--duration needs a number of seconds above 0 and "
+				      "up to %g, not '%s'", MAX_SECONDS, optarg);
+		return 0;
+	case OPT_THREAD:
+		if (parse_id(optarg, &o->thread))
+			return reason(why, size, "--thread needs a thread id (1 to %d), not '%s'",
+				      MAX_ID, optarg);
+		return 0;
+	case OPT_TIME_RANGE:
+		return parse_time_range(optarg, o, why, size);
+	case OPT_NOLINENO:
+	case OPT_FUNCTION:
+		if (o->lines_asked)
+			return reason(why, size, "%s", "--nolineno and --function cannot be combined");
+		o->lines = c == OPT_FUNCTION ? STACK_LINES_FUNCTION : STACK_LINES_NONE;
+		o->lines_asked = true;
+		return 0;
+	case 'i':
+		o->idle = true;
+		return 0;
+	case 'l':
+		o->locals = true;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_THREADS:
+		o->threads = true;
+		return 0;
+	case OPT_GIL:
+		o->gil = true;
+		return 0;
+	case OPT_FULL_FILENAMES:
+		o->full_filenames = true;
+		return 0;
+	case OPT_SUBPROCESSES:
+		o->subprocesses = true;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * A command's options, as its getopt strings allow: 0 with optind at its
+ * first operand (or o->help set: parsing stopped there), or PP_EUSAGE.
+ */
+static int parse_options(int argc, char **argv, const char *shorts, const struct option *longs,
+			 struct options *o, char *why, size_t size)
+{
+	int c, err;
 
 	optind = 0;   /* 0: GNU getopt starts over entirely */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:f:ih", longs, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'f':
-			if (parse_format(optarg, o, why, size))
-				return PP_EUSAGE;
-			break;
-		case OPT_THREAD:
-			if (parse_id(optarg, &o->thread))
-				return reason(why, size, "--thread needs a thread id (1 to %d), not '%s'",
-					      MAX_ID, optarg);
-			break;
-		case OPT_TIME_RANGE:
-			if (parse_time_range(optarg, o, why, size))
-				return PP_EUSAGE;
-			break;
-		case 'i':
-			o->idle = true;
-			break;
-		case OPT_NOLINENO:
-		case OPT_FUNCTION:
-			if (o->lines_asked)
-				return reason(why, size, "%s",
-					      "--nolineno and --function cannot be combined");
-			o->lines = c == OPT_FUNCTION ? STACK_LINES_FUNCTION : STACK_LINES_NONE;
-			o->lines_asked = true;
-			break;
-		case OPT_THREADS:
-			o->threads = true;
-			break;
-		case OPT_GIL:
-			o->gil = true;
-			break;
-		case OPT_FULL_FILENAMES:
-			o->full_filenames = true;
-			break;
-		default:
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		err = apply_option(c, o, why, size);
+		if (err == 1)
 			return help_or_unknown(c, argv, o, why, size);
-		}
+		if (err)
+			return err;
 	}
+	return 0;
+}
+
+static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	static const struct option longs[] = {
+		LONG_VALUE("pid", 'p'), LONG_FLAG("subprocesses", OPT_SUBPROCESSES),
+		LONG_FLAG("gil", OPT_GIL), LONG_VALUE("output", 'o'), LONG_VALUE("format", 'f'),
+		LONG_VALUE("rate", 'r'), LONG_VALUE("duration", 'd'), LONG_FLAG("idle", 'i'),
+		LONG_FLAG("threads", OPT_THREADS), LONG_FLAG("nolineno", OPT_NOLINENO),
+		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("full-filenames", OPT_FULL_FILENAMES),
+		LONG_FLAG("verbose", 'v'), LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
+	};
+	/* '+': stop at the first non-option, the start of a command. */
+	int err = parse_options(argc, argv, "+:p:o:f:r:d:ivh", longs, o, why, size);
+
+	if (err || o->help)
+		return err;
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (o->pid && o->argv)
+		return reason(why, size, "%s", "give either --pid or a command, not both");
+	if (!o->pid && !o->argv)
+		return reason(why, size, "%s",
+			      "nothing to record: give --pid PID or -- COMMAND (see peekpy record --help)");
+	return 0;
+}
+
+static int parse_render(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	static const struct option longs[] = {
+		LONG_VALUE("output", 'o'), LONG_FLAG("gil", OPT_GIL), LONG_VALUE("format", 'f'),
+		LONG_VALUE("thread", OPT_THREAD), LONG_VALUE("time-range", OPT_TIME_RANGE),
+		LONG_FLAG("idle", 'i'), LONG_FLAG("nolineno", OPT_NOLINENO),
+		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("threads", OPT_THREADS),
+		LONG_FLAG("full-filenames", OPT_FULL_FILENAMES), LONG_FLAG("help", 'h'),
+		{ NULL, 0, NULL, 0 },
+	};
+	int err = parse_options(argc, argv, ":o:f:ih", longs, o, why, size);
+
+	if (err || o->help)
+		return err;
 	if (o->format->recording)
 		return reason(why, size, "render writes svg or collapsed, not %s", o->format->name);
 	if (optind + 1 != argc)
@@ -434,38 +411,15 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 
 static int parse_dump(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	enum { OPT_JSON = 256, OPT_SUBPROCESSES };
 	static const struct option longs[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "locals", no_argument, NULL, 'l' },
-		{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },
-		{ "help", no_argument, NULL, 'h' },
+		LONG_VALUE("pid", 'p'), LONG_FLAG("json", OPT_JSON), LONG_FLAG("locals", 'l'),
+		LONG_FLAG("subprocesses", OPT_SUBPROCESSES), LONG_FLAG("help", 'h'),
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int err = parse_options(argc, argv, ":p:lh", longs, o, why, size);
 
-	optind = 0;   /* 0: GNU getopt starts over entirely */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:lh", longs, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (parse_pid(optarg, o, why, size))
-				return PP_EUSAGE;
-			break;
-		case 'l':
-			o->locals = true;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_SUBPROCESSES:
-			o->subprocesses = true;
-			break;
-		default:
-			return help_or_unknown(c, argv, o, why, size);
-		}
-	}
+	if (err || o->help)
+		return err;
 	if (optind < argc)
 		return reason(why, size, "dump takes --pid, not '%s'", argv[optind]);
 	if (!o->pid)
