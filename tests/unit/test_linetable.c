@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,29 @@ static size_t check_file(const char *path)
 	return compared;
 }
 
+/* How many distinct minor versions scripts/layouts/ holds a probe of
+ * ("3.13.0.txt", "3.13.0t.txt" and "3.13.18-sid.txt" are one). */
+static size_t probed_minors(void)
+{
+	DIR *dir = opendir("scripts/layouts");
+	struct dirent *entry;
+	bool seen[4][64] = { { false } };
+	size_t n = 0;
+
+	assert_non_null(dir);
+	while ((entry = readdir(dir)) != NULL) {
+		int major, minor;
+
+		if (sscanf(entry->d_name, "%d.%d.", &major, &minor) != 2 || major < 0 || major > 3 ||
+		    minor < 0 || minor >= 64 || seen[major][minor])
+			continue;
+		seen[major][minor] = true;
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
 static void test_linetable_matches_every_interpreter(void **state)
 {
 	DIR *dir = opendir(TEST_DATA "/linetables");
@@ -88,8 +112,9 @@ static void test_linetable_matches_every_interpreter(void **state)
 		files++;
 	}
 	closedir(dir);
-	/* 2.7 and 3.6-3.15: a missing file would weaken the test silently. */
-	assert_int_equal(files, 11);
+	/* One per minor version the layouts were made for: a missing file
+	 * would weaken the test silently. */
+	assert_int_equal(files, probed_minors());
 	assert_true(offsets > 10000);
 }
 

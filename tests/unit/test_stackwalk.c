@@ -499,16 +499,14 @@ static void test_settle_frame_objects(void **state)
  */
 static void test_walk_refuses_a_chain_cut_at_a_generator(void **state)
 {
-	static const struct { int major, minor; } versions[] = {
-		{ 3, 11 }, { 3, 12 }, { 3, 13 }, { 3, 14 }, { 3, 15 },
-	};
 	static uint8_t gen_frame[256] __attribute__((aligned(16)));
 	static uint8_t base[128] __attribute__((aligned(16)));
-	size_t v;
+	int minor;
 
 	(void)state;
-	for (v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
-		const struct py_layout *L = layout_find(versions[v].major, versions[v].minor, false);
+	/* 3.11 and every later version the table has. */
+	for (minor = 11; layout_find(3, minor, false); minor++) {
+		const struct py_layout *L = layout_find(3, minor, false);
 		struct chunk_stack cs;
 		struct walker t;
 
