@@ -8,14 +8,11 @@ what /proc says of them, with deadlines scaled by PEEKPY_TEST_TIMEOUT_SCALE
 on slow machines.
 """
 import glob
-import json
 import os
 import re
 import select
 import shutil
-import signal
 import subprocess
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,6 +27,29 @@ SLACK = 1.5 if SANITIZED else 1.0
 
 def timeout(seconds):
     return seconds * SCALE
+
+
+# The tests, registered where they are defined (tests/integration/suites/).
+PER_INTERPRETER = []   # run against every interpreter
+ONCE = []              # run once, with one interpreter
+SLOW = set()           # started first: they take the longest
+
+
+def per_interpreter(test=None, slow=False):
+    """Register a test to run against every interpreter: @per_interpreter,
+    or @per_interpreter(slow=True) for one that takes long."""
+    def register(test):
+        PER_INTERPRETER.append(test)
+        if slow:
+            SLOW.add(test)
+        return test
+    return register(test) if test else register
+
+
+def once(test):
+    """Register a test to run once (bad input, files, the browser)."""
+    ONCE.append(test)
+    return test
 
 
 class TestFailure(Exception):

@@ -1,0 +1,58 @@
+"""What the suites share: markers in the target scripts, stacks out of
+runs, errors as peekpy words them."""
+import os
+import re
+
+from harness import TARGET_SOURCES, check
+
+
+def marked_line(script, marker):
+    with open(os.path.join(TARGET_SOURCES, script), encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if "# " + marker in line:
+                return number
+    raise KeyError(marker)
+
+
+def def_line(script, name):
+    with open(os.path.join(TARGET_SOURCES, script), encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if re.match(r"\s*def %s\(" % name, line):
+                return number
+    raise KeyError(name)
+
+
+def frame_text(name, path, line):
+    return "%s (%s:%d)" % (name, path, line)
+
+
+def qualname(interp, qualified, plain):
+    return qualified if interp.version >= (3, 11) else plain
+
+
+def workload_shares(run, interp):
+    spin = marked_line("workload.py", "SPIN_LINE")
+    parts = {"heavy": 0, "medium": 0, "light": 0}
+    light = qualname(interp, "Light.run", "run")
+    calls = {
+        "heavy": frame_text("heavy", "workload.py", marked_line("workload.py", "HEAVY_CALL")),
+        "medium": frame_text("medium", "workload.py", marked_line("workload.py", "MEDIUM_CALL")),
+        "light": frame_text(light, "workload.py", marked_line("workload.py", "LIGHT_CALL")),
+    }
+    for stack, count in run.stacks().items():
+        for part, call in calls.items():
+            if len(stack) >= 2 and stack[-2] == call and stack[-1].startswith("spin (workload.py:"):
+                parts[part] += count
+    total = sum(parts.values())
+    check(total > 0, "no samples in heavy/medium/light; output:\n%s" % run.output[:2000])
+    check(any(s[-1] == frame_text("spin", "workload.py", spin) for s in run.stacks()),
+          "no sample on the spin loop line %d" % spin)
+    return {k: v / float(total) for k, v in parts.items()}, total
+
+
+def one_line_error(run, needle, status=1):
+    lines = [l for l in run.stderr.splitlines() if l.strip()]
+    check(run.returncode == status, "exit %d, expected %d: %s" % (run.returncode, status,
+                                                                   run.stderr))
+    check(len(lines) == 1, "expected one line on stderr, got %d: %r" % (len(lines), run.stderr))
+    check(needle in lines[0], "expected %r in %r" % (needle, lines[0]))

@@ -1,0 +1,567 @@
+"""Outputs: every format, written whole or streamed, kept through signals,
+full disks and sudo, and drawn right in a browser."""
+import glob
+import json
+import os
+import re
+import signal
+import stat
+import shutil
+import subprocess
+import threading
+import time
+
+from harness import Target, TestFailure, TestSkip, check, once, per_interpreter, timeout
+from checks import def_line, frame_text, marked_line, one_line_error
+
+
+def wait_stderr_line(proc, needle, seconds=30):
+    deadline = time.monotonic() + timeout(seconds)
+    seen = b""
+    import select
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+            if needle.encode() in seen:
+                return seen
+    raise TestFailure("peekpy never printed %r; stderr: %r" % (needle, seen[-300:]))
+
+
+NOBODY = 65534
+
+
+SUDO_NOBODY = dict(os.environ, SUDO_UID=str(NOBODY), SUDO_GID=str(NOBODY))
+
+
+def needs_root_and_a_shared_interpreter(interp):
+    if os.geteuid() != 0:
+        raise TestSkip("needs root")
+    if interp.chroot or interp.executable.startswith("/root/"):
+        raise TestSkip("needs an interpreter outside /root that another user can run")
+
+
+def owned_dir(peekpy, name, uid):
+    """A fresh directory in the work directory, belonging to uid."""
+    path = os.path.join(peekpy.workdir, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    os.chown(path, uid, uid)
+    os.chmod(path, 0o755)
+    return path
+
+
+def xml_valid(path):
+    check(shutil.which("xmllint"), "xmllint is missing (scripts/deps.sh test installs it)")
+    lint = subprocess.run(["xmllint", "--noout", path], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    check(lint.returncode == 0, "%s is not valid XML: %s" % (path, lint.stderr.decode()[-500:]))
+
+
+def browse(svg, query, screenshot=None):
+    """The page's DOM after headless Chromium loaded svg?query and ran its
+    script; and a screenshot when asked."""
+    chromium = shutil.which("chromium")
+    check(chromium, "chromium is missing (scripts/deps.sh test installs it)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--user-data-dir=" + os.path.join(os.path.dirname(svg), "chromium-profile")]
+    url = "file://%s?%s" % (os.path.abspath(svg), query)
+    dom = subprocess.run([chromium] + flags + ["--dump-dom", url], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=timeout(120))
+    check(dom.returncode == 0, "chromium failed: %s" % dom.stderr.decode()[-500:])
+    if screenshot:
+        subprocess.run([chromium] + flags + ["--window-size=1200,900",
+                                             "--screenshot=" + screenshot, url],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout(120))
+        check(os.path.exists(screenshot), "no screenshot was taken")
+    return dom.stdout.decode(errors="replace")
+
+
+def matched(dom):
+    m = re.search(r'<text id="matched"[^>]*>Matched: ([\d.]+)%</text>', dom)
+    check(m, "the page shows no Matched percentage: %s" % dom[-800:])
+    return float(m.group(1))
+
+
+def share(stacks, within, match):
+    """Of the samples whose stack has a frame starting with `within` (all
+    when None), the percentage that also has, at or above it, a frame
+    starting with `match`."""
+    inside = hit = 0
+    for stack, count in stacks.items():
+        start = next((i for i, f in enumerate(stack) if within is None or f.startswith(within)),
+                     None)
+        if start is None:
+            continue
+        inside += count
+        if any(f.startswith(match) for f in stack[start:]):
+            hit += count
+    return 100.0 * hit / inside if inside else 0.0
+
+
+def info_of(peekpy, path):
+    run = peekpy.run(["info", path], name="info-unused")
+    samples = re.search(r"^samples:\s+(\d+)", run.stdout, re.M)
+    return run, int(samples.group(1)) if samples else 0
+
+
+def check_speedscope(path):
+    """speedscope's schema rules: shared frames, sampled profiles whose
+    samples index them, one weight per sample adding up to endValue."""
+    data = json.load(open(path, encoding="utf-8"))
+    check(data.get("$schema") == "https://www.speedscope.app/file-format-schema.json",
+          "no speedscope $schema")
+    frames = data["shared"]["frames"]
+    check(frames and all(isinstance(f.get("name"), str) for f in frames), "bad shared frames")
+    check(data["profiles"], "no profiles")
+    for profile in data["profiles"]:
+        check(profile["type"] == "sampled" and profile["unit"] in ("seconds", "none"),
+              "profile %s: type %s unit %s" % (profile["name"], profile["type"], profile["unit"]))
+        check(len(profile["samples"]) == len(profile["weights"]), "samples and weights differ")
+        check(all(0 <= i < len(frames) for s in profile["samples"] for i in s),
+              "a sample names a frame that is not shared")
+        check(abs(sum(profile["weights"]) - (profile["endValue"] - profile["startValue"])) < 1e-6,
+              "weights do not add up to endValue")
+    return data
+
+
+def check_trace(path):
+    """Trace events: B and E properly nested per thread, in time order."""
+    events = json.load(open(path, encoding="utf-8"))
+    check(isinstance(events, list) and events, "not a JSON array of events")
+    open_frames, last_ts = {}, {}
+    for e in events:
+        if e["ph"] == "M":
+            continue
+        key = (e["pid"], e["tid"])
+        check(e["ts"] >= last_ts.get(key, 0), "time goes back on thread %s" % (key,))
+        last_ts[key] = e["ts"]
+        stack = open_frames.setdefault(key, [])
+        if e["ph"] == "B":
+            stack.append(e["name"])
+        else:
+            check(e["ph"] == "E" and stack and stack[-1] == e["name"],
+                  "an end event that closes nothing: %s" % e)
+            stack.pop()
+    check(all(not s for s in open_frames.values()), "frames left open at the end")
+    return events
+
+
+@per_interpreter
+def test_rendering_options(interp, peekpy):
+    """--nolineno, --function and --full-filenames change frames as documented."""
+    with Target(interp, "workload.py", 0) as target:
+        nolineno = peekpy.run(["record", "--pid", target.pid, "-d", "0.4", "--nolineno"],
+                              name="nolineno.txt")
+        function = peekpy.run(["record", "--pid", target.pid, "-d", "0.4", "--function"],
+                              name="function.txt")
+        full = peekpy.run(["record", "--pid", target.pid, "-d", "0.4", "--full-filenames"],
+                          name="full.txt")
+    for run in (nolineno, function, full):
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    frames = {f for s in nolineno.stacks() for f in s}
+    check("heavy (workload.py)" in frames and "spin (workload.py)" in frames,
+          "--nolineno frames: %s" % sorted(frames)[:10])
+    frames = {f for s in function.stacks() for f in s}
+    want = frame_text("spin", "workload.py", def_line("workload.py", "spin"))
+    check(want in frames, "--function: no %r in %s" % (want, sorted(frames)[:10]))
+    frames = {f for s in full.stacks() for f in s}
+    path = interp.script("workload.py")
+    check(any(f.startswith("spin (%s:" % path) for f in frames),
+          "--full-filenames: no spin (%s:...) in %s" % (path, sorted(frames)[:10]))
+
+
+@per_interpreter
+def test_signals_write_output(interp, peekpy):
+    """Ctrl-C (SIGINT) and SIGTERM stop the recording, write it, exit 0."""
+    for signo in (signal.SIGINT, signal.SIGTERM):
+        with Target(interp, "workload.py", 0) as target:
+            def stop_when_sampling(proc):
+                wait_stderr_line(proc, "found CPython")
+                time_end = time.monotonic() + 0.3
+                while time.monotonic() < time_end:
+                    time.sleep(0.05)
+                proc.send_signal(signo)
+            run = peekpy.run(["record", "--pid", target.pid, "-v"], name="sig.txt",
+                             signal_after=stop_when_sampling)
+            check(target.alive(), "target died with peekpy")
+        check(run.returncode == 0, "%s: exit %d: %s" % (signo, run.returncode, run.stderr))
+        check(os.path.exists(run.output_path), "%s: no output written" % signo)
+        check(run.output.strip(), "%s: output empty" % signo)
+
+
+@once
+def once_sudo_runs_the_command_as_the_invoking_user(interp, peekpy):
+    """Under sudo (SUDO_UID/SUDO_GID), a launched command runs as the user who
+    ran sudo, and the output file is theirs."""
+    needs_root_and_a_shared_interpreter(interp)
+    out = os.path.join(owned_dir(peekpy, "theirs", NOBODY), "out.txt")
+    run = peekpy.run(["record", "-o", out, "--"] + interp.argv(interp.script("whoami.py")),
+                     env=SUDO_NOBODY)
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check("uid 65534 gid 65534" in run.stdout, "the command said %r" % run.stdout)
+    check(os.stat(out).st_uid == NOBODY, "the output belongs to uid %d" % os.stat(out).st_uid)
+    text = open(out).read()
+    check("whoami" in text or "<module> (whoami.py" in text,
+          "no samples of the command: %r" % text[:300])
+
+
+@once
+def once_sudo_writes_only_where_the_user_may(interp, peekpy):
+    """Under sudo every file is written as the user who ran sudo would: a
+    root file (directly, through a symlink, or with render) is refused
+    before anything runs and left as it was; a root-only file is not read;
+    the user's own file keeps its mode and owner."""
+    needs_root_and_a_shared_interpreter(interp)
+    root_dir = owned_dir(peekpy, "roots", 0)
+    victim = os.path.join(root_dir, "victim")
+    with open(victim, "w") as fh:
+        fh.write("secret\n")
+    os.chmod(victim, 0o600)
+    theirs = owned_dir(peekpy, "theirs", NOBODY)
+    link = os.path.join(theirs, "link")
+    os.symlink(victim, link)
+    os.lchown(link, NOBODY, NOBODY)
+    marker = os.path.join(theirs, "ran")
+    command = interp.argv("-c", "open(%r, 'w').close()" % marker)
+    for target in (victim, link):
+        run = peekpy.run(["record", "-o", target, "--"] + command, env=SUDO_NOBODY)
+        one_line_error(run, "cannot write")
+        check("Permission denied" in run.stderr, run.stderr)
+        check(not os.path.exists(marker), "the command ran although -o %s was refused" % target)
+        st = os.stat(victim)
+        check((st.st_uid, st.st_mode & 0o777, open(victim).read()) == (0, 0o600, "secret\n"),
+              "the root file was changed: uid %d mode %o" % (st.st_uid, st.st_mode & 0o777))
+        check(os.path.islink(link), "the link was replaced")
+    stacks = os.path.join(theirs, "stacks.txt")
+    with open(stacks, "w") as fh:
+        fh.write("a;b 1\n")
+    run = peekpy.run(["render", stacks, "-o", victim], env=SUDO_NOBODY)
+    one_line_error(run, "cannot write")
+    check(open(victim).read() == "secret\n", "render wrote the root file")
+    run = peekpy.run(["render", victim, "-o", os.path.join(theirs, "x.svg")], env=SUDO_NOBODY)
+    one_line_error(run, "cannot read")
+    # The user's own file: replaced, still theirs, still private.
+    own = os.path.join(theirs, "own.txt")
+    with open(own, "w") as fh:
+        fh.write("old\n")
+    os.chown(own, NOBODY, NOBODY)
+    os.chmod(own, 0o600)
+    run = peekpy.run(["record", "-o", own, "--"] + interp.argv(interp.script("whoami.py")),
+                     env=SUDO_NOBODY)
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    st = os.stat(own)
+    check((st.st_uid, st.st_mode & 0o777) == (NOBODY, 0o600),
+          "own file now uid %d mode %o" % (st.st_uid, st.st_mode & 0o777))
+    check("whoami" in open(own).read(), "own file not written")
+
+
+@once
+def once_output_files_follow_links_and_keep_modes(interp, peekpy):
+    """-o through a symlink replaces the file the link names and keeps the
+    link; an existing file keeps its mode and owner; /dev/stdout is written,
+    not replaced; a path that cannot be written fails before the command
+    starts; every format goes through a temporary file."""
+    base = os.path.join(peekpy.workdir, "files")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base)
+    workload = interp.argv(interp.script("workload.py"), "0.3")
+    real = os.path.join(base, "real.txt")
+    with open(real, "w") as fh:
+        fh.write("old\n")
+    os.chmod(real, 0o600)
+    if os.geteuid() == 0:
+        os.chown(real, NOBODY, NOBODY)
+    link = os.path.join(base, "link.txt")
+    os.symlink("real.txt", link)
+    for fmt in ("collapsed", "raw", "svg", "speedscope", "chrometrace"):
+        run = peekpy.run(["record", "-f", fmt, "-o", link, "--"] + workload, name="unused")
+        check(run.returncode == 0, "%s: exit %d: %s" % (fmt, run.returncode, run.stderr))
+        check(os.path.islink(link) and os.readlink(link) == "real.txt", "%s: link replaced" % fmt)
+        st = os.stat(real)
+        check(st.st_mode & 0o777 == 0o600, "%s: mode now %o" % (fmt, st.st_mode & 0o777))
+        if os.geteuid() == 0:
+            check(st.st_uid == NOBODY, "%s: owner now %d" % (fmt, st.st_uid))
+        check(os.path.getsize(real) > 100, "%s: nothing written" % fmt)
+        check(sorted(os.listdir(base)) == ["link.txt", "real.txt"],
+              "%s: left behind: %s" % (fmt, os.listdir(base)))
+    run = peekpy.run(["record", "-f", "collapsed", "-o", "/dev/stdout", "--"] + workload,
+                     name="unused")
+    check(run.returncode == 0 and "spin (workload.py:" in run.stdout,
+          "-o /dev/stdout: exit %d: %r" % (run.returncode, run.stdout[:200]))
+    check(os.path.islink("/dev/stdout"), "/dev/stdout was replaced")
+    marker = os.path.join(base, "ran")
+    started = time.monotonic()
+    run = peekpy.run(["record", "-o", os.path.join(base, "missing", "x.svg"), "--"] +
+                     interp.argv("-c", "open(%r, 'w').close()" % marker), name="unused")
+    one_line_error(run, "No such file or directory")
+    check(not os.path.exists(marker), "the command ran although its output cannot be written")
+    check(time.monotonic() - started < timeout(5), "the missing directory was found late")
+
+
+@once
+def once_disk_full_keeps_what_was_flushed(interp, peekpy):
+    """A disk that fills during -f raw: one line says so and where the
+    samples written before are, which info then reads; a disk full from the
+    start leaves no file; a flame graph that cannot be written goes to the
+    temporary directory instead."""
+    if os.geteuid() != 0:
+        raise TestSkip("needs root to mount a small tmpfs")
+    disk = os.path.join(peekpy.workdir, "disk")
+    os.makedirs(disk, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", disk],
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        raise TestSkip("cannot mount a tmpfs here")
+    try:
+        workload = interp.argv(interp.script("workload.py"), "30")
+        rec = os.path.join(disk, "rec.peek")
+        run = peekpy.run(["record", "-f", "raw", "-r", "2000", "-o", rec, "--"] + workload,
+                         name="unused")
+        lines = [l for l in run.stderr.splitlines() if "No space left" in l]
+        check(run.returncode == 1, "exit %d: %s" % (run.returncode, run.stderr))
+        check(len(lines) == 1 and "written before are in %s" % rec in lines[0],
+              "expected one line saying what is kept: %s" % run.stderr)
+        check("lost" not in run.stderr and "stops here" not in run.stderr, run.stderr)
+        info, samples = info_of(peekpy, rec)
+        check(samples > 0 and str(samples) in lines[0], "info reads %d samples; %s" % (
+            samples, lines[0]))
+        check(sorted(os.listdir(disk)) == ["rec.peek"], "left: %s" % os.listdir(disk))
+        # Full from the start.
+        run = peekpy.run(["record", "-f", "raw", "-o", os.path.join(disk, "second.peek"),
+                          "--"] + interp.argv(interp.script("workload.py"), "0.5"),
+                         name="unused")
+        one_line_error(run, "No space left on device")
+        check(sorted(os.listdir(disk)) == ["rec.peek"], "left: %s" % os.listdir(disk))
+        # A flame graph, written at the end: rescued.
+        env = dict(os.environ, TMPDIR=peekpy.workdir)
+        run = peekpy.run(["record", "-f", "svg", "-o", os.path.join(disk, "flame.svg"), "--"] +
+                         interp.argv(interp.script("workload.py"), "0.5"), name="unused",
+                         env=env)
+        m = re.search(r"written to (\S+) instead", run.stderr)
+        check(run.returncode == 1 and m, "exit %d: %s" % (run.returncode, run.stderr))
+        xml_valid(m.group(1))
+        os.unlink(m.group(1))
+    finally:
+        subprocess.run(["umount", disk])
+
+
+@once
+def once_flame_graph_is_valid_and_complete(interp, peekpy):
+    """record writes an SVG flame graph by default: valid XML, the workload's
+    functions in it, the version and sample count in its notes."""
+    run = peekpy.run(["record", "-f", "svg", "-r", "200", "--"] +
+                     interp.argv(interp.script("workload.py"), "1"), name="flame.svg")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    xml_valid(run.output_path)
+    svg = open(run.output_path, encoding="utf-8").read()
+    for name in ("heavy (workload.py:", "medium (workload.py:", "spin (workload.py:"):
+        check(name in svg, "%r is not in the flame graph" % name)
+    version = "CPython %d.%d.%d" % interp.version
+    check(version in svg, "the notes do not name %s" % version)
+    check(re.search(r"\b%d samples at 200/s" % run.summary()["samples"], svg),
+          "the notes do not give the sample count")
+
+
+@once
+def once_flame_graph_works_in_a_browser(interp, peekpy):
+    """Headless Chromium runs the flame graph's script: searching and zooming
+    through the URL show the Matched share the stacks say."""
+    run = peekpy.run(["record", "-r", "300", "--"] +
+                     interp.argv(interp.script("workload.py"), "1"), name="stacks.txt")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    stacks = run.stacks()
+    svg = os.path.join(peekpy.workdir, "flame.svg")
+    render = peekpy.run(["render", run.output_path, "-o", svg])
+    check(render.returncode == 0, "render: exit %d: %s" % (render.returncode, render.stderr))
+    xml_valid(svg)
+    shown = matched(browse(svg, "s=%5Espin", os.path.join(peekpy.workdir, "search.png")))
+    want = share(stacks, None, "spin (")
+    check(abs(shown - want) < 0.06, "Matched %.1f%%, the stacks say %.2f%%" % (shown, want))
+    shown = matched(browse(svg, "zoom=%5Emedium&s=%5Espin"))
+    want = share(stacks, "medium (", "spin (")
+    check(abs(shown - want) < 0.06, "zoomed to medium: Matched %.1f%%, the stacks say %.2f%%"
+          % (shown, want))
+    check(want > 90, "medium is mostly spin, not %.1f%%" % want)
+    shown = matched(browse(svg, "s=HEAVY&i=1&v=reversed"))
+    want = share(stacks, None, "heavy (")
+    check(abs(shown - want) < 0.06, "reversed, ignoring case: Matched %.1f%%, the stacks say "
+          "%.2f%%" % (shown, want))
+
+
+@once
+def once_flame_graph_of_any_bytes(interp, peekpy):
+    """Collapsed stacks from elsewhere, with names no XML parser would take
+    as they are: render writes valid XML that a browser searches."""
+    path = os.path.join(peekpy.workdir, "odd.txt")
+    with open(path, "wb") as fh:
+        fh.write(b"main (app.py:1);f\xff\xfe<&>]]> (odd\x01.py:2) 3\n"
+                 b"main (app.py:1);caf\xc3\xa9 (\xed\xa0\x80.py:3) 1\n"
+                 b"perl_frame;[kernel] 6\n")
+    svg = os.path.join(peekpy.workdir, "odd.svg")
+    run = peekpy.run(["render", path, "-o", svg])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    xml_valid(svg)
+    shown = matched(browse(svg, "s=%5Emain"))
+    check(abs(shown - 40.0) < 0.06, "Matched %.1f%% of main, expected 40.0%%" % shown)
+
+
+@once
+def once_recording_renders_any_way(interp, peekpy):
+    """record -f raw keeps every sample with its time and thread: info says
+    what it holds; render draws it whole, by time range, by thread, with or
+    without the idle threads."""
+    with Target(interp, "idle.py") as target:
+        target.wait_for_sleepers(3)
+        run = peekpy.run(["record", "-f", "raw", "--pid", target.pid, "-d", "1", "-r", "200"],
+                         name="run.peek")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    info, samples = info_of(peekpy, run.output_path)
+    check(info.returncode == 0, "info: exit %d: %s" % (info.returncode, info.stderr))
+    check("status:    complete" in info.stdout, "info: %s" % info.stdout)
+    check(samples == run.summary()["samples"], "info counts %d samples, record took %d"
+          % (samples, run.summary()["samples"]))
+    check("CPython %d.%d.%d" % interp.version in info.stdout, "info: %s" % info.stdout)
+    check(re.search(r"^threads:\s+5$", info.stdout, re.M), "info: %s" % info.stdout)
+
+    def rendered(*args):
+        out = peekpy.run(["render", run.output_path, "-f", "collapsed", "-o", "-"] +
+                         list(args), name="unused")
+        check(out.returncode == 0, "render %s: exit %d: %s" % (args, out.returncode, out.stderr))
+        stacks = {}
+        for line in out.stdout.splitlines():
+            path, _, count = line.rpartition(" ")
+            stacks[tuple(path.split(";"))] = int(count)
+        return stacks
+
+    def count(stacks, word):
+        return sum(c for s, c in stacks.items() if any(f.startswith(word) for f in s))
+
+    whole, idle = rendered(), rendered("--idle")
+    check(count(whole, "busy (") > 0 and count(whole, "asleep (") == 0,
+          "by default, only the busy threads: %s" % sorted(whole)[:3])
+    check(count(idle, "asleep (") > 0, "--idle lost the sleeping threads")
+    first, second = rendered("--time-range", ":0.5"), rendered("--time-range", "0.5:")
+    total = sum(whole.values())
+    halves = sum(first.values()), sum(second.values())
+    check(sum(halves) == total and min(halves) > total / 4,
+          "time ranges :0.5 and 0.5: hold %s of %d samples" % (halves, total))
+    threads = rendered("--threads")
+    tids = sorted({s[0] for s in threads})
+    check(len(tids) == 2 and all(t.startswith("thread ") for t in tids),
+          "--threads: roots %s" % tids)
+    one = rendered("--thread", tids[0].split()[1])
+    check(0 < sum(one.values()) < total, "--thread %s kept %d of %d" % (
+        tids[0], sum(one.values()), total))
+    svg = peekpy.run(["render", run.output_path, "-o", os.path.join(peekpy.workdir, "run.svg")])
+    check(svg.returncode == 0, "render to svg: %s" % svg.stderr)
+    xml_valid(os.path.join(peekpy.workdir, "run.svg"))
+
+
+@once
+def once_recording_survives_a_killed_peekpy(interp, peekpy):
+    """kill -9 of a recording peekpy loses at most the last second: the
+    recording goes to PATH.XXXXXX until it is whole, and that file reads up
+    to its last second, info says it was cut short, render still draws it.
+    The file PATH held before is left as it was."""
+    path = os.path.join(peekpy.workdir, "killed.peek")
+    for old in glob.glob(path + "*"):
+        os.unlink(old)     # files from an earlier run must not be taken for this one
+    with open(path, "w") as fh:
+        fh.write("an older recording\n")
+    partial = []
+
+    def kill_when_flushed(proc):
+        deadline = time.monotonic() + timeout(60)
+        while time.monotonic() < deadline and proc.poll() is None:
+            partial[:] = [p for p in glob.glob(path + ".??????")]
+            if partial and info_of(peekpy, partial[0])[1] >= 100:
+                proc.kill()
+                return
+            time.sleep(0.1)
+    run = peekpy.run(["record", "-f", "raw", "-r", "200", "-o", path, "--"] +
+                     interp.argv(interp.script("workload.py"), "5"), name="unused",
+                     signal_after=kill_when_flushed)
+    check(run.returncode == -signal.SIGKILL, "peekpy was not killed: exit %d" % run.returncode)
+    check(open(path).read() == "an older recording\n", "the older file was changed")
+    check(len(partial) == 1, "recording into %s" % partial)
+    info, samples = info_of(peekpy, partial[0])
+    check(info.returncode == 1 and "incomplete" in info.stdout and samples >= 100,
+          "info of a cut recording: exit %d, %s %s" % (info.returncode, info.stdout, info.stderr))
+    svg = os.path.join(peekpy.workdir, "killed.svg")
+    render = peekpy.run(["render", partial[0], "-o", svg], name="unused")
+    check(render.returncode == 1 and "rendering what came before" in render.stderr,
+          "render of a cut recording: exit %d: %s" % (render.returncode, render.stderr))
+    xml_valid(svg)
+    check("heavy (workload.py:" in open(svg, encoding="utf-8").read(), "heavy is not drawn")
+
+
+@once
+def once_every_format_parses(interp, peekpy):
+    """speedscope and chrometrace, recorded directly and rendered from a
+    recording, follow their formats' rules and show the workload."""
+    workload = interp.argv(interp.script("workload.py"), "1")
+    for fmt, checker in (("speedscope", check_speedscope), ("chrometrace", check_trace)):
+        run = peekpy.run(["record", "-f", fmt, "-r", "200", "--"] + workload, name="direct." + fmt)
+        check(run.returncode == 0, "%s: exit %d: %s" % (fmt, run.returncode, run.stderr))
+        checker(run.output_path)
+        check("heavy" in open(run.output_path, encoding="utf-8").read(), "%s lacks heavy" % fmt)
+    raw = peekpy.run(["record", "-f", "raw", "-r", "200", "--"] + workload, name="run.peek")
+    check(raw.returncode == 0, "raw: exit %d: %s" % (raw.returncode, raw.stderr))
+    for fmt, checker in (("speedscope", check_speedscope), ("chrometrace", check_trace)):
+        out = os.path.join(peekpy.workdir, "rendered." + fmt)
+        run = peekpy.run(["render", raw.output_path, "-f", fmt, "-o", out])
+        check(run.returncode == 0, "render %s: exit %d: %s" % (fmt, run.returncode, run.stderr))
+        checker(out)
+    trace = check_trace(os.path.join(peekpy.workdir, "rendered.chrometrace"))
+    begun = sum(1 for e in trace if e["ph"] == "B" and e["name"].startswith("heavy ("))
+    check(begun >= 10, "heavy begins %d times in one second of 30 ms calls" % begun)
+
+
+@once
+def once_output_to_a_pipe(interp, peekpy):
+    """-o naming a FIFO (or /dev/null) writes into it, and leaves it a FIFO:
+    renaming a finished file over it would replace it."""
+    fifo = os.path.join(peekpy.workdir, "stacks.fifo")
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()), daemon=True)
+    reader.start()
+    run = peekpy.run(["record", "-r", "200", "-o", fifo, "--"] +
+                     interp.argv(interp.script("workload.py"), "0.5"), name="unused")
+    reader.join(timeout(30))
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced by a file")
+    check(got and "spin (workload.py:" in got[0], "nothing came through the FIFO")
+
+
+@once
+def once_recording_of_subprocesses(interp, peekpy):
+    """record -f raw --subprocesses keeps each sample's process: render puts
+    the workers' stacks under their own process frames, and the timeline
+    has a process per worker."""
+    with Target(interp, "workers.py") as target:
+        raw = peekpy.run(["record", "-f", "raw", "--subprocesses", "--pid", target.pid,
+                          "-d", "1"], name="family.peek")
+        pid = target.pid
+    check(raw.returncode == 0, "exit %d: %s" % (raw.returncode, raw.stderr))
+    out = peekpy.run(["render", raw.output_path, "-f", "collapsed", "-o", "-"], name="unused")
+    check(out.returncode == 0, "render: exit %d: %s" % (out.returncode, out.stderr))
+    work = frame_text("work", "workers.py", marked_line("workers.py", "WORK_LINE"))
+    workers = set()
+    for line in out.stdout.splitlines():
+        stack = line.rpartition(" ")[0].split(";")
+        m = re.match(r'process (\d+) "', stack[0])
+        check(m, "a stack without a process root: %s" % line)
+        if stack[-1] == work:
+            workers.add(int(m.group(1)))
+    check(len(workers) == 2 and pid not in workers, "workers at %s: %s" % (work, workers))
+    trace = os.path.join(peekpy.workdir, "family.trace.json")
+    run = peekpy.run(["render", raw.output_path, "-f", "chrometrace", "-o", trace])
+    check(run.returncode == 0, "render chrometrace: %s" % run.stderr)
+    pids = {e["pid"] for e in check_trace(trace) if e["ph"] == "B"}
+    check(workers <= pids, "the timeline's processes %s lack workers %s" % (pids, workers))
