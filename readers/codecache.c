@@ -387,8 +387,9 @@ int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64
 	return err;
 }
 
-int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,
-			int32_t index, uint64_t *base)
+/* Start address of thread-local bytecode copy index (3.14t+). */
+static int tlbc_base(struct code_cache *cc, const struct code_info *info, int32_t index,
+		     uint64_t *base)
 {
 	const struct py_layout *L = cc->layout;
 	struct code_info *entry = (struct code_info *)info;
@@ -417,4 +418,32 @@ int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,
 	if (!err && index < 8)
 		entry->tlbc_base[index] = *base;
 	return err;
+}
+
+int codecache_offset(struct code_cache *cc, const struct code_info *info, int64_t position,
+		     int32_t tlbc_index, int64_t *offset)
+{
+	const struct py_layout *L = cc->layout;
+	uint64_t base;
+	int err;
+
+	switch (L->rule_lasti) {
+	case LASTI_BYTES:
+		*offset = position;
+		break;
+	case LASTI_CODE_UNITS:
+		*offset = position < 0 ? -1 : position * 2;
+		break;
+	default:
+		err = tlbc_base(cc, info, tlbc_index, &base);
+		if (err)
+			return err;
+		*offset = (int64_t)((uint64_t)position - base);
+		break;
+	}
+	/* A new 3.11/3.12 frame points one unit before its first instruction;
+	 * anything else outside the bytecode means the frame was torn. */
+	if (*offset < -2 || *offset >= info->code_bytes)
+		return PP_ETORN;
+	return 0;
 }

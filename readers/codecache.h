@@ -90,8 +90,13 @@ void codecache_new_sample(struct code_cache *cc);
 int codecache_resolve(struct code_cache *cc, struct snapshot *snap, const uint64_t *addrs,
 		      size_t n, const struct code_info **out);
 
-/* Start address of thread-local bytecode copy index (3.14t+). */
-int codecache_tlbc_base(struct code_cache *cc, const struct code_info *info,
-			int32_t index, uint64_t *base);
+/*
+ * The byte offset in the code of the instruction a frame is at: position
+ * is f_lasti (<= 3.10) or the instruction pointer, tlbc_index the frame's
+ * thread-local bytecode copy (3.14t+, else 0).  PP_ETORN when it lies
+ * outside the bytecode (the frame was torn), or an error reading the copy.
+ */
+int codecache_offset(struct code_cache *cc, const struct code_info *info, int64_t position,
+		     int32_t tlbc_index, int64_t *offset);
 
 #endif

@@ -8,7 +8,7 @@
  *      and settle what the copy holds into one moment's stack
  *      (settle_thread);
  *   3. resolve the code objects of all threads together and turn positions
- *      into lines.
+ *      into lines (emit.h).
  * A thread whose copy cannot be settled (it changed too much while being
  * read) is walked again from fresh reads, up to RETRIES times, before its
  * sample counts as an error.
@@ -25,19 +25,19 @@
 #include "../base/xalloc.h"
 #include "binary.h"
 #include "codecache.h"
-#include "landmarks.h"
-#include "codeset.h"
+#include "emit.h"
 #include "fields.h"
+#include "framevars.h"
+#include "idlethreads.h"
+#include "landmarks.h"
 #include "layout.h"
 #include "maps.h"
 #include "mem.h"
 #include "procfs.h"
+#include "settle.h"
 #include "snapshot.h"
 #include "stackmemo.h"
-#include "settle.h"
 #include "stackwalk.h"
-#include "framevars.h"
-#include "idlethreads.h"
 #include "threadids.h"
 #include "threadlist.h"
 
@@ -69,10 +69,8 @@ struct pyproc {
 	struct thread_walk *walks;
 	size_t cap_walks;
 	struct raw_frames raw;
-	struct code_set sample_codes;   /* the code objects of this sample */
+	struct emitter emit;       /* phase 3 */
 	struct pyobj_reader objects;   /* for dump's frame variables */
-	size_t *emitted;           /* last sample's threads: index of each in threads */
-	size_t cap_emitted;
 	uint64_t retries;
 	size_t last_syscalls;
 	uint64_t version_rescan_ns;   /* when to look for the micro version again */
@@ -84,11 +82,10 @@ int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thre
 {
 	const struct thread_walk *walked;
 	const struct raw_frame *raw;
-	size_t i;
+	size_t i = emitter_source(&p->emit, sample, thread);
 
-	if (thread >= sample->n_threads || thread >= p->cap_emitted)
+	if (i == SIZE_MAX)
 		return PP_EBADDATA;
-	i = p->emitted[thread];
 	walked = &p->walks[i];
 	if (frame >= walked->raw_count || p->threads.items[i].tid != sample->threads[thread].tid)
 		return PP_EBADDATA;
@@ -205,7 +202,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	stackwalk_init(&p->walker, &p->layout, &p->snap);
 	stackmemo_init(&p->memo);
 	pyobj_init(&p->objects, pid, &p->layout);
-	codeset_init(&p->sample_codes);
+	emitter_init(&p->emit);
 	*out = p;
 	return 0;
 }
@@ -218,8 +215,7 @@ void pyproc_free(struct pyproc *p)
 	raw_frames_release(&p->raw);
 	stackwalk_release(&p->walker);
 	stackmemo_release(&p->memo);
-	codeset_release(&p->sample_codes);
-	free(p->emitted);
+	emitter_release(&p->emit);
 	codecache_release(&p->codes);
 	idle_threads_release(&p->idle);
 	threadlist_release(&p->threads);
@@ -262,9 +258,6 @@ void pyproc_stats(const struct pyproc *p, struct pyproc_stats *stats)
 
 /* --- phase 2: walking --- */
 
-static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
-			      const struct code_info *info, int64_t *offset);
-
 /* Whose walk frame_facts() is asked about. */
 struct walk_ctx {
 	struct pyproc *p;
@@ -301,7 +294,7 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 		return err;
 	if (!info)
 		return 0;
-	err = instruction_offset(p, frame, info, &offset);
+	err = codecache_offset(&p->codes, info, frame->position, frame->tlbc_index, &offset);
 	if (pp_error_ends_target(err))
 		return err;
 	if (err)
@@ -365,107 +358,13 @@ static int walk(struct pyproc *p, size_t i)
 
 /* --- phase 3: names and lines --- */
 
-/* Byte offset of the instruction a raw frame is at, in its code object. */
-static int instruction_offset(struct pyproc *p, const struct raw_frame *raw,
-			      const struct code_info *info, int64_t *offset)
+/* Thread i's walk, as emit.h takes it. */
+static struct emit_walk walk_of(const struct pyproc *p, size_t i)
 {
-	const struct py_layout *L = &p->layout;
-	uint64_t base;
-	int err;
+	const struct thread_walk *walked = &p->walks[i];
 
-	switch (L->rule_lasti) {
-	case LASTI_BYTES:
-		*offset = raw->position;
-		break;
-	case LASTI_CODE_UNITS:
-		*offset = raw->position < 0 ? -1 : raw->position * 2;
-		break;
-	default:
-		err = codecache_tlbc_base(&p->codes, info, raw->tlbc_index, &base);
-		if (err)
-			return err;
-		*offset = (int64_t)((uint64_t)raw->position - base);
-		break;
-	}
-	/* A new 3.11/3.12 frame points one unit before its first instruction;
-	 * anything else outside the bytecode means the frame was torn. */
-	if (*offset < -2 || *offset >= info->code_bytes)
-		return PP_ETORN;
-	return 0;
-}
-
-/* Turn a walked thread into sample frames (reusing what the last sample
- * made of its oldest frames, where they match); PP_ETORN if any fails.  A
- * thread with no Python frame is kept when idle threads are walked. */
-static int emit_thread(struct pyproc *p, size_t t, bool keep_empty, struct sample *sample)
-{
-	const struct py_thread *listed = &p->threads.items[t];
-	const struct thread_walk *walked = &p->walks[t];
-	struct sample_thread *thread;
-	size_t i, first;
-
-	thread = sample_add_thread(sample, listed->tid);
-	thread->flags = listed->flags;
-	thread->name = listed->name;
-	first = sample->n_frames;
-	for (i = 0; i < walked->raw_count; i++) {
-		const struct raw_frame *raw = &p->raw.items[walked->raw_start + i];
-		const struct memo_frame *memo = stackmemo_at(walked->memo, walked->raw_count - 1 - i);
-		const struct code_info *info;
-		struct sample_frame frame;
-		int64_t offset = 0;
-		int err;
-
-		if (memo) {
-			sample_push_frame(sample, &memo->out);
-			continue;
-		}
-		info = p->sample_codes.infos[codeset_add(&p->sample_codes, raw->code)];
-		if (!info) {
-			sample_drop_thread(sample);
-			return PP_ETORN;
-		}
-		err = instruction_offset(p, raw, info, &offset);
-		if (err) {
-			sample_drop_thread(sample);
-			return pp_torn_unless_final(err);
-		}
-		frame.name = info->name;
-		frame.file = info->file;
-		frame.short_file = info->short_file;
-		frame.first_line = info->first_line;
-		frame.line = linetable_line(&info->lines, offset);
-		sample_push_frame(sample, &frame);
-	}
-	stackmemo_store(walked->memo, p->raw.items + walked->raw_start, sample->frames + first,
-			walked->raw_count);
-	if (thread->n_frames == 0 && !keep_empty) {
-		sample_drop_thread(sample);
-		return 0;
-	}
-	XGROW(p->emitted, p->cap_emitted, sample->n_threads);
-	p->emitted[sample->n_threads - 1] = t;
-	return 0;
-}
-
-/* Resolve the code objects of threads[from..to) in one batch. */
-static int resolve_codes(struct pyproc *p, size_t from, size_t to)
-{
-	size_t t, i, before = p->sample_codes.count;
-
-	for (t = from; t < to; t++) {
-		const struct thread_walk *walked = &p->walks[t];
-
-		if (walked->error)
-			continue;
-		/* Frames that matched the last sample's are written as then. */
-		for (i = 0; i < walked->raw_count; i++)
-			if (!stackmemo_at(walked->memo, walked->raw_count - 1 - i))
-				codeset_add(&p->sample_codes,
-					    p->raw.items[walked->raw_start + i].code);
-	}
-	return codecache_resolve(&p->codes, &p->snap, p->sample_codes.addrs + before,
-				 p->sample_codes.count - before, p->sample_codes.infos + before);
+	return (struct emit_walk){ p->raw.items + walked->raw_start, walked->raw_count,
+				   walked->memo };
 }
 
 /* --- the sample --- */
@@ -550,7 +449,7 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	codecache_new_sample(&p->codes);
 	stackmemo_new_sample(&p->memo);
 	p->raw.count = 0;
-	codeset_clear(&p->sample_codes);
+	emitter_new_sample(&p->emit);
 
 	err = snapshot_begin(&p->snap);
 	if (!err)
@@ -579,12 +478,23 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		if (pp_error_ends_target(walked->error))
 			return walked->error;
 	}
-	err = resolve_codes(p, 0, n);
+	for (i = 0; i < n; i++) {
+		struct emit_walk walk = walk_of(p, i);
+
+		if (!p->walks[i].error)
+			emitter_note_codes(&p->emit, &walk);
+	}
+	err = emitter_resolve(&p->emit, &p->codes, &p->snap);
 	if (err)
 		return err;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		struct emit_walk walk = walk_of(p, i);
+
 		if (wanted(&p->threads.items[i], options) && !p->walks[i].error)
-			p->walks[i].error = emit_thread(p, i, options->walk_idle, sample);
+			p->walks[i].error = emitter_thread(&p->emit, &p->codes, &walk,
+							   &p->threads.items[i], i,
+							   options->walk_idle, sample);
+	}
 	for (i = 0; i < n; i++)
 		if (wanted(&p->threads.items[i], options) && p->walks[i].error && !result)
 			result = p->walks[i].error;
