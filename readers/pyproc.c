@@ -461,7 +461,9 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		p->walks = xreallocarray(p->walks, n, sizeof(*p->walks));
 		p->cap_walks = n;
 	}
-	memset(p->walks, 0, n * sizeof(*p->walks));
+	/* No thread state yet (an interpreter starting): walks may be NULL. */
+	if (n)
+		memset(p->walks, 0, n * sizeof(*p->walks));
 	classify_idle(p, options, sample->time_ns);
 	refine_version(p, sample->time_ns);
 
