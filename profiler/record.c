@@ -437,7 +437,7 @@ int record_run(const struct options *o)
 		.process_roots = o->subprocesses,
 		.include_idle = o->idle,
 	};
-	int err, status, signo;
+	int err, status;
 
 	memset(&r, 0, sizeof(r));
 	r.options = o;
@@ -460,7 +460,7 @@ int record_run(const struct options *o)
 		target_finish(&r.target, CHILD_GRACE_MS);
 		goto out;
 	}
-	err = startup_wait_for_python(&start, &signo);
+	err = startup_wait_for_python(&start);
 	if (err) {
 		startup_report_no_python(&start, err);
 		target_finish(&r.target, CHILD_GRACE_MS);

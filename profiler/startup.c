@@ -60,14 +60,14 @@ int startup_target(const struct startup *start, char *command, size_t size)
  * the target need not run Python at all: sampling starts at once, and the
  * target is looked at again as it goes.  -d bounds the wait.
  */
-int startup_wait_for_python(const struct startup *start, int *signo)
+int startup_wait_for_python(const struct startup *start)
 {
 	const struct options *o = start->options;
 	struct target *target = start->target;
 	struct tracked *root = start->root;
 	uint64_t started = monotonic_ns(), age = 0, patience = UINT64_MAX;
 	bool noted = false;
-	int err;
+	int err, signo;
 
 	if (!target->launched) {
 		procfs_process_age(target->pid, &age);
@@ -98,7 +98,7 @@ int startup_wait_for_python(const struct startup *start, int *signo)
 			noted = true;
 		}
 		deadline = root->next_try_ns > now ? root->next_try_ns : now;
-		switch (events_wait(start->events, deadline, target->pidfd, signo)) {
+		switch (events_wait(start->events, deadline, target->pidfd, &signo)) {
 		case EVENT_SIGNAL:
 			return -EINTR;
 		case EVENT_TARGET_EXIT:

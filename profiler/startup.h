@@ -33,9 +33,9 @@ struct startup {
 int startup_target(const struct startup *start, char *command, size_t size);
 
 /* Track the target (start->root) until its interpreter is open.  0; or
- * -EINTR (a signal, in *signo), -ETIMEDOUT (-d passed), or why it runs no
+ * -EINTR (a signal came), -ETIMEDOUT (-d passed), or why it runs no
  * Python: for startup_report_no_python(). */
-int startup_wait_for_python(const struct startup *start, int *signo);
+int startup_wait_for_python(const struct startup *start);
 
 void startup_report_no_python(const struct startup *start, int err);
 
