@@ -94,21 +94,34 @@ static int walk_settled(struct walker *t, const struct stack_origin *origin,
 	return err ? err : settle_thread(&t->w, origin, &t->raw, 0, fake_facts, codes);
 }
 
+/*
+ * Three live frame objects, executing, frames[2] the newest: frames[i] runs
+ * code 0x1000 * (i + 1) at position positions[i] and was called by
+ * frames[i - 1].
+ */
+static void chain_frame_objects(const struct py_layout *L, uint8_t frames[3][512],
+				const int32_t positions[3])
+{
+	memset(frames, 0, 3 * 512);
+	for (int i = 0; i < 3; i++) {
+		put64(frames[i], L->obj_type - 8, 1);   /* a live object has references */
+		put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
+		put32(frames[i], L->frame_lasti, positions[i]);
+		put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
+		if (L->frame_executing != LAYOUT_ABSENT)
+			frames[i][L->frame_executing] = (uint8_t)L->frame_executing_value;
+	}
+}
+
 static void test_stackwalk_frame_objects(void **state)
 {
 	const struct py_layout *L = layout_find(3, 10, false);
 	static uint8_t frames[3][512] __attribute__((aligned(16)));
 	struct stack_origin origin = { .frame = (uintptr_t)frames[2] };
 	struct walker t;
-	int i;
 
 	(void)state;
-	for (i = 0; i < 3; i++) {
-		put64(frames[i], L->obj_type - 8, 1);   /* a live object has references */
-		put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
-		put32(frames[i], L->frame_lasti, 10 * i);
-		put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
-	}
+	chain_frame_objects(L, frames, (const int32_t[]){ 0, 10, 20 });
 	walker_init(&t, L);
 	assert_int_equal(stackwalk_thread(&t.w, &origin, &t.raw), 0);
 	assert_int_equal(t.raw.count, 3);
@@ -411,16 +424,9 @@ static void test_settle_frame_objects(void **state)
 	struct fake_codes codes = { 0 };
 	struct stack_origin origin = { 0 };
 	struct walker t;
-	int i;
 
 	(void)state;
-	memset(frames, 0, sizeof(frames));   /* f_state 0: FRAME_EXECUTING */
-	for (i = 0; i < 3; i++) {
-		put64(frames[i], L->obj_type - 8, 1);
-		put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
-		put32(frames[i], L->frame_lasti, 10 * i);
-		put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
-	}
+	chain_frame_objects(L, frames, (const int32_t[]){ 0, 10, 20 });
 	walker_init(&t, L);
 	snapshot_set_group(&t.snap, 1);
 	t.w.group = 1;
@@ -576,7 +582,6 @@ static void test_settle_refuses_a_chain_cut_at_a_generator(void **state)
 	static const struct { int major, minor; } versions[] = { { 2, 7 }, { 3, 10 } };
 	static uint8_t frames[3][512] __attribute__((aligned(16)));
 	size_t v;
-	int i;
 
 	(void)state;
 	for (v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
@@ -585,15 +590,7 @@ static void test_settle_refuses_a_chain_cut_at_a_generator(void **state)
 		struct stack_origin origin = { .frame = (uintptr_t)frames[2] };
 		struct walker t;
 
-		memset(frames, 0, sizeof(frames));
-		for (i = 0; i < 3; i++) {
-			put64(frames[i], L->obj_type - 8, 1);
-			put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
-			put32(frames[i], L->frame_lasti, AT_CALL);
-			put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
-			if (L->frame_executing != LAYOUT_ABSENT)
-				frames[i][L->frame_executing] = (uint8_t)L->frame_executing_value;
-		}
+		chain_frame_objects(L, frames, (const int32_t[]){ AT_CALL, AT_CALL, AT_CALL });
 		walker_init(&t, L);
 		assert_int_equal(walk_settled(&t, &origin, &codes), 0);
 		assert_int_equal(t.raw.count, 3);
@@ -962,22 +959,14 @@ static void test_settle_drops_a_generator_being_made(void **state)
 	static uint8_t frames[3][512] __attribute__((aligned(16)));
 	struct stack_origin origin = { 0 };
 	size_t v;
-	int i;
 
 	(void)state;
 	for (v = 0; v < sizeof(layouts) / sizeof(layouts[0]); v++) {
 		const struct py_layout *L = layouts[v];
 		struct walker t;
 
-		memset(frames, 0, sizeof(frames));
-		for (i = 0; i < 3; i++) {
-			put64(frames[i], L->obj_type - 8, 1);
-			put64(frames[i], L->frame_code, 0x1000 * (uint64_t)(i + 1));
-			put32(frames[i], L->frame_lasti, AT_CALL);
-			put64(frames[i], L->frame_back, i ? (uintptr_t)frames[i - 1] : 0);
-		}
+		chain_frame_objects(L, frames, (const int32_t[]){ AT_CALL, AT_CALL, AT_START });
 		put64(frames[2], L->frame_code, GENERATOR_CODE);
-		put32(frames[2], L->frame_lasti, AT_START);
 		walker_init(&t, L);
 		snapshot_set_group(&t.snap, 1);
 		t.w.group = 1;
