@@ -52,6 +52,26 @@ def short_calls_keep_their_share(interp, peekpy, microseconds):
                   run.stderr.strip().splitlines()[-1]))
 
 
+def check_rarely_impossible(run, possible):
+    """Check that at most one sample in 5,000 of run has a stack for which
+    possible(stack) is false; return the samples written.
+
+    Without stopping the target, a frame's fields can be copied a few
+    hundred nanoseconds apart when the target writes them meanwhile: a
+    caller's line may then come from just before its call.  3.11+ settle
+    this away; on <= 3.10, which copy frame objects one by one, about one
+    sample in 100,000 keeps it (docs/design.md, "One frame, two moments")."""
+    bad, total = [], 0
+    for stack, count in run.stacks().items():
+        total += count
+        if not possible(stack):
+            bad.append((count, ";".join(stack)))
+    wrong = sum(count for count, _ in bad)
+    check(wrong * 5000 <= total, "%d impossible stacks in %d samples, e.g. %s" % (
+        wrong, total, bad[:2]))
+    return total
+
+
 @per_interpreter(slow=True)
 def test_changing_stacks_are_never_wrong(interp, peekpy):
     """Sampling a stack that changes every microsecond at a high rate: what
@@ -65,27 +85,17 @@ def test_changing_stacks_are_never_wrong(interp, peekpy):
     with Target(interp, "churn.py", 0) as target:
         run = peekpy.run(["record", "--pid", target.pid, "-d", "1", "-r", "20000"])
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
-    bad, total = [], 0
-    for stack, count in run.stacks().items():
-        total += count
+
+    def possible(stack):
         fibs = [i for i, f in enumerate(stack) if f.startswith("fib (")]
         if not fibs:
-            continue
+            return True
         first = fibs[0]
-        ok = (first >= 2 and stack[0].startswith("<module> (churn.py:") and
-              stack[first - 1] == main_call and fibs == list(range(first, len(stack))) and
-              all(f == recurse for f in stack[first:-1]) and stack[-1] in fib_lines)
-        if not ok:
-            bad.append((count, ";".join(stack)))
-    # Without stopping the target, a frame's fields can be copied a few
-    # hundred nanoseconds apart when the target writes them meanwhile: a
-    # caller's line may then come from just before its call.  3.11+ settle
-    # this away; on <= 3.10 about one sample in 100,000 keeps it
-    # (docs/design.md, "One frame, two moments").  At a call every ~100 ns
-    # it must stay below one sample in 5,000 everywhere.
-    wrong = sum(count for count, _ in bad)
-    check(wrong * 5000 <= total, "%d impossible stacks in %d samples, e.g. %s" % (
-        wrong, total, bad[:2]))
+        return (first >= 2 and stack[0].startswith("<module> (churn.py:") and
+                stack[first - 1] == main_call and fibs == list(range(first, len(stack))) and
+                all(f == recurse for f in stack[first:-1]) and stack[-1] in fib_lines)
+
+    total = check_rarely_impossible(run, possible)
     # Discarding the samples taken while the stack changed would bias the
     # profile: they must be rare even here.  3.11+ settle every one; on
     # <= 3.10, whose frame objects are copied one by one, about a fifth of
@@ -107,21 +117,14 @@ def test_generators_keep_their_callers(interp, peekpy):
     with Target(interp, "generators.py") as target:
         run = peekpy.run(["record", "--pid", target.pid, "-d", "1", "-r", "5000"])
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
-    bad, total = [], 0
-    for stack, count in run.stacks().items():
-        total += count
+
+    def possible(stack):
         names = [f.split(" (", 1)[0].rsplit(".", 1)[-1] for f in stack]
-        ok = names[0] == "<module>" and all(
+        return names[0] == "<module>" and all(
             name not in callers or names[i - 1] in callers[name]
             for i, name in enumerate(names) if i)
-        if not ok:
-            bad.append((count, ";".join(stack)))
-    # <= 3.10 copy frame objects one by one: as in
-    # test_changing_stacks_are_never_wrong, a caller's fields may rarely
-    # come from just before its call.  At most one sample in 5,000.
-    wrong = sum(count for count, _ in bad)
-    check(wrong * 5000 <= total, "%d impossible stacks in %d samples, e.g. %s" % (
-        wrong, total, bad[:2]))
+
+    total = check_rarely_impossible(run, possible)
     summary = run.summary()
     check(total + summary["errors"] == summary["samples"],
           "%d samples, %d errors, but %d written" % (summary["samples"], summary["errors"], total))
