@@ -18,7 +18,7 @@ WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla
 	-Wwrite-strings -Wshadow -Wformat=2 -fno-common
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -DPEEKPY_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS := -lelf -lz -lm
+LDLIBS := -ldw -lelf -lz -lm
 
 # Quiet by default; make V=1 shows every command.
 ifeq ($(V),1)

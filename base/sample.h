@@ -13,12 +13,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum sample_frame_flags {
+	/* A native frame: name is a C function, file its source file (or the
+	 * library's path when there is no line), short_file the base name. */
+	SAMPLE_FRAME_NATIVE = 1 << 0,
+	/* A Python frame the interpreter's evaluation loop was entered for
+	 * (called from C), not one called inline by the frame below it. */
+	SAMPLE_FRAME_EVAL_ENTRY = 1 << 1,
+	/* Not code: a mark such as "[native unwind lost]". */
+	SAMPLE_FRAME_MARK = 1 << 2,
+};
+
 struct sample_frame {
 	uint32_t name;        /* qualified name (3.11+) or co_name */
 	uint32_t file;        /* file name as the interpreter holds it */
 	uint32_t short_file;  /* the same, relative to its package root */
 	int32_t line;         /* line being executed; 0 when it has none */
 	int32_t first_line;   /* first line of the function (co_firstlineno) */
+	uint32_t flags;       /* enum sample_frame_flags */
 };
 
 enum sample_thread_flags {

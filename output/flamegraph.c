@@ -97,6 +97,8 @@ static uint8_t colour_of(const struct drawing *d, uint32_t index)
 	size_t len = strtab_len(tree->strings, path);
 	enum code_kind kind;
 
+	if (key->kind == FRAME_NATIVE)
+		return (uint8_t)(CODE_NATIVE * SHADES + codekind_module_hash(text, len) % SHADES);
 	if (key->kind != FRAME_PYTHON)
 		return CODE_ROOT * SHADES;
 	if (d->idle_totals && node->total && d->idle_totals[index] == node->total)

@@ -21,6 +21,7 @@ enum frame_kind {
 	FRAME_THREAD = 1,   /* thread TID "name": the root of a thread's stacks */
 	FRAME_PROCESS = 2,  /* process PID "command line" */
 	FRAME_TEXT = 3,     /* known by its text only (read from another tool) */
+	FRAME_NATIVE = 4,   /* a C function: name (file:line) or name (library) */
 };
 
 #define FRAME_NO_LINE INT32_MIN

@@ -196,16 +196,22 @@ static bool read_frame(struct reader *r, const uint8_t *at, const uint8_t *end)
 {
 	uint64_t name, file, short_file;
 	int64_t line, first;
+	uint64_t flags = 0;
 
 	if (!get_varint(&at, end, &name) || !get_varint(&at, end, &file) ||
 	    !get_varint(&at, end, &short_file) || !get_svarint(&at, end, &line) ||
 	    !get_svarint(&at, end, &first))
+		return false;
+	/* Native and mark frames carry their flags (format 1.1); a frame
+	 * without is a Python frame. */
+	if (at < end && !get_varint(&at, end, &flags))
 		return false;
 	XGROW(r->frames, r->cap_frames, r->n_frames + 1);
 	r->frames[r->n_frames++] = (struct sample_frame){
 		.name = local_string(r, name), .file = local_string(r, file),
 		.short_file = local_string(r, short_file),
 		.line = (int32_t)line, .first_line = (int32_t)first,
+		.flags = (uint32_t)flags & (SAMPLE_FRAME_NATIVE | SAMPLE_FRAME_MARK),
 	};
 	return true;
 }

@@ -167,9 +167,13 @@ static bool same_frame(const void *ctx, uint32_t id)
 }
 
 /* The file's id for a frame, its record written when new. */
-static uint32_t frame_id(struct raw_writer *w, const struct sample_frame *frame)
+static uint32_t frame_id(struct raw_writer *w, const struct sample_frame *sampled)
 {
+	/* Only what an output shows is kept: not how the merge paired frames. */
+	struct sample_frame kept = *sampled, *frame = &kept;
 	struct frame_lookup lookup = { w, frame };
+
+	kept.flags &= SAMPLE_FRAME_NATIVE | SAMPLE_FRAME_MARK;
 	bool added;
 	uint32_t *id = index_put_hashed(&w->frame_ids, frame_hash(frame), same_frame, &lookup,
 					&added);
@@ -184,6 +188,8 @@ static uint32_t frame_id(struct raw_writer *w, const struct sample_frame *frame)
 	put_varint(w, frame->short_file);
 	put_svarint(w, frame->line);
 	put_svarint(w, frame->first_line);
+	if (frame->flags)
+		put_varint(w, frame->flags);
 	end_record(w, REC_FRAME);
 	return (uint32_t)w->n_frames;
 }

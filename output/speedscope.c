@@ -25,7 +25,7 @@ static void write_frame(struct writer *w, uint32_t frame, bool first)
 	const char *text;
 
 	fputs(first ? "\n{" : ",\n{", w->out);
-	if (key->kind == FRAME_PYTHON) {
+	if (key->kind == FRAME_PYTHON || key->kind == FRAME_NATIVE) {
 		text = strtab_str(w->tree->strings, key->name);
 		fputs("\"name\":", w->out);
 		escape_json(w->out, text, strlen(text));

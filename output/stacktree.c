@@ -154,6 +154,19 @@ uint32_t stacktree_frame_id(struct stacktree *tree, const struct sample_frame *f
 		.path = frame->file,
 	};
 
+	if (frame->flags & SAMPLE_FRAME_MARK) {
+		key = (struct frame_key){ .kind = FRAME_TEXT, .name = frame->name,
+					  .line = FRAME_NO_LINE };
+		return frametab_intern(&tree->frames, &key);
+	}
+	if (frame->flags & SAMPLE_FRAME_NATIVE) {
+		/* A native frame's line is its own; a library without
+		 * lines names only itself. */
+		key.kind = FRAME_NATIVE;
+		key.line = frame->line > 0 && tree->options.lines == STACK_LINES_EXECUTING
+			   ? frame->line : FRAME_NO_LINE;
+		return frametab_intern(&tree->frames, &key);
+	}
 	switch (tree->options.lines) {
 	case STACK_LINES_FUNCTION:
 		key.line = frame->first_line;

@@ -168,9 +168,13 @@ static void print_json(struct dump_view *v, pid_t pid, const char *command, cons
  * interpreter is starting (in a young process, or one whose runtime is not
  * set up) or a stack changes under the read.
  */
-static int take_sample(struct tracked *t, struct strtab *strings, struct sample *s)
+static int take_sample(struct tracked *t, const struct options *o, struct strtab *strings,
+		       struct sample *s)
 {
-	struct pyproc_options options = { .walk_idle = true, .mark_idle = true };
+	struct pyproc_options options = {
+		.walk_idle = true, .mark_idle = true,
+		.native = o->native, .native_internals = o->native_internals,
+	};
 	uint64_t started = monotonic_ns(), give_up = started + DUMP_PATIENCE_NS, age = 0;
 	struct timespec pause = { 0, 5000000 };
 	int err;
@@ -226,7 +230,7 @@ static int dump_process(const struct options *o, pid_t pid, enum say say, size_t
 	procfs_cmdline(pid, command, sizeof(command));
 	strtab_init(&strings);
 	sample_init(&s);
-	err = take_sample(&tracked, &strings, &s);
+	err = take_sample(&tracked, o, &strings, &s);
 	if (err && !(tracked.proc && s.n_threads)) {
 		if (say == SAY_ALL || (say == SAY_BUT_NOT_PYTHON && !not_python(err)))
 			report_target_error(pid, err, &tracked.details);

@@ -268,7 +268,7 @@ bad:
  * that takes it. */
 enum {
 	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
-	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON,
+	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
 };
 
 #define LONG_FLAG(name, value) { name, no_argument, NULL, value }
@@ -334,6 +334,13 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 	case OPT_JSON:
 		o->json = true;
 		return 0;
+	case OPT_NATIVE:
+		o->native = true;
+		return 0;
+	case OPT_NATIVE_INTERNALS:
+		o->native = true;
+		o->native_internals = true;
+		return 0;
 	default:
 		return 1;
 	}
@@ -368,6 +375,7 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 		LONG_VALUE("rate", 'r'), LONG_VALUE("duration", 'd'), LONG_FLAG("idle", 'i'),
 		LONG_FLAG("threads", OPT_THREADS), LONG_FLAG("nolineno", OPT_NOLINENO),
 		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("full-filenames", OPT_FULL_FILENAMES),
+		LONG_FLAG("native", OPT_NATIVE), LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS),
 		LONG_FLAG("verbose", 'v'), LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
 	};
 	/* '+': stop at the first non-option, the start of a command. */
@@ -413,7 +421,8 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 {
 	static const struct option longs[] = {
 		LONG_VALUE("pid", 'p'), LONG_FLAG("json", OPT_JSON), LONG_FLAG("locals", 'l'),
-		LONG_FLAG("subprocesses", OPT_SUBPROCESSES), LONG_FLAG("help", 'h'),
+		LONG_FLAG("subprocesses", OPT_SUBPROCESSES), LONG_FLAG("native", OPT_NATIVE),
+		LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS), LONG_FLAG("help", 'h'),
 		{ NULL, 0, NULL, 0 },
 	};
 	int err = parse_options(argc, argv, ":p:lh", longs, o, why, size);

@@ -41,6 +41,8 @@ struct options {
 	bool idle;
 	bool gil;               /* only the thread holding the GIL */
 	bool subprocesses;      /* also every Python descendant */
+	bool native;            /* merge C frames into the Python stacks */
+	bool native_internals;  /* and keep the interpreter's call machinery */
 	bool json;              /* dump: as JSON */
 	bool locals;            /* dump: each frame's variables too */
 	/* render */

@@ -14,6 +14,7 @@
 #include "../output/sink.h"
 #include "../output/stacktree.h"
 #include "../readers/procfs.h"
+#include "../readers/native.h"
 #include "../readers/pyproc.h"
 #include "children.h"
 #include "clock.h"
@@ -254,6 +255,14 @@ static void sample_tick(struct recording *r, const struct pyproc_options *popts)
 		r->samples++;
 }
 
+/* --native traced the processes: untraced before anything signals them. */
+static void let_go(struct recording *r)
+{
+	pyproc_native_detach(r->root.proc);
+	for (size_t i = 0; i < r->children.count; i++)
+		pyproc_native_detach(r->children.items[i].tracked.proc);
+}
+
 static void sample_loop(struct recording *r)
 {
 	const struct options *o = r->options;
@@ -262,6 +271,8 @@ static void sample_loop(struct recording *r)
 		.walk_idle = o->idle || o->format->recording,
 		.mark_idle = o->format->recording,
 		.gil_only = o->gil,
+		.native = o->native,
+		.native_internals = o->native_internals,
 	};
 	struct sample_clock clock;
 	uint64_t deadline, stop_at = 0, last_poll = 0;
@@ -355,6 +366,21 @@ static void print_summary(struct recording *r)
 	report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
 	       (unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
 	       o->rate, (unsigned long long)r->errors, python);
+	if (o->native && r->root.proc) {
+		struct native_stats native;
+
+		pyproc_native_stats(r->root.proc, &native);
+		report("native stacks: %llu merged, %llu with the native unwind lost "
+		       "(%.0f per million); target held %.1f us a sample (median), %.1f us (99th "
+		       "percentile)", (unsigned long long)native.threads,
+		       (unsigned long long)native.lost,
+		       native.threads ? 1e6 * (double)native.lost / (double)native.threads : 0.0,
+		       (double)native.pause_median_ns / 1e3, (double)native.pause_p99_ns / 1e3);
+		if (o->verbose)
+			report("native symbols: %llu addresses looked up, %llu resolved",
+			       (unsigned long long)native.symbol_lookups,
+			       (unsigned long long)native.symbol_misses);
+	}
 	if (o->verbose) {
 		struct pyproc_stats stats = { 0 };
 
@@ -489,6 +515,7 @@ int record_run(const struct options *o)
 		goto out;
 	}
 	sample_loop(&r);
+	let_go(&r);
 	/* A launched program still running when recording stops is stopped
 	 * with it: peekpy ends with the program it started. */
 	target_finish(&r.target, CHILD_GRACE_MS);

@@ -122,10 +122,22 @@ bool target_exited(struct target *target)
 	if (target->exited)
 		return true;
 	if (target->launched) {
-		pid_t done = waitpid(target->pid, &target->wait_status, WNOHANG);
+		siginfo_t info;
 
-		if (done == target->pid || (done < 0 && errno == ECHILD))
+		/* Looked at before it is collected: with --native the child is
+		 * traced too, and its ptrace stops are not its end. */
+		memset(&info, 0, sizeof(info));
+		if (waitid(P_PID, (id_t)target->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == ECHILD)
+				target->exited = true;
+			return target->exited;
+		}
+		if (info.si_pid == target->pid && (info.si_code == CLD_EXITED ||
+						   info.si_code == CLD_KILLED ||
+						   info.si_code == CLD_DUMPED)) {
+			waitpid(target->pid, &target->wait_status, WNOHANG);
 			target->exited = true;
+		}
 		return target->exited;
 	}
 	/* Not our child: gone, or a zombie waiting for its parent. */

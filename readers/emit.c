@@ -68,6 +68,21 @@ static int make_frame(struct emitter *emitter, struct code_cache *codes,
 	return 0;
 }
 
+/*
+ * Which frames the evaluation loop was entered for, as a native stack
+ * shows them: every frame up to 3.10; from 3.11 a frame whose caller did
+ * not call it inline (the oldest, and those above a C call).
+ */
+static void mark_entries(const struct emit_walk *walk, struct sample_frame *frames)
+{
+	for (size_t i = 0; i < walk->n; i++) {
+		bool entry = walk->frame_objects || i + 1 == walk->n ||
+			     !(walk->frames[i + 1].flags & RAW_INLINE_CALLEE);
+
+		frames[i].flags = entry ? SAMPLE_FRAME_EVAL_ENTRY : 0;
+	}
+}
+
 int emitter_thread(struct emitter *emitter, struct code_cache *codes, const struct emit_walk *walk,
 		   const struct py_thread *thread, size_t source, bool keep_empty,
 		   struct sample *sample)
@@ -79,7 +94,7 @@ int emitter_thread(struct emitter *emitter, struct code_cache *codes, const stru
 	added->name = thread->name;
 	for (i = 0; i < walk->n; i++) {
 		const struct memo_frame *memo = stackmemo_at(walk->memo, walk->n - 1 - i);
-		struct sample_frame frame;
+		struct sample_frame frame = { 0 };
 		int err;
 
 		if (memo) {
@@ -94,6 +109,7 @@ int emitter_thread(struct emitter *emitter, struct code_cache *codes, const stru
 		sample_push_frame(sample, &frame);
 	}
 	stackmemo_store(walk->memo, walk->frames, sample->frames + first, walk->n);
+	mark_entries(walk, sample->frames + first);
 	if (added->n_frames == 0 && !keep_empty) {
 		sample_drop_thread(sample);
 		return 0;

@@ -32,6 +32,7 @@ struct emit_walk {
 	const struct raw_frame *frames;
 	size_t n;
 	struct thread_memo *memo;
+	bool frame_objects;   /* <= 3.10: each frame has its own evaluation loop */
 };
 
 void emitter_init(struct emitter *emitter);

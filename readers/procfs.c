@@ -300,6 +300,14 @@ static bool parent_of(pid_t pid, pid_t *parent, char *state)
 	return true;
 }
 
+pid_t procfs_parent(pid_t pid)
+{
+	pid_t parent;
+	char state;
+
+	return parent_of(pid, &parent, &state) ? parent : 0;
+}
+
 int procfs_descendants(pid_t root, pid_t **pids, size_t *count)
 {
 	struct family { pid_t pid, parent; } *all = NULL;

@@ -67,6 +67,9 @@ char procfs_thread_state(struct procfs_threads *threads, uint32_t tid);
 /* Close the files of threads not asked about since the last sweep. */
 void procfs_threads_sweep(struct procfs_threads *threads);
 
+/* The process's parent (0 when it cannot be read). */
+pid_t procfs_parent(pid_t pid);
+
 /*
  * The processes descending from root (children, their children, ...), as
  * they are now, found by their parents in /proc/PID/stat; zombies are left

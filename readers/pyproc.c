@@ -40,6 +40,7 @@
 #include "stackwalk.h"
 #include "threadids.h"
 #include "threadlist.h"
+#include "native.h"
 
 /* Fresh walks of a torn thread before its sample counts as an error. */
 #define RETRIES 3
@@ -75,6 +76,7 @@ struct pyproc {
 	size_t last_syscalls;
 	uint64_t version_rescan_ns;   /* when to look for the micro version again */
 	uint64_t version_backoff_ns;  /* and how long to wait after that */
+	struct native *native;        /* --native: opened at its first sample */
 };
 
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
@@ -211,6 +213,7 @@ void pyproc_free(struct pyproc *p)
 {
 	if (!p)
 		return;
+	native_free(p->native);
 	free(p->walks);
 	raw_frames_release(&p->raw);
 	stackwalk_release(&p->walker);
@@ -364,7 +367,7 @@ static struct emit_walk walk_of(const struct pyproc *p, size_t i)
 	const struct thread_walk *walked = &p->walks[i];
 
 	return (struct emit_walk){ p->raw.items + walked->raw_start, walked->raw_count,
-				   walked->memo };
+				   walked->memo, p->layout.rule_lasti != LASTI_POINTER };
 }
 
 /* --- the sample --- */
@@ -406,6 +409,11 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 		/* A thread running Python needs no question to the kernel. */
 		if (thread->running || !thread->tid || thread->tid == THREAD_ID_GONE)
 			continue;
+		if (options->native && p->native) {
+			if (native_thread_idle(p->native, thread->tid))
+				thread->flags |= SAMPLE_THREAD_IDLE;
+			continue;
+		}
 		if (idle_threads_ask(&p->idle, thread->tid, thread->copy, p->threads.tstate_span, now))
 			thread->flags |= SAMPLE_THREAD_IDLE;
 	}
@@ -436,8 +444,8 @@ static int rewalk(struct pyproc *p, size_t i)
 	return err ? err : walk(p, i);
 }
 
-int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
-		  struct sample *sample)
+static int read_python(struct pyproc *p, const struct pyproc_options *options,
+		       struct sample *sample)
 {
 	size_t i, n;
 	int err, result = 0;
@@ -502,4 +510,52 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 			result = p->walks[i].error;
 	p->last_syscalls = p->snap.syscalls;
 	return result;
+}
+
+/* --native: every thread is held while its Python frames are read, and
+ * unwound once it runs again. */
+static int sample_native(struct pyproc *p, const struct pyproc_options *options,
+			 struct sample *sample)
+{
+	struct native_options merge = {
+		.show_internals = options->native_internals,
+		.walk_idle = options->walk_idle,
+		.python_only = options->gil_only,
+	};
+	int err;
+
+	if (!p->native) {
+		err = native_open(p->pid, p->bin.path, p->strings, &p->native);
+		if (err)
+			return err;
+	}
+	err = native_hold(p->native);
+	if (err)
+		return err;
+	err = read_python(p, options, sample);
+	native_resume(p->native);
+	if (!pp_error_ends_target(err) && err != PP_ENOTREADY)
+		native_merge(p->native, &merge, sample);
+	return err;
+}
+
+int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
+		  struct sample *sample)
+{
+	if (options->native)
+		return sample_native(p, options, sample);
+	return read_python(p, options, sample);
+}
+
+void pyproc_native_detach(struct pyproc *p)
+{
+	if (p && p->native)
+		native_detach(p->native);
+}
+
+void pyproc_native_stats(const struct pyproc *p, struct native_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (p->native)
+		native_stats(p->native, stats);
 }

@@ -52,6 +52,9 @@ struct pyproc_options {
 	bool mark_idle;        /* look up each thread's CPU state */
 	bool gil_only;         /* only the thread holding the GIL (on a
 				* free-threaded build: threads running Python) */
+	bool native;           /* merge native frames in (native.h): every
+				* thread is held for a moment per sample */
+	bool native_internals; /* keep the evaluation loop and call machinery */
 };
 
 /*
@@ -83,5 +86,11 @@ struct pyproc_stats {
 	uint64_t name_lookups;     /* reads of threading's table of threads */
 };
 void pyproc_stats(const struct pyproc *proc, struct pyproc_stats *stats);
+
+struct native_stats;
+/* The --native counters (all zero without --native). */
+void pyproc_native_stats(const struct pyproc *proc, struct native_stats *stats);
+/* Stop tracing the process (--native), keeping its counters. */
+void pyproc_native_detach(struct pyproc *proc);
 
 #endif

@@ -30,7 +30,7 @@ static void add_thread(struct fixture *f, uint32_t tid, uint32_t flags, const ch
 	while (n-- > 0) {
 		char name[128], file[128];
 		int line, first;
-		struct sample_frame frame;
+		struct sample_frame frame = { 0 };
 		char full[160];
 
 		assert_int_equal(sscanf(frames[n], "%127[^@]@%127[^@]@%d@%d", name, file, &line,

@@ -1,0 +1,59 @@
+/*
+ * mixedstack.h - one thread's Python frames and native frames, merged into
+ * one stack in the order the calls were made.
+ *
+ * Each run of the interpreter's evaluation loop on the native stack ran a
+ * group of Python frames: one frame up to 3.10, from 3.11 a frame entered
+ * from C and the frames it called inline (SAMPLE_FRAME_EVAL_ENTRY marks
+ * where each group starts).  The merge replaces the k-th loop by the k-th
+ * group.  Counted from the thread's first frame when the native unwind
+ * reached it; from the newest frame when it was cut short, in which case
+ * the Python frames the unwind did not reach come first, then a mark
+ * "[native unwind lost]", then what was unwound.  A merge that cannot pair
+ * every group marks the gap the same way: it never drops a Python frame
+ * and never fails.  Pure: no process is read.
+ */
+#ifndef PEEKPY_MIXEDSTACK_H
+#define PEEKPY_MIXEDSTACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/sample.h"
+
+#define NATIVE_LOST_MARK "[native unwind lost]"
+
+enum native_symbol_flags {
+	NATIVE_INTERPRETER = 1 << 0,  /* in the interpreter's executable or libpython */
+	NATIVE_EVAL = 1 << 1,         /* the loop that runs Python frames */
+	NATIVE_MACHINERY = 1 << 2,    /* calling machinery between Python frames */
+	NATIVE_THREAD_ROOT = 1 << 3,  /* where a thread or the program starts */
+};
+
+/* One native address: its frames (innermost inlined function first) and
+ * its nativesyms.h flags. */
+struct native_entry {
+	const struct sample_frame *frames;
+	uint32_t count;
+	uint32_t flags;
+};
+
+struct merge_input {
+	const struct sample_frame *python;     /* innermost first */
+	size_t n_python;
+	const struct native_entry *natives;    /* innermost first */
+	size_t n_natives;
+	bool complete;                         /* the unwind reached the first frame */
+	bool show_internals;                   /* keep the loop and call machinery */
+	uint32_t lost_name;                    /* strtab id of NATIVE_LOST_MARK */
+};
+
+/*
+ * Push the merged frames, innermost first, onto the last thread of out.
+ * Returns true when something was lost (the unwind was cut short, or a
+ * group of Python frames had no loop to sit on).
+ */
+bool mixedstack_merge(const struct merge_input *in, struct sample *out);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * unwind.c - native call chains from copied stacks, with libdw (unwind.h).
+ * The only file that drives libdw's unwinder; it reads nothing live.
+ */
+#include "unwind.h"
+
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/monotonic.h"
+#include "../base/xalloc.h"
+#include "mem.h"
+
+/* An unknown address reports the modules again at most this often: a
+ * garbage return address must not make every sample re-read the maps. */
+#define REPORT_INTERVAL_NS 100000000ull
+
+/* libdw wants a pointer to the search path; NULL is its default path. */
+static char *const debuginfo_path;
+
+static const Dwfl_Callbacks module_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = (char **)&debuginfo_path,
+};
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_arg)
+{
+	(void)dwfl;
+	(void)arg;
+	(void)thread_arg;
+	return 0;   /* threads are asked for by id only */
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_arg)
+{
+	struct unwinder *u = arg;
+
+	(void)dwfl;
+	*thread_arg = u;
+	return u->current && u->current->tid == tid;
+}
+
+/* Every word the unwinder reads comes from the copy, or not at all. */
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	const struct stack_copy *copy = ((struct unwinder *)arg)->current;
+
+	(void)dwfl;
+	if (addr < copy->base || addr - copy->base > copy->len ||
+	    copy->len - (addr - copy->base) < sizeof(*result))
+		return false;
+	memcpy(result, copy->bytes + (addr - copy->base), sizeof(*result));
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+	const struct stack_copy *copy = ((struct unwinder *)thread_arg)->current;
+
+	return dwfl_thread_state_registers(thread, 0, NATIVE_REGS, copy->regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static int report_modules(struct unwinder *u)
+{
+	int err;
+
+	dwfl_report_begin(u->dwfl);
+	err = dwfl_linux_proc_report(u->dwfl, u->pid);
+	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0 && !err)
+		err = -EINVAL;
+	u->generation++;
+	u->last_report_ns = monotonic_ns();
+	return err > 0 ? -err : err < 0 ? -EINVAL : 0;
+}
+
+int unwinder_open(struct unwinder *u, pid_t pid)
+{
+	int err;
+
+	memset(u, 0, sizeof(*u));
+	u->pid = pid;
+	u->dwfl = dwfl_begin(&module_callbacks);
+	if (!u->dwfl)
+		return -ENOMEM;
+	err = report_modules(u);
+	if (!err && !dwfl_attach_state(u->dwfl, NULL, pid, &thread_callbacks, u))
+		err = -EINVAL;
+	if (err) {
+		dwfl_end(u->dwfl);
+		u->dwfl = NULL;
+	}
+	return err;
+}
+
+void unwinder_release(struct unwinder *u)
+{
+	if (u->dwfl)
+		dwfl_end(u->dwfl);
+	u->dwfl = NULL;
+}
+
+int stack_copy_take(struct stack_copy *copy, const struct threadstop *ts, pid_t pid,
+		    pid_t tid)
+{
+	ssize_t got;
+
+	copy->tid = tid;
+	copy->taken = false;
+	copy->len = 0;
+	if (threadstop_regs(ts, tid, copy->regs) != 0)
+		return -ESRCH;
+	if (!copy->bytes) {
+		copy->cap = STACK_COPY_MAX;
+		copy->bytes = xmalloc(copy->cap);
+	}
+	/* The red zone below the stack pointer holds a leaf's locals, not
+	 * return addresses: the copy starts at the stack pointer. */
+	copy->base = copy->regs[NATIVE_REG_SP];
+	got = mem_read_upto(pid, copy->base, copy->bytes, copy->cap);
+	copy->len = got > 0 ? (size_t)got : 0;
+	copy->taken = true;
+	return 0;
+}
+
+void stack_copy_release(struct stack_copy *copy)
+{
+	free(copy->bytes);
+	memset(copy, 0, sizeof(*copy));
+}
+
+static int take_frame(Dwfl_Frame *frame, void *arg)
+{
+	struct unwinder *u = arg;
+	struct native_chain *chain = u->chain;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(frame, &pc, &activation))
+		return DWARF_CB_ABORT;
+	/* A return address names the instruction after the call. */
+	if (!activation && pc)
+		pc--;
+	if (!pc || chain->count == UNWIND_MAX_FRAMES)
+		return DWARF_CB_ABORT;
+	chain->pcs[chain->count++] = pc;
+	return DWARF_CB_OK;
+}
+
+void unwinder_walk(struct unwinder *u, const struct stack_copy *copy,
+		   struct native_chain *chain)
+{
+	int result;
+
+	chain->count = 0;
+	chain->complete = false;
+	if (!u->dwfl || !copy->taken)
+		return;
+	unwinder_knows(u, copy->regs[NATIVE_REG_IP]);
+	u->current = copy;
+	u->chain = chain;
+	result = dwfl_getthread_frames(u->dwfl, copy->tid, take_frame, u);
+	/* libdw ends a chain at a frame whose return address is undefined (the
+	 * thread's first) without an error. */
+	chain->complete = result == 0 && chain->count > 0;
+	u->current = NULL;
+	u->chain = NULL;
+}
+
+bool unwinder_knows(struct unwinder *u, uint64_t pc)
+{
+	if (!u->dwfl)
+		return false;
+	if (dwfl_addrmodule(u->dwfl, pc))
+		return true;
+	if (monotonic_ns() - u->last_report_ns < REPORT_INTERVAL_NS)
+		return false;
+	report_modules(u);
+	return dwfl_addrmodule(u->dwfl, pc) != NULL;
+}
