@@ -65,6 +65,32 @@ static void print_vars_text(struct dump_view *v, size_t thread, size_t frame)
 	}
 }
 
+/* Frame i's place among the thread's Python frames (what the reader
+ * numbers frames by), or SIZE_MAX for a native frame or a mark. */
+static size_t python_index(const struct sample_frame *frames, size_t i)
+{
+	size_t n = 0;
+
+	if (frames[i].flags & (SAMPLE_FRAME_NATIVE | SAMPLE_FRAME_MARK))
+		return SIZE_MAX;
+	for (size_t j = 0; j < i; j++)
+		n += !(frames[j].flags & (SAMPLE_FRAME_NATIVE | SAMPLE_FRAME_MARK));
+	return n;
+}
+
+static void print_frame_text(const struct strtab *strings, const struct sample_frame *frame)
+{
+	const char *name = strtab_str(strings, frame->name);
+	const char *file = strtab_str(strings, frame->short_file);
+
+	if (frame->flags & SAMPLE_FRAME_MARK)
+		printf("    %s\n", name);
+	else if ((frame->flags & SAMPLE_FRAME_NATIVE) && frame->line <= 0)
+		printf("    %s (%s)\n", name, file);
+	else
+		printf("    %s (%s:%d)\n", name, file, frame->line);
+}
+
 static void print_text(struct dump_view *v, pid_t pid, const char *command, const char *python,
 		       const char *binary)
 {
@@ -83,10 +109,9 @@ static void print_text(struct dump_view *v, pid_t pid, const char *command, cons
 			printf(" \"%s\"", strtab_str(v->strings, thread->name));
 		printf(" (%s)\n", state_of(thread));
 		for (i = 0; i < thread->n_frames; i++) {
-			printf("    %s (%s:%d)\n", strtab_str(v->strings, frames[i].name),
-			       strtab_str(v->strings, frames[i].short_file), frames[i].line);
-			if (v->locals)
-				print_vars_text(v, t, i);
+			print_frame_text(v->strings, &frames[i]);
+			if (v->locals && python_index(frames, i) != SIZE_MAX)
+				print_vars_text(v, t, python_index(frames, i));
 		}
 	}
 }
@@ -153,9 +178,12 @@ static void print_json(struct dump_view *v, pid_t pid, const char *command, cons
 			json_string(strings, frames[i].file);
 			fputs(",\"short_file\":", stdout);
 			json_string(strings, frames[i].short_file);
-			printf(",\"line\":%d,\"first_line\":%d", frames[i].line, frames[i].first_line);
-			if (v->locals)
-				print_vars_json(v, t, i);
+			printf(",\"line\":%d,\"first_line\":%d,\"kind\":\"%s\"", frames[i].line,
+			       frames[i].first_line,
+			       frames[i].flags & SAMPLE_FRAME_MARK ? "mark"
+			       : frames[i].flags & SAMPLE_FRAME_NATIVE ? "native" : "python");
+			if (v->locals && python_index(frames, i) != SIZE_MAX)
+				print_vars_json(v, t, python_index(frames, i));
 			fputs("}", stdout);
 		}
 		fputs("]}", stdout);

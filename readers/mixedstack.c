@@ -8,6 +8,8 @@
 
 #include "../base/xalloc.h"
 
+#define UNPAIRED SIZE_MAX
+
 /* Group g (0: the newest) of the Python frames: [newest, oldest]. */
 struct group {
 	size_t newest, oldest;
@@ -16,11 +18,13 @@ struct group {
 struct merge {
 	const struct merge_input *in;
 	struct group *groups;
-	size_t n_groups, n_evals, paired;
-	bool complete;
+	size_t n_groups;
+	size_t *group_of;      /* per native entry: the group its loop ran */
+	size_t next_group;     /* groups before it are pushed */
+	bool lost;
 };
 
-static void push_group(const struct merge *m, size_t g, struct sample *out)
+static void push_group(struct merge *m, size_t g, struct sample *out)
 {
 	for (size_t i = m->groups[g].newest; i <= m->groups[g].oldest; i++)
 		sample_push_frame(out, &m->in->python[i]);
@@ -32,7 +36,7 @@ static void push_native(const struct native_entry *entry, struct sample *out)
 		sample_push_frame(out, &entry->frames[i]);
 }
 
-static void push_mark(const struct merge *m, struct sample *out)
+static void push_mark(struct merge *m, struct sample *out)
 {
 	struct sample_frame mark = {
 		.name = m->in->lost_name,
@@ -40,18 +44,18 @@ static void push_mark(const struct merge *m, struct sample *out)
 	};
 
 	sample_push_frame(out, &mark);
+	m->lost = true;
 }
 
-/* The group the eval loop with this rank (0: the newest loop) ran, or
- * SIZE_MAX when it is not paired. */
-static size_t group_of_eval(const struct merge *m, size_t rank)
+/* Push the groups before `until` not pushed yet (no loop was found for
+ * them), under a mark: a Python frame is never dropped. */
+static void push_unpaired(struct merge *m, size_t until, struct sample *out)
 {
-	if (m->complete) {
-		size_t from_first = m->n_evals - 1 - rank;
-
-		return from_first < m->paired ? m->n_groups - 1 - from_first : SIZE_MAX;
-	}
-	return rank < m->paired ? rank : SIZE_MAX;
+	if (m->next_group >= until)
+		return;
+	for (; m->next_group < until; m->next_group++)
+		push_group(m, m->next_group, out);
+	push_mark(m, out);
 }
 
 static size_t split_groups(const struct merge_input *in, struct group *groups)
@@ -67,53 +71,101 @@ static size_t split_groups(const struct merge_input *in, struct group *groups)
 	return n;
 }
 
+/* Loops known by the entry frame they hold: each runs the group that
+ * ends just above its entry frame. */
+static void pair_by_anchor(struct merge *m)
+{
+	const struct merge_input *in = m->in;
+
+	for (size_t i = 0; i < in->n_natives; i++) {
+		size_t newer = in->natives[i].anchor;
+
+		m->group_of[i] = UNPAIRED;
+		for (size_t g = 0; newer != NATIVE_NO_ANCHOR && newer && g < m->n_groups; g++)
+			if (m->groups[g].oldest == newer - 1)
+				m->group_of[i] = g;
+	}
+}
+
+/* Loops known by name: the k-th loop runs the k-th group, counted from
+ * the thread's first frame when the unwind reached it, else from the
+ * newest frame. */
+static void pair_by_count(struct merge *m, bool complete)
+{
+	const struct merge_input *in = m->in;
+	size_t n_evals = 0, rank = 0, paired, i;
+
+	for (i = 0; i < in->n_natives; i++)
+		n_evals += (in->natives[i].flags & NATIVE_EVAL) != 0;
+	paired = n_evals < m->n_groups ? n_evals : m->n_groups;
+	for (i = 0; i < in->n_natives; i++) {
+		size_t from_first;
+
+		m->group_of[i] = UNPAIRED;
+		if (!(in->natives[i].flags & NATIVE_EVAL))
+			continue;
+		if (!complete) {
+			m->group_of[i] = rank < paired ? rank : UNPAIRED;
+		} else {
+			from_first = n_evals - 1 - rank;
+			if (from_first < paired)
+				m->group_of[i] = m->n_groups - 1 - from_first;
+		}
+		rank++;
+	}
+}
+
+static bool has_anchors(const struct merge_input *in)
+{
+	for (size_t i = 0; i < in->n_natives; i++)
+		if (in->natives[i].anchor != NATIVE_NO_ANCHOR)
+			return true;
+	return false;
+}
+
 bool mixedstack_merge(const struct merge_input *in, struct sample *out)
 {
 	struct group stack_groups[64];
-	struct merge m = { .in = in, .groups = stack_groups };
-	size_t i, g, rank = 0;
-	bool lost = false;
+	size_t stack_pairs[256];
+	struct merge m = { .in = in, .groups = stack_groups, .group_of = stack_pairs };
+	bool complete = in->complete ||
+			(in->n_natives && (in->natives[in->n_natives - 1].flags & NATIVE_THREAD_ROOT));
 
 	if (in->n_python > sizeof(stack_groups) / sizeof(stack_groups[0]))
 		m.groups = xmalloc(in->n_python * sizeof(*m.groups));
+	if (in->n_natives > sizeof(stack_pairs) / sizeof(stack_pairs[0]))
+		m.group_of = xmalloc(in->n_natives * sizeof(*m.group_of));
 	m.n_groups = split_groups(in, m.groups);
-	for (i = 0; i < in->n_natives; i++)
-		m.n_evals += (in->natives[i].flags & NATIVE_EVAL) != 0;
-	m.paired = m.n_evals < m.n_groups ? m.n_evals : m.n_groups;
-	m.complete = in->complete ||
-		     (in->n_natives && (in->natives[in->n_natives - 1].flags & NATIVE_THREAD_ROOT));
+	if (has_anchors(in))
+		pair_by_anchor(&m);
+	else
+		pair_by_count(&m, complete);
 
-	/* Newer Python frames than any loop found: above everything. */
-	if (m.complete && m.n_groups > m.paired) {
-		for (g = 0; g < m.n_groups - m.paired; g++)
-			push_group(&m, g, out);
-		push_mark(&m, out);
-		lost = true;
-	}
-	for (i = 0; i < in->n_natives; i++) {
+	for (size_t i = 0; i < in->n_natives; i++) {
 		const struct native_entry *entry = &in->natives[i];
+		size_t g = m.group_of[i];
 
-		if (entry->flags & NATIVE_EVAL) {
-			g = group_of_eval(&m, rank++);
-			if (g != SIZE_MAX) {
-				push_group(&m, g, out);
-				if (in->show_internals)
-					push_native(entry, out);
-				continue;
-			}
-		} else if ((entry->flags & NATIVE_MACHINERY) && !in->show_internals) {
+		if (g != UNPAIRED && g >= m.next_group) {
+			push_unpaired(&m, g, out);
+			push_group(&m, g, out);
+			m.next_group = g + 1;
+			if (in->show_internals)
+				push_native(entry, out);
 			continue;
 		}
+		if ((entry->flags & NATIVE_MACHINERY) && !in->show_internals)
+			continue;
 		push_native(entry, out);
 	}
-	/* The unwind stopped short: what it did not reach comes below a mark. */
-	if (!m.complete) {
+	/* What the unwind did not reach comes last, below a mark. */
+	if (!complete || m.next_group < m.n_groups) {
 		push_mark(&m, out);
-		for (g = m.paired; g < m.n_groups; g++)
-			push_group(&m, g, out);
-		lost = true;
+		for (; m.next_group < m.n_groups; m.next_group++)
+			push_group(&m, m.next_group, out);
 	}
 	if (m.groups != stack_groups)
 		free(m.groups);
-	return lost;
+	if (m.group_of != stack_pairs)
+		free(m.group_of);
+	return m.lost;
 }

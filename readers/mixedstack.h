@@ -5,13 +5,14 @@
  * Each run of the interpreter's evaluation loop on the native stack ran a
  * group of Python frames: one frame up to 3.10, from 3.11 a frame entered
  * from C and the frames it called inline (SAMPLE_FRAME_EVAL_ENTRY marks
- * where each group starts).  The merge replaces the k-th loop by the k-th
- * group.  Counted from the thread's first frame when the native unwind
- * reached it; from the newest frame when it was cut short, in which case
- * the Python frames the unwind did not reach come first, then a mark
- * "[native unwind lost]", then what was unwound.  A merge that cannot pair
- * every group marks the gap the same way: it never drops a Python frame
- * and never fails.  Pure: no process is read.
+ * where each group starts).  The merge puts each group where its loop is.
+ * A loop is known by the entry frame its C frame holds (3.12+: exact, and
+ * needs no symbols), else by its name: then the k-th loop runs the k-th
+ * group, counted from the thread's first frame when the unwind reached it,
+ * from the newest frame when it was cut short.  Python frames no loop was
+ * found for go below a mark "[native unwind lost]" (after what was
+ * unwound, or just below the newer groups): the merge never drops a Python
+ * frame and never fails.  Pure: no process is read.
  */
 #ifndef PEEKPY_MIXEDSTACK_H
 #define PEEKPY_MIXEDSTACK_H
@@ -31,12 +32,17 @@ enum native_symbol_flags {
 	NATIVE_THREAD_ROOT = 1 << 3,  /* where a thread or the program starts */
 };
 
-/* One native address: its frames (innermost inlined function first) and
- * its nativesyms.h flags. */
+#define NATIVE_NO_ANCHOR SIZE_MAX
+
+/* One native frame: its frames as named (innermost inlined function
+ * first), its flags, and, when its C frame holds one of the interpreter's
+ * entry frames (3.12+ keep one on the C stack for each run of the loop),
+ * how many Python frames are newer than that entry frame. */
 struct native_entry {
 	const struct sample_frame *frames;
 	uint32_t count;
 	uint32_t flags;
+	size_t anchor;          /* NATIVE_NO_ANCHOR when none */
 };
 
 struct merge_input {

@@ -128,9 +128,25 @@ static size_t copy_of(const struct native *n, uint32_t tid)
 	return SIZE_MAX;
 }
 
+/* The anchor whose address lies in native frame k's part of the stack:
+ * from its stack pointer up to its caller's. */
+static size_t anchor_in_frame(const struct native_chain *chain, size_t k,
+			      const struct native_anchors *anchors)
+{
+	uint64_t low = chain->sps[k];
+	uint64_t high = k + 1 < chain->count ? chain->sps[k + 1] : UINT64_MAX;
+
+	if (!anchors || !low)
+		return NATIVE_NO_ANCHOR;
+	for (size_t i = 0; i < anchors->count; i++)
+		if (anchors->items[i].addr >= low && anchors->items[i].addr < high)
+			return anchors->items[i].newer;
+	return NATIVE_NO_ANCHOR;
+}
+
 /* Name every address of the chain; the entries point into the symbol
  * cache, so they are made only once no lookup can clear it. */
-static void name_chain(struct native *n)
+static void name_chain(struct native *n, const struct native_anchors *anchors)
 {
 	size_t i, count = n->chain.count;
 	uint64_t generation;
@@ -150,13 +166,14 @@ static void name_chain(struct native *n)
 
 		n->entries[i] = (struct native_entry){
 			native_symbol_frames(&n->syms, symbol), symbol->count, symbol->flags,
+			anchor_in_frame(&n->chain, i, anchors),
 		};
 	}
 }
 
 static void merge_thread(struct native *n, const struct native_options *options,
 			 const struct sample_thread *thread, const struct sample_frame *python,
-			 size_t copy)
+			 size_t copy, const struct native_anchors *anchors)
 {
 	struct sample_thread *added = sample_add_thread(&n->merged, thread->tid);
 	struct merge_input in = {
@@ -170,7 +187,7 @@ static void merge_thread(struct native *n, const struct native_options *options,
 	n->chain.complete = false;
 	if (copy != SIZE_MAX) {
 		unwinder_walk(&n->unwinder, &n->copies[copy], &n->chain);
-		name_chain(n);
+		name_chain(n, anchors);
 		n->merged_copy[copy] = true;
 	}
 	in.natives = n->entries;
@@ -195,12 +212,12 @@ static void add_native_threads(struct native *n, const struct native_options *op
 			thread.flags |= SAMPLE_THREAD_IDLE;
 		if ((thread.flags & SAMPLE_THREAD_IDLE) && !options->walk_idle)
 			continue;
-		merge_thread(n, options, &thread, NULL, i);
+		merge_thread(n, options, &thread, NULL, i, NULL);
 	}
 }
 
 void native_merge(struct native *n, const struct native_options *options,
-		  struct sample *sample)
+		  struct sample *sample, const struct native_anchors *anchors)
 {
 	struct sample swap;
 
@@ -212,7 +229,8 @@ void native_merge(struct native *n, const struct native_options *options,
 		const struct sample_thread *thread = &sample->threads[i];
 
 		merge_thread(n, options, thread, sample_thread_frames(sample, thread),
-			     thread->tid ? copy_of(n, thread->tid) : SIZE_MAX);
+			     thread->tid ? copy_of(n, thread->tid) : SIZE_MAX,
+			     anchors ? &anchors[i] : NULL);
 	}
 	add_native_threads(n, options);
 	swap = *sample;

@@ -56,9 +56,27 @@ bool native_thread_idle(const struct native *n, uint32_t tid);
 /* Let the threads run again. */
 void native_resume(struct native *n);
 
-/* Rewrite sample (the Python stacks read while held) as merged stacks. */
+/*
+ * An entry frame of the interpreter's on a thread's C stack (3.12+ keep one
+ * in the evaluation loop's C frame each time it is entered): the loop whose
+ * C frame holds addr ran the Python frames newer than it.
+ */
+struct native_anchor {
+	uint64_t addr;
+	size_t newer;       /* Python frames of the thread newer than it */
+};
+
+struct native_anchors {
+	const struct native_anchor *items;
+	size_t count;
+};
+
+/*
+ * Rewrite sample (the Python stacks read while held) as merged stacks;
+ * anchors[i] are thread i's entry frames (anchors may be NULL).
+ */
 void native_merge(struct native *n, const struct native_options *options,
-		  struct sample *sample);
+		  struct sample *sample, const struct native_anchors *anchors);
 
 void native_stats(const struct native *n, struct native_stats *stats);
 

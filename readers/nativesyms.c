@@ -194,6 +194,7 @@ static void resolve(struct native_syms *syms, uint64_t pc, struct native_symbol 
 	module_name = dwfl_module_info(module, NULL, &start, NULL, NULL, NULL, &main_file, NULL);
 	if (!main_file)
 		main_file = module_name ? module_name : "";
+	main_file = unwind_file_name(syms->unwinder, main_file);
 	symbol_name = dwfl_module_addrinfo(module, pc, &offset, &elf_symbol, NULL, NULL, NULL);
 	if (syms->interpreter[0] &&
 	    (strcmp(main_file, syms->interpreter) == 0 ||

@@ -50,6 +50,7 @@ struct thread_walk {
 	size_t raw_start, raw_count;   /* its frames in raw */
 	struct thread_memo *memo;  /* what the last sample made of its stack */
 	int error;                 /* why its walk failed, 0 if it did not */
+	size_t anchor_start, anchor_count;  /* --native: its entry frames in anchors */
 };
 
 struct pyproc {
@@ -77,6 +78,10 @@ struct pyproc {
 	uint64_t version_rescan_ns;   /* when to look for the micro version again */
 	uint64_t version_backoff_ns;  /* and how long to wait after that */
 	struct native *native;        /* --native: opened at its first sample */
+	struct native_anchor *anchors;   /* the entry frames each walk passed */
+	size_t n_anchors, cap_anchors;
+	struct native_anchors *thread_anchors;   /* by sample thread */
+	size_t cap_thread_anchors;
 };
 
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
@@ -215,6 +220,8 @@ void pyproc_free(struct pyproc *p)
 		return;
 	native_free(p->native);
 	free(p->walks);
+	free(p->anchors);
+	free(p->thread_anchors);
 	raw_frames_release(&p->raw);
 	stackwalk_release(&p->walker);
 	stackmemo_release(&p->memo);
@@ -330,6 +337,21 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 }
 
 /* Walk a thread and settle what was copied into one moment's stack. */
+/* --native: the interpreter's entry frames the walk passed on the C stack,
+ * which tell the evaluation loops apart on the native stack. */
+static void keep_anchors(struct pyproc *p, struct thread_walk *walked)
+{
+	const struct stackwalk *w = &p->walker;
+
+	walked->anchor_start = p->n_anchors;
+	walked->anchor_count = w->n_passed;
+	XGROW(p->anchors, p->cap_anchors, p->n_anchors + w->n_passed);
+	for (size_t i = 0; i < w->n_passed; i++)
+		p->anchors[p->n_anchors++] = (struct native_anchor){
+			w->passed[i].addr, w->passed[i].newer,
+		};
+}
+
 static int walk(struct pyproc *p, size_t i)
 {
 	const struct py_thread *thread = &p->threads.items[i];
@@ -346,6 +368,8 @@ static int walk(struct pyproc *p, size_t i)
 	err = stackwalk_origin(&p->walker, thread->addr, thread->copy, &origin);
 	if (!err)
 		err = stackwalk_thread(&p->walker, &origin, &p->raw);
+	if (!err && p->native)
+		keep_anchors(p, walked);
 	if (!err) {
 		stackmemo_match(walked->memo, p->raw.items + walked->raw_start,
 				p->raw.count - walked->raw_start);
@@ -457,6 +481,7 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 	codecache_new_sample(&p->codes);
 	stackmemo_new_sample(&p->memo);
 	p->raw.count = 0;
+	p->n_anchors = 0;
 	emitter_new_sample(&p->emit);
 
 	err = snapshot_begin(&p->snap);
@@ -512,6 +537,27 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 	return result;
 }
 
+/* Each sample thread's entry frames, for native_merge(). */
+static const struct native_anchors *anchors_by_thread(struct pyproc *p,
+						      const struct sample *sample)
+{
+	if (sample->n_threads > p->cap_thread_anchors) {
+		p->thread_anchors = xreallocarray(p->thread_anchors, sample->n_threads,
+						  sizeof(*p->thread_anchors));
+		p->cap_thread_anchors = sample->n_threads;
+	}
+	for (size_t i = 0; i < sample->n_threads; i++) {
+		size_t source = emitter_source(&p->emit, sample, i);
+		const struct thread_walk *walked = source == SIZE_MAX ? NULL : &p->walks[source];
+
+		p->thread_anchors[i] = walked && walked->anchor_count
+			? (struct native_anchors){ p->anchors + walked->anchor_start,
+						   walked->anchor_count }
+			: (struct native_anchors){ NULL, 0 };
+	}
+	return p->thread_anchors;
+}
+
 /* --native: every thread is held while its Python frames are read, and
  * unwound once it runs again. */
 static int sample_native(struct pyproc *p, const struct pyproc_options *options,
@@ -535,7 +581,7 @@ static int sample_native(struct pyproc *p, const struct pyproc_options *options,
 	err = read_python(p, options, sample);
 	native_resume(p->native);
 	if (!pp_error_ends_target(err) && err != PP_ENOTREADY)
-		native_merge(p->native, &merge, sample);
+		native_merge(p->native, &merge, sample, anchors_by_thread(p, sample));
 	return err;
 }
 

@@ -6,12 +6,15 @@
 
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../base/monotonic.h"
 #include "../base/xalloc.h"
 #include "mem.h"
+#include "procfs.h"
 
 /* An unknown address reports the modules again at most this often: a
  * garbage return address must not make every sample re-read the maps. */
@@ -70,17 +73,109 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
+/* The name the rewritten maps give to the file at path, added when new:
+ * the magic link of its first mapping, which opens the very file mapped
+ * even in another mount namespace or a chroot, or after it was replaced. */
+static const char *link_name(struct unwinder *u, const char *path, size_t path_len,
+			     const char *range)
+{
+	struct mapped_file *file;
+	uint64_t start, end;
+	size_t i;
+
+	for (i = 0; i < u->n_files; i++)
+		if (strlen(u->files[i].path) == path_len &&
+		    memcmp(u->files[i].path, path, path_len) == 0)
+			return u->files[i].link;
+	XGROW(u->files, u->cap_files, u->n_files + 1);
+	file = &u->files[u->n_files++];
+	file->path = xstrndup(path, path_len);
+	file->link = xmalloc(80);
+	/* maps pads addresses to 8 digits; map_files' names are not padded. */
+	if (sscanf(range, "%" SCNx64 "-%" SCNx64, &start, &end) != 2)
+		start = end = 0;
+	snprintf(file->link, 80, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)u->pid, start, end);
+	return file->link;
+}
+
+static void forget_files(struct unwinder *u)
+{
+	for (size_t i = 0; i < u->n_files; i++) {
+		free(u->files[i].path);
+		free(u->files[i].link);
+	}
+	u->n_files = 0;
+}
+
+/* Report /proc/PID/maps with each file named by link_name(). */
+static int report_maps(struct unwinder *u)
+{
+	char path[64], *text, *line, *next, *rewritten = NULL;
+	size_t len, used = 0;
+	FILE *maps;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)u->pid);
+	err = procfs_slurp(path, &text, &len);
+	if (err)
+		return err;
+	forget_files(u);
+	maps = open_memstream(&rewritten, &used);
+	if (!maps) {
+		free(text);
+		return -ENOMEM;
+	}
+	for (line = text; line && *line; line = next) {
+		char *end = strchr(line, '\n'), *slash = NULL, *blank = strchr(line, ' ');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+
+		next = end ? end + 1 : NULL;
+		/* The path is the sixth field: the first " /" of the line. */
+		for (char *at = line + 1; at < line + n; at++) {
+			if (*at == '/' && at[-1] == ' ') {
+				slash = at;
+				break;
+			}
+		}
+		if (!slash || !blank || blank > slash) {
+			fprintf(maps, "%.*s\n", (int)n, line);
+			continue;
+		}
+		fprintf(maps, "%.*s%s\n", (int)(slash - line), line,
+			link_name(u, slash, (size_t)(line + n - slash), line));
+	}
+	free(text);
+	fclose(maps);
+	maps = fmemopen(rewritten, used, "r");
+	if (!maps) {
+		free(rewritten);
+		return -ENOMEM;
+	}
+	err = dwfl_linux_proc_maps_report(u->dwfl, maps);
+	fclose(maps);
+	free(rewritten);
+	return err > 0 ? -err : err < 0 ? -EINVAL : 0;
+}
+
+const char *unwind_file_name(const struct unwinder *u, const char *name)
+{
+	for (size_t i = 0; i < u->n_files; i++)
+		if (strcmp(u->files[i].link, name) == 0)
+			return u->files[i].path;
+	return name;
+}
+
 static int report_modules(struct unwinder *u)
 {
 	int err;
 
 	dwfl_report_begin(u->dwfl);
-	err = dwfl_linux_proc_report(u->dwfl, u->pid);
+	err = report_maps(u);
 	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0 && !err)
 		err = -EINVAL;
 	u->generation++;
 	u->last_report_ns = monotonic_ns();
-	return err > 0 ? -err : err < 0 ? -EINVAL : 0;
+	return err;
 }
 
 int unwinder_open(struct unwinder *u, pid_t pid)
@@ -107,6 +202,10 @@ void unwinder_release(struct unwinder *u)
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
 	u->dwfl = NULL;
+	forget_files(u);
+	free(u->files);
+	u->files = NULL;
+	u->cap_files = 0;
 }
 
 int stack_copy_take(struct stack_copy *copy, const struct threadstop *ts, pid_t pid,
@@ -143,6 +242,7 @@ static int take_frame(Dwfl_Frame *frame, void *arg)
 	struct unwinder *u = arg;
 	struct native_chain *chain = u->chain;
 	Dwarf_Addr pc;
+	Dwarf_Word sp;
 	bool activation;
 
 	if (!dwfl_frame_pc(frame, &pc, &activation))
@@ -152,6 +252,9 @@ static int take_frame(Dwfl_Frame *frame, void *arg)
 		pc--;
 	if (!pc || chain->count == UNWIND_MAX_FRAMES)
 		return DWARF_CB_ABORT;
+	if (dwfl_frame_reg(frame, NATIVE_REG_SP, &sp) != 0)
+		sp = 0;
+	chain->sps[chain->count] = sp;
 	chain->pcs[chain->count++] = pc;
 	return DWARF_CB_OK;
 }

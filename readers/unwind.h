@@ -40,6 +40,7 @@ struct stack_copy {
  * the address that names the line. */
 struct native_chain {
 	uint64_t pcs[UNWIND_MAX_FRAMES];
+	uint64_t sps[UNWIND_MAX_FRAMES];   /* each frame's stack pointer (0: unknown) */
 	size_t count;
 	bool complete;                 /* reached the thread's first frame */
 };
@@ -52,6 +53,12 @@ struct unwinder {
 	struct native_chain *chain;
 	uint64_t generation;           /* bumped when modules are reported again */
 	uint64_t last_report_ns;
+	/* The files mapped, each with the magic link libdw opens it by. */
+	struct mapped_file {
+		char *path;            /* as /proc/PID/maps names it */
+		char *link;            /* /proc/PID/map_files/START-END */
+	} *files;
+	size_t n_files, cap_files;
 };
 
 /* 0, or -ENOMEM / -EINVAL when libdw cannot be set up for pid. */
@@ -66,6 +73,9 @@ void stack_copy_release(struct stack_copy *copy);
 /* Unwind a copy into chain.  Always fills what it could. */
 void unwinder_walk(struct unwinder *u, const struct stack_copy *copy,
 		   struct native_chain *chain);
+
+/* A module's file name as the process itself names it. */
+const char *unwind_file_name(const struct unwinder *u, const char *path);
 
 /* Report the process's modules again if none holds pc (rate-limited);
  * whether one holds it now. */

@@ -43,7 +43,8 @@ static size_t native_entries(const char *spec, struct sample_frame *frames,
 			       : spec[i] == 'R' ? NATIVE_THREAD_ROOT : 0;
 
 		frames[i] = frame(spec[i], SAMPLE_FRAME_NATIVE);
-		out[i] = (struct native_entry){ &frames[i], 1, flags | NATIVE_INTERPRETER };
+		out[i] = (struct native_entry){ &frames[i], 1, flags | NATIVE_INTERPRETER,
+						NATIVE_NO_ANCHOR };
 	}
 	return n;
 }
@@ -132,14 +133,15 @@ static void test_merge_root_means_complete(void **state)
 }
 
 /* More groups than loops in a whole unwind (a loop the symbols do not
- * name): the unpaired newest groups go on top, below a mark. */
+ * name): the unpaired newest groups go just above the oldest's loop, with
+ * a mark between. */
 static void test_merge_more_groups_than_loops(void **state)
 {
 	char text[64];
 
 	(void)state;
 	assert_true(merge("CBA", "1E2R", true, false, text));
-	assert_string_equal(text, "cb!1a2R");
+	assert_string_equal(text, "1cb!a2R");
 }
 
 /* A thread with no Python: its native frames only. */
