@@ -71,18 +71,20 @@ static size_t split_groups(const struct merge_input *in, struct group *groups)
 	return n;
 }
 
-/* Loops known by the entry frame they hold: each runs the group that
- * ends just above its entry frame. */
+/* Loops known by the entry frame they hold: each runs the group whose
+ * oldest frame is just above its entry frame. */
 static void pair_by_anchor(struct merge *m)
 {
 	const struct merge_input *in = m->in;
 
 	for (size_t i = 0; i < in->n_natives; i++) {
-		size_t newer = in->natives[i].anchor;
+		size_t older = in->natives[i].anchor;
 
 		m->group_of[i] = UNPAIRED;
-		for (size_t g = 0; newer != NATIVE_NO_ANCHOR && newer && g < m->n_groups; g++)
-			if (m->groups[g].oldest == newer - 1)
+		if (older == NATIVE_NO_ANCHOR || older >= in->n_python)
+			continue;
+		for (size_t g = 0; g < m->n_groups; g++)
+			if (m->groups[g].oldest == in->n_python - 1 - older)
 				m->group_of[i] = g;
 	}
 }

@@ -37,7 +37,7 @@ enum native_symbol_flags {
 /* One native frame: its frames as named (innermost inlined function
  * first), its flags, and, when its C frame holds one of the interpreter's
  * entry frames (3.12+ keep one on the C stack for each run of the loop),
- * how many Python frames are newer than that entry frame. */
+ * how many Python frames are older than that entry frame. */
 struct native_entry {
 	const struct sample_frame *frames;
 	uint32_t count;

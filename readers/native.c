@@ -140,7 +140,7 @@ static size_t anchor_in_frame(const struct native_chain *chain, size_t k,
 		return NATIVE_NO_ANCHOR;
 	for (size_t i = 0; i < anchors->count; i++)
 		if (anchors->items[i].addr >= low && anchors->items[i].addr < high)
-			return anchors->items[i].newer;
+			return anchors->items[i].older;
 	return NATIVE_NO_ANCHOR;
 }
 

@@ -59,11 +59,13 @@ void native_resume(struct native *n);
 /*
  * An entry frame of the interpreter's on a thread's C stack (3.12+ keep one
  * in the evaluation loop's C frame each time it is entered): the loop whose
- * C frame holds addr ran the Python frames newer than it.
+ * C frame holds addr ran the Python frames newer than it (counted from the
+ * oldest end, which stays put when the newest frame is dropped as one not
+ * yet begun or already returned).
  */
 struct native_anchor {
 	uint64_t addr;
-	size_t newer;       /* Python frames of the thread newer than it */
+	size_t older;       /* Python frames of the thread older than it */
 };
 
 struct native_anchors {

@@ -126,27 +126,49 @@ static const char *call_file(Dwarf_Die *cu, Dwarf_Die *inlined)
 	return name;
 }
 
+/* The innermost function-like scope around pc (an inlined call or the
+ * function itself), into *inner; false when DWARF has none. */
+static bool innermost_function(Dwarf_Die *cu, uint64_t pc, Dwarf_Die *inner)
+{
+	Dwarf_Die *scopes = NULL;
+	int n = dwarf_getscopes(cu, pc, &scopes);
+	bool found = false;
+
+	for (int i = 0; i < n && !found; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
+			*inner = scopes[i];
+			found = true;
+		}
+	}
+	free(scopes);
+	return found;
+}
+
 /*
  * The frames DWARF gives for pc: one per inlined call around it, innermost
  * first, then the function itself.  Returns how many were pushed (0 when
- * the module has no DWARF for pc).
+ * the module has no DWARF for pc).  The scopes are walked as the code
+ * nests them (dwarf_getscopes_die), not through the inlined function's
+ * own definition, so that each inlined call leads to its caller.
  */
 static size_t dwarf_frames(struct native_syms *syms, Dwfl_Module *module, uint64_t pc,
 			   const char *symbol)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(module, pc, &bias), *scopes = NULL;
+	Dwarf_Die *cu = dwfl_module_addrdie(module, pc, &bias), *scopes = NULL, inner;
 	Dwfl_Line *src_line;
 	const char *file = NULL;
 	int line = 0, n_scopes, i;
 	size_t pushed = 0;
 
-	if (!cu)
+	if (!cu || !innermost_function(cu, pc - bias, &inner))
 		return 0;
 	src_line = dwfl_module_getsrc(module, pc);
 	if (src_line)
 		file = dwfl_lineinfo(src_line, NULL, &line, NULL, NULL, NULL);
-	n_scopes = dwarf_getscopes(cu, pc - bias, &scopes);
+	n_scopes = dwarf_getscopes_die(&inner, &scopes);
 	for (i = 0; i < n_scopes; i++) {
 		Dwarf_Die *scope = &scopes[i];
 		int tag = dwarf_tag(scope);

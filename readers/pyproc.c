@@ -342,13 +342,14 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 static void keep_anchors(struct pyproc *p, struct thread_walk *walked)
 {
 	const struct stackwalk *w = &p->walker;
+	size_t walked_frames = p->raw.count - walked->raw_start;
 
 	walked->anchor_start = p->n_anchors;
 	walked->anchor_count = w->n_passed;
 	XGROW(p->anchors, p->cap_anchors, p->n_anchors + w->n_passed);
 	for (size_t i = 0; i < w->n_passed; i++)
 		p->anchors[p->n_anchors++] = (struct native_anchor){
-			w->passed[i].addr, w->passed[i].newer,
+			w->passed[i].addr, walked_frames - w->passed[i].newer,
 		};
 }
 

@@ -16,6 +16,9 @@
 #include "mem.h"
 #include "procfs.h"
 
+/* The x86-64 ABI's red zone: 128 bytes below the stack pointer. */
+#define RED_ZONE 128
+
 /* An unknown address reports the modules again at most this often: a
  * garbage return address must not make every sample re-read the maps. */
 #define REPORT_INTERVAL_NS 100000000ull
@@ -222,10 +225,16 @@ int stack_copy_take(struct stack_copy *copy, const struct threadstop *ts, pid_t 
 		copy->cap = STACK_COPY_MAX;
 		copy->bytes = xmalloc(copy->cap);
 	}
-	/* The red zone below the stack pointer holds a leaf's locals, not
-	 * return addresses: the copy starts at the stack pointer. */
-	copy->base = copy->regs[NATIVE_REG_SP];
+	/* From the red zone below the stack pointer: a thread stopped in an
+	 * epilogue has popped its caller's registers, and the unwind table
+	 * restores them from there.  The main thread's stack may end just
+	 * below the stack pointer: then the copy starts at it. */
+	copy->base = copy->regs[NATIVE_REG_SP] - RED_ZONE;
 	got = mem_read_upto(pid, copy->base, copy->bytes, copy->cap);
+	if (got <= 0) {
+		copy->base = copy->regs[NATIVE_REG_SP];
+		got = mem_read_upto(pid, copy->base, copy->bytes, copy->cap);
+	}
 	copy->len = got > 0 ? (size_t)got : 0;
 	copy->taken = true;
 	return 0;
@@ -259,16 +268,11 @@ static int take_frame(Dwfl_Frame *frame, void *arg)
 	return DWARF_CB_OK;
 }
 
-void unwinder_walk(struct unwinder *u, const struct stack_copy *copy,
-		   struct native_chain *chain)
+static void walk_from(struct unwinder *u, const struct stack_copy *copy,
+		      struct native_chain *chain)
 {
 	int result;
 
-	chain->count = 0;
-	chain->complete = false;
-	if (!u->dwfl || !copy->taken)
-		return;
-	unwinder_knows(u, copy->regs[NATIVE_REG_IP]);
 	u->current = copy;
 	u->chain = chain;
 	result = dwfl_getthread_frames(u->dwfl, copy->tid, take_frame, u);
@@ -277,6 +281,69 @@ void unwinder_walk(struct unwinder *u, const struct stack_copy *copy,
 	chain->complete = result == 0 && chain->count > 0;
 	u->current = NULL;
 	u->chain = NULL;
+}
+
+/*
+ * Code outside every file (a libffi closure trampoline, JIT code) has no
+ * unwind table, nor has some hand-written assembly in libraries (string
+ * functions).  Such code pushes little or nothing: the return address is
+ * one of the first words at the stack pointer.  Each is tried; the first
+ * from which the chain reaches the thread's start is kept, else the chain
+ * stays cut short as it was.
+ */
+#define STUB_WORDS 3
+
+static void walk_past_stub(struct unwinder *u, const struct stack_copy *copy,
+			   struct native_chain *chain)
+{
+	uint64_t stub_pc = chain->pcs[0], at = copy->regs[NATIVE_REG_SP] - copy->base;
+	size_t i, word;
+
+	for (word = 0; word < STUB_WORDS && at + (word + 1) * 8 <= copy->len; word++) {
+		struct stack_copy caller = *copy;
+
+		memcpy(&caller.regs[NATIVE_REG_IP], copy->bytes + at + word * 8, 8);
+		caller.regs[NATIVE_REG_SP] += (word + 1) * 8;
+		if (!dwfl_addrmodule(u->dwfl, caller.regs[NATIVE_REG_IP]))
+			continue;
+		chain->count = 0;
+		walk_from(u, &caller, chain);
+		if (chain->complete && chain->count + 1 <= UNWIND_MAX_FRAMES)
+			break;
+	}
+	if (word == STUB_WORDS || at + (word + 1) * 8 > copy->len) {
+		chain->count = 1;
+		chain->complete = false;
+		chain->pcs[0] = stub_pc;
+		chain->sps[0] = copy->regs[NATIVE_REG_SP];
+		return;
+	}
+	for (i = chain->count; i > 0; i--) {
+		chain->pcs[i] = chain->pcs[i - 1];
+		chain->sps[i] = chain->sps[i - 1];
+	}
+	chain->count++;
+	chain->pcs[0] = stub_pc;
+	chain->sps[0] = copy->regs[NATIVE_REG_SP];
+	/* The caller's pc was a return address, taken as a running one. */
+	chain->pcs[1]--;
+}
+
+void unwinder_walk(struct unwinder *u, const struct stack_copy *copy,
+		   struct native_chain *chain)
+{
+	chain->count = 0;
+	chain->complete = false;
+	if (!u->dwfl || !copy->taken)
+		return;
+	unwinder_knows(u, copy->regs[NATIVE_REG_IP]);
+	walk_from(u, copy, chain);
+	if (!chain->complete && chain->count <= 1) {
+		chain->count = 1;
+		chain->pcs[0] = copy->regs[NATIVE_REG_IP];
+		chain->sps[0] = copy->regs[NATIVE_REG_SP];
+		walk_past_stub(u, copy, chain);
+	}
 }
 
 bool unwinder_knows(struct unwinder *u, uint64_t pc)

@@ -144,6 +144,36 @@ static void test_merge_more_groups_than_loops(void **state)
 	assert_string_equal(text, "1cb!a2R");
 }
 
+/* 3.12+: loops known by the entry frame in their C frame, whatever their
+ * names; a loop just entered, whose frame was dropped, stays native. */
+static void test_merge_by_anchor(void **state)
+{
+	struct sample_frame py[3], native_frames[5];
+	struct native_entry entries[5];
+	struct merge_input in = {
+		.python = py, .n_python = python_frames("cBA", py),
+		.natives = entries, .n_natives = native_entries("x1y2R", native_frames, entries),
+		.complete = true, .lost_name = LOST,
+	};
+	struct sample out;
+	char text[16];
+	size_t i;
+
+	(void)state;
+	entries[0].anchor = 3;   /* older than every frame: ran nothing left */
+	entries[2].anchor = 1;   /* ran c and b */
+	entries[4].anchor = NATIVE_NO_ANCHOR;
+	entries[3].anchor = 0;   /* ran a */
+	sample_init(&out);
+	sample_add_thread(&out, 1);
+	assert_false(mixedstack_merge(&in, &out));
+	for (i = 0; i < out.n_frames; i++)
+		text[i] = (char)out.frames[i].name;
+	text[i] = 0;
+	assert_string_equal(text, "x1cba" "R");
+	sample_release(&out);
+}
+
 /* A thread with no Python: its native frames only. */
 static void test_merge_native_only(void **state)
 {
@@ -164,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_merge_root_means_complete),
 		cmocka_unit_test(test_merge_more_groups_than_loops),
 		cmocka_unit_test(test_merge_native_only),
+		cmocka_unit_test(test_merge_by_anchor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,227 @@
+"""--native: C frames merged into the Python stacks, in the order the calls
+were made, checked against known programs and against gdb."""
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from harness import Target, check, per_interpreter, timeout
+from checks import frame_text, marked_line
+
+LOST = "[native unwind lost]"
+
+
+def is_python(frame):
+    return " (native.py:" in frame or frame.endswith(".py)") or ".py:" in frame
+
+
+def lost_count(run):
+    m = re.search(r"native stacks: (\d+) merged, (\d+) with the native unwind lost", run.stderr)
+    check(m, "no native summary in stderr: %r" % run.stderr[-500:])
+    return int(m.group(1)), int(m.group(2))
+
+
+def record_native(peekpy, target, name, seconds="1.5", extra=()):
+    run = peekpy.run(["record", "--native", "-d", seconds, "-r", "200"] + list(extra) +
+                     ["--pid", target.pid], name=name)
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    merged, lost = lost_count(run)
+    check(merged > 0, "no native stacks merged: %s" % run.stderr)
+    check(lost == 0, "%d of %d stacks lost their native part: %s" % (lost, merged, run.output[:3000]))
+    return run
+
+
+def python_frames(stack):
+    return [f for f in stack if is_python(f)]
+
+
+@per_interpreter
+def test_native_leaf_under_its_line(interp, peekpy):
+    """zlib.compress and hashlib.sha256: the leaf is native, below the
+    Python line that called it, and the Python frames are all there."""
+    with Target(interp, "native.py", "zlib") as target:
+        run = record_native(peekpy, target, "native-zlib.txt")
+    compress = frame_text("compress", "native.py", marked_line("native.py", "ZLIB_LINE"))
+    digest = frame_text("digest", "native.py", marked_line("native.py", "HASH_LINE"))
+    total = under = in_zlib = 0
+    for stack, count in run.stacks().items():
+        total += count
+        for line in (compress, digest):
+            if line in stack:
+                i = stack.index(line)
+                below = stack[i + 1:]
+                # Nothing below: the loop itself was running the line.
+                check(not any(is_python(f) for f in below),
+                      "a Python frame above %s: %r" % (line, stack))
+                check(python_frames(stack)[-1] == line and
+                      python_frames(stack)[-3].startswith("<module> (native.py:"),
+                      "Python frames missing around %s: %r" % (line, stack))
+                under += count
+                if line == compress and any("libz" in f or f.startswith("deflate") for f in below):
+                    in_zlib += count
+    check(under >= 0.8 * total, "only %d of %d samples under compress/digest" % (under, total))
+    check(in_zlib > 0, "no sample reached libz under %s:\n%s" % (compress, run.output[:3000]))
+
+
+def named(frame, function):
+    """Whether frame runs function (a plain or a qualified name)."""
+    name = frame.split(" (")[0]
+    return name == function or name.endswith("." + function)
+
+
+@per_interpreter
+def test_native_calls_interleave(interp, peekpy):
+    """sorted() with a Python key and qsort() with a Python comparison:
+    Python -> C -> Python -> C, every level in order."""
+    with Target(interp, "native.py", "calls") as target:
+        run = record_native(peekpy, target, "native-calls.txt", seconds="2")
+    levels = (("key", "sort_with_key", marked_line("native.py", "SORTED_LINE")),
+              ("compare", "sort_with_qsort", marked_line("native.py", "QSORT_LINE")))
+    seen = {"key": 0, "compare": 0}
+    for stack, count in run.stacks().items():
+        for inner, outer, line in levels:
+            outer_at = [i for i, f in enumerate(stack)
+                        if named(f, outer) and f.endswith(":%d)" % line)]
+            if not outer_at:
+                continue
+            inner_at = [i for i, f in enumerate(stack)
+                        if i > outer_at[0] and is_python(f) and named(f, inner)]
+            check(not any(is_python(f) for f in stack[outer_at[0] + 1:
+                                                        inner_at[0] if inner_at else None]),
+                  "a Python frame between %s and %s: %r" % (outer, inner, stack))
+            if not inner_at:
+                continue
+            between = stack[outer_at[0] + 1:inner_at[0]]
+            check(between, "no C frame between %s and %s: %r" % (outer, inner, stack))
+            if inner_at[0] + 1 < len(stack):
+                check(not is_python(stack[-1]), "leaf is not native: %r" % (stack,))
+                seen[inner] += count
+    check(seen["key"] > 0, "no stack sort_with_key -> C -> key -> C:\n%s" % run.output[:4000])
+    check(seen["compare"] > 0, "no stack qsort -> C -> compare -> C:\n%s" % run.output[:4000])
+
+
+def gdb_functions(interp, pid):
+    """The main thread's functions as gdb names them, innermost first."""
+    sysroot = ["-ex", "set sysroot " + interp.chroot] if interp.chroot else []
+    out = subprocess.run(["gdb", "-batch", "-nx", "-ex", "set backtrace past-main on"] +
+                         sysroot + ["-p", str(pid), "-ex", "bt"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         timeout=timeout(120)).stdout.decode(errors="replace")
+    names = []
+    for line in out.splitlines():
+        m = re.match(r"#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(", line)
+        if m:
+            names.append(m.group(1))
+    return names
+
+
+def dump_native_functions(peekpy, pid):
+    run = peekpy.run(["dump", "--native", "--native-internals", "--pid", pid], name="unused")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    blocks = run.stdout.split("\n\n")
+    main = [b for b in blocks if b.startswith("thread %d " % pid)]
+    check(main, "no main thread in the dump: %s" % run.stdout)
+    frames = [l.strip() for l in main[0].splitlines()[1:]]
+    return frames
+
+
+@per_interpreter
+def test_native_matches_gdb(interp, peekpy):
+    """A stack that stays put (time.sleep under sorted's key function),
+    read by dump --native, then by gdb: the same C functions, in the same
+    order, and the Python frames where the loop ran them."""
+    with Target(interp, "native.py", "sleep") as target:
+        target.wait_for_sleepers(1)
+        frames = dump_native_functions(peekpy, target.pid)
+        gdb = gdb_functions(interp, target.pid) if shutil.which("gdb") else None
+    sleep_line = frame_text("sleeping_key", "native.py", marked_line("native.py", "SLEEP_LINE"))
+    check(sleep_line in frames, "%s not in the dump: %r" % (sleep_line, frames))
+    at = frames.index(sleep_line)
+    check(at > 0 and not is_python(frames[0]), "the leaf is not native: %r" % frames)
+    check(frames[at + 1:] and not is_python(frames[at + 1]),
+          "no C frame (the loop, sorted) below %s: %r" % (sleep_line, frames))
+    check(LOST not in frames, "the unwind was lost: %r" % frames)
+    native = [f.split(" (")[0] for f in frames if not is_python(f)]
+    if gdb is None:
+        return
+    check(gdb, "gdb printed no frames")
+    # gdb names an address without a symbol "??" (peekpy: lib+0xOFFSET),
+    # and adds frames for tail calls from call-site records (peekpy does
+    # not): peekpy's frames must be gdb's in order, with at most a quarter
+    # of gdb's missing.
+    at = matched = 0
+    for name in native:
+        while at < len(gdb) and not same_function(gdb[at], name):
+            at += 1
+        check(at < len(gdb), "peekpy's %r is not in gdb's stack, or out of order:\n"
+              "gdb: %r\npeekpy: %r" % (name, gdb, native))
+        at += 1
+        matched += 1
+    check(len(gdb) - matched <= len(gdb) // 4,
+          "gdb sees %d native frames, peekpy %d:\ngdb: %r\npeekpy: %r"
+          % (len(gdb), len(native), gdb, native))
+
+
+def same_function(gdb_name, name):
+    return gdb_name == name or (gdb_name == "??" and "+0x" in name) or aliases(gdb_name, name)
+
+
+def aliases(a, b):
+    """Names of one function in the C library (__GI___clock_nanosleep,
+    clock_nanosleep, __clock_nanosleep)."""
+    strip = lambda s: s.split("@")[0].replace("__GI_", "").lstrip("_")
+    return strip(a) == strip(b)
+
+
+def in_pause(pid):
+    """Whether a thread of pid waits in pause() (x86-64 system call 34)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/syscall" % (pid, tid)) as fh:
+                if fh.read().split()[0] == "34":
+                    return True
+        except (OSError, IndexError):
+            pass
+    return False
+
+
+@per_interpreter
+def test_native_thread_without_python(interp, peekpy):
+    """A C thread made with ctypes runs no Python: dump --native shows it
+    with its native frames only."""
+    with Target(interp, "native.py", "cthread") as target:
+        target.wait_for_sleepers(1)
+        deadline = time.monotonic() + timeout(30)
+        while not in_pause(target.pid):
+            check(time.monotonic() < deadline, "the C thread never reached pause()")
+            time.sleep(0.01)
+        run = peekpy.run(["dump", "--native", "--pid", target.pid], name="unused")
+        pid = target.pid
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    blocks = [b for b in run.stdout.split("\n\n") if b.startswith("thread ")]
+    others = [b for b in blocks if not b.startswith("thread %d " % pid)]
+    check(others, "only the main thread was dumped: %s" % run.stdout)
+    frames = [l.strip() for l in others[0].splitlines()[1:]]
+    check(frames and not any(is_python(f) for f in frames),
+          "the C thread shows Python frames: %r" % frames)
+    check(any("pause" in f.split(" (")[0] for f in frames) and LOST not in frames,
+          "the C thread is not in pause(): %r" % frames)
+
+
+@per_interpreter
+def test_native_gc_frames(interp, peekpy):
+    """gc.collect() in a loop: the collector's own functions show under the
+    line that called it, where the interpreter's symbols name them."""
+    with Target(interp, "native.py", "gc") as target:
+        run = record_native(peekpy, target, "native-gc.txt")
+    gc_line = frame_text("run_gc", "native.py", marked_line("native.py", "GC_LINE"))
+    under = [s for s in run.stacks() if gc_line in s]
+    check(under, "no sample under %s:\n%s" % (gc_line, run.output[:2000]))
+    below = [f for s in under for f in s[s.index(gc_line) + 1:]]
+    check(below and not any(is_python(f) for f in below),
+          "Python frames above gc.collect(): %r" % under[:3])
+    named = any(re.search(r"collect|gc_|_PyGC|visit|traverse|subtract_refs|move_unreachable",
+                          f) for f in below)
+    stripped = any(re.match(r"python[\d.]*t?\+0x[0-9a-f]+ ", f) for f in below)
+    check(named or stripped, "no collector function named under gc.collect(): %r" % under[:3])
