@@ -58,6 +58,7 @@ static const char render_help[] =
 	"      --gil              only the thread that held the GIL\n"
 	"      --function         the function's first line instead of the line\n"
 	"      --threads          a root frame per thread\n"
+	"      --no-native        leave out the native frames of a --native recording\n"
 	"      --full-filenames   file names in full\n"
 	"  -h, --help             this help\n";
 
@@ -77,11 +78,12 @@ static const char top_help[] =
 	"  -i, --idle             count threads that are not running on a CPU\n"
 	"      --gil              only the thread holding the GIL\n"
 	"      --subprocesses     also every Python process descending from it\n"
+	"      --native           C frames too (see peekpy record --help)\n"
 	"      --function         by function from the start (l toggles)\n"
 	"  -h, --help             this help\n";
 
 static const char dump_help[] =
-	"usage: peekpy dump [--locals] [--json] [--subprocesses] --pid PID\n"
+	"usage: peekpy dump [--locals] [--json] [--subprocesses] [--native] --pid PID\n"
 	"\n"
 	"Print every thread's Python stack once, innermost frame first: the\n"
 	"process and its command line, the Python version, then per thread its\n"
@@ -93,6 +95,10 @@ static const char dump_help[] =
 	"      --json             the same as JSON\n"
 	"      --subprocesses     also every Python process descending from it\n"
 	"                         (with --json: a list of processes)\n"
+	"      --native           C frames merged in, and threads that run no\n"
+	"                         Python (the process is stopped for a moment)\n"
+	"      --native-internals --native with the evaluation loop and call\n"
+	"                         machinery kept\n"
 	"  -h, --help             this help\n";
 
 static const char info_help[] =
@@ -107,7 +113,8 @@ static const char record_help[] =
 	"       peekpy record [options] -- COMMAND [ARGS...]\n"
 	"\n"
 	"Sample the Python stacks of a process until it exits, the duration\n"
-	"passes, or Ctrl-C; then write them.  The target is never stopped.\n"
+	"passes, or Ctrl-C; then write them.  The target is never stopped\n"
+	"(but for a moment per sample with --native).\n"
 	"\n"
 	"target:\n"
 	"  -p, --pid PID          attach to a running process\n"
@@ -130,6 +137,12 @@ static const char record_help[] =
 	"                         builds: the threads running Python)\n"
 	"      --subprocesses     also every Python process descending from the\n"
 	"                         target, under a root frame 'process PID \"CMD\"'\n"
+	"      --native           merge C, C++ and Cython frames into the Python\n"
+	"                         stacks; threads running no Python are shown too.\n"
+	"                         Each thread is stopped for a moment per sample\n"
+	"                         (ptrace), then unwound while it runs again\n"
+	"      --native-internals --native, keeping the interpreter's evaluation\n"
+	"                         loop and call machinery between Python frames\n"
 	"stacks:\n"
 	"      --threads          put each thread's stacks under a root frame\n"
 	"                         'thread TID \"NAME\"'\n"
@@ -269,6 +282,7 @@ bad:
 enum {
 	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
 	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
+	OPT_NO_NATIVE,
 };
 
 #define LONG_FLAG(name, value) { name, no_argument, NULL, value }
@@ -341,6 +355,9 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 		o->native = true;
 		o->native_internals = true;
 		return 0;
+	case OPT_NO_NATIVE:
+		o->no_native = true;
+		return 0;
 	default:
 		return 1;
 	}
@@ -400,8 +417,8 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 		LONG_VALUE("thread", OPT_THREAD), LONG_VALUE("time-range", OPT_TIME_RANGE),
 		LONG_FLAG("idle", 'i'), LONG_FLAG("nolineno", OPT_NOLINENO),
 		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("threads", OPT_THREADS),
-		LONG_FLAG("full-filenames", OPT_FULL_FILENAMES), LONG_FLAG("help", 'h'),
-		{ NULL, 0, NULL, 0 },
+		LONG_FLAG("full-filenames", OPT_FULL_FILENAMES), LONG_FLAG("no-native", OPT_NO_NATIVE),
+		LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
 	};
 	int err = parse_options(argc, argv, ":o:f:ih", longs, o, why, size);
 

@@ -43,6 +43,7 @@ struct options {
 	bool subprocesses;      /* also every Python descendant */
 	bool native;            /* merge C frames into the Python stacks */
 	bool native_internals;  /* and keep the interpreter's call machinery */
+	bool no_native;         /* render: leave a recording's native frames out */
 	bool json;              /* dump: as JSON */
 	bool locals;            /* dump: each frame's variables too */
 	/* render */

@@ -76,6 +76,29 @@ struct recording_filter {
 	uint64_t kept;
 };
 
+/* --no-native: a recording made with --native, drawn with Python frames
+ * only.  Each thread's frames are compacted in place: threads keep their
+ * order in the array of frames, so the writes never pass the reads. */
+static void drop_native_frames(struct sample *s)
+{
+	size_t t, i, at = 0;
+
+	for (t = 0; t < s->n_threads; t++) {
+		struct sample_thread *thread = &s->threads[t];
+		size_t first = thread->first_frame, n = thread->n_frames;
+
+		thread->first_frame = (uint32_t)at;
+		thread->n_frames = 0;
+		for (i = first; i < first + n; i++) {
+			if (s->frames[i].flags & (SAMPLE_FRAME_NATIVE | SAMPLE_FRAME_MARK))
+				continue;
+			s->frames[at++] = s->frames[i];
+			thread->n_frames++;
+		}
+	}
+	s->n_frames = at;
+}
+
 static int add_recorded_sample(void *ctx, struct sample *s)
 {
 	struct recording_filter *f = ctx;
@@ -94,6 +117,8 @@ static int add_recorded_sample(void *ctx, struct sample *s)
 		if (!kept)
 			return 0;
 	}
+	if (f->options->no_native)
+		drop_native_frames(s);
 	f->kept++;
 	return sink_add(f->sink, s);
 }

@@ -4,6 +4,7 @@
  */
 #include "nativesyms.h"
 
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -23,6 +24,11 @@ void native_syms_init(struct native_syms *syms, struct strtab *strings,
 	syms->interpreter = xstrdup(interpreter ? interpreter : "");
 	syms->generation = unwinder->generation;
 	index_init(&syms->by_pc);
+	/* libstdc++ is on every Debian system (apt needs it); peekpy does not
+	 * link it, being C: its demangler is looked up instead. */
+	syms->cxx_library = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+	if (syms->cxx_library)
+		*(void **)&syms->demangle = dlsym(syms->cxx_library, "__cxa_demangle");
 }
 
 void native_syms_release(struct native_syms *syms)
@@ -31,6 +37,8 @@ void native_syms_release(struct native_syms *syms)
 	free(syms->symbols);
 	free(syms->frames);
 	free(syms->interpreter);
+	if (syms->cxx_library)
+		dlclose(syms->cxx_library);
 	memset(syms, 0, sizeof(*syms));
 }
 
@@ -98,6 +106,13 @@ static const char *base_name(const char *path)
 static void push_frame(struct native_syms *syms, const char *name, const char *file, int line)
 {
 	struct sample_frame *frame;
+	char *readable = NULL;
+	int status = -1;
+
+	if (syms->demangle && name[0] == '_' && name[1] == 'Z')
+		readable = syms->demangle(name, NULL, NULL, &status);
+	if (readable && status == 0)
+		name = readable;
 
 	XGROW(syms->frames, syms->cap_frames, syms->n_frames + 1);
 	frame = &syms->frames[syms->n_frames++];
@@ -108,6 +123,7 @@ static void push_frame(struct native_syms *syms, const char *name, const char *f
 		.line = line > 0 ? line : 0,
 		.flags = SAMPLE_FRAME_NATIVE,
 	};
+	free(readable);
 }
 
 /* The file a DW_AT_call_file attribute of an inlined call names. */
@@ -124,6 +140,19 @@ static const char *call_file(Dwarf_Die *cu, Dwarf_Die *inlined)
 		return NULL;
 	name = dwarf_filesrc(files, index, NULL, NULL);
 	return name;
+}
+
+/* A function's name as DWARF gives it: C++ functions by their mangled
+ * linkage name (push_frame() demangles it: namespace, class and
+ * arguments), others by their plain name. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+
+	if (linkage && linkage[0] == '_' && linkage[1] == 'Z')
+		return linkage;
+	return dwarf_diename(die);
 }
 
 /* The innermost function-like scope around pc (an inlined call or the
@@ -172,7 +201,7 @@ static size_t dwarf_frames(struct native_syms *syms, Dwfl_Module *module, uint64
 	for (i = 0; i < n_scopes; i++) {
 		Dwarf_Die *scope = &scopes[i];
 		int tag = dwarf_tag(scope);
-		const char *name = dwarf_diename(scope);
+		const char *name = die_name(scope);
 
 		if (tag == DW_TAG_inlined_subroutine) {
 			Dwarf_Attribute attr;
@@ -193,6 +222,28 @@ static size_t dwarf_frames(struct native_syms *syms, Dwfl_Module *module, uint64
 	}
 	free(scopes);
 	return pushed;
+}
+
+/*
+ * Where the function holding pc starts, for an address no symbol names:
+ * the start of its unwind table entry (one per function, or per part of
+ * one), so that the addresses of one function make one frame.  pc itself
+ * when there is no entry.
+ */
+static uint64_t function_start(Dwfl_Module *module, uint64_t pc)
+{
+	Dwarf_Addr bias, start, end;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(module, &bias);
+	Dwarf_Frame *frame = NULL;
+	uint64_t found = pc;
+
+	if (!cfi)
+		cfi = dwfl_module_dwarf_cfi(module, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0 &&
+	    dwarf_frame_info(frame, &start, &end, NULL) >= 0)
+		found = start + bias;
+	free(frame);
+	return found;
 }
 
 static void resolve(struct native_syms *syms, uint64_t pc, struct native_symbol *symbol)
@@ -226,7 +277,8 @@ static void resolve(struct native_syms *syms, uint64_t pc, struct native_symbol 
 		if (symbol_name) {
 			push_frame(syms, symbol_name, main_file, 0);
 		} else {
-			snprintf(text, sizeof(text), "%s+0x%" PRIx64, base_name(main_file), pc - start);
+			snprintf(text, sizeof(text), "%s+0x%" PRIx64, base_name(main_file),
+				 function_start(module, pc) - start);
 			push_frame(syms, text, main_file, 0);
 		}
 	}

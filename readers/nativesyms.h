@@ -46,6 +46,10 @@ struct native_syms {
 	struct sample_frame *frames;
 	size_t n_frames, cap_frames;
 	uint64_t lookups, misses;
+	/* C++ names: libstdc++'s __cxa_demangle, found at run time (NULL
+	 * without libstdc++), and the library holding it. */
+	char *(*demangle)(const char *name, char *buf, size_t *len, int *status);
+	void *cxx_library;
 };
 
 void native_syms_init(struct native_syms *syms, struct strtab *strings,

@@ -225,3 +225,31 @@ def test_native_gc_frames(interp, peekpy):
                           f) for f in below)
     stripped = any(re.match(r"python[\d.]*t?\+0x[0-9a-f]+ ", f) for f in below)
     check(named or stripped, "no collector function named under gc.collect(): %r" % under[:3])
+
+
+@per_interpreter
+def test_native_recording_renders_with_and_without(interp, peekpy):
+    """-f raw keeps the native frames; render shows them, and
+    render --no-native the same samples with Python frames only."""
+    with Target(interp, "native.py", "zlib") as target:
+        run = peekpy.run(["record", "--native", "-f", "raw", "-d", "1", "-r", "200",
+                          "--pid", target.pid], name="native.peek")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    both = peekpy.run(["render", "-f", "collapsed", run.output_path], name="both.txt")
+    python = peekpy.run(["render", "-f", "collapsed", "--no-native", run.output_path],
+                        name="python.txt")
+    for r in (both, python):
+        check(r.returncode == 0, "render exit %d: %s" % (r.returncode, r.stderr))
+    compress = frame_text("compress", "native.py", marked_line("native.py", "ZLIB_LINE"))
+    check(any(compress in s and s[-1] != compress for s in both.stacks()),
+          "no native frame under %s in the recording:\n%s" % (compress, both.output[:2000]))
+    check(all(is_python(f) for s in python.stacks() for f in s),
+          "render --no-native kept native frames:\n%s" % python.output[:2000])
+    # The same samples either way: dropping native frames keeps every
+    # Python frame, in order.
+    from_both = {}
+    for stack, count in both.stacks().items():
+        key = tuple(f for f in stack if is_python(f))
+        from_both[key] = from_both.get(key, 0) + count
+    check(from_both == python.stacks(), "Python stacks differ:\n%r\n%r"
+          % (sorted(from_both.items())[:5], sorted(python.stacks().items())[:5]))
