@@ -237,9 +237,14 @@ static void count_thread(struct reader *r, uint32_t tid)
 	uint32_t *at = index_put(&r->tid_index, tid, &added);
 
 	if (added) {
+		size_t cap = info->cap_tids;
+
 		XGROW(info->tids, info->cap_tids, info->n_tids + 1);
-		info->tid_samples = xreallocarray(info->tid_samples, info->cap_tids,
-						  sizeof(*info->tid_samples));
+		/* Grown with tids, not at every new thread: a realloc that
+		 * moves (the sanitizers' always does) would be quadratic. */
+		if (info->cap_tids != cap || !info->tid_samples)
+			info->tid_samples = xreallocarray(info->tid_samples, info->cap_tids,
+							  sizeof(*info->tid_samples));
 		info->tid_samples[info->n_tids] = 0;
 		info->tids[info->n_tids] = tid;
 		*at = (uint32_t)info->n_tids++;
