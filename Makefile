@@ -145,9 +145,16 @@ check-layouts:
 	@scripts/deps.sh test
 	@python3 scripts/gen-layouts.py check
 
-bench: $(PEEKPY)
+# A measurement behind --native's design (docs/design.md, "Native stacks").
+PERFMERGE := $(BUILD)/bench/perfmerge
+$(PERFMERGE): bench/perfmerge.c $(LIB_OBJ) | build/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+bench: $(PEEKPY) $(PERFMERGE)
 	@scripts/deps.sh bench
-	python3 bench/run.py --peekpy $(abspath $(PEEKPY))
+	python3 bench/run.py --peekpy $(abspath $(PEEKPY)) --perfmerge $(abspath $(PERFMERGE))
 
 install: peekpy
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -208,6 +208,94 @@ def bench_idle_threads(peekpy, interp, seconds):
           % (m.group(1) if m else "?", cpu, elapsed, 100 * cpu / elapsed))
 
 
+# --- native stacks -----------------------------------------------------------
+
+def run_peekpy_native(peekpy, pid, rate, seconds, workdir):
+    """peekpy record --native: a Result, and the summary's native line."""
+    out = os.path.join(workdir, "peekpy-native.txt")
+    proc = subprocess.Popen([peekpy, "record", "--native", "--pid", str(pid), "-r", str(rate),
+                             "-d", str(seconds), "-f", "collapsed", "-o", out],
+                            stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode()
+    _, cpu = cpu_of(proc)
+    m = re.search(r"(\d+) samples \(([\d.]+)/s of .*?\), (\d+) errors", err)
+    n = re.search(r"native stacks: (\d+) merged, (\d+) with the native unwind lost .*?held "
+                  r"([\d.]+) us a sample \(median\), ([\d.]+) us", err)
+    if not m or not n:
+        raise RuntimeError("peekpy --native failed: " + err)
+    samples = int(m.group(1))
+    merged, lost = int(n.group(1)), int(n.group(2))
+    note = "held %s us median, %s us p99; %d lost per million" % (
+        n.group(3), n.group(4), 1e6 * lost / merged if merged else 0)
+    return Result("peekpy", "max" if rate >= 1e6 else str(rate), samples,
+                  samples / float(m.group(2)) if float(m.group(2)) else seconds, cpu,
+                  int(m.group(3)) + lost, note)
+
+
+def run_austinp(austinp, pid, interval_us, seconds, workdir):
+    """austin's native build; its invalid samples count as errors."""
+    out = os.path.join(workdir, "austinp.txt")
+    start = time.monotonic()
+    proc = subprocess.Popen([austinp, "-i", str(interval_us), "-x", str(int(max(1, seconds))),
+                             "-p", str(pid), "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, cpu = cpu_of(proc)
+    elapsed = time.monotonic() - start
+    samples = errors = 0
+    with open(out, errors="replace") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            samples += 1
+            if "INVALID" in line or "Unsampled" in line or "Error" in line:
+                errors += 1
+    asked = "max" if interval_us <= 1 else str(1000000 // interval_us)
+    return Result("austinp", asked, samples, elapsed, cpu, errors)
+
+
+def bench_native(peekpy, perfmerge, interps, seconds, workdir):
+    """--native beside austinp (austin's native build, fetched and built
+    beside the project: $AUSTINP or austinp on PATH), then perfmerge."""
+    austinp = os.environ.get("AUSTINP") or shutil.which("austinp")
+    print()
+    print("native stacks: peekpy record --native and austinp, a CPU-bound target DEPTH "
+          "frames deep; errors include stacks whose native part was lost")
+    print("%-22s %5s  %-8s %9s  %10s  %9s  %7s" % ("interpreter", "depth", "tool", "asked/s",
+                                                   "achieved/s", "CPU us/s.", "errors"))
+    for interp in interps:
+        label = "CPython %d.%d.%d" % interp.version
+        interp.install_scripts("bench")
+        for depth in (5, 100):
+            with harness.Target(interp, "deep_busy.py", depth) as target:
+                for rate in (1000, 1000000):
+                    result = run_peekpy_native(peekpy, target.pid, rate, seconds, workdir)
+                    print(result.row(label, depth), flush=True)
+                    if austinp:
+                        result = run_austinp(austinp, target.pid, max(1, 1000000 // rate),
+                                             seconds, workdir)
+                        print(result.row(label, depth), flush=True)
+    if not austinp:
+        print("austinp: not found (build it from github.com/P403n1x87/austin and set AUSTINP): "
+              "no native baseline")
+    if not perfmerge:
+        return
+    print()
+    print("merging a stack the kernel copied at a sampling interrupt (perf_event_open) with "
+          "Python frames read after it, against holding the thread (bench/perfmerge.c):")
+    # The targets with known native stacks are the integration tests'.
+    harness.TARGET_SOURCES = os.path.join(ROOT, "tests", "integration", "targets")
+    for interp in interps:
+        interp.install_scripts("bench-native")
+        for mode, pairs in (("calls", []), ("zlib", ["libz=compress", "libcrypto=digest"])):
+            with harness.Target(interp, "native.py", mode) as target:
+                out = subprocess.run([perfmerge, str(target.pid), str(seconds)] + pairs,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            print("CPython %d.%d.%d, native.py %s:" % (interp.version + (mode,)))
+            print("  " + out.stdout.decode(errors="replace").strip().replace("\n", "\n  "),
+                  flush=True)
+    harness.TARGET_SOURCES = HERE
+
+
 def find(interps, predicate):
     return next((i for i in interps if predicate(i)), None)
 
@@ -215,6 +303,7 @@ def find(interps, predicate):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--peekpy", required=True)
+    ap.add_argument("--perfmerge", help="bench/perfmerge.c, built")
     ap.add_argument("--seconds", type=float, default=3)
     ap.add_argument("--quick", action="store_true", help="one second per run")
     args = ap.parse_args()
@@ -269,6 +358,8 @@ def main():
     if not py315:
         print("CPython 3.15: not found (../shared/targets/get-targets.sh): no Tachyon baseline")
     print("CPU us/s. = the sampler's own user + system CPU time per sample taken")
+    bench_native(args.peekpy, args.perfmerge, [i for i in (py310, py312) if i], seconds,
+                 workdir)
     if py312:
         bench_idle_threads(args.peekpy, py312, seconds)
         bench_memory(args.peekpy, py312, workdir, args.quick)
