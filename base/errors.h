@@ -41,6 +41,7 @@ enum pp_error_class {
 	X(PP_EELF, PP_FATAL, "unreadable ELF file") \
 	X(PP_ESHORTREAD, PP_RETRY, "target memory ended inside a read") \
 	X(PP_EFORMAT, PP_FATAL, "malformed input") \
+	X(PP_ETRACED, PP_FATAL, "the process is traced by another program") \
 	X(PP_EUSAGE, PP_FATAL, "invalid command line")
 
 enum pp_error {

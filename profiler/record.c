@@ -46,6 +46,7 @@ enum stop_reason {
 
 struct recording {
 	const struct options *options;
+	struct native_stats native;   /* --native, over every process sampled */
 	struct events events;
 	struct target target;
 	struct strtab strings;
@@ -272,6 +273,7 @@ static void sample_loop(struct recording *r)
 		.mark_idle = o->format->recording,
 		.gil_only = o->gil,
 		.native = o->native,
+		.native_stats = &r->native,
 		.native_internals = o->native_internals,
 	};
 	struct sample_clock clock;
@@ -366,20 +368,20 @@ static void print_summary(struct recording *r)
 	report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
 	       (unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
 	       o->rate, (unsigned long long)r->errors, python);
-	if (o->native && r->root.proc) {
-		struct native_stats native;
+	if (o->native) {
+		const struct native_stats *native = &r->native;
 
-		pyproc_native_stats(r->root.proc, &native);
 		report("native stacks: %llu merged, %llu with the native unwind lost "
 		       "(%.0f per million); target held %.1f us a sample (median), %.1f us (99th "
-		       "percentile)", (unsigned long long)native.threads,
-		       (unsigned long long)native.lost,
-		       native.threads ? 1e6 * (double)native.lost / (double)native.threads : 0.0,
-		       (double)native.pause_median_ns / 1e3, (double)native.pause_p99_ns / 1e3);
+		       "percentile)", (unsigned long long)native->threads,
+		       (unsigned long long)native->lost,
+		       native->threads ? 1e6 * (double)native->lost / (double)native->threads : 0.0,
+		       (double)native_stats_pause(native, 0.5) / 1e3,
+		       (double)native_stats_pause(native, 0.99) / 1e3);
 		if (o->verbose)
 			report("native symbols: %llu addresses looked up, %llu resolved",
-			       (unsigned long long)native.symbol_lookups,
-			       (unsigned long long)native.symbol_misses);
+			       (unsigned long long)native->symbol_lookups,
+			       (unsigned long long)native->symbol_misses);
 	}
 	if (o->verbose) {
 		struct pyproc_stats stats = { 0 };

@@ -87,6 +87,17 @@ void report_target_error(pid_t pid, int code, const struct pyproc_details *detai
 	case -EACCES:
 		report_permission(pid, name);
 		break;
+	case PP_ETRACED: {
+		pid_t tracer = procfs_tracer(pid);
+		char tracer_name[64];
+
+		procfs_comm(tracer, tracer_name, sizeof(tracer_name));
+		report("process %d (%s) is traced by process %d (%s): --native stops its threads "
+		       "with ptrace, which only one tracer may do; detach that one (a debugger, "
+		       "another profiler) or leave out --native", (int)pid, name, (int)tracer,
+		       tracer_name[0] ? tracer_name : "?");
+		break;
+	}
 	case PP_ENOTPYTHON:
 		report("process %d (%s) is not running Python: no CPython interpreter in its "
 		       "executable or libraries", (int)pid, name);

@@ -79,8 +79,9 @@ int startup_wait_for_python(const struct startup *start)
 		uint64_t now = monotonic_ns(), deadline;
 
 		err = tracked_poll(root, start->strings, now, false, &change);
+		/* --native: a target that cannot be held fails here, once. */
 		if (root->proc)
-			return 0;
+			return o->native ? pyproc_native_start(root->proc) : 0;
 		if (pp_error_class(err) == PP_GONE || target_exited(target))
 			return target->launched ? PP_ENOTPYTHON : -ESRCH;
 		if (o->subprocesses)

@@ -15,9 +15,6 @@
 #include "threadstop.h"
 #include "unwind.h"
 
-/* The pauses kept for the median and 99th percentile: the latest ones. */
-#define PAUSES_KEPT 4096
-
 struct native {
 	pid_t pid;
 	struct strtab *strings;
@@ -33,9 +30,6 @@ struct native {
 	size_t cap_entries;
 	struct sample merged;
 	uint32_t lost_name;
-	uint64_t pauses[PAUSES_KEPT];
-	uint64_t n_pauses;
-	struct native_stats counts;
 	bool detached;                 /* native_detach(): no more holds */
 };
 
@@ -107,10 +101,46 @@ int native_hold(struct native *n)
 	return 0;
 }
 
-void native_resume(struct native *n)
+/* Bucket of a pause: its power of two, and the next three bits. */
+static size_t pause_bucket(uint64_t ns)
 {
-	n->pauses[n->n_pauses++ % PAUSES_KEPT] = threadstop_resume(&n->stop);
-	n->counts.held++;
+	unsigned power;
+
+	if (ns < 8)
+		return (size_t)ns;
+	power = 63u - (unsigned)__builtin_clzll(ns);
+	return power * 8 + ((ns >> (power - 3)) & 7);
+}
+
+void native_resume(struct native *n, struct native_stats *stats)
+{
+	uint64_t held_ns = threadstop_resume(&n->stop);
+
+	if (!stats)
+		return;
+	stats->pauses[pause_bucket(held_ns)]++;
+	stats->held++;
+}
+
+uint64_t native_stats_pause(const struct native_stats *stats, double quantile)
+{
+	uint64_t total = 0, seen = 0, rank;
+	size_t i;
+
+	for (i = 0; i < NATIVE_PAUSE_BUCKETS; i++)
+		total += stats->pauses[i];
+	if (!total)
+		return 0;
+	rank = (uint64_t)(quantile * (double)(total - 1));
+	for (i = 0; i < NATIVE_PAUSE_BUCKETS; i++) {
+		seen += stats->pauses[i];
+		if (seen > rank)
+			break;
+	}
+	if (i < 8)
+		return i;
+	/* The middle of the bucket. */
+	return ((8 + (uint64_t)(i & 7)) << (i / 8 - 3)) + ((1ull << (i / 8 - 3)) >> 1);
 }
 
 bool native_thread_idle(const struct native *n, uint32_t tid)
@@ -193,9 +223,10 @@ static void merge_thread(struct native *n, const struct native_options *options,
 	in.natives = n->entries;
 	in.n_natives = n->chain.count;
 	in.complete = n->chain.complete;
-	n->counts.threads++;
-	if (mixedstack_merge(&in, &n->merged))
-		n->counts.lost++;
+	if (options->stats)
+		options->stats->threads++;
+	if (mixedstack_merge(&in, &n->merged) && options->stats)
+		options->stats->lost++;
 }
 
 /* The threads that run no Python, as far as options want them. */
@@ -219,6 +250,7 @@ static void add_native_threads(struct native *n, const struct native_options *op
 void native_merge(struct native *n, const struct native_options *options,
 		  struct sample *sample, const struct native_anchors *anchors)
 {
+	uint64_t lookups = n->syms.lookups, misses = n->syms.misses;
 	struct sample swap;
 
 	sample_clear(&n->merged);
@@ -233,6 +265,10 @@ void native_merge(struct native *n, const struct native_options *options,
 			     anchors ? &anchors[i] : NULL);
 	}
 	add_native_threads(n, options);
+	if (options->stats) {
+		options->stats->symbol_lookups += n->syms.lookups - lookups;
+		options->stats->symbol_misses += n->syms.misses - misses;
+	}
 	swap = *sample;
 	*sample = n->merged;
 	n->merged = swap;
@@ -245,29 +281,4 @@ void native_detach(struct native *n)
 	threadstop_release(&n->stop);
 	threadstop_init(&n->stop, pid, false);
 	n->detached = true;
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-void native_stats(const struct native *n, struct native_stats *stats)
-{
-	size_t kept = n->n_pauses < PAUSES_KEPT ? n->n_pauses : PAUSES_KEPT;
-
-	*stats = n->counts;
-	stats->symbol_lookups = n->syms.lookups;
-	stats->symbol_misses = n->syms.misses;
-	if (kept) {
-		uint64_t *sorted = xmalloc(kept * sizeof(*sorted));
-
-		memcpy(sorted, n->pauses, kept * sizeof(*sorted));
-		qsort(sorted, kept, sizeof(*sorted), compare_u64);
-		stats->pause_median_ns = sorted[kept / 2];
-		stats->pause_p99_ns = sorted[(kept * 99) / 100];
-		free(sorted);
-	}
 }

@@ -23,19 +23,27 @@
 
 struct native;
 
-struct native_options {
-	bool show_internals;  /* keep the evaluation loop and call machinery */
-	bool walk_idle;       /* add threads with no Python that are not running */
-	bool python_only;     /* add no thread that runs no Python (--gil) */
-};
+/* Pauses are counted in buckets: 8 per power of two of nanoseconds. */
+#define NATIVE_PAUSE_BUCKETS (64 * 8)
 
+/* What --native did, added up over samples (and processes) by its owner. */
 struct native_stats {
 	uint64_t threads;          /* thread stacks merged */
 	uint64_t lost;             /* of them, with "[native unwind lost]" */
 	uint64_t held;             /* samples taken with the threads held */
-	uint64_t pause_median_ns;  /* how long threads were held per sample */
-	uint64_t pause_p99_ns;
+	uint64_t pauses[NATIVE_PAUSE_BUCKETS];   /* how long threads were held */
 	uint64_t symbol_lookups, symbol_misses;
+};
+
+/* A quantile (0.5: the median) of the pauses counted, in ns (within an
+ * eighth of a power of two); 0 when none was. */
+uint64_t native_stats_pause(const struct native_stats *stats, double quantile);
+
+struct native_options {
+	bool show_internals;  /* keep the evaluation loop and call machinery */
+	bool walk_idle;       /* add threads with no Python that are not running */
+	bool python_only;     /* add no thread that runs no Python (--gil) */
+	struct native_stats *stats;   /* added to; NULL: not counted */
 };
 
 /*
@@ -53,8 +61,8 @@ int native_hold(struct native *n);
  * held thread looks stopped to the kernel: ask this instead). */
 bool native_thread_idle(const struct native *n, uint32_t tid);
 
-/* Let the threads run again. */
-void native_resume(struct native *n);
+/* Let the threads run again; the pause is counted in stats (or not, NULL). */
+void native_resume(struct native *n, struct native_stats *stats);
 
 /*
  * An entry frame of the interpreter's on a thread's C stack (3.12+ keep one
@@ -79,8 +87,6 @@ struct native_anchors {
  */
 void native_merge(struct native *n, const struct native_options *options,
 		  struct sample *sample, const struct native_anchors *anchors);
-
-void native_stats(const struct native *n, struct native_stats *stats);
 
 /* Let the process go for good (its counters stay): before it is signalled
  * to stop, as a traced process would wait for us at each signal. */

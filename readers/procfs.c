@@ -300,6 +300,21 @@ static bool parent_of(pid_t pid, pid_t *parent, char *state)
 	return true;
 }
 
+pid_t procfs_tracer(pid_t pid)
+{
+	char path[64], *text, *line;
+	pid_t tracer = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (procfs_slurp(path, &text, NULL) != 0)
+		return 0;
+	line = strstr(text, "\nTracerPid:");
+	if (line)
+		tracer = (pid_t)atoi(line + strlen("\nTracerPid:"));
+	free(text);
+	return tracer;
+}
+
 pid_t procfs_parent(pid_t pid)
 {
 	pid_t parent;

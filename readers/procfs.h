@@ -67,6 +67,9 @@ char procfs_thread_state(struct procfs_threads *threads, uint32_t tid);
 /* Close the files of threads not asked about since the last sweep. */
 void procfs_threads_sweep(struct procfs_threads *threads);
 
+/* The process tracing pid (TracerPid), 0 when none or unknown. */
+pid_t procfs_tracer(pid_t pid);
+
 /* The process's parent (0 when it cannot be read). */
 pid_t procfs_parent(pid_t pid);
 

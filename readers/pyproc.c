@@ -568,19 +568,17 @@ static int sample_native(struct pyproc *p, const struct pyproc_options *options,
 		.show_internals = options->native_internals,
 		.walk_idle = options->walk_idle,
 		.python_only = options->gil_only,
+		.stats = options->native_stats,
 	};
-	int err;
+	int err = pyproc_native_start(p);
 
-	if (!p->native) {
-		err = native_open(p->pid, p->bin.path, p->strings, &p->native);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	err = native_hold(p->native);
 	if (err)
 		return err;
 	err = read_python(p, options, sample);
-	native_resume(p->native);
+	native_resume(p->native, options->native_stats);
 	if (!pp_error_ends_target(err) && err != PP_ENOTREADY)
 		native_merge(p->native, &merge, sample, anchors_by_thread(p, sample));
 	return err;
@@ -594,15 +592,16 @@ int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 	return read_python(p, options, sample);
 }
 
+int pyproc_native_start(struct pyproc *p)
+{
+	if (p->native)
+		return 0;
+	return native_open(p->pid, p->bin.path, p->strings, &p->native);
+}
+
 void pyproc_native_detach(struct pyproc *p)
 {
 	if (p && p->native)
 		native_detach(p->native);
 }
 
-void pyproc_native_stats(const struct pyproc *p, struct native_stats *stats)
-{
-	memset(stats, 0, sizeof(*stats));
-	if (p->native)
-		native_stats(p->native, stats);
-}

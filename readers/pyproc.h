@@ -47,6 +47,8 @@ pid_t pyproc_pid(const struct pyproc *proc);
 /* "CPython 3.12.1", "CPython 3.13.15 (free-threaded)". */
 void pyproc_describe(const struct pyproc *proc, char *buf, size_t size);
 
+struct native_stats;
+
 struct pyproc_options {
 	bool walk_idle;        /* also walk threads not running on a CPU */
 	bool mark_idle;        /* look up each thread's CPU state */
@@ -55,6 +57,7 @@ struct pyproc_options {
 	bool native;           /* merge native frames in (native.h): every
 				* thread is held for a moment per sample */
 	bool native_internals; /* keep the evaluation loop and call machinery */
+	struct native_stats *native_stats;   /* --native counts added here */
 };
 
 /*
@@ -87,9 +90,9 @@ struct pyproc_stats {
 };
 void pyproc_stats(const struct pyproc *proc, struct pyproc_stats *stats);
 
-struct native_stats;
-/* The --native counters (all zero without --native). */
-void pyproc_native_stats(const struct pyproc *proc, struct native_stats *stats);
+/* Start reading native stacks (done by the first --native sample anyway):
+ * 0, or why not (PP_ETRACED, -EPERM, -ESRCH), before sampling starts. */
+int pyproc_native_start(struct pyproc *proc);
 /* Stop tracing the process (--native), keeping its counters. */
 void pyproc_native_detach(struct pyproc *proc);
 

@@ -12,7 +12,9 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "../base/errors.h"
 #include "../base/monotonic.h"
 #include "../base/xalloc.h"
 #include "procfs.h"
@@ -79,9 +81,12 @@ static int scan_threads(struct threadstop *ts)
 			waitpid(t->tid, &status, __WALL | WNOHANG);
 	}
 	ts->count = kept;
-	if (!seized)
-		return refused ? -EPERM : -ESRCH;
-	return 0;
+	if (!seized && refused) {
+		pid_t tracer = procfs_tracer(ts->pid);
+
+		return tracer && tracer != getpid() ? PP_ETRACED : -EPERM;
+	}
+	return seized ? 0 : -ESRCH;
 }
 
 static bool is_exit(const siginfo_t *info)

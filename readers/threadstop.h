@@ -57,7 +57,8 @@ void threadstop_release(struct threadstop *ts);
  * state each was in (a stopped thread is never 'R': whether it was running
  * must be asked before).  0 when the
  * threads that still exist are held; -ESRCH when the process is gone;
- * -EPERM when it may not be traced (another tracer, or no permission).
+ * PP_ETRACED when another program traces it (a debugger); -EPERM when it
+ * may not be traced.
  * Threads that could not be stopped are simply not held.
  */
 int threadstop_hold(struct threadstop *ts);

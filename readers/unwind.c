@@ -13,6 +13,7 @@
 
 #include "../base/monotonic.h"
 #include "../base/xalloc.h"
+#include "../base/index.h"
 #include "mem.h"
 #include "procfs.h"
 
@@ -110,11 +111,11 @@ static void forget_files(struct unwinder *u)
 	u->n_files = 0;
 }
 
-/* Report /proc/PID/maps with each file named by link_name(). */
-static int report_maps(struct unwinder *u)
+/* /proc/PID/maps with each file named by link_name(), into *text. */
+static int rewrite_maps(struct unwinder *u, char **rewritten, size_t *used)
 {
-	char path[64], *text, *line, *next, *rewritten = NULL;
-	size_t len, used = 0;
+	char path[64], *text, *line, *next;
+	size_t len;
 	FILE *maps;
 	int err;
 
@@ -123,7 +124,9 @@ static int report_maps(struct unwinder *u)
 	if (err)
 		return err;
 	forget_files(u);
-	maps = open_memstream(&rewritten, &used);
+	*rewritten = NULL;
+	*used = 0;
+	maps = open_memstream(rewritten, used);
 	if (!maps) {
 		free(text);
 		return -ENOMEM;
@@ -149,14 +152,44 @@ static int report_maps(struct unwinder *u)
 	}
 	free(text);
 	fclose(maps);
+	return 0;
+}
+
+/*
+ * Report the modules, when the maps changed since they were last reported:
+ * a program that only runs on keeps its modules, and every name found in
+ * them (the generation moves only on a change).
+ */
+static int report_modules(struct unwinder *u)
+{
+	char *rewritten;
+	size_t used;
+	uint64_t hash;
+	FILE *maps;
+	int err;
+
+	u->last_report_ns = monotonic_ns();
+	err = rewrite_maps(u, &rewritten, &used);
+	if (err)
+		return err;
+	hash = index_hash(rewritten, used);
+	if (u->generation && hash == u->maps_hash) {
+		free(rewritten);
+		return 0;
+	}
 	maps = fmemopen(rewritten, used, "r");
 	if (!maps) {
 		free(rewritten);
 		return -ENOMEM;
 	}
+	dwfl_report_begin(u->dwfl);
 	err = dwfl_linux_proc_maps_report(u->dwfl, maps);
+	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0 && !err)
+		err = -1;
 	fclose(maps);
 	free(rewritten);
+	u->maps_hash = hash;
+	u->generation++;
 	return err > 0 ? -err : err < 0 ? -EINVAL : 0;
 }
 
@@ -168,18 +201,6 @@ const char *unwind_file_name(const struct unwinder *u, const char *name)
 	return name;
 }
 
-static int report_modules(struct unwinder *u)
-{
-	int err;
-
-	dwfl_report_begin(u->dwfl);
-	err = report_maps(u);
-	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0 && !err)
-		err = -EINVAL;
-	u->generation++;
-	u->last_report_ns = monotonic_ns();
-	return err;
-}
 
 int unwinder_open(struct unwinder *u, pid_t pid)
 {

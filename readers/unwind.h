@@ -51,7 +51,8 @@ struct unwinder {
 	struct Dwfl *dwfl;
 	const struct stack_copy *current;  /* the copy being unwound */
 	struct native_chain *chain;
-	uint64_t generation;           /* bumped when modules are reported again */
+	uint64_t generation;           /* bumped when the modules are reported anew */
+	uint64_t maps_hash;            /* of the maps they were reported from */
 	uint64_t last_report_ns;
 	/* The files mapped, each with the magic link libdw opens it by. */
 	struct mapped_file {

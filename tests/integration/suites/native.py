@@ -3,11 +3,12 @@ were made, checked against known programs and against gdb."""
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 
-from harness import Target, check, per_interpreter, timeout
-from checks import frame_text, marked_line
+from harness import Target, TestSkip, check, once, per_interpreter, timeout
+from checks import frame_text, marked_line, one_line_error
 
 LOST = "[native unwind lost]"
 
@@ -253,3 +254,76 @@ def test_native_recording_renders_with_and_without(interp, peekpy):
         from_both[key] = from_both.get(key, 0) + count
     check(from_both == python.stacks(), "Python stacks differ:\n%r\n%r"
           % (sorted(from_both.items())[:5], sorted(python.stacks().items())[:5]))
+
+
+@once
+def once_native_refused_while_a_debugger_traces(interp, peekpy):
+    """A process gdb is attached to cannot be held: one line naming the
+    tracer, status 1; without --native it is still sampled."""
+    if not shutil.which("gdb"):
+        raise TestSkip("gdb is not installed")
+    with Target(interp, "native.py", "sleep") as target:
+        gdb = subprocess.Popen(["gdb", "-batch", "-nx", "-p", str(target.pid), "-ex",
+                                "shell sleep 30"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + timeout(30)
+            while tracer_of(target.pid) == 0:
+                check(time.monotonic() < deadline, "gdb never attached")
+                time.sleep(0.05)
+            for command in (["record", "--native", "-d", "1", "--pid", target.pid],
+                            ["dump", "--native", "--pid", target.pid]):
+                one_line_error(peekpy.run(command, name="traced.txt"),
+                               "is traced by process %d (gdb)" % gdb.pid)
+            plain = peekpy.run(["record", "-d", "0.5", "--pid", target.pid], name="plain.txt")
+            check(plain.returncode == 0, "without --native: exit %d: %s"
+                  % (plain.returncode, plain.stderr))
+        finally:
+            gdb.kill()
+            gdb.wait()
+
+
+def tracer_of(pid):
+    with open("/proc/%d/status" % pid) as fh:
+        for line in fh:
+            if line.startswith("TracerPid:"):
+                return int(line.split()[1])
+    return 0
+
+
+@per_interpreter
+def test_native_target_lives_on(interp, peekpy):
+    """Ctrl-C during record --native writes the profile, and the target is
+    let go: not traced, not stopped, and it still answers signals."""
+    with Target(interp, "native.py", "zlib") as target:
+        def interrupt(proc):
+            time.sleep(1)
+            proc.send_signal(signal.SIGINT)
+        run = peekpy.run(["record", "--native", "--pid", target.pid], name="sigint.txt",
+                         signal_after=interrupt)
+        check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+        check(run.output.strip(), "nothing written")
+        check(tracer_of(target.pid) == 0, "still traced after peekpy ended")
+        check(target.state() in ("R", "S"), "target left in state %s" % target.state())
+        target.proc.terminate()
+        target.proc.wait(timeout=timeout(30))
+
+
+@per_interpreter
+def test_native_launched_command_ends_with_its_status(interp, peekpy):
+    """record --native -- COMMAND: a command that exits by itself ends the
+    recording, its status is passed on, and its samples are written."""
+    code = ("import runpy, sys, time, zlib\n"
+            "end = time.time() + 1.0\n"
+            "while time.time() < end: zlib.compress(b'x' * 65536, 9)\n"
+            "sys.exit(3)\n")
+    run = peekpy.run(["record", "--native", "--"] + interp.argv("-c", code), name="launch.txt")
+    check(run.returncode == 3, "exit %d, expected the command's 3: %s"
+          % (run.returncode, run.stderr))
+    merged, lost = lost_count(run)
+    # The first sample reads the debug information (on a loaded machine,
+    # up to a second): a one-second command gets few samples.
+    check(merged > 0, "no stack merged: %s" % run.stderr)
+    check(lost <= 1, "%d stacks lost their native part" % lost)
+    check(any("deflate" in f or "libz" in f for s in run.stacks() for f in s),
+          "no libz frame in the launched command's stacks:\n%s" % run.output[:2000])
