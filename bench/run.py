@@ -76,16 +76,22 @@ def run_austin(pid, interval_us, seconds, workdir):
     proc.send_signal(signal.SIGINT)
     _, cpu = cpu_of(proc)
     elapsed = time.monotonic() - start
+    samples, errors = count_austin_samples(out)
+    asked = "max" if interval_us <= 1 else str(1000000 // interval_us)
+    return Result("austin", asked, samples, elapsed, cpu, errors)
+
+
+def count_austin_samples(path):
+    """Samples and failed samples in austin's (or austinp's) output."""
     samples = errors = 0
-    with open(out, errors="replace") as fh:
+    with open(path, errors="replace") as fh:
         for line in fh:
             if not line.strip() or line.startswith("#"):
                 continue
             samples += 1
-            if "Unsampled" in line or "Error" in line:
+            if "INVALID" in line or "Unsampled" in line or "Error" in line:
                 errors += 1
-    asked = "max" if interval_us <= 1 else str(1000000 // interval_us)
-    return Result("austin", asked, samples, elapsed, cpu, errors)
+    return samples, errors
 
 
 def run_tachyon(interp, pid, rate, seconds, workdir):
@@ -241,14 +247,7 @@ def run_austinp(austinp, pid, interval_us, seconds, workdir):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, cpu = cpu_of(proc)
     elapsed = time.monotonic() - start
-    samples = errors = 0
-    with open(out, errors="replace") as fh:
-        for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            samples += 1
-            if "INVALID" in line or "Unsampled" in line or "Error" in line:
-                errors += 1
+    samples, errors = count_austin_samples(out)
     asked = "max" if interval_us <= 1 else str(1000000 // interval_us)
     return Result("austinp", asked, samples, elapsed, cpu, errors)
 

@@ -49,9 +49,11 @@ static size_t native_entries(const char *spec, struct sample_frame *frames,
 	return n;
 }
 
-/* The merged stack as letters ('!' for the lost mark); whether lost. */
-static bool merge(const char *python, const char *natives, bool complete, bool internals,
-		  char *text)
+/* The merged stack as letters ('!' for the lost mark); whether lost.
+ * anchors, when given, are the entries' anchors (NATIVE_NO_ANCHOR for
+ * none), innermost first. */
+static bool merge_anchored(const char *python, const char *natives, const size_t *anchors,
+			   bool complete, bool internals, char *text)
 {
 	struct sample_frame py[32], native_frames[32];
 	struct native_entry entries[32];
@@ -64,6 +66,8 @@ static bool merge(const char *python, const char *natives, bool complete, bool i
 	bool lost;
 	size_t i;
 
+	for (i = 0; anchors && i < in.n_natives; i++)
+		entries[i].anchor = anchors[i];
 	sample_init(&out);
 	sample_add_thread(&out, 1);
 	lost = mixedstack_merge(&in, &out);
@@ -72,6 +76,12 @@ static bool merge(const char *python, const char *natives, bool complete, bool i
 	text[i] = 0;
 	sample_release(&out);
 	return lost;
+}
+
+static bool merge(const char *python, const char *natives, bool complete, bool internals,
+		  char *text)
+{
+	return merge_anchored(python, natives, NULL, complete, internals, text);
 }
 
 /* <= 3.10: one loop per frame; machinery between them is hidden. */
@@ -148,30 +158,14 @@ static void test_merge_more_groups_than_loops(void **state)
  * names; a loop just entered, whose frame was dropped, stays native. */
 static void test_merge_by_anchor(void **state)
 {
-	struct sample_frame py[3], native_frames[5];
-	struct native_entry entries[5];
-	struct merge_input in = {
-		.python = py, .n_python = python_frames("cBA", py),
-		.natives = entries, .n_natives = native_entries("x1y2R", native_frames, entries),
-		.complete = true, .lost_name = LOST,
-	};
-	struct sample out;
+	/* x: older than every frame (ran nothing left); y: ran c and b;
+	 * 2: ran a. */
+	const size_t anchors[] = { 3, NATIVE_NO_ANCHOR, 1, 0, NATIVE_NO_ANCHOR };
 	char text[16];
-	size_t i;
 
 	(void)state;
-	entries[0].anchor = 3;   /* older than every frame: ran nothing left */
-	entries[2].anchor = 1;   /* ran c and b */
-	entries[4].anchor = NATIVE_NO_ANCHOR;
-	entries[3].anchor = 0;   /* ran a */
-	sample_init(&out);
-	sample_add_thread(&out, 1);
-	assert_false(mixedstack_merge(&in, &out));
-	for (i = 0; i < out.n_frames; i++)
-		text[i] = (char)out.frames[i].name;
-	text[i] = 0;
-	assert_string_equal(text, "x1cba" "R");
-	sample_release(&out);
+	assert_false(merge_anchored("cBA", "x1y2R", anchors, true, false, text));
+	assert_string_equal(text, "x1cbaR");
 }
 
 /* A thread with no Python: its native frames only. */
