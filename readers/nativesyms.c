@@ -37,6 +37,7 @@ void native_syms_release(struct native_syms *syms)
 	free(syms->symbols);
 	free(syms->frames);
 	free(syms->interpreter);
+	cython_map_release(&syms->cython);
 	if (syms->cxx_library)
 		dlclose(syms->cxx_library);
 	memset(syms, 0, sizeof(*syms));
@@ -106,13 +107,21 @@ static const char *base_name(const char *path)
 static void push_frame(struct native_syms *syms, const char *name, const char *file, int line)
 {
 	struct sample_frame *frame;
-	char *readable = NULL;
-	int status = -1;
+	char *readable = NULL, python_name[256];
+	const char *pyx_file;
+	int status = -1, pyx_line;
 
 	if (syms->demangle && name[0] == '_' && name[1] == 'Z')
 		readable = syms->demangle(name, NULL, NULL, &status);
 	if (readable && status == 0)
 		name = readable;
+	/* Cython's C: its .pyx line, and the function's Python name. */
+	if (cython_line(&syms->cython, file, line, &pyx_file, &pyx_line)) {
+		file = pyx_file;
+		line = pyx_line;
+		if (cython_name(name, python_name, sizeof(python_name)))
+			name = python_name;
+	}
 
 	XGROW(syms->frames, syms->cap_frames, syms->n_frames + 1);
 	frame = &syms->frames[syms->n_frames++];

@@ -6,8 +6,10 @@
  * frames of their own, with file and line), found in the file itself or in
  * a separate debug file (.gnu_debuglink, or a build id under
  * /usr/lib/debug); else the ELF symbol tables (.symtab, then .dynsym); else
- * "lib.so+0xOFFSET".  Each address is looked up once: the result is cached
- * until the process's modules are reported again.
+ * "lib.so+0xOFFSET".  C++ names are demangled, and Cython's generated C is
+ * shown as the .pyx line it came from (cython.h).  Each address is looked
+ * up once: the result is cached until the process's modules are reported
+ * again.
  *
  * Each address also gets what the merge with Python frames needs: whether
  * it is in the interpreter, whether it is the evaluation loop, whether it
@@ -24,6 +26,7 @@
 #include "../base/index.h"
 #include "../base/sample.h"
 #include "../base/strtab.h"
+#include "cython.h"
 #include "mixedstack.h"
 #include "unwind.h"
 
@@ -50,6 +53,7 @@ struct native_syms {
 	 * without libstdc++), and the library holding it. */
 	char *(*demangle)(const char *name, char *buf, size_t *len, int *status);
 	void *cxx_library;
+	struct cython_map cython;      /* generated C files read back to .pyx */
 };
 
 void native_syms_init(struct native_syms *syms, struct strtab *strings,

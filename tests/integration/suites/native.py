@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from harness import Target, TestSkip, check, once, per_interpreter, timeout
+from harness import TARGET_SOURCES, Target, TestSkip, check, once, per_interpreter, timeout
 from checks import frame_text, marked_line, one_line_error
 
 LOST = "[native unwind lost]"
@@ -327,3 +327,41 @@ def test_native_launched_command_ends_with_its_status(interp, peekpy):
     check(lost <= 1, "%d stacks lost their native part" % lost)
     check(any("deflate" in f or "libz" in f for s in run.stacks() for f in s),
           "no libz frame in the launched command's stacks:\n%s" % run.output[:2000])
+
+
+@once
+def once_native_cython_lines(interp, peekpy):
+    """A Cython module built with debug information: its frames are its
+    .pyx lines and Python names, under the Python line that called it."""
+    python = "/usr/bin/python3.11"
+    if not (shutil.which("cython3") and os.path.exists(python) and shutil.which("gcc")):
+        raise TestSkip("needs cython3, gcc and Debian's python3.11 (scripts/deps.sh test)")
+    build = os.path.join(peekpy.workdir, "cython")
+    os.makedirs(build, exist_ok=True)
+    source = os.path.join(TARGET_SOURCES, "cython", "spinner.pyx")
+    shutil.copy(source, build)
+    suffix = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_config_var("
+                             "'EXT_SUFFIX'))"], stdout=subprocess.PIPE).stdout.decode().strip()
+    includes = subprocess.run(["python3.11-config", "--includes"],
+                              stdout=subprocess.PIPE).stdout.decode().split()
+    subprocess.run(["cython3", "-3", "spinner.pyx", "-o", "spinner.c"], cwd=build, check=True)
+    subprocess.run(["gcc", "-O1", "-g", "-fPIC", "-shared"] + includes +
+                   ["spinner.c", "-o", "spinner" + suffix], cwd=build, check=True)
+    proc = subprocess.Popen([python, os.path.join(TARGET_SOURCES, "cython_loop.py"), build],
+                            stdout=subprocess.PIPE)
+    try:
+        check(proc.stdout.readline().strip() == b"ready", "the target did not start")
+        run = peekpy.run(["record", "--native", "-d", "1", "--pid", proc.pid], name="cython.txt")
+    finally:
+        proc.kill()
+        proc.wait()
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    call = "work (cython_loop.py:%d)" % marked_line("cython_loop.py", "CALL_LINE")
+    spin_line = marked_line(os.path.join("cython", "spinner.pyx"), "SPIN_LINE")
+    loop = "spinner.spin (spinner.pyx:%d)" % (spin_line - 1)
+    body = "spinner.spin (spinner.pyx:%d)" % spin_line
+    under = [s for s in run.stacks() if call in s]
+    check(under, "no sample under %s:\n%s" % (call, run.output[:2000]))
+    check(any(loop in s[s.index(call):] or body in s[s.index(call):] for s in under),
+          "no frame at the loop of spinner.pyx (%d or %d) under %s:\n%s"
+          % (spin_line - 1, spin_line, call, run.output[:3000]))
