@@ -365,3 +365,21 @@ def once_native_cython_lines(interp, peekpy):
     check(any(loop in s[s.index(call):] or body in s[s.index(call):] for s in under),
           "no frame at the loop of spinner.pyx (%d or %d) under %s:\n%s"
           % (spin_line - 1, spin_line, call, run.output[:3000]))
+
+
+@per_interpreter
+def test_native_top(interp, peekpy):
+    """top --native lists native functions beside Python ones (on a pipe:
+    the table printed every second)."""
+    with Target(interp, "native.py", "zlib") as target:
+        run = peekpy.run(["top", "--native", "--function", "-d", "2.5", "--pid", target.pid],
+                         name="unused")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    tables = run.stdout.split("Function (file:line)")
+    check(len(tables) >= 2, "no table printed: %r" % run.stdout[-1000:])
+    # Sorted by own time, the table's rows are the native leaves.
+    last = tables[-1]
+    check(re.search(r"(deflate\w*|libz[\w.]*\+0x[0-9a-f]+|adler32\w*|zlib\w*) \(", last),
+          "no libz function in the table:\n%s" % last[:2000])
+    check(re.search(r"(sha\w*|libcrypto[\w.]*\+0x[0-9a-f]+) \(", last),
+          "no hash function in the table:\n%s" % last[:2000])
