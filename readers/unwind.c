@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,15 +79,33 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
-/* The name the rewritten maps give to the file at path, added when new:
+/* Whether the file at name is the one a maps line says is mapped. */
+static bool same_file(const char *name, const char *line)
+{
+	unsigned dev_major, dev_minor;
+	unsigned long long inode;
+	struct stat st;
+
+	/* "START-END PERMS OFFSET MAJOR:MINOR INODE PATH" */
+	if (sscanf(line, "%*s %*s %*s %x:%x %llu", &dev_major, &dev_minor, &inode) != 3)
+		return false;
+	return stat(name, &st) == 0 && st.st_ino == (ino_t)inode &&
+	       st.st_dev == makedev(dev_major, dev_minor);
+}
+
+/*
+ * The name the rewritten maps give the file at path, added when new.  The
+ * path itself when it opens the file mapped (a debug file beside it is then
+ * found too); else the path under the process's root (a container); else
  * the magic link of its first mapping, which opens the very file mapped
- * even in another mount namespace or a chroot, or after it was replaced. */
+ * even after it was replaced or deleted.
+ */
 static const char *link_name(struct unwinder *u, const char *path, size_t path_len,
-			     const char *range)
+			     const char *line)
 {
 	struct mapped_file *file;
 	uint64_t start, end;
-	size_t i;
+	size_t i, cap;
 
 	for (i = 0; i < u->n_files; i++)
 		if (strlen(u->files[i].path) == path_len &&
@@ -94,11 +114,20 @@ static const char *link_name(struct unwinder *u, const char *path, size_t path_l
 	XGROW(u->files, u->cap_files, u->n_files + 1);
 	file = &u->files[u->n_files++];
 	file->path = xstrndup(path, path_len);
-	file->link = xmalloc(80);
+	cap = path_len + 80;
+	file->link = xmalloc(cap);
+	if (same_file(file->path, line)) {
+		snprintf(file->link, cap, "%s", file->path);
+		return file->link;
+	}
+	snprintf(file->link, cap, "/proc/%d/root%s", (int)u->pid, file->path);
+	if (same_file(file->link, line))
+		return file->link;
 	/* maps pads addresses to 8 digits; map_files' names are not padded. */
-	if (sscanf(range, "%" SCNx64 "-%" SCNx64, &start, &end) != 2)
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) != 2)
 		start = end = 0;
-	snprintf(file->link, 80, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)u->pid, start, end);
+	snprintf(file->link, cap, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)u->pid, start,
+		 end);
 	return file->link;
 }
 

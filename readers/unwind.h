@@ -54,10 +54,11 @@ struct unwinder {
 	uint64_t generation;           /* bumped when the modules are reported anew */
 	uint64_t maps_hash;            /* of the maps they were reported from */
 	uint64_t last_report_ns;
-	/* The files mapped, each with the magic link libdw opens it by. */
+	/* The files mapped, each with the name libdw opens it by. */
 	struct mapped_file {
 		char *path;            /* as /proc/PID/maps names it */
-		char *link;            /* /proc/PID/map_files/START-END */
+		char *link;            /* path, /proc/PID/root/path or
+					* /proc/PID/map_files/START-END */
 	} *files;
 	size_t n_files, cap_files;
 };

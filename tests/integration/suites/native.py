@@ -383,3 +383,30 @@ def test_native_top(interp, peekpy):
           "no libz function in the table:\n%s" % last[:2000])
     check(re.search(r"(sha\w*|libcrypto[\w.]*\+0x[0-9a-f]+) \(", last),
           "no hash function in the table:\n%s" % last[:2000])
+
+
+@once
+def once_native_debuglink(interp, peekpy):
+    """A stripped library whose DWARF is in a file beside it, named by its
+    .gnu_debuglink: its frames still have their functions, inlined ones
+    included, and their lines."""
+    if not (shutil.which("gcc") and shutil.which("objcopy")):
+        raise TestSkip("needs gcc and objcopy (binutils)")
+    build = os.path.join(peekpy.workdir, "clib")
+    os.makedirs(build, exist_ok=True)
+    library = os.path.join(build, "libspin.so")
+    subprocess.run(["gcc", "-O2", "-g", "-fPIC", "-shared", "-o", library,
+                    os.path.join(TARGET_SOURCES, "clib", "spin.c")], check=True)
+    subprocess.run(["objcopy", "--only-keep-debug", library, library + ".debug"], check=True)
+    subprocess.run(["objcopy", "--strip-debug", "--add-gnu-debuglink=" + library + ".debug",
+                    library], check=True)
+    out = subprocess.run(["readelf", "-S", library], stdout=subprocess.PIPE).stdout.decode()
+    check(".debug_info" not in out and ".gnu_debuglink" in out, "the library was not split")
+    with Target(interp, "clib_loop.py", library) as target:
+        run = peekpy.run(["record", "--native", "-d", "1", "--pid", target.pid], name="clib.txt")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    with open(os.path.join(TARGET_SOURCES, "clib", "spin.c")) as fh:
+        spin_line = next(n for n, l in enumerate(fh, 1) if "SPIN_LINE" in l)
+    want = "inner (spin.c:%d)" % spin_line
+    check(any(s[-1] == want and s[-2].startswith("spin (spin.c:") for s in run.stacks()),
+          "no %s under spin (spin.c:...):\n%s" % (want, run.output[:3000]))
