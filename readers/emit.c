@@ -109,7 +109,8 @@ int emitter_thread(struct emitter *emitter, struct code_cache *codes, const stru
 		sample_push_frame(sample, &frame);
 	}
 	stackmemo_store(walk->memo, walk->frames, sample->frames + first, walk->n);
-	mark_entries(walk, sample->frames + first);
+	if (walk->mark_entries)
+		mark_entries(walk, sample->frames + first);
 	if (added->n_frames == 0 && !keep_empty) {
 		sample_drop_thread(sample);
 		return 0;

@@ -33,6 +33,7 @@ struct emit_walk {
 	size_t n;
 	struct thread_memo *memo;
 	bool frame_objects;   /* <= 3.10: each frame has its own evaluation loop */
+	bool mark_entries;    /* set SAMPLE_FRAME_EVAL_ENTRY (native stacks need it) */
 };
 
 void emitter_init(struct emitter *emitter);

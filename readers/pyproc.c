@@ -392,7 +392,8 @@ static struct emit_walk walk_of(const struct pyproc *p, size_t i)
 	const struct thread_walk *walked = &p->walks[i];
 
 	return (struct emit_walk){ p->raw.items + walked->raw_start, walked->raw_count,
-				   walked->memo, p->layout.rule_lasti != LASTI_POINTER };
+				   walked->memo, p->layout.rule_lasti != LASTI_POINTER,
+				   p->native != NULL };
 }
 
 /* --- the sample --- */
