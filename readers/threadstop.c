@@ -221,8 +221,11 @@ uint64_t threadstop_resume(struct threadstop *ts)
 	for (size_t i = 0; i < ts->count; i++) {
 		struct held_thread *t = &ts->threads[i];
 
-		if (t->held)
-			ptrace(PTRACE_CONT, t->tid, NULL, NULL);
+		/* Detached, not continued: between samples the target is not
+		 * traced, so a signal sent to it then is not held up until
+		 * the next sample (a tracee stops at every signal). */
+		if (t->held && ptrace(PTRACE_DETACH, t->tid, NULL, NULL) == 0)
+			t->seized = false;
 		t->held = false;
 	}
 	return held_ns;

@@ -2,10 +2,11 @@
  * threadstop.h - stopping a process's threads for a moment, with ptrace.
  *
  * Native stacks need each thread's registers, and its registers and stack
- * must be copied while the thread does not run.  Every thread is seized
- * once (PTRACE_SEIZE: the target is not stopped by it) and, per sample,
- * interrupted, waited for, and let go again; its Python frames are read
- * while it is held, so that both sides of a merged stack are one moment.
+ * must be copied while the thread does not run.  Per sample every thread
+ * is seized (PTRACE_SEIZE, which does not stop it), interrupted, waited
+ * for, and detached again: its Python frames are read while it is held,
+ * so that both sides of a merged stack are one moment, and between samples
+ * the target is not traced at all.
  *
  * A signal that arrives for a held thread is handed back to it at once,
  * so the target sees every signal it was sent.  The thread group leader's

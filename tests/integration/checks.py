@@ -2,8 +2,10 @@
 runs, errors as peekpy words them."""
 import os
 import re
+import select
+import time
 
-from harness import TARGET_SOURCES, check
+from harness import TARGET_SOURCES, TestFailure, check, timeout
 
 
 def marked_line(script, marker):
@@ -56,3 +58,19 @@ def one_line_error(run, needle, status=1):
                                                                    run.stderr))
     check(len(lines) == 1, "expected one line on stderr, got %d: %r" % (len(lines), run.stderr))
     check(needle in lines[0], "expected %r in %r" % (needle, lines[0]))
+
+
+def wait_stderr_line(proc, needle, seconds=30):
+    """Read proc's stderr until needle appears; what was read."""
+    deadline = time.monotonic() + timeout(seconds)
+    seen = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+            if needle.encode() in seen:
+                return seen
+    raise TestFailure("peekpy never printed %r; stderr: %r" % (needle, seen[-300:]))

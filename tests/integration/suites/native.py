@@ -7,8 +7,9 @@ import signal
 import subprocess
 import time
 
-from harness import TARGET_SOURCES, Target, TestSkip, check, once, per_interpreter, timeout
-from checks import frame_text, marked_line, one_line_error
+from harness import (SLACK, TARGET_SOURCES, Target, TestSkip, check, once, per_interpreter,
+                     timeout)
+from checks import frame_text, marked_line, one_line_error, wait_stderr_line
 
 LOST = "[native unwind lost]"
 
@@ -410,3 +411,30 @@ def once_native_debuglink(interp, peekpy):
     want = "inner (spin.c:%d)" % spin_line
     check(any(s[-1] == want and s[-2].startswith("spin (spin.c:") for s in run.stacks()),
           "no %s under spin (spin.c:...):\n%s" % (want, run.output[:3000]))
+
+
+@per_interpreter
+def test_native_signals_are_not_held_up(interp, peekpy):
+    """Between two samples the target is not traced: a signal sent to it
+    then is handled at once, not at the next sample (a traced thread
+    stops at every signal until its tracer lets it go on)."""
+    with Target(interp, "native.py", "signals") as target:
+        recording = subprocess.Popen(
+            [peekpy.path, "record", "--native", "-v", "-r", "1", "-d", "30", "-f",
+             "collapsed", "-o", os.devnull, "--pid", str(target.pid)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            # Sampling starts as soon as peekpy has found the interpreter.
+            wait_stderr_line(recording, "found CPython")
+            waits = []
+            for _ in range(5):
+                time.sleep(0.3)
+                sent = time.monotonic()
+                os.kill(target.pid, signal.SIGUSR1)
+                target.wait_for("signal", seconds=30)
+                waits.append(time.monotonic() - sent)
+        finally:
+            recording.kill()
+            recording.wait()
+    check(max(waits) < 0.2 * SLACK, "signals handled after %s s (samples are 1 s apart)"
+          % ", ".join("%.3f" % w for w in waits))

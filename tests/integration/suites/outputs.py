@@ -12,23 +12,7 @@ import threading
 import time
 
 from harness import Target, TestFailure, TestSkip, check, once, per_interpreter, timeout
-from checks import def_line, frame_text, marked_line, one_line_error
-
-
-def wait_stderr_line(proc, needle, seconds=30):
-    deadline = time.monotonic() + timeout(seconds)
-    seen = b""
-    import select
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stderr.fileno(), 4096)
-            if not chunk:
-                break
-            seen += chunk
-            if needle.encode() in seen:
-                return seen
-    raise TestFailure("peekpy never printed %r; stderr: %r" % (needle, seen[-300:]))
+from checks import def_line, frame_text, marked_line, one_line_error, wait_stderr_line
 
 
 NOBODY = 65534

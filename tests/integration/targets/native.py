@@ -11,6 +11,7 @@ the stack to look at is running.
   cthread   a thread made by pthread_create through ctypes that runs no
             Python: it waits in pause(); the main thread sleeps
   gc        gc.collect() over and over on a heap of cycles
+  signals   busy in Python; prints "signal" each time SIGUSR1 arrives
 """
 import gc
 import hashlib
@@ -114,6 +115,19 @@ def run_gc():
     return heap
 
 
+def run_signals():
+    import signal
+
+    def say_signal(signo, frame):
+        sys.stdout.write("signal\n")
+        sys.stdout.flush()
+
+    signal.signal(signal.SIGUSR1, say_signal)
+    say_ready()
+    while True:
+        sum(range(100))
+
+
 if __name__ == "__main__":
     {"zlib": run_zlib, "calls": run_calls, "sleep": run_sleep, "cthread": run_cthread,
-     "gc": run_gc}[sys.argv[1]]()
+     "gc": run_gc, "signals": run_signals}[sys.argv[1]]()
