@@ -143,7 +143,7 @@ static void note(struct tally *tally, size_t loops, long groups, uint64_t late_n
 
 static void run_held(struct reader *r, double seconds, struct tally *tally)
 {
-	struct pyproc_options options = { .walk_idle = true };
+	struct pyproc_options options = { .walk_idle = true, .eval_entries = true };
 	struct threadstop stop;
 	struct stack_copy copy = { 0 };
 	uint64_t end = monotonic_ns() + (uint64_t)(seconds * 1e9);
@@ -214,7 +214,7 @@ static void ring_copy(const uint8_t *data, size_t size, uint64_t at, void *out, 
 static void take_perf_sample(struct reader *r, const uint8_t *data, size_t size, uint64_t at,
 			     struct tally *tally)
 {
-	struct pyproc_options options = { .walk_idle = true };
+	struct pyproc_options options = { .walk_idle = true, .eval_entries = true };
 	struct stack_copy copy = { 0 };
 	uint64_t regs[NATIVE_REGS + 8], perf_regs[24], abi, stack_size, time_ns, dyn_size;
 	uint32_t ids[2];

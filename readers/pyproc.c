@@ -78,6 +78,7 @@ struct pyproc {
 	uint64_t version_rescan_ns;   /* when to look for the micro version again */
 	uint64_t version_backoff_ns;  /* and how long to wait after that */
 	struct native *native;        /* --native: opened at its first sample */
+	bool eval_entries;            /* this sample marks SAMPLE_FRAME_EVAL_ENTRY */
 	struct native_anchor *anchors;   /* the entry frames each walk passed */
 	size_t n_anchors, cap_anchors;
 	struct native_anchors *thread_anchors;   /* by sample thread */
@@ -393,7 +394,7 @@ static struct emit_walk walk_of(const struct pyproc *p, size_t i)
 
 	return (struct emit_walk){ p->raw.items + walked->raw_start, walked->raw_count,
 				   walked->memo, p->layout.rule_lasti != LASTI_POINTER,
-				   p->native != NULL };
+				   p->eval_entries };
 }
 
 /* --- the sample --- */
@@ -484,6 +485,7 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 	stackmemo_new_sample(&p->memo);
 	p->raw.count = 0;
 	p->n_anchors = 0;
+	p->eval_entries = options->native || options->eval_entries;
 	emitter_new_sample(&p->emit);
 
 	err = snapshot_begin(&p->snap);

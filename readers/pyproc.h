@@ -58,6 +58,7 @@ struct pyproc_options {
 				* thread is held for a moment per sample */
 	bool native_internals; /* keep the evaluation loop and call machinery */
 	struct native_stats *native_stats;   /* --native counts added here */
+	bool eval_entries;     /* mark SAMPLE_FRAME_EVAL_ENTRY without --native */
 };
 
 /*
