@@ -140,33 +140,25 @@ static void forget_files(struct unwinder *u)
 	u->n_files = 0;
 }
 
-/* /proc/PID/maps with each file named by link_name(), into *text. */
-static int rewrite_maps(struct unwinder *u, char **rewritten, size_t *used)
+/* The maps text with each file named by link_name(), into *rewritten. */
+static int rewrite_maps(struct unwinder *u, const char *text, char **rewritten, size_t *used)
 {
-	char path[64], *text, *line, *next;
-	size_t len;
+	const char *line, *next;
 	FILE *maps;
-	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)u->pid);
-	err = procfs_slurp(path, &text, &len);
-	if (err)
-		return err;
 	forget_files(u);
 	*rewritten = NULL;
 	*used = 0;
 	maps = open_memstream(rewritten, used);
-	if (!maps) {
-		free(text);
+	if (!maps)
 		return -ENOMEM;
-	}
 	for (line = text; line && *line; line = next) {
-		char *end = strchr(line, '\n'), *slash = NULL, *blank = strchr(line, ' ');
+		const char *end = strchr(line, '\n'), *slash = NULL, *blank = strchr(line, ' ');
 		size_t n = end ? (size_t)(end - line) : strlen(line);
 
 		next = end ? end + 1 : NULL;
 		/* The path is the sixth field: the first " /" of the line. */
-		for (char *at = line + 1; at < line + n; at++) {
+		for (const char *at = line + 1; at < line + n; at++) {
 			if (*at == '/' && at[-1] == ' ') {
 				slash = at;
 				break;
@@ -179,7 +171,6 @@ static int rewrite_maps(struct unwinder *u, char **rewritten, size_t *used)
 		fprintf(maps, "%.*s%s\n", (int)(slash - line), line,
 			link_name(u, slash, (size_t)(line + n - slash), line));
 	}
-	free(text);
 	fclose(maps);
 	return 0;
 }
@@ -191,21 +182,29 @@ static int rewrite_maps(struct unwinder *u, char **rewritten, size_t *used)
  */
 static int report_modules(struct unwinder *u)
 {
-	char *rewritten;
-	size_t used;
+	char path[64], *text, *rewritten;
+	size_t len, used;
 	uint64_t hash;
 	FILE *maps;
 	int err;
 
 	u->last_report_ns = monotonic_ns();
-	err = rewrite_maps(u, &rewritten, &used);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)u->pid);
+	err = procfs_slurp(path, &text, &len);
 	if (err)
 		return err;
-	hash = index_hash(rewritten, used);
+	/* The maps as read, before any file is looked at: an unknown
+	 * address (the vDSO, a trampoline) costs one read, not a stat per
+	 * file, when nothing changed. */
+	hash = index_hash(text, len);
 	if (u->generation && hash == u->maps_hash) {
-		free(rewritten);
+		free(text);
 		return 0;
 	}
+	err = rewrite_maps(u, text, &rewritten, &used);
+	free(text);
+	if (err)
+		return err;
 	maps = fmemopen(rewritten, used, "r");
 	if (!maps) {
 		free(rewritten);
