@@ -348,8 +348,8 @@ def once_native_cython_lines(interp, peekpy):
     subprocess.run(["cython3", "-3", "spinner.pyx", "-o", "spinner.c"], cwd=build, check=True)
     subprocess.run(["gcc", "-O1", "-g", "-fPIC", "-shared"] + includes +
                    ["spinner.c", "-o", "spinner" + suffix], cwd=build, check=True)
-    proc = subprocess.Popen([python, os.path.join(TARGET_SOURCES, "cython_loop.py"), build],
-                            stdout=subprocess.PIPE)
+    proc = subprocess.Popen([python, os.path.join(TARGET_SOURCES, "compiled_loop.py"), "cython",
+                             build], stdout=subprocess.PIPE)
     try:
         check(proc.stdout.readline().strip() == b"ready", "the target did not start")
         run = peekpy.run(["record", "--native", "-d", "1", "--pid", proc.pid], name="cython.txt")
@@ -357,7 +357,7 @@ def once_native_cython_lines(interp, peekpy):
         proc.kill()
         proc.wait()
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
-    call = "work (cython_loop.py:%d)" % marked_line("cython_loop.py", "CALL_LINE")
+    call = "work (compiled_loop.py:%d)" % marked_line("compiled_loop.py", "CALL_LINE")
     spin_line = marked_line(os.path.join("cython", "spinner.pyx"), "SPIN_LINE")
     loop = "spinner.spin (spinner.pyx:%d)" % (spin_line - 1)
     body = "spinner.spin (spinner.pyx:%d)" % spin_line
@@ -403,7 +403,7 @@ def once_native_debuglink(interp, peekpy):
                     library], check=True)
     out = subprocess.run(["readelf", "-S", library], stdout=subprocess.PIPE).stdout.decode()
     check(".debug_info" not in out and ".gnu_debuglink" in out, "the library was not split")
-    with Target(interp, "clib_loop.py", library) as target:
+    with Target(interp, "compiled_loop.py", "ctypes", library) as target:
         run = peekpy.run(["record", "--native", "-d", "1", "--pid", target.pid], name="clib.txt")
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
     with open(os.path.join(TARGET_SOURCES, "clib", "spin.c")) as fh:
