@@ -234,12 +234,10 @@ static void add_native_threads(struct native *n, const struct native_options *op
 {
 	for (size_t i = 0; i < n->n_copies && !options->python_only; i++) {
 		struct sample_thread thread = { .tid = (uint32_t)n->copies[i].tid };
-		char state;
 
 		if (!n->copies[i].taken || n->merged_copy[i])
 			continue;
-		state = threadstop_state_before(&n->stop, n->copies[i].tid);
-		if (state != 'R')
+		if (native_thread_idle(n, thread.tid))
 			thread.flags |= SAMPLE_THREAD_IDLE;
 		if ((thread.flags & SAMPLE_THREAD_IDLE) && !options->walk_idle)
 			continue;
