@@ -50,6 +50,9 @@ struct sample {
 	uint64_t time_ns;      /* CLOCK_MONOTONIC when the sample started */
 	uint32_t pid;
 	uint32_t process_name; /* the process's command line (strtab id), 0 if unset */
+	/* Which run of a command recorded several times (record --repeat),
+	 * from 1; 0 when it was recorded once.  Kept by sample_clear(). */
+	uint32_t run;
 	struct sample_thread *threads;
 	size_t n_threads, cap_threads;
 	struct sample_frame *frames;

@@ -28,6 +28,7 @@ enum record_type {
 			   * name, stack node */
 	REC_END = 6,      /* samples, errors, duration */
 	REC_CHECK = 7,    /* CRC-32 of the records since the last check */
+	REC_RUN = 8,      /* the samples after it are of this run (record --repeat) */
 };
 
 #define HEADER_LEN 12

@@ -300,6 +300,20 @@ static bool read_end(struct reader *r, const uint8_t *at, const uint8_t *end)
 	return true;
 }
 
+/* The samples that follow are of this run (fields added later are
+ * skipped). */
+static bool read_run(struct reader *r, const uint8_t *at, const uint8_t *end)
+{
+	uint64_t run;
+
+	if (!get_varint(&at, end, &run) || run > UINT32_MAX)
+		return false;
+	r->sample.run = (uint32_t)run;
+	if (run > r->info->runs)
+		r->info->runs = (uint32_t)run;
+	return true;
+}
+
 bool rawfile_is_recording(const uint8_t *head, size_t len)
 {
 	return len >= 8 && memcmp(head, RAWFILE_MAGIC, 8) == 0;
@@ -343,6 +357,9 @@ static bool use_record(struct reader *r, uint8_t type, const uint8_t *payload, s
 		break;
 	case REC_END:
 		ok = read_end(r, payload, end);
+		break;
+	case REC_RUN:
+		ok = read_run(r, payload, end);
 		break;
 	default:
 		/* A record type from a later minor version: skipped. */

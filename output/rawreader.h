@@ -27,6 +27,7 @@ struct raw_info {
 	bool has_end;
 	struct raw_end end;
 	bool subprocesses;         /* recorded with descendant processes */
+	uint32_t runs;             /* runs of a repeated command (record --repeat), 0: one */
 	uint64_t samples;          /* samples read */
 	uint64_t first_ns, last_ns;/* their times, from the start of the recording */
 	uint32_t *tids;            /* distinct threads seen, in order of appearance */

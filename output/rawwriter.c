@@ -245,6 +245,12 @@ int rawfile_add_sample(struct raw_writer *w, const struct sample *sample)
 			node = stack_id(w, node, frame_id(w, &frames[i]));
 		w->thread_stacks[t] = node;
 	}
+	/* A new run of a repeated command: said once, before its samples. */
+	if (sample->run != w->run) {
+		put_varint(w, sample->run);
+		end_record(w, REC_RUN);
+		w->run = sample->run;
+	}
 	put_varint(w, sample->time_ns >= w->last_ns ? sample->time_ns - w->last_ns : 0);
 	put_varint(w, sample->pid);
 	put_varint(w, sample->process_name);

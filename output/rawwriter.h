@@ -57,6 +57,7 @@ struct raw_writer {
 	size_t cap_thread_stacks;
 	uint64_t first_ns, last_ns;
 	uint64_t samples;
+	uint32_t run;              /* of the last sample written */
 	uint32_t crc;              /* of the records since the last check */
 	size_t unchecked_bytes;    /* of records written since the last check */
 	int err;                   /* the first write error, kept */

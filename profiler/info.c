@@ -38,6 +38,8 @@ static void print_info(const char *path, const struct raw_info *info)
 	if (info->started_unix_ns)
 		print_started(info->started_unix_ns);
 	printf("duration:  %.2f s\n", seconds);
+	if (info->runs)
+		printf("runs:      %u (peekpy record --repeat), kept apart\n", info->runs);
 	printf("rate:      %g/s asked, %.1f/s recorded\n", info->rate_hz,
 	       seconds > 0 ? (double)info->samples / seconds : 0.0);
 	printf("samples:   %llu", (unsigned long long)info->samples);

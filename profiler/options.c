@@ -143,6 +143,9 @@ static const char record_help[] =
 	"                         (ptrace), then unwound while it runs again\n"
 	"      --native-internals --native, keeping the interpreter's evaluation\n"
 	"                         loop and call machinery between Python frames\n"
+	"      --repeat N         run the command N times, one after the other; a\n"
+	"                         raw recording keeps the runs apart, so that\n"
+	"                         peekpy check can measure how much they vary\n"
 	"stacks:\n"
 	"      --threads          put each thread's stacks under a root frame\n"
 	"                         'thread TID \"NAME\"'\n"
@@ -186,6 +189,7 @@ static int reason(char *why, size_t size, const char *fmt, ...)
 #define MAX_RATE 1e6
 #define MAX_SECONDS 1e8        /* about three years: durations, time ranges */
 #define MAX_ID 4194304         /* the kernel's largest pid_max */
+#define MAX_REPEAT 1000        /* runs of one recorded command */
 
 /* A plain decimal number ("10", "2.5", "1e3"; not hex, not padded), within
  * [min, max]. */
@@ -282,7 +286,7 @@ bad:
 enum {
 	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
 	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
-	OPT_NO_NATIVE,
+	OPT_NO_NATIVE, OPT_REPEAT,
 };
 
 #define LONG_FLAG(name, value) { name, no_argument, NULL, value }
@@ -358,6 +362,15 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 	case OPT_NO_NATIVE:
 		o->no_native = true;
 		return 0;
+	case OPT_REPEAT: {
+		double runs;
+
+		if (parse_number(optarg, 1, MAX_REPEAT, &runs) || runs != (unsigned)runs)
+			return reason(why, size, "--repeat needs a number of runs from 1 to %d, not '%s'",
+				      MAX_REPEAT, optarg);
+		o->repeat = (unsigned)runs;
+		return 0;
+	}
 	default:
 		return 1;
 	}
@@ -393,7 +406,8 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 		LONG_FLAG("threads", OPT_THREADS), LONG_FLAG("nolineno", OPT_NOLINENO),
 		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("full-filenames", OPT_FULL_FILENAMES),
 		LONG_FLAG("native", OPT_NATIVE), LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS),
-		LONG_FLAG("verbose", 'v'), LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
+		LONG_FLAG("verbose", 'v'), LONG_FLAG("help", 'h'), LONG_VALUE("repeat", OPT_REPEAT),
+		{ NULL, 0, NULL, 0 },
 	};
 	/* '+': stop at the first non-option, the start of a command. */
 	int err = parse_options(argc, argv, "+:p:o:f:r:d:ivh", longs, o, why, size);
@@ -407,6 +421,9 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	if (!o->pid && !o->argv)
 		return reason(why, size, "%s",
 			      "nothing to record: give --pid PID or -- COMMAND (see peekpy record --help)");
+	if (o->repeat > 1 && (o->pid || o->command == COMMAND_TOP))
+		return reason(why, size, "%s", o->pid ? "--repeat runs a command again: give -- COMMAND, "
+			      "not --pid" : "top watches one run: --repeat is for record");
 	return 0;
 }
 
@@ -460,6 +477,7 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	o->format = format_default();
 	o->thread = -1;
 	o->time_to = -1;
+	o->repeat = 1;
 	why[0] = '\0';
 	if (argc < 2)
 		return reason(why, size, "%s", "no command given (see peekpy --help)");

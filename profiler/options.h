@@ -51,6 +51,7 @@ struct options {
 	long thread;            /* --thread TID, -1 for all */
 	double time_from, time_to;  /* --time-range, seconds; time_to < 0: open */
 	bool lines_asked;       /* --nolineno or --function was given */
+	unsigned repeat;        /* record --repeat: runs of the command, 1 by default */
 };
 
 /*

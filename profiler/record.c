@@ -63,7 +63,9 @@ struct recording {
 		int code;
 		uint64_t count;
 	} error_counts[8];        /* the first few distinct reasons, for --verbose */
-	uint64_t started_ns, ended_ns;
+	uint64_t started_ns, ended_ns;   /* of the run being sampled */
+	uint64_t sampled_ns;      /* the runs sampled, summed */
+	uint32_t run;             /* --repeat: the run being sampled, from 1 */
 	uint64_t skipped_ticks;
 	uint64_t next_root_check_ns;
 	bool exec_pending;        /* the target executed a program: not said yet */
@@ -315,7 +317,8 @@ sample:
 		deadline = clock_next(&clock, monotonic_ns());
 	}
 	r->ended_ns = monotonic_ns();
-	r->skipped_ticks = clock.skipped;
+	r->sampled_ns += r->ended_ns - r->started_ns;
+	r->skipped_ticks += clock.skipped;
 }
 
 /*
@@ -353,14 +356,14 @@ static void describe_profile(struct recording *r, struct profile_text *text,
 		.started_unix_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec,
 		.samples = r->samples,
 		.errors = r->errors,
-		.duration_ns = r->ended_ns - r->started_ns,
+		.duration_ns = r->sampled_ns,
 	};
 }
 
 static void print_summary(struct recording *r)
 {
 	const struct options *o = r->options;
-	double seconds = (double)(r->ended_ns - r->started_ns) / 1e9;
+	double seconds = (double)r->sampled_ns / 1e9;
 	double achieved = seconds > 0 ? (double)r->samples / seconds : 0;
 	char python[320];
 
@@ -451,6 +454,79 @@ static int finish(struct recording *r)
 	return status;
 }
 
+/*
+ * One run: the target started (or attached to), sampled until it stops,
+ * let go.  0, or 1 when it could not be profiled (reported).
+ */
+static int record_one_run(struct recording *r, struct startup *start)
+{
+	const struct options *o = r->options;
+
+	r->target = (struct target)TARGET_INIT;
+	r->stop = STOP_NONE;
+	if (startup_target(start, r->command, sizeof(r->command)) != 0)
+		return 1;
+	if (o->command != COMMAND_TOP && !r->file.open && open_output(r) != 0) {
+		target_finish(&r->target, CHILD_GRACE_MS);
+		return 1;
+	}
+	int err = startup_wait_for_python(start);
+	if (err) {
+		startup_report_no_python(start, err);
+		target_finish(&r->target, CHILD_GRACE_MS);
+		return 1;
+	}
+	note_python(r);
+	if (o->verbose) {
+		char python[320];
+
+		describe_python(r, python, sizeof(python));
+		report("found %s in %s (process %d)", python, r->root.details.binary,
+		       (int)r->target.pid);
+	}
+	r->process_name = strtab_intern_cstr(&r->strings, r->command);
+	children_init(&r->children, r->target.pid, &r->strings);
+	if (o->command == COMMAND_TOP) {
+		char title[1400], python[320];
+
+		describe_python(r, python, sizeof(python));
+		snprintf(title, sizeof(title), "peekpy top: process %d (%s): %.900s",
+			 (int)r->target.pid, python, r->command);
+		top_start(r->top, &r->strings, o, title, monotonic_ns());
+	} else if (r->run <= 1 && start_output(r) != 0) {
+		target_finish(&r->target, CHILD_GRACE_MS);
+		children_release(&r->children);
+		return 1;
+	}
+	sample_loop(r);
+	let_go(r);
+	/* A launched program still running when recording stops is stopped
+	 * with it: peekpy ends with the program it started. */
+	target_finish(&r->target, CHILD_GRACE_MS);
+	children_release(&r->children);
+	return 0;
+}
+
+/* --repeat: whether to run the command again after run r->run. */
+static bool run_again(struct recording *r)
+{
+	int status;
+
+	if (r->run >= r->options->repeat || r->stop != STOP_EXITED)
+		return false;
+	status = target_exit_status(&r->target);
+	if (status) {
+		report("run %u of %u failed (status %d): the recording stops there",
+		       r->run, r->options->repeat, status);
+		return false;
+	}
+	tracked_release(&r->root);
+	memset(&r->root, 0, sizeof(r->root));
+	r->python_now[0] = '\0';
+	r->sample.run = ++r->run;
+	return true;
+}
+
 int record_run(const struct options *o)
 {
 	struct recording r;
@@ -465,6 +541,7 @@ int record_run(const struct options *o)
 		.process_roots = o->subprocesses,
 		.include_idle = o->idle,
 	};
+	bool sampled = false, failed = false;
 	int err, status;
 
 	memset(&r, 0, sizeof(r));
@@ -479,54 +556,28 @@ int record_run(const struct options *o)
 	sample_init(&r.sample);
 	invoker_find(&r.invoker);
 	recordfile_init(&r.file, o->format, &r.strings, &stack_options, &r.invoker);
+	if (o->command == COMMAND_TOP)
+		r.top = &top;
+	/* Runs of a repeated command are told apart in a recording. */
+	if (o->repeat > 1)
+		r.run = r.sample.run = 1;
 	status = 1;
 	if (o->command != COMMAND_TOP && o->output && open_output(&r) != 0)
 		goto out;
-	if (startup_target(&start, r.command, sizeof(r.command)) != 0)
-		goto out;
-	if (o->command != COMMAND_TOP && !r.file.open && open_output(&r) != 0) {
-		target_finish(&r.target, CHILD_GRACE_MS);
-		goto out;
+	do {
+		failed = record_one_run(&r, &start) != 0;
+		sampled |= !failed;
+	} while (!failed && run_again(&r));
+	/* A run that could not start after others were sampled: theirs is
+	 * written, and the status says the recording is short. */
+	if (sampled) {
+		status = finish(&r);
+		/* A launched command that failed by itself: its status (CI
+		 * steps that wrap a command depend on it), unless peekpy
+		 * failed too. */
+		if (status == 0)
+			status = failed ? 1 : target_exit_status(&r.target);
 	}
-	err = startup_wait_for_python(&start);
-	if (err) {
-		startup_report_no_python(&start, err);
-		target_finish(&r.target, CHILD_GRACE_MS);
-		goto out;
-	}
-	note_python(&r);
-	if (o->verbose) {
-		char python[320];
-
-		describe_python(&r, python, sizeof(python));
-		report("found %s in %s (process %d)", python, r.root.details.binary, (int)r.target.pid);
-	}
-	r.process_name = strtab_intern_cstr(&r.strings, r.command);
-	children_init(&r.children, r.target.pid, &r.strings);
-	if (o->command == COMMAND_TOP) {
-		char title[1400], python[320];
-
-		describe_python(&r, python, sizeof(python));
-		snprintf(title, sizeof(title), "peekpy top: process %d (%s): %.900s", (int)r.target.pid,
-			 python, r.command);
-		top_start(&top, &r.strings, o, title, monotonic_ns());
-		r.top = &top;
-	} else if (start_output(&r) != 0) {
-		target_finish(&r.target, CHILD_GRACE_MS);
-		children_release(&r.children);
-		goto out;
-	}
-	sample_loop(&r);
-	let_go(&r);
-	/* A launched program still running when recording stops is stopped
-	 * with it: peekpy ends with the program it started. */
-	target_finish(&r.target, CHILD_GRACE_MS);
-	status = finish(&r);
-	/* A launched command that failed by itself: its status (CI steps
-	 * that wrap a command depend on it), unless peekpy failed too. */
-	if (status == 0)
-		status = target_exit_status(&r.target);
-	children_release(&r.children);
 out:
 	tracked_release(&r.root);
 	recordfile_release(&r.file);
