@@ -65,7 +65,7 @@ struct recording {
 	} error_counts[8];        /* the first few distinct reasons, for --verbose */
 	uint64_t started_ns, ended_ns;   /* of the run being sampled */
 	uint64_t sampled_ns;      /* the runs sampled, summed */
-	uint32_t run;             /* --repeat: the run being sampled, from 1 */
+	uint32_t run;             /* the run being sampled, from 1 (--repeat) */
 	uint64_t skipped_ticks;
 	uint64_t next_root_check_ns;
 	bool exec_pending;        /* the target executed a program: not said yet */
@@ -493,7 +493,7 @@ static int record_one_run(struct recording *r, struct startup *start)
 		snprintf(title, sizeof(title), "peekpy top: process %d (%s): %.900s",
 			 (int)r->target.pid, python, r->command);
 		top_start(r->top, &r->strings, o, title, monotonic_ns());
-	} else if (r->run <= 1 && start_output(r) != 0) {
+	} else if (r->run == 1 && start_output(r) != 0) {
 		target_finish(&r->target, CHILD_GRACE_MS);
 		children_release(&r->children);
 		return 1;
@@ -558,9 +558,10 @@ int record_run(const struct options *o)
 	recordfile_init(&r.file, o->format, &r.strings, &stack_options, &r.invoker);
 	if (o->command == COMMAND_TOP)
 		r.top = &top;
-	/* Runs of a repeated command are told apart in a recording. */
-	if (o->repeat > 1)
-		r.run = r.sample.run = 1;
+	/* Runs of a repeated command are told apart in a recording; a
+	 * single run is not marked. */
+	r.run = 1;
+	r.sample.run = o->repeat > 1 ? 1 : 0;
 	status = 1;
 	if (o->command != COMMAND_TOP && o->output && open_output(&r) != 0)
 		goto out;
