@@ -25,6 +25,9 @@
 #define MIN_PX 0.1       /* narrower frames are left out */
 #define CHAR_PX 7.2      /* a character of the 12px label font, roughly */
 #define SHADES 16
+/* A differential graph's colours come after the kinds' shades. */
+#define DIFF_COLOURS (CODE_KINDS * SHADES)
+#define DIFF_STEPS (2 * FLAMEGRAPH_DIFF_SHADES + 1)
 
 /* One drawn frame: a node of the tree, in pre-order. */
 struct box {
@@ -36,6 +39,7 @@ struct box {
 
 struct drawing {
 	struct stacktree *tree;
+	const struct flamegraph_diff *diff; /* a differential graph's, or NULL */
 	uint32_t *child_start, *children;   /* children of each node, sorted */
 	uint64_t *idle_totals;              /* per node, or NULL: none idle */
 	struct box *boxes;
@@ -97,6 +101,8 @@ static uint8_t colour_of(const struct drawing *d, uint32_t index)
 	size_t len = strtab_len(tree->strings, path);
 	enum code_kind kind;
 
+	if (d->diff)
+		return (uint8_t)(DIFF_COLOURS + FLAMEGRAPH_DIFF_SHADES + d->diff->shade[index]);
 	if (key->kind == FRAME_NATIVE)
 		return (uint8_t)(CODE_NATIVE * SHADES + codekind_module_hash(text, len) % SHADES);
 	if (key->kind != FRAME_PYTHON)
@@ -218,6 +224,21 @@ static void write_colour(FILE *out, unsigned colour)
 		(int)lround((rgb[1] + base) * 255), (int)lround((rgb[2] + base) * 255));
 }
 
+/* A differential graph's shade: grey, to red (slower) or blue (faster). */
+static void write_diff_colour(FILE *out, int step)
+{
+	double strength = (double)abs(step) / FLAMEGRAPH_DIFF_SHADES;
+	int grey = 212, red[3] = { 226, 40, 32 }, blue[3] = { 40, 96, 226 }, rgb[3], i;
+
+	for (i = 0; i < 3; i++) {
+		int to = step > 0 ? red[i] : blue[i];
+
+		rgb[i] = (int)lround(grey + (to - grey) * (0.25 + 0.75 * strength) * (step != 0));
+	}
+	fprintf(out, ".c%d{fill:#%02x%02x%02x}", DIFF_COLOURS + FLAMEGRAPH_DIFF_SHADES + step,
+		rgb[0], rgb[1], rgb[2]);
+}
+
 /* A coordinate with one decimal, without a useless ".0". */
 static void write_coord(FILE *out, double value)
 {
@@ -295,6 +316,8 @@ static void write_header(FILE *out, const struct drawing *d, const struct flameg
 		if (colour % 4 == 3)
 			putc('\n', out);
 	}
+	for (colour = 0; d->diff && colour < DIFF_STEPS; colour++)
+		write_diff_colour(out, (int)colour - FLAMEGRAPH_DIFF_SHADES);
 	fprintf(out, "]]></style>\n<rect class=\"bg\" width=\"%d\" height=\"%d\"/>\n"
 		"<text id=\"title\" x=\"%d\" y=\"24\">", WIDTH, height, WIDTH / 2);
 	escape_xml(out, title, strlen(title));
@@ -308,8 +331,9 @@ static void write_header(FILE *out, const struct drawing *d, const struct flameg
 		"<text id=\"view\" class=\"ctl\" x=\"%d\" y=\"82\">Icicle</text>"
 		"<text id=\"reverse\" class=\"ctl\" x=\"%d\" y=\"82\">Reversed</text>"
 		"<text id=\"icase\" class=\"ctl\" x=\"%d\" y=\"82\">ic</text>"
-		"<text id=\"search\" class=\"ctl end\" x=\"%d\" y=\"82\">Search</text></g>\n",
-		PAD, PAD + 110, PAD + 180, WIDTH - PAD - 110, WIDTH - PAD);
+		"<text id=\"search\" class=\"ctl end\" x=\"%d\" y=\"82\">Search</text>%s</g>\n",
+		PAD, PAD + 110, PAD + 180, WIDTH - PAD - 110, WIDTH - PAD,
+		d->diff ? "<text id=\"before\" class=\"ctl\" x=\"270\" y=\"82\">Before</text>" : "");
 }
 
 /*
@@ -360,13 +384,37 @@ static void write_boxes(FILE *out, struct drawing *d)
 	fputs("</g>\n", out);
 }
 
-static void write_legend(FILE *out, int height)
+static void write_diff_legend(FILE *out, int height)
+{
+	static const struct { int step; const char *name; } keys[] = {
+		{ FLAMEGRAPH_DIFF_SHADES, "slower (surer: deeper)" },
+		{ 0, "within noise" },
+		{ -FLAMEGRAPH_DIFF_SHADES, "faster" },
+	};
+	int x = PAD;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" class=\"c%d\"/>"
+			"<text x=\"%d\" y=\"%d\">%s</text>", x, height - 16,
+			DIFF_COLOURS + FLAMEGRAPH_DIFF_SHADES + keys[i].step, x + 14, height - 7,
+			keys[i].name);
+		x += 24 + (int)(strlen(keys[i].name) * CHAR_PX);
+	}
+}
+
+static void write_legend(FILE *out, int height, bool diff)
 {
 	int x = PAD, kind;
 
 	fprintf(out, "<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n"
 		"<text id=\"matched\" x=\"%d\" y=\"%d\"> </text>\n<g id=\"legend\">",
 		PAD, height - 26, WIDTH - PAD, height - 26);
+	if (diff) {
+		write_diff_legend(out, height);
+		fputs("</g>\n", out);
+		return;
+	}
 	for (kind = 0; kind < CODE_KINDS; kind++) {
 		const char *name = codekind_name((enum code_kind)kind);
 
@@ -379,8 +427,11 @@ static void write_legend(FILE *out, int height)
 }
 
 /* The layout again, as data for the script: frames used, then per box its
- * depth, x, width (samples), frame and colour. */
-static void write_data(FILE *out, struct drawing *d, const struct flamegraph_meta *meta)
+ * depth, x, width (samples), frame and colour (and a differential graph's
+ * hover line).  The first layout is P, with the picture's measures; a
+ * differential graph's "before" layout is P.b. */
+static void write_data(FILE *out, struct drawing *d, const struct flamegraph_meta *meta,
+		       bool first)
 {
 	struct stacktree *tree = d->tree;
 	uint32_t *frame_index = xcalloc(tree->frames.count + 1, sizeof(*frame_index));
@@ -388,16 +439,20 @@ static void write_data(FILE *out, struct drawing *d, const struct flamegraph_met
 	size_t i;
 	int kind;
 
-	fprintf(out, "var P={n:%llu,dt:%.9g,top:%d,fh:%d,pad:%d,width:%d,kinds:[",
-		(unsigned long long)tree->samples, meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.0,
-		TOP, FRAME_H, PAD, WIDTH);
-	for (kind = 0; kind < CODE_KINDS; kind++) {
-		const char *name = codekind_name((enum code_kind)kind);
+	if (first) {
+		fprintf(out, "var P={n:%llu,dt:%.9g,top:%d,fh:%d,pad:%d,width:%d,kinds:[",
+			(unsigned long long)tree->samples,
+			meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.0, TOP, FRAME_H, PAD, WIDTH);
+		for (kind = 0; kind < CODE_KINDS; kind++) {
+			const char *name = codekind_name((enum code_kind)kind);
 
-		fputs(kind ? "," : "", out);
-		escape_json(out, name, strlen(name));
+			fputs(kind ? "," : "", out);
+			escape_json(out, name, strlen(name));
+		}
+		fputs("],\nf:[", out);
+	} else {
+		fprintf(out, "P.b={n:%llu,\nf:[", (unsigned long long)tree->samples);
 	}
-	fputs("],\nf:[", out);
 	for (i = 0; i < d->n_boxes; i++) {
 		uint32_t frame = tree->nodes[d->boxes[i].node].frame;
 		const char *text;
@@ -422,33 +477,109 @@ static void write_data(FILE *out, struct drawing *d, const struct flamegraph_met
 	WRITE_ARRAY("fr", frame_index[tree->nodes[d->boxes[i].node].frame] - 1);
 	WRITE_ARRAY("c", d->boxes[i].colour);
 #undef WRITE_ARRAY
+	if (d->diff) {
+		fputs("],\nh:[", out);
+		for (i = 0; i < d->n_boxes; i++) {
+			const char *hover = d->diff->hover[d->boxes[i].node];
+
+			fputs(i ? ",\n" : "", out);
+			if (hover)
+				escape_json(out, hover, strlen(hover));
+			else
+				fputs("\"\"", out);
+		}
+	}
 	fputs("]};\n", out);
 	free(frame_index);
+}
+
+/* Boxes in pre-order, from the tree's totals as they are. */
+static void draw(struct drawing *d)
+{
+	struct stacktree *tree = d->tree;
+
+	d->px_per_sample = tree->samples ? (double)(WIDTH - 2 * PAD) / (double)tree->samples : 0;
+	index_children(d);
+	if (!d->diff)
+		d->idle_totals = stacktree_idle_totals(tree);
+	if (tree->samples)
+		lay_out(d);
+}
+
+static void drawing_release(struct drawing *d)
+{
+	free(d->boxes);
+	free(d->idle_totals);
+	free(d->children);
+	free(d->child_start);
+}
+
+static void write_start(FILE *out, struct drawing *d, const struct flamegraph_meta *meta)
+{
+	int height = TOP + (int)(d->n_boxes ? d->max_depth + 1 : 1) * FRAME_H + BOTTOM;
+
+	write_header(out, d, meta, height);
+	write_boxes(out, d);
+	write_legend(out, height, d->diff != NULL);
+	fputs("<script type=\"text/ecmascript\"><![CDATA[\n", out);
+	write_data(out, d, meta, true);
+}
+
+static int write_end(FILE *out)
+{
+	fputs(flamegraph_js, out);
+	fputs("]]></script>\n</svg>\n", out);
+	if (fflush(out) != 0 || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 int flamegraph_write(struct stacktree *tree, const struct flamegraph_meta *meta, FILE *out)
 {
 	struct drawing d = { .tree = tree };
-	int height, err = 0;
+	int err;
 
-	d.px_per_sample = tree->samples ? (double)(WIDTH - 2 * PAD) / (double)tree->samples : 0;
-	index_children(&d);
-	d.idle_totals = stacktree_idle_totals(tree);
-	if (tree->samples)
-		lay_out(&d);
-	height = TOP + (int)(d.n_boxes ? d.max_depth + 1 : 1) * FRAME_H + BOTTOM;
-	write_header(out, &d, meta, height);
-	write_boxes(out, &d);
-	write_legend(out, height);
-	fputs("<script type=\"text/ecmascript\"><![CDATA[\n", out);
-	write_data(out, &d, meta);
-	fputs(flamegraph_js, out);
-	fputs("]]></script>\n</svg>\n", out);
-	free(d.boxes);
-	free(d.idle_totals);
-	free(d.children);
-	free(d.child_start);
-	if (fflush(out) != 0 || ferror(out))
-		err = errno ? -errno : -EIO;
+	draw(&d);
+	write_start(out, &d, meta);
+	err = write_end(out);
+	drawing_release(&d);
+	return err;
+}
+
+/* Give the tree one side's own counts, and totals from them. */
+static void use_counts(struct stacktree *tree, const uint64_t *self)
+{
+	size_t i;
+
+	tree->samples = 0;
+	for (i = 0; i < tree->n_nodes; i++) {
+		tree->nodes[i].self = self[i];
+		tree->samples += self[i];
+	}
+	stacktree_compute_totals(tree);
+}
+
+int flamegraph_write_diff(struct stacktree *tree, const struct flamegraph_meta *meta,
+			  const struct flamegraph_diff *diff, FILE *out)
+{
+	struct drawing after = { .tree = tree, .diff = diff }, before = after;
+	uint64_t *kept = xcalloc(tree->n_nodes + 1, sizeof(*kept)), samples = tree->samples;
+	size_t i;
+	int err;
+
+	for (i = 0; i < tree->n_nodes; i++)
+		kept[i] = tree->nodes[i].self;
+	use_counts(tree, diff->after_self);
+	draw(&after);
+	write_start(out, &after, meta);
+	use_counts(tree, diff->before_self);
+	draw(&before);
+	write_data(out, &before, meta, false);
+	err = write_end(out);
+	use_counts(tree, kept);
+	tree->samples = samples;
+	drawing_release(&after);
+	drawing_release(&before);
+	free(kept);
 	return err;
 }

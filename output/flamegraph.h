@@ -37,4 +37,24 @@ struct flamegraph_meta {
 /* Write the tree (totals computed); 0 or -errno from the stream. */
 int flamegraph_write(struct stacktree *tree, const struct flamegraph_meta *meta, FILE *out);
 
+/* The shades of a differential graph, each way from grey. */
+#define FLAMEGRAPH_DIFF_SHADES 10
+
+/*
+ * A differential flame graph: the tree drawn twice, with each node's own
+ * samples after (the view the file opens on) and before (a "Before"
+ * control shows it: frames that vanished are there).  Per node, a shade
+ * from -FLAMEGRAPH_DIFF_SHADES (faster, blue) through 0 (grey) to
+ * +FLAMEGRAPH_DIFF_SHADES (slower, red), and the line hovering shows.
+ */
+struct flamegraph_diff {
+	const uint64_t *after_self, *before_self;   /* per node */
+	const int8_t *shade;                        /* per node */
+	char *const *hover;                         /* per node, NULL for none */
+};
+
+/* The tree's counts are replaced while drawing and restored after. */
+int flamegraph_write_diff(struct stacktree *tree, const struct flamegraph_meta *meta,
+			  const struct flamegraph_diff *diff, FILE *out);
+
 #endif

@@ -2,11 +2,13 @@
  * flamegraph.js - the interactive part of peekpy's SVG flame graphs.
  *
  * output/flamegraph.c writes the drawing (the flame view, unzoomed) and,
- * before this script, the layout as data: P.f holds the frames' texts, and
- * per box P.d (depth), P.x and P.w (offset and width in samples), P.fr (its
- * frame) and P.c (its colour class).  Boxes are in pre-order, so the
- * boxes under one are the run after it that is deeper.  Everything drawn
- * after loading is drawn again from that data.  Must not fetch anything.
+ * before this script, the layout as data: P.n is the samples, P.f holds the
+ * frames' texts, and per box P.d (depth), P.x and P.w (offset and width in
+ * samples), P.fr (its frame) and P.c (its colour class).  Boxes are in
+ * pre-order, so the boxes under one are the run after it that is deeper.
+ * A differential graph adds P.h (per box, the line hovering shows) and
+ * P.b, the same for the "before" view.  Everything drawn after loading is
+ * drawn again from that data.  Must not fetch anything.
  */
 "use strict";
 var NS = "http://www.w3.org/2000/svg";
@@ -34,6 +36,11 @@ function init(evt) {
 			P.elems[i] = drawn[k++];
 			P.elems[i].__i = i;
 		}
+	}
+	if (P.b) {
+		prepare(P.b);
+		P.b.elems = new Array(P.b.d.length);
+		control("before", function () { showBefore(S.flame === P); });
 	}
 	doc.getElementById("controls").removeAttribute("display");
 	S.rects.addEventListener("mouseover", function (e) {
@@ -94,11 +101,11 @@ function reverse(t) {
 			node.w += selfs[i];
 		}
 	}
-	var out = { d: [], x: [], w: [], fr: [], c: [] }, todo = [];
+	var out = { n: t.n, f: t.f, d: [], x: [], w: [], fr: [], c: [] }, todo = [];
 	function push(node, depth, x) {
 		var kids = Array.from(node.kids.values());
 		kids.sort(function (p, q) {
-			var a = P.f[p.fr], b = P.f[q.fr];
+			var a = t.f[p.fr], b = t.f[q.fr];
 			return a < b ? -1 : a > b ? 1 : p.fr - q.fr;
 		});
 		var at = x, list = [];
@@ -118,15 +125,31 @@ function reverse(t) {
 }
 
 function showReversed(on) {
-	if (on && !S.reversed) S.reversed = reverse(P);
+	if (on && !S.reversed) S.reversed = reverse(S.flame);
 	S.tree = on ? S.reversed : S.flame;
+	swapElements();
+	S.doc.getElementById("reverse").setAttribute("class", on ? "ctl on" : "ctl");
+	search(S.pattern);
+}
+
+/* A differential graph: the "before" view, where vanished frames are. */
+function showBefore(on) {
+	S.flame = on ? P.b : P;
+	S.reversed = null;
+	S.tree = S.flame;
+	swapElements();
+	S.doc.getElementById("reverse").setAttribute("class", "ctl");
+	S.doc.getElementById("before").setAttribute("class", on ? "ctl on" : "ctl");
+	search(S.pattern);
+}
+
+/* The drawn boxes become the current tree's. */
+function swapElements() {
 	S.zoom = -1;
 	var frag = S.doc.createDocumentFragment();
 	S.tree.elems.forEach(function (el) { if (el) frag.appendChild(el); });
 	while (S.rects.firstChild) S.rects.removeChild(S.rects.firstChild);
 	S.rects.appendChild(frag);
-	S.doc.getElementById("reverse").setAttribute("class", on ? "ctl on" : "ctl");
-	redraw();
 }
 
 function zoomTo(i) {
@@ -146,7 +169,7 @@ function label(text, width) {
 
 function redraw() {
 	var t = S.tree, n = t.d.length, z = S.zoom, i;
-	var x0 = z >= 0 ? t.x[z] : 0, span = z >= 0 ? t.w[z] : P.n;
+	var x0 = z >= 0 ? t.x[z] : 0, span = z >= 0 ? t.w[z] : t.n;
 	var lo = z >= 0 ? z : 0, hi = z >= 0 ? t.end[z] : n;
 	var full = P.width - 2 * P.pad, scale = span ? full / span : 0;
 	var ancestors = {}, frag = S.doc.createDocumentFragment();
@@ -173,7 +196,7 @@ function redraw() {
 		if (fade) cls += " fade";
 		if (S.match && S.match[t.fr[i]]) cls += " match";
 		el.setAttribute("class", cls);
-		var text = label(P.f[t.fr[i]], width);
+		var text = label(t.f[t.fr[i]], width);
 		if (text) {
 			var tx = S.doc.createElementNS(NS, "text");
 			tx.setAttribute("x", (x + 3).toFixed(1));
@@ -213,7 +236,7 @@ function search(pattern) {
 	S.doc.getElementById("icase").setAttribute("class", S.ignoreCase ? "ctl on" : "ctl");
 	S.doc.getElementById("search").setAttribute("class", "ctl end");
 	if (pattern && !(re = regex(pattern, S.ignoreCase ? "i" : ""))) return;
-	S.match = re ? P.f.map(function (text) { return re.test(text); }) : null;
+	S.match = re ? S.tree.f.map(function (text) { return re.test(text); }) : null;
 	S.doc.getElementById("search").textContent = re ? "Clear search" : "Search";
 	redraw();
 }
@@ -228,8 +251,9 @@ function seconds(s) {
 
 function describe(i) {
 	var t = S.tree, w = t.w[i];
-	var text = P.f[t.fr[i]] + " \u2014 " + P.kinds[Math.floor(t.c[i] / 16)] + ", " +
-		count(w) + " samples, " + (100 * w / P.n).toFixed(2) + "% of all";
+	if (t.h) return t.f[t.fr[i]] + " \u2014 " + t.h[i];
+	var text = t.f[t.fr[i]] + " \u2014 " + (P.kinds[Math.floor(t.c[i] / 16)] || "") + ", " +
+		count(w) + " samples, " + (100 * w / t.n).toFixed(2) + "% of all";
 	if (S.zoom >= 0) text += ", " + (100 * w / t.w[S.zoom]).toFixed(2) + "% of zoomed";
 	if (P.dt) text += ", ~" + seconds(w * P.dt);
 	return text;
@@ -254,7 +278,7 @@ function fromUrl() {
 	if (params.zoom) {
 		var re = regex(params.zoom, ""), t = S.tree, best = -1;
 		for (var i = 0; re && i < t.d.length; i++)
-			if (re.test(P.f[t.fr[i]]) && (best < 0 || t.w[i] > t.w[best])) best = i;
+			if (re.test(t.f[t.fr[i]]) && (best < 0 || t.w[i] > t.w[best])) best = i;
 		start = performance.now();
 		zoomTo(best);
 		times.push("zoom:" + (performance.now() - start).toFixed(0));

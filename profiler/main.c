@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "../base/errors.h"
+#include "check.h"
+#include "diff.h"
 #include "dump.h"
 #include "info.h"
 #include "options.h"
@@ -44,6 +46,10 @@ int main(int argc, char **argv)
 		return render_run(&options);
 	case COMMAND_INFO:
 		return info_run(&options);
+	case COMMAND_CHECK:
+		return check_run(&options);
+	case COMMAND_DIFF:
+		return diff_run(&options);
 	case COMMAND_DUMP:
 		return dump_run(&options);
 	default:

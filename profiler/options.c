@@ -28,6 +28,8 @@ static const char main_help[] =
 	"  info      say what a recording holds\n"
 	"  dump      print every thread's stack of a running process, once\n"
 	"  top       watch the hottest functions of a process, live\n"
+	"  check     compare two sets of profiles and fail on a slowdown (CI)\n"
+	"  diff      a differential flame graph of two sets of profiles\n"
 	"\n"
 	"  peekpy record --help     options of a command\n"
 	"  peekpy --version         print the version\n"
@@ -101,6 +103,46 @@ static const char dump_help[] =
 	"                         machinery kept\n"
 	"  -h, --help             this help\n";
 
+static const char check_help[] =
+	"usage: peekpy check [options] BASE NEW\n"
+	"       peekpy check [options] BASE... -- NEW...\n"
+	"       peekpy check --budget PATTERN=LIMIT [...] NEW\n"
+	"\n"
+	"Compare each function's own and total time between two sets of runs\n"
+	"(recordings, whose record --repeat runs count one by one, or collapsed\n"
+	"stacks), decide which changes are beyond the noise, print a table, and\n"
+	"exit 0 (no regression), 1 (a regression beyond the threshold, or a\n"
+	"budget exceeded) or 2 (could not compare).  See docs/ci.md.\n"
+	"\n"
+	"      --threshold PCT    a real slowdown beyond this fails (default 5%)\n"
+	"      --min-share PCT    compare functions above this share of the samples\n"
+	"                         on either side (default 1%)\n"
+	"      --function REGEX   only functions whose name matches\n"
+	"      --budget P=LIMIT   fail when the functions matching the glob P take\n"
+	"                         more than LIMIT: a share (20%) or a time per run\n"
+	"                         (5ms, 2s, 300us); may be repeated\n"
+	"      --json FILE        every row, for scripts\n"
+	"      --markdown FILE    a summary for a pull request or\n"
+	"                         $GITHUB_STEP_SUMMARY\n"
+	"  -h, --help             this help\n";
+
+static const char diff_help[] =
+	"usage: peekpy diff [options] BASE NEW\n"
+	"       peekpy diff [options] BASE... -- NEW...\n"
+	"\n"
+	"A differential flame graph: NEW's stacks, each frame coloured by how its\n"
+	"own time changed (red slower, blue faster, deeper when surer; grey\n"
+	"within noise), with before and after on hover.  Frames that vanished\n"
+	"are drawn in the 'Before' view.\n"
+	"\n"
+	"  -o, --output FILE      where to write (default diff.svg; '-' for\n"
+	"                         standard output)\n"
+	"  -f, --format FORMAT    svg (default); collapsed: 'stack BEFORE AFTER'\n"
+	"                         lines; json: every stack with its change\n"
+	"      --min-share PCT    judge frames above this share (default 1%)\n"
+	"      --function REGEX   judge only frames whose name matches\n"
+	"  -h, --help             this help\n";
+
 static const char info_help[] =
 	"usage: peekpy info FILE\n"
 	"\n"
@@ -167,6 +209,8 @@ void options_print_help(const struct options *options)
 	      : options->command == COMMAND_INFO   ? info_help
 	      : options->command == COMMAND_DUMP   ? dump_help
 	      : options->command == COMMAND_TOP    ? top_help
+	      : options->command == COMMAND_CHECK  ? check_help
+	      : options->command == COMMAND_DIFF   ? diff_help
 						   : main_help,
 	      stdout);
 }
@@ -254,6 +298,33 @@ static int parse_format(const char *name, struct options *o, char *why, size_t s
 	return reason(why, size, "unknown format '%s' (known: %s)", name, known);
 }
 
+/* "5%", "0.5%" or "5" (a percentage either way), as a fraction. */
+static int parse_percent(const char *text, double min, double max, double *fraction)
+{
+	char number[64];
+	size_t len = strlen(text);
+	double value;
+
+	if (len && text[len - 1] == '%')
+		len--;
+	if (!len || len >= sizeof(number))
+		return -1;
+	memcpy(number, text, len);
+	number[len] = '\0';
+	if (parse_number(number, min, max, &value))
+		return -1;
+	*fraction = value / 100;
+	return 0;
+}
+
+static int parse_diff_format(const char *name, struct options *o, char *why, size_t size)
+{
+	if (strcmp(name, "svg") && strcmp(name, "collapsed") && strcmp(name, "json"))
+		return reason(why, size, "diff writes svg, collapsed or json, not '%s'", name);
+	o->diff_format = name;
+	return 0;
+}
+
 /* "A:B", "A:" or ":B", seconds. */
 static int parse_time_range(const char *text, struct options *o, char *why, size_t size)
 {
@@ -286,7 +357,8 @@ bad:
 enum {
 	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
 	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
-	OPT_NO_NATIVE, OPT_REPEAT,
+	OPT_NO_NATIVE, OPT_REPEAT, OPT_THRESHOLD, OPT_MIN_SHARE, OPT_FUNCTION_REGEX, OPT_JSON_FILE,
+	OPT_MARKDOWN, OPT_BUDGET,
 };
 
 #define LONG_FLAG(name, value) { name, no_argument, NULL, value }
@@ -303,6 +375,8 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 		o->output = optarg;
 		return 0;
 	case 'f':
+		if (o->command == COMMAND_DIFF)
+			return parse_diff_format(optarg, o, why, size);
 		return parse_format(optarg, o, why, size);
 	case 'r':
 		if (parse_number(optarg, MIN_RATE, MAX_RATE, &o->rate))
@@ -361,6 +435,30 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 		return 0;
 	case OPT_NO_NATIVE:
 		o->no_native = true;
+		return 0;
+	case OPT_THRESHOLD:
+		if (parse_percent(optarg, 0, 1000, &o->threshold))
+			return reason(why, size, "--threshold needs a percentage from 0 to 1000 "
+				      "(5%%), not '%s'", optarg);
+		return 0;
+	case OPT_MIN_SHARE:
+		if (parse_percent(optarg, 0, 100, &o->min_share))
+			return reason(why, size, "--min-share needs a percentage from 0 to 100 "
+				      "(1%%), not '%s'", optarg);
+		return 0;
+	case OPT_FUNCTION_REGEX:
+		o->function_regex = optarg;
+		return 0;
+	case OPT_JSON_FILE:
+		o->json_path = optarg;
+		return 0;
+	case OPT_MARKDOWN:
+		o->markdown_path = optarg;
+		return 0;
+	case OPT_BUDGET:
+		if (o->n_budgets == MAX_BUDGETS)
+			return reason(why, size, "at most %d --budget options", MAX_BUDGETS);
+		o->budgets[o->n_budgets++] = optarg;
 		return 0;
 	case OPT_REPEAT: {
 		double runs;
@@ -451,6 +549,56 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 	return 0;
 }
 
+/*
+ * check and diff: FILE... [-- FILE...].  Options come before "--"; the
+ * files before it are BASE, after it NEW.  Without "--", two files are
+ * BASE and NEW, and one file (check with budgets only) is NEW.
+ */
+static int parse_comparison(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	static const struct option longs[] = {
+		LONG_VALUE("output", 'o'), LONG_VALUE("format", 'f'),
+		LONG_VALUE("threshold", OPT_THRESHOLD), LONG_VALUE("min-share", OPT_MIN_SHARE),
+		LONG_VALUE("function", OPT_FUNCTION_REGEX), LONG_VALUE("json", OPT_JSON_FILE),
+		LONG_VALUE("markdown", OPT_MARKDOWN), LONG_VALUE("budget", OPT_BUDGET),
+		LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
+	};
+	bool check = o->command == COMMAND_CHECK;
+	int dash, err;
+
+	for (dash = 1; dash < argc && strcmp(argv[dash], "--") != 0; dash++)
+		;
+	err = parse_options(dash, argv, check ? ":h" : ":o:f:h", longs, o, why, size);
+	if (err || o->help)
+		return err;
+	if (!check && (o->json_path || o->markdown_path || o->n_budgets || o->threshold != 0.05))
+		return reason(why, size, "%s", "--json, --markdown, --budget and --threshold are "
+			      "check's (diff draws: -o, -f, --min-share, --function)");
+	if (check && o->output)
+		return reason(why, size, "%s", "check writes its reports with --json FILE and "
+			      "--markdown FILE, not -o");
+	o->base_files = argv + optind;
+	o->n_base = (size_t)(dash - optind);
+	if (dash < argc) {
+		o->new_files = argv + dash + 1;
+		o->n_new = (size_t)(argc - dash - 1);
+	} else if (o->n_base == 2) {
+		o->new_files = o->base_files + 1;
+		o->n_new = 1;
+		o->n_base = 1;
+	} else if (o->n_base == 1 && check && o->n_budgets) {
+		o->new_files = o->base_files;
+		o->n_new = 1;
+		o->n_base = 0;
+	} else if (o->n_base > 2) {
+		return reason(why, size, "%s", "several files a side are given as BASE... -- NEW...");
+	}
+	if (!o->n_new || (!o->n_base && !(check && o->n_budgets)))
+		return reason(why, size, "%s needs BASE and NEW profiles (see peekpy %s --help)",
+			      check ? "check" : "diff", check ? "check" : "diff");
+	return 0;
+}
+
 static int parse_dump(int argc, char **argv, struct options *o, char *why, size_t size)
 {
 	static const struct option longs[] = {
@@ -478,6 +626,8 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	o->thread = -1;
 	o->time_to = -1;
 	o->repeat = 1;
+	o->threshold = 0.05;
+	o->min_share = 0.01;
 	why[0] = '\0';
 	if (argc < 2)
 		return reason(why, size, "%s", "no command given (see peekpy --help)");
@@ -512,6 +662,10 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 			return reason(why, size, "%s", "info takes one recording (see peekpy info --help)");
 		o->input = argv[2];
 		return 0;
+	}
+	if (strcmp(argv[1], "check") == 0 || strcmp(argv[1], "diff") == 0) {
+		o->command = argv[1][0] == 'c' ? COMMAND_CHECK : COMMAND_DIFF;
+		return parse_comparison(argc - 1, argv + 1, o, why, size);
 	}
 	if (strcmp(argv[1], "render") == 0) {
 		o->command = COMMAND_RENDER;

@@ -22,6 +22,8 @@ enum command {
 	COMMAND_INFO,
 	COMMAND_DUMP,
 	COMMAND_TOP,            /* record's sampling, shown live */
+	COMMAND_CHECK,          /* compare two sides of runs, judge */
+	COMMAND_DIFF,           /* compare two sides of runs, draw */
 };
 
 struct options {
@@ -52,6 +54,17 @@ struct options {
 	double time_from, time_to;  /* --time-range, seconds; time_to < 0: open */
 	bool lines_asked;       /* --nolineno or --function was given */
 	unsigned repeat;        /* record --repeat: runs of the command, 1 by default */
+	/* check, diff: the files of each side (pointing into argv) */
+	char **base_files, **new_files;
+	size_t n_base, n_new;
+	double threshold;       /* check: a change that fails, relative (0.05) */
+	double min_share;       /* rows below this share on both sides are not compared */
+	const char *function_regex;   /* only functions matching */
+	const char *json_path, *markdown_path;   /* check's reports */
+	const char *diff_format;      /* diff -f: svg, collapsed, json */
+#define MAX_BUDGETS 64
+	const char *budgets[MAX_BUDGETS];   /* check --budget PATTERN=LIMIT, as given */
+	size_t n_budgets;
 };
 
 /*

@@ -1,0 +1,288 @@
+/*
+ * diff.c - the diff command (see diff.h).
+ *
+ * Every stack (a node of the runset's tree) is compared on its own time,
+ * with the noise model fitted on the functions; stacks big enough are
+ * judged together, as check's rows are.  The graph's shade says which way
+ * a stack's time went and how sure that is.
+ */
+#include "diff.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/xalloc.h"
+#include "../output/checkreport.h"
+#include "../output/compare.h"
+#include "../output/difftext.h"
+#include "../output/flamegraph.h"
+#include "../output/functable.h"
+#include "../output/runset.h"
+#include "invoker.h"
+#include "outfile.h"
+#include "report.h"
+#include "sides.h"
+
+#define FAMILY_ALPHA 0.05
+
+struct diffing {
+	const struct options *options;
+	struct runset set;
+	struct functable functions;
+	bool *chosen;                 /* per function: matches --function */
+	struct noise_model noise;
+	struct node_change *nodes;    /* per node */
+	uint64_t *side_self[2];       /* per node, summed over a side's runs */
+	uint64_t *side_total[2];
+	int8_t *shade;
+	char **hover;
+};
+
+static void node_counts(const struct runset *set, size_t node, double *counts)
+{
+	for (size_t r = 0; r < set->n_runs; r++)
+		counts[r] = (double)set->runs[r].self[node];
+}
+
+static void sum_sides(struct diffing *d)
+{
+	const struct stacktree *tree = &d->set.tree;
+	size_t n = tree->n_nodes, r, i;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		d->side_self[side] = xcalloc(n + 1, sizeof(uint64_t));
+		d->side_total[side] = xcalloc(n + 1, sizeof(uint64_t));
+	}
+	for (r = 0; r < d->set.n_runs; r++)
+		for (i = 0; i < n; i++)
+			d->side_self[d->set.runs[r].side][i] += d->set.runs[r].self[i];
+	for (side = 0; side < 2; side++) {
+		memcpy(d->side_total[side], d->side_self[side], n * sizeof(uint64_t));
+		for (i = n; i-- > 1;)
+			d->side_total[side][tree->nodes[i].parent] += d->side_total[side][i];
+	}
+}
+
+/* Which stacks are judged: own share above --min-share on either side,
+ * of a function --function chose. */
+static bool judged(const struct diffing *d, size_t node, const double *counts)
+{
+	double mean, share;
+	int side;
+
+	if (!d->chosen[d->set.tree.nodes[node].frame])
+		return false;
+	for (side = SIDE_BASE; side <= SIDE_NEW; side++) {
+		side_mean(&d->set, counts, (enum side)side, &mean, &share);
+		if (share > 0 && share >= d->options->min_share)
+			return true;
+	}
+	return false;
+}
+
+static void judge_nodes(struct diffing *d)
+{
+	size_t n = d->set.tree.n_nodes, i, family = 0;
+	double *counts = xcalloc(d->set.n_runs + 1, sizeof(*counts));
+	struct judgement how = { .threshold = 0, .family_alpha = FAMILY_ALPHA };
+
+	d->nodes = xcalloc(n + 1, sizeof(*d->nodes));
+	for (i = 1; i < n; i++) {
+		node_counts(&d->set, i, counts);
+		d->nodes[i].judged = judged(d, i, counts);
+		family += d->nodes[i].judged;
+	}
+	how.family = family;
+	for (i = 1; i < n; i++) {
+		/* A stack is part of its function: out of the yardstick too. */
+		bool in_pool = d->noise.steady && d->noise.steady[d->set.tree.nodes[i].frame];
+
+		node_counts(&d->set, i, counts);
+		compare_row(&d->noise, &d->set, counts, in_pool, &how, &d->nodes[i].change);
+	}
+	free(counts);
+}
+
+/* Red or blue where the change is real, deeper the surer; grey else. */
+static int8_t shade_of(const struct node_change *n)
+{
+	const struct change *c = &n->change;
+	double margin, half_width, strength;
+	int sign;
+
+	if (!n->judged)
+		return 0;
+	if (c->verdict == VERDICT_NEW || c->verdict == VERDICT_GONE)
+		return c->verdict == VERDICT_NEW ? FLAMEGRAPH_DIFF_SHADES : -FLAMEGRAPH_DIFF_SHADES;
+	if (c->verdict == VERDICT_NOISE)
+		return 0;
+	sign = c->z > 0 ? 1 : -1;
+	/* How far the interval keeps from "unchanged", in half-widths: from
+	 * just real (a third of the scale) to a half-width away (all of it). */
+	margin = sign > 0 ? log(c->low) : -log(c->high);
+	half_width = (log(c->high) - log(c->low)) / 2;
+	strength = half_width > 0 ? fmin(1, margin / half_width) : 1;
+	return (int8_t)(sign * (int)lround(fmax(3, strength * FLAMEGRAPH_DIFF_SHADES)));
+}
+
+/* A side's mean time per sample (1 for untimed input). */
+static double side_unit(const struct runset *set, enum side side)
+{
+	double sum = 0;
+	size_t n = 0, r;
+
+	for (r = 0; r < set->n_runs; r++) {
+		if (set->runs[r].side != side)
+			continue;
+		sum += set->timed ? set->runs[r].seconds_per_sample : 1;
+		n++;
+	}
+	return n ? sum / (double)n : 1;
+}
+
+/* A side's per-run mean of a summed count, as a time. */
+static void per_run(char *buf, size_t size, const struct runset *set, enum side side,
+		    uint64_t summed)
+{
+	size_t runs = runset_count(set, side);
+
+	checkreport_amount(buf, size, runs ? (double)summed / (double)runs * side_unit(set, side) : 0,
+			   set->timed);
+}
+
+static char *hover_of(const struct diffing *d, size_t node)
+{
+	const struct node_change *n = &d->nodes[node];
+	const struct change *c = &n->change;
+	char before[32], after[32], total_before[32], total_after[32], judgement[128], *text;
+
+	per_run(before, sizeof(before), &d->set, SIDE_BASE, d->side_self[SIDE_BASE][node]);
+	per_run(after, sizeof(after), &d->set, SIDE_NEW, d->side_self[SIDE_NEW][node]);
+	per_run(total_before, sizeof(total_before), &d->set, SIDE_BASE,
+		d->side_total[SIDE_BASE][node]);
+	per_run(total_after, sizeof(total_after), &d->set, SIDE_NEW, d->side_total[SIDE_NEW][node]);
+	if (c->before_samples == 0 && c->after_samples == 0)
+		snprintf(judgement, sizeof(judgement), "calls only");
+	else if (!n->judged)
+		snprintf(judgement, sizeof(judgement), "not judged (under %.3g%%)",
+			 100 * d->options->min_share);
+	else if (c->verdict == VERDICT_NEW || c->verdict == VERDICT_GONE)
+		snprintf(judgement, sizeof(judgement), "%s", verdict_name(c->verdict));
+	else
+		snprintf(judgement, sizeof(judgement), "%+.1f%% (%+.1f%% .. %+.1f%%), %s",
+			 100 * (c->ratio - 1), 100 * (c->low - 1), 100 * (c->high - 1),
+			 c->verdict == VERDICT_NOISE ? "within noise"
+			 : c->z > 0 ? "slower" : "faster");
+	text = xmalloc(512);
+	snprintf(text, 512, "own: %s before (%.0f samples), %s after (%.0f samples), %s; "
+		 "with callees: %s before, %s after (per run)", before, c->before_samples, after,
+		 c->after_samples, judgement, total_before, total_after);
+	return text;
+}
+
+static int write_svg(void *ctx, FILE *out)
+{
+	struct diffing *d = ctx;
+	struct stacktree *tree = &d->set.tree;
+	size_t n = tree->n_nodes, i;
+	char title[256];
+	struct flamegraph_diff diff;
+	int err;
+
+	d->shade = xcalloc(n + 1, sizeof(*d->shade));
+	d->hover = xcalloc(n + 1, sizeof(*d->hover));
+	for (i = 1; i < n; i++) {
+		d->shade[i] = shade_of(&d->nodes[i]);
+		d->hover[i] = hover_of(d, i);
+	}
+	diff = (struct flamegraph_diff){ .after_self = d->side_self[SIDE_NEW],
+					 .before_self = d->side_self[SIDE_BASE],
+					 .shade = d->shade, .hover = d->hover };
+	snprintf(title, sizeof(title), "peekpy diff: %zu run%s before, %zu after",
+		 runset_count(&d->set, SIDE_BASE), runset_count(&d->set, SIDE_BASE) == 1 ? "" : "s",
+		 runset_count(&d->set, SIDE_NEW));
+	err = flamegraph_write_diff(tree, &(struct flamegraph_meta){
+					    .title = title, .command = d->set.command[SIDE_NEW] },
+				    &diff, out);
+	for (i = 0; i < n; i++)
+		free(d->hover[i]);
+	free(d->hover);
+	free(d->shade);
+	d->hover = NULL;
+	d->shade = NULL;
+	return err;
+}
+
+static int write_collapsed(void *ctx, FILE *out)
+{
+	struct diffing *d = ctx;
+
+	return difftext_collapsed(out, &d->set.tree, d->nodes);
+}
+
+static int write_json(void *ctx, FILE *out)
+{
+	struct diffing *d = ctx;
+
+	return difftext_json(out, &d->set.tree, d->nodes, d->set.timed,
+			     runset_count(&d->set, SIDE_BASE), runset_count(&d->set, SIDE_NEW));
+}
+
+static int diff_all(struct diffing *d)
+{
+	const struct options *o = d->options;
+	const char *format = o->diff_format ? o->diff_format : "svg";
+	char output[4096];
+	struct invoker as;
+	int status, err;
+
+	status = sides_load(o, &d->set);
+	if (status)
+		return status;
+	functable_build(&d->functions, &d->set);
+	status = sides_choose(&d->set, &d->functions, o->function_regex, &d->chosen);
+	if (status)
+		return status;
+	noise_fit(&d->noise, &d->set, &d->functions.own);
+	sum_sides(d);
+	judge_nodes(d);
+	if (o->output)
+		snprintf(output, sizeof(output), "%s", o->output);
+	else
+		snprintf(output, sizeof(output), "diff.%s",
+			 strcmp(format, "collapsed") == 0 ? "txt" : format);
+	invoker_find(&as);
+	err = outfile_write(output, &as,
+			    strcmp(format, "svg") == 0         ? write_svg
+			    : strcmp(format, "collapsed") == 0 ? write_collapsed
+							       : write_json,
+			    d);
+	if (err) {
+		report("cannot write '%s': %s", output, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+int diff_run(const struct options *o)
+{
+	struct diffing d = { .options = o };
+	int status, side;
+
+	runset_init(&d.set);
+	status = diff_all(&d);
+	for (side = 0; side < 2; side++) {
+		free(d.side_self[side]);
+		free(d.side_total[side]);
+	}
+	free(d.nodes);
+	free(d.chosen);
+	noise_release(&d.noise);
+	if (d.functions.dotted)
+		functable_release(&d.functions);
+	runset_release(&d.set);
+	return status;
+}
