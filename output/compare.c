@@ -373,13 +373,9 @@ static void yardstick(const struct noise_model *m, const struct runset *set, con
 				       1 / (after.per_run * (double)after.runs));
 }
 
-void compare_row(const struct noise_model *m, const struct runset *set, const double *counts,
-		 bool in_pool, const struct judgement *how, struct change *out)
+void compare_describe(const struct runset *set, const double *counts, struct change *out)
 {
 	struct side_stats before, after;
-	double alpha = how->family_alpha / (double)(how->family ? how->family : 1);
-	double log_scale, scale_variance, df, q, se;
-	struct against x;
 
 	side_stats(set, counts, SIDE_BASE, &before);
 	side_stats(set, counts, SIDE_NEW, &after);
@@ -390,6 +386,20 @@ void compare_row(const struct noise_model *m, const struct runset *set, const do
 	out->after_share = after.share;
 	out->before_samples = before.samples;
 	out->after_samples = after.samples;
+	out->ratio = before.samples > 0 ? after.share / before.share : INFINITY;
+}
+
+void compare_row(const struct noise_model *m, const struct runset *set, const double *counts,
+		 bool in_pool, const struct judgement *how, struct change *out)
+{
+	struct side_stats before, after;
+	double alpha = how->family_alpha / (double)(how->family ? how->family : 1);
+	double log_scale, scale_variance, df, q, se;
+	struct against x;
+
+	side_stats(set, counts, SIDE_BASE, &before);
+	side_stats(set, counts, SIDE_NEW, &after);
+	compare_describe(set, counts, out);
 	yardstick(m, set, counts, in_pool, &log_scale, &scale_variance);
 	row_against(m, &before, &after, log_scale, scale_variance, &x);
 	se = sqrt(x.variance);

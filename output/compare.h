@@ -104,6 +104,10 @@ void compare_row(const struct noise_model *model, const struct runset *set,
 		 const double *counts, bool in_pool, const struct judgement *how,
 		 struct change *out);
 
+/* Only what the two sides hold (times, shares, samples; the ratio of the
+ * shares): for rows too small to be judged. */
+void compare_describe(const struct runset *set, const double *counts, struct change *out);
+
 /* Mean per run of one side: seconds (or samples) and share. */
 void side_mean(const struct runset *set, const double *counts, enum side side,
 	       double *mean, double *share);

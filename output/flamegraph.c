@@ -426,6 +426,30 @@ static void write_legend(FILE *out, int height, bool diff)
 	fputs("</g>\n", out);
 }
 
+/* A differential graph's numbers per box, for the hover line. */
+static void write_diff_data(FILE *out, const struct drawing *d)
+{
+	static const char *const labels[] = { "ob", "oa", "tb", "ta", "ch", "lo", "hi", "v" };
+	size_t i, k;
+
+	for (k = 0; k < sizeof(labels) / sizeof(labels[0]); k++) {
+		fprintf(out, "],\n%s:[", labels[k]);
+		for (i = 0; i < d->n_boxes; i++) {
+			const struct flamegraph_diff_node *n = &d->diff->nodes[d->boxes[i].node];
+			const float values[] = { n->own_before, n->own_after, n->total_before,
+						 n->total_after, n->change, n->low, n->high };
+
+			fputs(i ? (i % 32 ? "," : ",\n") : "", out);
+			if (k == 7)
+				fprintf(out, "%u", n->verdict);
+			else if (isfinite(values[k]))
+				fprintf(out, "%.4g", values[k]);
+			else
+				fputs("0", out);
+		}
+	}
+}
+
 /* The layout again, as data for the script: frames used, then per box its
  * depth, x, width (samples), frame and colour (and a differential graph's
  * hover line).  The first layout is P, with the picture's measures; a
@@ -440,9 +464,10 @@ static void write_data(FILE *out, struct drawing *d, const struct flamegraph_met
 	int kind;
 
 	if (first) {
-		fprintf(out, "var P={n:%llu,dt:%.9g,top:%d,fh:%d,pad:%d,width:%d,kinds:[",
+		fprintf(out, "var P={n:%llu,dt:%.9g,top:%d,fh:%d,pad:%d,width:%d,timed:%d,kinds:[",
 			(unsigned long long)tree->samples,
-			meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.0, TOP, FRAME_H, PAD, WIDTH);
+			meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.0, TOP, FRAME_H, PAD, WIDTH,
+			d->diff ? d->diff->timed : 1);
 		for (kind = 0; kind < CODE_KINDS; kind++) {
 			const char *name = codekind_name((enum code_kind)kind);
 
@@ -477,18 +502,8 @@ static void write_data(FILE *out, struct drawing *d, const struct flamegraph_met
 	WRITE_ARRAY("fr", frame_index[tree->nodes[d->boxes[i].node].frame] - 1);
 	WRITE_ARRAY("c", d->boxes[i].colour);
 #undef WRITE_ARRAY
-	if (d->diff) {
-		fputs("],\nh:[", out);
-		for (i = 0; i < d->n_boxes; i++) {
-			const char *hover = d->diff->hover[d->boxes[i].node];
-
-			fputs(i ? ",\n" : "", out);
-			if (hover)
-				escape_json(out, hover, strlen(hover));
-			else
-				fputs("\"\"", out);
-		}
-	}
+	if (d->diff)
+		write_diff_data(out, d);
 	fputs("]};\n", out);
 	free(frame_index);
 }

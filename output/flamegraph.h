@@ -18,6 +18,7 @@
 #ifndef PEEKPY_FLAMEGRAPH_H
 #define PEEKPY_FLAMEGRAPH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -47,10 +48,23 @@ int flamegraph_write(struct stacktree *tree, const struct flamegraph_meta *meta,
  * from -FLAMEGRAPH_DIFF_SHADES (faster, blue) through 0 (grey) to
  * +FLAMEGRAPH_DIFF_SHADES (slower, red), and the line hovering shows.
  */
+enum flamegraph_diff_verdict {
+	DIFF_NOT_JUDGED = 0, DIFF_NOISE, DIFF_SLOWER, DIFF_FASTER, DIFF_NEW, DIFF_GONE,
+};
+
+/* What hovering a node of a differential graph says: time per run (or
+ * samples, untimed) and, where judged, the change of its own time. */
+struct flamegraph_diff_node {
+	float own_before, own_after, total_before, total_after;
+	float change, low, high;     /* ratio - 1 and its interval, where judged */
+	uint8_t verdict;             /* enum flamegraph_diff_verdict */
+};
+
 struct flamegraph_diff {
 	const uint64_t *after_self, *before_self;   /* per node */
 	const int8_t *shade;                        /* per node */
-	char *const *hover;                         /* per node, NULL for none */
+	const struct flamegraph_diff_node *nodes;   /* per node */
+	bool timed;                                 /* times in seconds, else samples */
 };
 
 /* The tree's counts are replaced while drawing and restored after. */

@@ -6,8 +6,10 @@
  * frames' texts, and per box P.d (depth), P.x and P.w (offset and width in
  * samples), P.fr (its frame) and P.c (its colour class).  Boxes are in
  * pre-order, so the boxes under one are the run after it that is deeper.
- * A differential graph adds P.h (per box, the line hovering shows) and
- * P.b, the same for the "before" view.  Everything drawn after loading is
+ * A differential graph adds, per box, its own and total time before and
+ * after (ob, oa, tb, ta), the change of its own time with its interval
+ * (ch, lo, hi) and the verdict (v: see flamegraph_diff_verdict); and P.b,
+ * the same for the "before" view.  Everything drawn after loading is
  * drawn again from that data.  Must not fetch anything.
  */
 "use strict";
@@ -249,9 +251,29 @@ function seconds(s) {
 	return s >= 1 ? s.toFixed(2) + " s" : (s * 1000).toFixed(s >= 0.01 ? 0 : 1) + " ms";
 }
 
+function amount(v) {
+	return P.timed ? seconds(v) : v.toFixed(1) + " samples";
+}
+
+function percent(v) {
+	return (v >= 0 ? "+" : "") + (100 * v).toFixed(1) + "%";
+}
+
+/* A differential graph's hover line. */
+function describeChange(t, i) {
+	var judged = ["not judged (too small)", "", "slower", "faster", "new", "gone"][t.v[i]];
+	if (t.v[i] === 1 || t.v[i] === 2 || t.v[i] === 3)
+		judged = percent(t.ch[i]) + " (" + percent(t.lo[i]) + " .. " + percent(t.hi[i]) + "), " +
+			(t.v[i] === 1 ? "within noise" : judged);
+	if (!t.ob[i] && !t.oa[i]) judged = "calls only";
+	return t.f[t.fr[i]] + " \u2014 own: " + amount(t.ob[i]) + " before, " + amount(t.oa[i]) +
+		" after, " + judged + "; with callees: " + amount(t.tb[i]) + " before, " +
+		amount(t.ta[i]) + " after (per run)";
+}
+
 function describe(i) {
 	var t = S.tree, w = t.w[i];
-	if (t.h) return t.f[t.fr[i]] + " \u2014 " + t.h[i];
+	if (t.v) return describeChange(t, i);
 	var text = t.f[t.fr[i]] + " \u2014 " + (P.kinds[Math.floor(t.c[i] / 16)] || "") + ", " +
 		count(w) + " samples, " + (100 * w / t.n).toFixed(2) + "% of all";
 	if (S.zoom >= 0) text += ", " + (100 * w / t.w[S.zoom]).toFixed(2) + "% of zoomed";

@@ -37,7 +37,6 @@ struct diffing {
 	uint64_t *side_self[2];       /* per node, summed over a side's runs */
 	uint64_t *side_total[2];
 	int8_t *shade;
-	char **hover;
 };
 
 static void node_counts(const struct runset *set, size_t node, double *counts)
@@ -101,7 +100,10 @@ static void judge_nodes(struct diffing *d)
 		bool in_pool = d->noise.steady && d->noise.steady[d->set.tree.nodes[i].frame];
 
 		node_counts(&d->set, i, counts);
-		compare_row(&d->noise, &d->set, counts, in_pool, &how, &d->nodes[i].change);
+		if (d->nodes[i].judged)
+			compare_row(&d->noise, &d->set, counts, in_pool, &how, &d->nodes[i].change);
+		else
+			compare_describe(&d->set, counts, &d->nodes[i].change);
 	}
 	free(counts);
 }
@@ -143,44 +145,47 @@ static double side_unit(const struct runset *set, enum side side)
 	return n ? sum / (double)n : 1;
 }
 
-/* A side's per-run mean of a summed count, as a time. */
-static void per_run(char *buf, size_t size, const struct runset *set, enum side side,
-		    uint64_t summed)
+/* A side's summed count, as a time per run. */
+static double per_run(const struct runset *set, enum side side, uint64_t summed)
 {
 	size_t runs = runset_count(set, side);
 
-	checkreport_amount(buf, size, runs ? (double)summed / (double)runs * side_unit(set, side) : 0,
-			   set->timed);
+	return runs ? (double)summed / (double)runs * side_unit(set, side) : 0;
 }
 
-static char *hover_of(const struct diffing *d, size_t node)
+static uint8_t hover_verdict(const struct node_change *n)
 {
-	const struct node_change *n = &d->nodes[node];
-	const struct change *c = &n->change;
-	char before[32], after[32], total_before[32], total_after[32], judgement[128], *text;
+	if (!n->judged)
+		return DIFF_NOT_JUDGED;
+	switch (n->change.verdict) {
+	case VERDICT_NEW: return DIFF_NEW;
+	case VERDICT_GONE: return DIFF_GONE;
+	case VERDICT_NOISE: return DIFF_NOISE;
+	default: return n->change.z > 0 ? DIFF_SLOWER : DIFF_FASTER;
+	}
+}
 
-	per_run(before, sizeof(before), &d->set, SIDE_BASE, d->side_self[SIDE_BASE][node]);
-	per_run(after, sizeof(after), &d->set, SIDE_NEW, d->side_self[SIDE_NEW][node]);
-	per_run(total_before, sizeof(total_before), &d->set, SIDE_BASE,
-		d->side_total[SIDE_BASE][node]);
-	per_run(total_after, sizeof(total_after), &d->set, SIDE_NEW, d->side_total[SIDE_NEW][node]);
-	if (c->before_samples == 0 && c->after_samples == 0)
-		snprintf(judgement, sizeof(judgement), "calls only");
-	else if (!n->judged)
-		snprintf(judgement, sizeof(judgement), "not judged (under %.3g%%)",
-			 100 * d->options->min_share);
-	else if (c->verdict == VERDICT_NEW || c->verdict == VERDICT_GONE)
-		snprintf(judgement, sizeof(judgement), "%s", verdict_name(c->verdict));
-	else
-		snprintf(judgement, sizeof(judgement), "%+.1f%% (%+.1f%% .. %+.1f%%), %s",
-			 100 * (c->ratio - 1), 100 * (c->low - 1), 100 * (c->high - 1),
-			 c->verdict == VERDICT_NOISE ? "within noise"
-			 : c->z > 0 ? "slower" : "faster");
-	text = xmalloc(512);
-	snprintf(text, 512, "own: %s before (%.0f samples), %s after (%.0f samples), %s; "
-		 "with callees: %s before, %s after (per run)", before, c->before_samples, after,
-		 c->after_samples, judgement, total_before, total_after);
-	return text;
+/* What hovering each node says. */
+static struct flamegraph_diff_node *hover_nodes(const struct diffing *d)
+{
+	size_t n = d->set.tree.n_nodes, i;
+	struct flamegraph_diff_node *nodes = xcalloc(n + 1, sizeof(*nodes));
+
+	for (i = 1; i < n; i++) {
+		const struct node_change *c = &d->nodes[i];
+
+		nodes[i] = (struct flamegraph_diff_node){
+			.own_before = (float)per_run(&d->set, SIDE_BASE, d->side_self[SIDE_BASE][i]),
+			.own_after = (float)per_run(&d->set, SIDE_NEW, d->side_self[SIDE_NEW][i]),
+			.total_before = (float)per_run(&d->set, SIDE_BASE, d->side_total[SIDE_BASE][i]),
+			.total_after = (float)per_run(&d->set, SIDE_NEW, d->side_total[SIDE_NEW][i]),
+			.change = (float)(c->change.ratio - 1),
+			.low = (float)(c->change.low - 1),
+			.high = (float)(c->change.high - 1),
+			.verdict = hover_verdict(c),
+		};
+	}
+	return nodes;
 }
 
 static int write_svg(void *ctx, FILE *out)
@@ -192,26 +197,22 @@ static int write_svg(void *ctx, FILE *out)
 	struct flamegraph_diff diff;
 	int err;
 
+	struct flamegraph_diff_node *hover = hover_nodes(d);
+
 	d->shade = xcalloc(n + 1, sizeof(*d->shade));
-	d->hover = xcalloc(n + 1, sizeof(*d->hover));
-	for (i = 1; i < n; i++) {
+	for (i = 1; i < n; i++)
 		d->shade[i] = shade_of(&d->nodes[i]);
-		d->hover[i] = hover_of(d, i);
-	}
 	diff = (struct flamegraph_diff){ .after_self = d->side_self[SIDE_NEW],
 					 .before_self = d->side_self[SIDE_BASE],
-					 .shade = d->shade, .hover = d->hover };
+					 .shade = d->shade, .nodes = hover, .timed = d->set.timed };
 	snprintf(title, sizeof(title), "peekpy diff: %zu run%s before, %zu after",
 		 runset_count(&d->set, SIDE_BASE), runset_count(&d->set, SIDE_BASE) == 1 ? "" : "s",
 		 runset_count(&d->set, SIDE_NEW));
 	err = flamegraph_write_diff(tree, &(struct flamegraph_meta){
 					    .title = title, .command = d->set.command[SIDE_NEW] },
 				    &diff, out);
-	for (i = 0; i < n; i++)
-		free(d->hover[i]);
-	free(d->hover);
+	free(hover);
 	free(d->shade);
-	d->hover = NULL;
 	d->shade = NULL;
 	return err;
 }
