@@ -550,9 +550,9 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 }
 
 /*
- * check and diff: FILE... [-- FILE...].  Options come before "--"; the
- * files before it are BASE, after it NEW.  Without "--", two files are
- * BASE and NEW, and one file (check with budgets only) is NEW.
+ * check and diff: FILE... [-- FILE...].  The files before "--" are BASE,
+ * after it NEW; options may come on either side.  Without "--", two files
+ * are BASE and NEW, and one file (check with budgets only) is NEW.
  */
 static int parse_comparison(int argc, char **argv, struct options *o, char *why, size_t size)
 {
@@ -571,26 +571,33 @@ static int parse_comparison(int argc, char **argv, struct options *o, char *why,
 	err = parse_options(dash, argv, check ? ":h" : ":o:f:h", longs, o, why, size);
 	if (err || o->help)
 		return err;
+	o->base_files = argv + optind;
+	o->n_base = (size_t)(dash - optind);
+	/* After "--": parsed apart, "--" standing where a program's name
+	 * would (getopt never reads that one). */
+	if (dash < argc) {
+		err = parse_options(argc - dash, argv + dash, check ? ":h" : ":o:f:h", longs, o, why,
+				    size);
+		if (err || o->help)
+			return err;
+		o->new_files = argv + dash + optind;
+		o->n_new = (size_t)(argc - dash - optind);
+	}
 	if (!check && (o->json_path || o->markdown_path || o->n_budgets || o->threshold != 0.05))
 		return reason(why, size, "%s", "--json, --markdown, --budget and --threshold are "
 			      "check's (diff draws: -o, -f, --min-share, --function)");
 	if (check && o->output)
 		return reason(why, size, "%s", "check writes its reports with --json FILE and "
 			      "--markdown FILE, not -o");
-	o->base_files = argv + optind;
-	o->n_base = (size_t)(dash - optind);
-	if (dash < argc) {
-		o->new_files = argv + dash + 1;
-		o->n_new = (size_t)(argc - dash - 1);
-	} else if (o->n_base == 2) {
+	if (dash == argc && o->n_base == 2) {
 		o->new_files = o->base_files + 1;
 		o->n_new = 1;
 		o->n_base = 1;
-	} else if (o->n_base == 1 && check && o->n_budgets) {
+	} else if (dash == argc && o->n_base == 1 && check && o->n_budgets) {
 		o->new_files = o->base_files;
 		o->n_new = 1;
 		o->n_base = 0;
-	} else if (o->n_base > 2) {
+	} else if (dash == argc && o->n_base > 2) {
 		return reason(why, size, "%s", "several files a side are given as BASE... -- NEW...");
 	}
 	if (!o->n_new || (!o->n_base && !(check && o->n_budgets)))
