@@ -10,7 +10,9 @@ and CPython 3.15's own sampler, python3.15 -m profiling.sampling
 ("Tachyon"), against the sid 3.15 interpreter.  Then it renders a synthetic
 profile (bench/gen_stacks.py) into a flame graph beside flamegraph.pl (found
 on PATH or as $FLAMEGRAPH_PL): CPU time, peak memory, bytes written, and
-how fast the file is in headless Chromium.  A baseline that is not
+how fast the file is in headless Chromium.  Last, peekpy check and diff
+(bench/checkbench.py): how often check is right on recorded runs, and how
+fast both are on two profiles of a million samples.  A baseline that is not
 installed is reported as missing; peekpy's figures are printed anyway.
 
   bench/run.py --peekpy PATH [--seconds S] [--quick]
@@ -28,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import harness  # noqa: E402
+import checkbench  # noqa: E402
 
 harness.TARGET_SOURCES = HERE   # the target scripts are bench/*.py
 
@@ -363,6 +366,9 @@ def main():
         bench_idle_threads(args.peekpy, py312, seconds)
         bench_memory(args.peekpy, py312, workdir, args.quick)
     bench_render(args.peekpy, workdir)
+    if py312:
+        checkbench.bench_power(args.peekpy, py312.executable, workdir, 6 if args.quick else 12)
+        checkbench.bench_speed(args.peekpy, py312.executable, workdir)
 
 
 if __name__ == "__main__":
