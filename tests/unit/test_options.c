@@ -158,9 +158,71 @@ static void test_options_help_and_version(void **state)
 	assert_int_equal(o.command, COMMAND_RECORD);
 }
 
+static void test_options_check_and_diff_sides(void **state)
+{
+	struct options o;
+	char why[256];
+
+	(void)state;
+	/* Two files: BASE and NEW. */
+	assert_int_equal(PARSE(&o, why, "check", "a.peek", "b.peek", "--threshold", "10%"), 0);
+	assert_int_equal(o.command, COMMAND_CHECK);
+	assert_int_equal(o.n_base, 1);
+	assert_int_equal(o.n_new, 1);
+	assert_string_equal(o.base_files[0], "a.peek");
+	assert_string_equal(o.new_files[0], "b.peek");
+	assert_true(o.threshold == 0.1);
+	assert_true(o.min_share == 0.01);
+	/* Several a side, options on both sides of "--". */
+	assert_int_equal(PARSE(&o, why, "check", "--min-share", "2", "b1", "b2", "b3", "--", "n1",
+			       "--json", "r.json", "n2", "--budget", "x=5%", "--budget", "y=1ms"), 0);
+	assert_int_equal(o.n_base, 3);
+	assert_int_equal(o.n_new, 2);
+	assert_string_equal(o.base_files[2], "b3");
+	assert_string_equal(o.new_files[0], "n1");
+	assert_string_equal(o.new_files[1], "n2");
+	assert_string_equal(o.json_path, "r.json");
+	assert_int_equal(o.n_budgets, 2);
+	assert_string_equal(o.budgets[1], "y=1ms");
+	assert_true(o.min_share == 0.02);
+	/* Budgets alone: one file is NEW. */
+	assert_int_equal(PARSE(&o, why, "check", "n.peek", "--budget", "x=5%"), 0);
+	assert_int_equal(o.n_base, 0);
+	assert_int_equal(o.n_new, 1);
+	assert_int_equal(PARSE(&o, why, "check", "n.peek"), PP_EUSAGE);
+	assert_non_null(strstr(why, "needs BASE and NEW"));
+	assert_int_equal(PARSE(&o, why, "check", "a", "b", "c"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "check", "-o", "x", "a", "b"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "check", "--threshold", "5x", "a", "b"), PP_EUSAGE);
+	/* diff: its own formats, and not check's reports. */
+	assert_int_equal(PARSE(&o, why, "diff", "a", "b", "-f", "json", "-o", "d.json"), 0);
+	assert_int_equal(o.command, COMMAND_DIFF);
+	assert_string_equal(o.diff_format, "json");
+	assert_int_equal(PARSE(&o, why, "diff", "a", "b", "-f", "speedscope"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "diff", "a", "b", "--json", "x"), PP_EUSAGE);
+}
+
+static void test_options_repeat(void **state)
+{
+	struct options o;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, why, "record", "--", "python3", "x.py"), 0);
+	assert_int_equal(o.repeat, 1);
+	assert_int_equal(PARSE(&o, why, "record", "--repeat", "5", "--", "python3", "x.py"), 0);
+	assert_int_equal(o.repeat, 5);
+	assert_int_equal(PARSE(&o, why, "record", "--repeat", "0", "--", "python3"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "record", "--repeat", "2.5", "--", "python3"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "record", "--repeat", "2", "--pid", "12"), PP_EUSAGE);
+	assert_int_equal(PARSE(&o, why, "top", "--repeat", "2", "--", "python3"), PP_EUSAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_options_check_and_diff_sides),
+		cmocka_unit_test(test_options_repeat),
 		cmocka_unit_test(test_options_attach_with_everything),
 		cmocka_unit_test(test_options_defaults),
 		cmocka_unit_test(test_options_command_keeps_its_own_flags),
