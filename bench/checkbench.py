@@ -143,14 +143,17 @@ def bench_speed(peekpy, python, workdir, seconds=12):
                             if line.startswith("samples:")))
     print("check and diff: two recordings of %s and %s samples" % tuple(samples))
     print("%-34s %8s  %8s" % ("tool", "wall s", "CPU s"))
+    time_check_and_diff(peekpy, base, new, os.path.join(workdir, "million-diff.svg"))
+    bench_speed_collapsed(peekpy, workdir)
+
+
+def time_check_and_diff(peekpy, base, new, svg):
     for label, argv in (("peekpy check", [peekpy, "check", base, new]),
-                        ("peekpy diff (svg)", [peekpy, "diff", base, new, "-o",
-                                               os.path.join(workdir, "million-diff.svg")])):
+                        ("peekpy diff (svg)", [peekpy, "diff", base, new, "-o", svg])):
         status, wall, cpu = cpu_run(argv)
         if status not in (0, 1):
             raise RuntimeError("%s failed" % label)
         print("%-34s %8.2f  %8.2f" % (label, wall, cpu), flush=True)
-    bench_speed_collapsed(peekpy, workdir)
 
 
 def synthetic_pair(workdir):
@@ -176,13 +179,7 @@ def bench_speed_collapsed(peekpy, workdir):
     base, new = synthetic_pair(workdir)
     print("the same on collapsed stacks: 20,000 distinct stacks 5-60 deep, 1,000,000 samples "
           "a side (bench/gen_stacks.py)")
-    for label, argv in (("peekpy check", [peekpy, "check", base, new]),
-                        ("peekpy diff (svg)", [peekpy, "diff", base, new, "-o",
-                                               os.path.join(workdir, "synthetic-diff.svg")])):
-        status, wall, cpu = cpu_run(argv)
-        if status not in (0, 1):
-            raise RuntimeError("%s failed" % label)
-        print("%-34s %8.2f  %8.2f" % (label, wall, cpu), flush=True)
+    time_check_and_diff(peekpy, base, new, os.path.join(workdir, "synthetic-diff.svg"))
     flamegraph = os.environ.get("FLAMEGRAPH_PL") or shutil.which("flamegraph.pl")
     difffolded = flamegraph and os.path.join(os.path.dirname(flamegraph), "difffolded.pl")
     if not difffolded or not os.path.exists(difffolded):

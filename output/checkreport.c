@@ -132,6 +132,18 @@ static void describe_result(FILE *out, const struct check_report *r)
 		fprintf(out, "; %zu faster", r->improvements);
 }
 
+/* A budget's measured value and its limit, as text. */
+static void format_budget(const struct budget_result *b, char *value, char *limit, size_t size)
+{
+	if (b->is_share) {
+		snprintf(value, size, "%.1f%%", 100 * b->value);
+		snprintf(limit, size, "%.3g%%", 100 * b->limit);
+	} else {
+		checkreport_amount(value, size, b->value, true);
+		checkreport_amount(limit, size, b->limit, true);
+	}
+}
+
 /* --- the table --- */
 
 static void text_budgets(FILE *out, const struct check_report *r)
@@ -142,13 +154,7 @@ static void text_budgets(FILE *out, const struct check_report *r)
 		const struct budget_result *b = &r->budgets[i];
 		char value[48], limit[48];
 
-		if (b->is_share) {
-			snprintf(value, sizeof(value), "%.1f%%", 100 * b->value);
-			snprintf(limit, sizeof(limit), "%.3g%%", 100 * b->limit);
-		} else {
-			checkreport_amount(value, sizeof(value), b->value, true);
-			checkreport_amount(limit, sizeof(limit), b->limit, true);
-		}
+		format_budget(b, value, limit, sizeof(value));
 		fprintf(out, "budget %s: %s against %s (%zu function%s) %s\n", b->spec, value, limit,
 			b->functions, b->functions == 1 ? "" : "s", b->exceeded ? "EXCEEDED" : "ok");
 	}
@@ -329,13 +335,7 @@ void checkreport_markdown(FILE *out, const struct check_report *r, size_t max_ro
 			const struct budget_result *b = &r->budgets[i];
 			char value[48], limit[48];
 
-			if (b->is_share) {
-				snprintf(value, sizeof(value), "%.1f%%", 100 * b->value);
-				snprintf(limit, sizeof(limit), "%.3g%%", 100 * b->limit);
-			} else {
-				checkreport_amount(value, sizeof(value), b->value, true);
-				checkreport_amount(limit, sizeof(limit), b->limit, true);
-			}
+			format_budget(b, value, limit, sizeof(value));
 			fputs("| ", out);
 			markdown_cell(out, b->spec);
 			fprintf(out, " | %s | %s | %s |\n", value, limit,

@@ -91,6 +91,9 @@ struct change {
 	enum verdict verdict;
 };
 
+/* The chance of any false alarm among the rows judged together. */
+#define COMPARE_FAMILY_ALPHA 0.05
+
 /* How the rows are judged. */
 struct judgement {
 	double threshold;       /* relative: 0.05 */

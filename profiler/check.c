@@ -21,32 +21,15 @@
 
 /* Rows the table shows; the JSON report has them all. */
 #define TABLE_ROWS 25
-#define FAMILY_ALPHA 0.05
 /* Below this share of NEW's time in functions BASE also ran, the two
  * profiles are taken for different programs. */
 #define MIN_COMMON_SHARE 0.5
 
 struct checking {
 	const struct options *options;
-	struct runset set;
-	struct functable functions;
-	bool *chosen;               /* per function: matches --function */
+	struct sides sides;
 	struct check_report report;
 };
-
-/* Whether a row is shared enough on either side to be compared. */
-static bool big_enough(const struct checking *c, const double *counts)
-{
-	double mean, share;
-	int side;
-
-	for (side = SIDE_BASE; side <= SIDE_NEW; side++) {
-		side_mean(&c->set, counts, (enum side)side, &mean, &share);
-		if (share >= c->options->min_share && share > 0)
-			return true;
-	}
-	return false;
-}
 
 /* Whether a row holds (nearly) every sample of every run: the program's
  * outermost frames.  A share cannot move there, and testing it would only
@@ -55,8 +38,8 @@ static bool holds_everything(const struct checking *c, const double *counts)
 {
 	size_t r;
 
-	for (r = 0; r < c->set.n_runs; r++)
-		if (counts[r] < 0.99 * (double)c->set.runs[r].samples)
+	for (r = 0; r < c->sides.set.n_runs; r++)
+		if (counts[r] < 0.99 * (double)c->sides.set.runs[r].samples)
 			return false;
 	return true;
 }
@@ -72,8 +55,8 @@ static void add_row(struct checking *c, size_t function, const char *measure)
 
 	r->rows = xreallocarray(r->rows, r->n_rows + 1, sizeof(*r->rows));
 	r->rows[r->n_rows++] = (struct check_row){
-		.function = frametab_text(&c->set.tree.frames, (uint32_t)function),
-		.dotted = c->functions.dotted[function],
+		.function = frametab_text(&c->sides.set.tree.frames, (uint32_t)function),
+		.dotted = c->sides.functions.dotted[function],
 		.measure = measure,
 		.id = function,
 	};
@@ -84,17 +67,17 @@ static void add_row(struct checking *c, size_t function, const char *measure)
  * not the whole program. */
 static void choose_rows(struct checking *c)
 {
-	struct functable *ft = &c->functions;
-	size_t runs = c->set.n_runs, f;
+	struct functable *ft = &c->sides.functions;
+	size_t runs = c->sides.set.n_runs, f;
 
 	for (f = 0; f < ft->n_functions; f++) {
 		const double *own = measure_row(&ft->own, f), *total = measure_row(&ft->total, f);
 
-		if (!c->chosen[f])
+		if (!c->sides.chosen[f])
 			continue;
-		if (big_enough(c, own))
+		if (sides_big_enough(&c->sides, own))
 			add_row(c, f, "own");
-		if (!same_counts(own, total, runs) && big_enough(c, total) &&
+		if (!same_counts(own, total, runs) && sides_big_enough(&c->sides, total) &&
 		    !holds_everything(c, total))
 			add_row(c, f, "total");
 	}
@@ -104,18 +87,18 @@ static void judge_rows(struct checking *c)
 {
 	struct check_report *r = &c->report;
 	struct judgement how = { .threshold = c->options->threshold,
-				 .family_alpha = FAMILY_ALPHA, .family = r->n_rows };
+				 .family_alpha = COMPARE_FAMILY_ALPHA, .family = r->n_rows };
 	size_t i;
 
-	noise_fit(&r->noise, &c->set, &c->functions.own);
+	noise_fit(&r->noise, &c->sides.set, &c->sides.functions.own);
 	for (i = 0; i < r->n_rows; i++) {
 		struct check_row *row = &r->rows[i];
-		struct measure_table *table = strcmp(row->measure, "own") == 0 ? &c->functions.own
-										 : &c->functions.total;
+		struct measure_table *table = strcmp(row->measure, "own") == 0 ? &c->sides.functions.own
+										 : &c->sides.functions.total;
 
-		bool own = table == &c->functions.own;
+		bool own = table == &c->sides.functions.own;
 
-		compare_row(&r->noise, &c->set, measure_row(table, row->id),
+		compare_row(&r->noise, &c->sides.set, measure_row(table, row->id),
 			    own && r->noise.steady && r->noise.steady[row->id], &how, &row->change);
 		r->regressions += row->change.verdict == VERDICT_SLOWER;
 		r->improvements += row->change.verdict == VERDICT_FASTER;
@@ -150,9 +133,9 @@ static int parse_limit(const char *text, struct budget_result *b)
 static int check_budget(struct checking *c, const char *spec, struct budget_result *b)
 {
 	const char *eq = strrchr(spec, '=');
-	size_t n = c->functions.n_functions, f, r;
+	size_t n = c->sides.functions.n_functions, f, r;
 	bool *match = xcalloc(n + 1, sizeof(*match));
-	double *counts = xcalloc(c->set.n_runs + 1, sizeof(*counts)), share;
+	double *counts = xcalloc(c->sides.set.n_runs + 1, sizeof(*counts)), share;
 	char pattern[512];
 
 	memset(b, 0, sizeof(*b));
@@ -164,7 +147,7 @@ static int check_budget(struct checking *c, const char *spec, struct budget_resu
 		free(counts);
 		return 2;
 	}
-	if (!b->is_share && !c->set.timed) {
+	if (!b->is_share && !c->sides.set.timed) {
 		report("--budget '%s' is a time, but collapsed stacks hold no time: give a "
 		       "share (%%) or compare recordings (peekpy record -f raw)", spec);
 		free(match);
@@ -174,15 +157,15 @@ static int check_budget(struct checking *c, const char *spec, struct budget_resu
 	memcpy(pattern, spec, (size_t)(eq - spec));
 	pattern[eq - spec] = '\0';
 	for (f = 0; f < n; f++) {
-		match[f] = fnmatch(pattern, c->functions.dotted[f], 0) == 0 ||
-			   fnmatch(pattern, frametab_text(&c->set.tree.frames, (uint32_t)f), 0) == 0;
+		match[f] = fnmatch(pattern, c->sides.functions.dotted[f], 0) == 0 ||
+			   fnmatch(pattern, frametab_text(&c->sides.set.tree.frames, (uint32_t)f), 0) == 0;
 		b->functions += match[f];
 	}
-	functable_count_matching(&c->set, match, counts);
-	for (r = 0; r < c->set.n_runs; r++)
-		if (c->set.runs[r].side != SIDE_NEW)
+	functable_count_matching(&c->sides.set, match, counts);
+	for (r = 0; r < c->sides.set.n_runs; r++)
+		if (c->sides.set.runs[r].side != SIDE_NEW)
 			counts[r] = 0;
-	side_mean(&c->set, counts, SIDE_NEW, &b->value, &share);
+	side_mean(&c->sides.set, counts, SIDE_NEW, &b->value, &share);
 	if (b->is_share)
 		b->value = share;
 	b->exceeded = b->value > b->limit;
@@ -194,7 +177,7 @@ static int check_budget(struct checking *c, const char *spec, struct budget_resu
 /* Share of NEW's samples in functions BASE ran too. */
 static double common_share(const struct checking *c)
 {
-	const struct functable *ft = &c->functions;
+	const struct functable *ft = &c->sides.functions;
 	double common = 0, all = 0;
 	size_t f, r;
 
@@ -202,8 +185,8 @@ static double common_share(const struct checking *c)
 		const double *own = ft->own.counts + f * ft->own.n_runs;
 		double before = 0, after = 0;
 
-		for (r = 0; r < c->set.n_runs; r++) {
-			if (c->set.runs[r].side == SIDE_BASE)
+		for (r = 0; r < c->sides.set.n_runs; r++) {
+			if (c->sides.set.runs[r].side == SIDE_BASE)
 				before += own[r];
 			else
 				after += own[r];
@@ -258,23 +241,19 @@ static int check_all(struct checking *c)
 	size_t i;
 	int status;
 
-	status = sides_load(o, &c->set);
+	status = sides_open(&c->sides, o);
 	if (status)
 		return status;
-	functable_build(&c->functions, &c->set);
-	status = sides_choose(&c->set, &c->functions, o->function_regex, &c->chosen);
-	if (status)
-		return status;
-	r->base_runs = runset_count(&c->set, SIDE_BASE);
-	r->new_runs = runset_count(&c->set, SIDE_NEW);
-	r->base_samples = sides_samples(&c->set, SIDE_BASE);
-	r->new_samples = sides_samples(&c->set, SIDE_NEW);
-	r->base_command = c->set.command[SIDE_BASE];
-	r->new_command = c->set.command[SIDE_NEW];
-	r->timed = c->set.timed;
+	r->base_runs = runset_count(&c->sides.set, SIDE_BASE);
+	r->new_runs = runset_count(&c->sides.set, SIDE_NEW);
+	r->base_samples = sides_samples(&c->sides.set, SIDE_BASE);
+	r->new_samples = sides_samples(&c->sides.set, SIDE_NEW);
+	r->base_command = c->sides.set.command[SIDE_BASE];
+	r->new_command = c->sides.set.command[SIDE_NEW];
+	r->timed = c->sides.set.timed;
 	r->threshold = o->threshold;
 	r->min_share = o->min_share;
-	r->family_alpha = FAMILY_ALPHA;
+	r->family_alpha = COMPARE_FAMILY_ALPHA;
 	if (r->base_runs && common_share(c) < MIN_COMMON_SHARE) {
 		report("BASE and NEW look like different programs: only %.0f%% of NEW's samples "
 		       "are in functions BASE ran; nothing compared", 100 * common_share(c));
@@ -306,14 +285,10 @@ int check_run(const struct options *o)
 	struct checking c = { .options = o };
 	int status;
 
-	runset_init(&c.set);
 	status = check_all(&c);
 	free(c.report.rows);
 	free(c.report.budgets);
 	noise_release(&c.report.noise);
-	free(c.chosen);
-	if (c.functions.dotted)
-		functable_release(&c.functions);
-	runset_release(&c.set);
+	sides_release(&c.sides);
 	return status;
 }

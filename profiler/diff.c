@@ -25,13 +25,9 @@
 #include "report.h"
 #include "sides.h"
 
-#define FAMILY_ALPHA 0.05
-
 struct diffing {
 	const struct options *options;
-	struct runset set;
-	struct functable functions;
-	bool *chosen;                 /* per function: matches --function */
+	struct sides sides;
 	struct noise_model noise;
 	struct node_change *nodes;    /* per node */
 	uint64_t *side_self[2];       /* per node, summed over a side's runs */
@@ -47,7 +43,7 @@ static void node_counts(const struct runset *set, size_t node, double *counts)
 
 static void sum_sides(struct diffing *d)
 {
-	const struct stacktree *tree = &d->set.tree;
+	const struct stacktree *tree = &d->sides.set.tree;
 	size_t n = tree->n_nodes, r, i;
 	int side;
 
@@ -55,9 +51,9 @@ static void sum_sides(struct diffing *d)
 		d->side_self[side] = xcalloc(n + 1, sizeof(uint64_t));
 		d->side_total[side] = xcalloc(n + 1, sizeof(uint64_t));
 	}
-	for (r = 0; r < d->set.n_runs; r++)
+	for (r = 0; r < d->sides.set.n_runs; r++)
 		for (i = 0; i < n; i++)
-			d->side_self[d->set.runs[r].side][i] += d->set.runs[r].self[i];
+			d->side_self[d->sides.set.runs[r].side][i] += d->sides.set.runs[r].self[i];
 	for (side = 0; side < 2; side++) {
 		memcpy(d->side_total[side], d->side_self[side], n * sizeof(uint64_t));
 		for (i = n; i-- > 1;)
@@ -69,41 +65,32 @@ static void sum_sides(struct diffing *d)
  * of a function --function chose. */
 static bool judged(const struct diffing *d, size_t node, const double *counts)
 {
-	double mean, share;
-	int side;
-
-	if (!d->chosen[d->set.tree.nodes[node].frame])
-		return false;
-	for (side = SIDE_BASE; side <= SIDE_NEW; side++) {
-		side_mean(&d->set, counts, (enum side)side, &mean, &share);
-		if (share > 0 && share >= d->options->min_share)
-			return true;
-	}
-	return false;
+	return d->sides.chosen[d->sides.set.tree.nodes[node].frame] &&
+	       sides_big_enough(&d->sides, counts);
 }
 
 static void judge_nodes(struct diffing *d)
 {
-	size_t n = d->set.tree.n_nodes, i, family = 0;
-	double *counts = xcalloc(d->set.n_runs + 1, sizeof(*counts));
-	struct judgement how = { .threshold = 0, .family_alpha = FAMILY_ALPHA };
+	size_t n = d->sides.set.tree.n_nodes, i, family = 0;
+	double *counts = xcalloc(d->sides.set.n_runs + 1, sizeof(*counts));
+	struct judgement how = { .threshold = 0, .family_alpha = COMPARE_FAMILY_ALPHA };
 
 	d->nodes = xcalloc(n + 1, sizeof(*d->nodes));
 	for (i = 1; i < n; i++) {
-		node_counts(&d->set, i, counts);
+		node_counts(&d->sides.set, i, counts);
 		d->nodes[i].judged = judged(d, i, counts);
 		family += d->nodes[i].judged;
 	}
 	how.family = family;
 	for (i = 1; i < n; i++) {
 		/* A stack is part of its function: out of the yardstick too. */
-		bool in_pool = d->noise.steady && d->noise.steady[d->set.tree.nodes[i].frame];
+		bool in_pool = d->noise.steady && d->noise.steady[d->sides.set.tree.nodes[i].frame];
 
-		node_counts(&d->set, i, counts);
+		node_counts(&d->sides.set, i, counts);
 		if (d->nodes[i].judged)
-			compare_row(&d->noise, &d->set, counts, in_pool, &how, &d->nodes[i].change);
+			compare_row(&d->noise, &d->sides.set, counts, in_pool, &how, &d->nodes[i].change);
 		else
-			compare_describe(&d->set, counts, &d->nodes[i].change);
+			compare_describe(&d->sides.set, counts, &d->nodes[i].change);
 	}
 	free(counts);
 }
@@ -168,17 +155,17 @@ static uint8_t hover_verdict(const struct node_change *n)
 /* What hovering each node says. */
 static struct flamegraph_diff_node *hover_nodes(const struct diffing *d)
 {
-	size_t n = d->set.tree.n_nodes, i;
+	size_t n = d->sides.set.tree.n_nodes, i;
 	struct flamegraph_diff_node *nodes = xcalloc(n + 1, sizeof(*nodes));
 
 	for (i = 1; i < n; i++) {
 		const struct node_change *c = &d->nodes[i];
 
 		nodes[i] = (struct flamegraph_diff_node){
-			.own_before = (float)per_run(&d->set, SIDE_BASE, d->side_self[SIDE_BASE][i]),
-			.own_after = (float)per_run(&d->set, SIDE_NEW, d->side_self[SIDE_NEW][i]),
-			.total_before = (float)per_run(&d->set, SIDE_BASE, d->side_total[SIDE_BASE][i]),
-			.total_after = (float)per_run(&d->set, SIDE_NEW, d->side_total[SIDE_NEW][i]),
+			.own_before = (float)per_run(&d->sides.set, SIDE_BASE, d->side_self[SIDE_BASE][i]),
+			.own_after = (float)per_run(&d->sides.set, SIDE_NEW, d->side_self[SIDE_NEW][i]),
+			.total_before = (float)per_run(&d->sides.set, SIDE_BASE, d->side_total[SIDE_BASE][i]),
+			.total_after = (float)per_run(&d->sides.set, SIDE_NEW, d->side_total[SIDE_NEW][i]),
 			.change = (float)(c->change.ratio - 1),
 			.low = (float)(c->change.low - 1),
 			.high = (float)(c->change.high - 1),
@@ -191,7 +178,7 @@ static struct flamegraph_diff_node *hover_nodes(const struct diffing *d)
 static int write_svg(void *ctx, FILE *out)
 {
 	struct diffing *d = ctx;
-	struct stacktree *tree = &d->set.tree;
+	struct stacktree *tree = &d->sides.set.tree;
 	size_t n = tree->n_nodes, i;
 	char title[256];
 	struct flamegraph_diff diff;
@@ -204,12 +191,12 @@ static int write_svg(void *ctx, FILE *out)
 		d->shade[i] = shade_of(&d->nodes[i]);
 	diff = (struct flamegraph_diff){ .after_self = d->side_self[SIDE_NEW],
 					 .before_self = d->side_self[SIDE_BASE],
-					 .shade = d->shade, .nodes = hover, .timed = d->set.timed };
+					 .shade = d->shade, .nodes = hover, .timed = d->sides.set.timed };
 	snprintf(title, sizeof(title), "peekpy diff: %zu run%s before, %zu after",
-		 runset_count(&d->set, SIDE_BASE), runset_count(&d->set, SIDE_BASE) == 1 ? "" : "s",
-		 runset_count(&d->set, SIDE_NEW));
+		 runset_count(&d->sides.set, SIDE_BASE), runset_count(&d->sides.set, SIDE_BASE) == 1 ? "" : "s",
+		 runset_count(&d->sides.set, SIDE_NEW));
 	err = flamegraph_write_diff(tree, &(struct flamegraph_meta){
-					    .title = title, .command = d->set.command[SIDE_NEW] },
+					    .title = title, .command = d->sides.set.command[SIDE_NEW] },
 				    &diff, out);
 	free(hover);
 	free(d->shade);
@@ -221,15 +208,15 @@ static int write_collapsed(void *ctx, FILE *out)
 {
 	struct diffing *d = ctx;
 
-	return difftext_collapsed(out, &d->set.tree, d->nodes);
+	return difftext_collapsed(out, &d->sides.set.tree, d->nodes);
 }
 
 static int write_json(void *ctx, FILE *out)
 {
 	struct diffing *d = ctx;
 
-	return difftext_json(out, &d->set.tree, d->nodes, d->set.timed,
-			     runset_count(&d->set, SIDE_BASE), runset_count(&d->set, SIDE_NEW));
+	return difftext_json(out, &d->sides.set.tree, d->nodes, d->sides.set.timed,
+			     runset_count(&d->sides.set, SIDE_BASE), runset_count(&d->sides.set, SIDE_NEW));
 }
 
 static int diff_all(struct diffing *d)
@@ -240,14 +227,10 @@ static int diff_all(struct diffing *d)
 	struct invoker as;
 	int status, err;
 
-	status = sides_load(o, &d->set);
+	status = sides_open(&d->sides, o);
 	if (status)
 		return status;
-	functable_build(&d->functions, &d->set);
-	status = sides_choose(&d->set, &d->functions, o->function_regex, &d->chosen);
-	if (status)
-		return status;
-	noise_fit(&d->noise, &d->set, &d->functions.own);
+	noise_fit(&d->noise, &d->sides.set, &d->sides.functions.own);
 	sum_sides(d);
 	judge_nodes(d);
 	if (o->output)
@@ -273,17 +256,13 @@ int diff_run(const struct options *o)
 	struct diffing d = { .options = o };
 	int status, side;
 
-	runset_init(&d.set);
 	status = diff_all(&d);
 	for (side = 0; side < 2; side++) {
 		free(d.side_self[side]);
 		free(d.side_total[side]);
 	}
 	free(d.nodes);
-	free(d.chosen);
 	noise_release(&d.noise);
-	if (d.functions.dotted)
-		functable_release(&d.functions);
-	runset_release(&d.set);
+	sides_release(&d.sides);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/xalloc.h"
@@ -48,7 +49,7 @@ double sides_samples(const struct runset *set, enum side side)
 	return samples;
 }
 
-int sides_load(const struct options *o, struct runset *set)
+static int load(const struct options *o, struct runset *set)
 {
 	struct invoker as;
 	int side;
@@ -71,16 +72,18 @@ int sides_load(const struct options *o, struct runset *set)
 	return 0;
 }
 
-int sides_choose(struct runset *set, const struct functable *ft, const char *regex, bool **chosen)
+/* --function REGEX, on a function's text or its dotted name. */
+static int choose(struct sides *sides, const char *regex)
 {
+	const struct functable *ft = &sides->functions;
 	size_t n = ft->n_functions, i;
 	regex_t re;
 	int err;
 
-	*chosen = xcalloc(n + 1, sizeof(**chosen));
+	sides->chosen = xcalloc(n + 1, sizeof(*sides->chosen));
 	if (!regex) {
 		for (i = 0; i < n; i++)
-			(*chosen)[i] = true;
+			sides->chosen[i] = true;
 		return 0;
 	}
 	err = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
@@ -92,8 +95,44 @@ int sides_choose(struct runset *set, const struct functable *ft, const char *reg
 		return 2;
 	}
 	for (i = 0; i < n; i++)
-		(*chosen)[i] = regexec(&re, frametab_text(&set->tree.frames, (uint32_t)i), 0, NULL,
-				       0) == 0 || regexec(&re, ft->dotted[i], 0, NULL, 0) == 0;
+		sides->chosen[i] =
+			regexec(&re, frametab_text(&sides->set.tree.frames, (uint32_t)i), 0, NULL,
+				0) == 0 || regexec(&re, ft->dotted[i], 0, NULL, 0) == 0;
 	regfree(&re);
 	return 0;
+}
+
+int sides_open(struct sides *sides, const struct options *o)
+{
+	int status;
+
+	memset(sides, 0, sizeof(*sides));
+	runset_init(&sides->set);
+	sides->min_share = o->min_share;
+	status = load(o, &sides->set);
+	if (status)
+		return status;
+	functable_build(&sides->functions, &sides->set);
+	return choose(sides, o->function_regex);
+}
+
+void sides_release(struct sides *sides)
+{
+	free(sides->chosen);
+	if (sides->functions.dotted)
+		functable_release(&sides->functions);
+	runset_release(&sides->set);
+}
+
+bool sides_big_enough(const struct sides *sides, const double *counts)
+{
+	double mean, share;
+	int side;
+
+	for (side = SIDE_BASE; side <= SIDE_NEW; side++) {
+		side_mean(&sides->set, counts, (enum side)side, &mean, &share);
+		if (share > 0 && share >= sides->min_share)
+			return true;
+	}
+	return false;
 }

@@ -16,16 +16,24 @@
 /* The fewest samples a side may have to be compared. */
 #define SIDES_MIN_SAMPLES 100
 
-/* Read every file; 0, or 2 (the exit status) after one line on stderr. */
-int sides_load(const struct options *o, struct runset *set);
+/* What check and diff start from: the runs, their functions, and the
+ * functions --function chose. */
+struct sides {
+	struct runset set;
+	struct functable functions;
+	bool *chosen;              /* per function */
+	double min_share;          /* --min-share */
+};
+
+/* Read every file, count by function, choose: 0, or 2 (the exit status)
+ * after one line on stderr.  sides_release() either way. */
+int sides_open(struct sides *sides, const struct options *o);
+void sides_release(struct sides *sides);
 
 /* Samples of a side, summed over its runs. */
 double sides_samples(const struct runset *set, enum side side);
 
-/* Per function of ft, whether --function REGEX (NULL: any) matches its
- * text or its dotted name: an array the caller frees.  0, or 2 after a
- * line on stderr (not a regular expression). */
-int sides_choose(struct runset *set, const struct functable *ft, const char *regex,
-		 bool **chosen);
+/* Whether a row (counts per run) reaches --min-share on either side. */
+bool sides_big_enough(const struct sides *sides, const double *counts);
 
 #endif
