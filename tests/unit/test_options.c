@@ -11,7 +11,8 @@
 
 static int parse(struct options *o, char *why, const char *const *args)
 {
-	char *argv[32];
+	/* Options keep pointers into argv (files, -o): it outlives the call. */
+	static char *argv[32];
 	int argc = 0;
 
 	while (args[argc]) {
