@@ -429,7 +429,8 @@ static void write_legend(FILE *out, int height, bool diff)
 /* A differential graph's numbers per box, for the hover line. */
 static void write_diff_data(FILE *out, const struct drawing *d)
 {
-	static const char *const labels[] = { "ob", "oa", "tb", "ta", "ch", "lo", "hi", "v" };
+	static const char *const labels[] = { "ob", "oa", "tb", "ta", "sb", "sa", "ch", "lo", "hi",
+					      "v" };
 	size_t i, k;
 
 	for (k = 0; k < sizeof(labels) / sizeof(labels[0]); k++) {
@@ -437,10 +438,11 @@ static void write_diff_data(FILE *out, const struct drawing *d)
 		for (i = 0; i < d->n_boxes; i++) {
 			const struct flamegraph_diff_node *n = &d->diff->nodes[d->boxes[i].node];
 			const float values[] = { n->own_before, n->own_after, n->total_before,
-						 n->total_after, n->change, n->low, n->high };
+						 n->total_after, n->samples_before, n->samples_after,
+						 n->change, n->low, n->high };
 
 			fputs(i ? (i % 32 ? "," : ",\n") : "", out);
-			if (k == 7)
+			if (k == 9)
 				fprintf(out, "%u", n->verdict);
 			else if (isfinite(values[k]))
 				fprintf(out, "%.4g", values[k]);

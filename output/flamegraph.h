@@ -56,6 +56,7 @@ enum flamegraph_diff_verdict {
  * samples, untimed) and, where judged, the change of its own time. */
 struct flamegraph_diff_node {
 	float own_before, own_after, total_before, total_after;
+	float samples_before, samples_after;   /* own samples, summed over a side's runs */
 	float change, low, high;     /* ratio - 1 and its interval, where judged */
 	uint8_t verdict;             /* enum flamegraph_diff_verdict */
 };

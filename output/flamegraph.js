@@ -7,7 +7,8 @@
  * samples), P.fr (its frame) and P.c (its colour class).  Boxes are in
  * pre-order, so the boxes under one are the run after it that is deeper.
  * A differential graph adds, per box, its own and total time before and
- * after (ob, oa, tb, ta), the change of its own time with its interval
+ * after (ob, oa, tb, ta), its own samples summed over each side's runs (sb,
+ * sa), the change of its own time with its interval
  * (ch, lo, hi) and the verdict (v: see flamegraph_diff_verdict); and P.b,
  * the same for the "before" view.  Everything drawn after loading is
  * drawn again from that data.  Must not fetch anything.
@@ -266,8 +267,8 @@ function describeChange(t, i) {
 		judged = percent(t.ch[i]) + " (" + percent(t.lo[i]) + " .. " + percent(t.hi[i]) + "), " +
 			(t.v[i] === 1 ? "within noise" : judged);
 	if (!t.ob[i] && !t.oa[i]) judged = "calls only";
-	return t.f[t.fr[i]] + " \u2014 own: " + amount(t.ob[i]) + " before, " + amount(t.oa[i]) +
-		" after, " + judged + "; with callees: " + amount(t.tb[i]) + " before, " +
+	return t.f[t.fr[i]] + " \u2014 own: " + amount(t.ob[i]) + " before (" + count(t.sb[i]) +
+		" samples), " + amount(t.oa[i]) + " after (" + count(t.sa[i]) + " samples), " + judged + "; with callees: " + amount(t.tb[i]) + " before, " +
 		amount(t.ta[i]) + " after (per run)";
 }
 

@@ -166,6 +166,8 @@ static struct flamegraph_diff_node *hover_nodes(const struct diffing *d)
 			.own_after = (float)per_run(&d->sides.set, SIDE_NEW, d->side_self[SIDE_NEW][i]),
 			.total_before = (float)per_run(&d->sides.set, SIDE_BASE, d->side_total[SIDE_BASE][i]),
 			.total_after = (float)per_run(&d->sides.set, SIDE_NEW, d->side_total[SIDE_NEW][i]),
+			.samples_before = (float)d->side_self[SIDE_BASE][i],
+			.samples_after = (float)d->side_self[SIDE_NEW][i],
 			.change = (float)(c->change.ratio - 1),
 			.low = (float)(c->change.low - 1),
 			.high = (float)(c->change.high - 1),

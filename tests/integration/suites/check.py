@@ -131,7 +131,8 @@ def once_check_names_the_slower_function(interp, peekpy):
     lines = hover_lines(svg)
     split = lines.index("-- before --")
     parse = [l for l in lines[:split] if l.startswith("parse (app.py) \u2014 own: ")]
-    check(parse and re.search(r"after, \+\d+\.\d% \(\+\d+\.\d% \.\. \+\d+\.\d%\), slower;",
+    check(parse and re.search(r"before \([\d,]+ samples\), .* after \([\d,]+ samples\), "
+                              r"\+\d+\.\d% \(\+\d+\.\d% \.\. \+\d+\.\d%\), slower;",
                               parse[0]), "parse's hover line: %r" % parse)
     check(any(l.startswith("parse (app.py)") for l in lines[split + 1:]),
           "no parse frame in the Before view: %r" % lines[split + 1:])
