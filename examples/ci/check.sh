@@ -10,7 +10,7 @@
 # is peekpy check's: 0 no regression, 1 a regression, 2 could not compare.
 #
 # Settings, from the environment: PEEKPY (default: peekpy on PATH), PYTHON
-# (python3), RUNS (3), RATE (100 samples a second), THRESHOLD (5%),
+# (python3), RUNS (6), RATE (100 samples a second), THRESHOLD (5%),
 # MIN_SHARE (1%: functions below this share are not compared) and APP_ARGS
 # (passed to app.py).
 set -eu
@@ -24,7 +24,7 @@ new=$2
 out=${3:-profiles}
 peekpy=${PEEKPY:-peekpy}
 python=${PYTHON:-python3}
-runs=${RUNS:-3}
+runs=${RUNS:-6}
 rate=${RATE:-100}
 threshold=${THRESHOLD:-5%}
 min_share=${MIN_SHARE:-1%}
