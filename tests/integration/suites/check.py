@@ -225,6 +225,8 @@ def once_record_repeat_runs_apart(interp, peekpy):
     """--repeat 3 runs the command three times (and once without it), and
     a recording keeps the runs apart."""
     marks = os.path.join(peekpy.workdir, "marks.txt")
+    if os.path.exists(marks):   # from an earlier run of the tests
+        os.unlink(marks)
     code = ("import time\nopen(%r, 'a').write('run\\n')\nend = time.time() + 0.5\n"
             "while time.time() < end: pass\n" % marks)
     script = os.path.join(peekpy.workdir, "marker.py")
