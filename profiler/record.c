@@ -503,7 +503,6 @@ static int record_one_run(struct recording *r, struct startup *start)
 	/* A launched program still running when recording stops is stopped
 	 * with it: peekpy ends with the program it started. */
 	target_finish(&r->target, CHILD_GRACE_MS);
-	children_release(&r->children);
 	return 0;
 }
 
@@ -522,6 +521,7 @@ static bool run_again(struct recording *r)
 	}
 	tracked_release(&r->root);
 	memset(&r->root, 0, sizeof(r->root));
+	children_release(&r->children);
 	r->python_now[0] = '\0';
 	r->sample.run = ++r->run;
 	return true;
@@ -579,6 +579,9 @@ int record_run(const struct options *o)
 		if (status == 0)
 			status = failed ? 1 : target_exit_status(&r.target);
 	}
+	/* After finish(): the summary names the Python of a descendant when
+	 * the target ran none. */
+	children_release(&r.children);
 out:
 	tracked_release(&r.root);
 	recordfile_release(&r.file);

@@ -142,6 +142,9 @@ def test_subprocesses_of_a_shell(interp, peekpy):
     pids = {re.match(r"process (\d+)", stack[0]).group(1) for stack in run.stacks()
             if stack[-1] == spin}
     check(len(pids) == 2, "processes spinning: %s" % sorted(pids))
+    # The shell runs no Python: the summary names its children's.
+    python = "CPython %d.%d" % interp.version[:2]
+    check(python in run.summary_line(), "summary: %s" % run.summary_line())
     check(dump.returncode == 0, "dump: exit %d: %s" % (dump.returncode, dump.stderr))
     check(len(json.loads(dump.stdout)) == 2, "dump: %s" % dump.stdout[:300])
     one_line_error(plain, "is not running Python")
@@ -155,6 +158,7 @@ def test_subprocesses_of_a_shell(interp, peekpy):
     pids = {re.match(r"process (\d+)", stack[0]).group(1) for stack in run.stacks()
             if stack[-1] == spin}
     check(len(pids) == 2, "launched: processes spinning: %s" % sorted(pids))
+    check(python in run.summary_line(), "launched: summary: %s" % run.summary_line())
 
 
 @per_interpreter
