@@ -461,6 +461,7 @@ static int finish(struct recording *r)
 static int record_one_run(struct recording *r, struct startup *start)
 {
 	const struct options *o = r->options;
+	int err;
 
 	r->target = (struct target)TARGET_INIT;
 	r->stop = STOP_NONE;
@@ -470,7 +471,7 @@ static int record_one_run(struct recording *r, struct startup *start)
 		target_finish(&r->target, CHILD_GRACE_MS);
 		return 1;
 	}
-	int err = startup_wait_for_python(start);
+	err = startup_wait_for_python(start);
 	if (err) {
 		startup_report_no_python(start, err);
 		target_finish(&r->target, CHILD_GRACE_MS);
@@ -506,12 +507,15 @@ static int record_one_run(struct recording *r, struct startup *start)
 	return 0;
 }
 
-/* --repeat: whether to run the command again after run r->run. */
+/* --repeat: whether to run the command again after run r->run: after it
+ * ended by itself or at --duration (which limits each run), not after
+ * Ctrl-C or an error. */
 static bool run_again(struct recording *r)
 {
 	int status;
 
-	if (r->run >= r->options->repeat || r->stop != STOP_EXITED)
+	if (r->run >= r->options->repeat ||
+	    (r->stop != STOP_EXITED && r->stop != STOP_DURATION))
 		return false;
 	status = target_exit_status(&r->target);
 	if (status) {

@@ -247,6 +247,15 @@ def once_record_repeat_runs_apart(interp, peekpy):
     info = subprocess.run([peekpy.path, "info", path], capture_output=True, text=True)
     check("status:    complete" in info.stdout and "runs:" not in info.stdout,
           "info: %s" % info.stdout)
+    # -d limits each run, and the next one starts.
+    os.unlink(marks)
+    with open(script, "w") as fh:
+        fh.write(code.replace("0.5", "30"))
+    run = peekpy.run(["record", "--repeat", "2", "-d", "0.5", "-f", "raw", "-o", path, "--"] +
+                     interp.argv(script))
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    with open(marks) as fh:
+        check(fh.read().count("run") == 2, "-d ended the repeated runs")
     one_line_error(peekpy.run(["record", "--repeat", "2", "--pid", "1"]),
                    "--repeat runs a command again", status=2)
 
