@@ -71,6 +71,9 @@ struct recording {
 	bool exec_pending;        /* the target executed a program: not said yet */
 	char python_before[200];  /* the Pythons the target ran before an exec */
 	char python_now[96];      /* the one it runs: note_python() */
+	/* The Python of the first descendant sampled, kept for after they
+	 * exited (--subprocesses with a target that runs none). */
+	char python_children[96];
 	enum stop_reason stop;
 	int stop_signal;
 	int fatal_error;
@@ -150,6 +153,9 @@ static bool sample_children(struct recording *r, const struct pyproc_options *po
 		if (err)
 			count_error(r, err);
 		r->sample.process_name = child->name;
+		if (!r->python_children[0])
+			pyproc_describe(child->tracked.proc, r->python_children,
+					sizeof(r->python_children));
 		use_sample(r, err);
 		sampled = true;
 	}
@@ -174,7 +180,7 @@ static void describe_python(struct recording *r, char *buf, size_t size)
 			return;
 		}
 	}
-	snprintf(buf, size, "no CPython");
+	snprintf(buf, size, "%s", r->python_children[0] ? r->python_children : "no CPython");
 }
 
 /*
