@@ -11,6 +11,7 @@
 #include "chrometrace.h"
 #include "collapsed.h"
 #include "flamegraph.h"
+#include "jsonl.h"
 #include "rawwriter.h"
 #include "speedscope.h"
 
@@ -129,6 +130,44 @@ static void release_chrometrace(void *state)
 	free(state);
 }
 
+static int start_jsonl(void **state, FILE *out, struct strtab *strings,
+		       const struct stack_options *how, const struct profile_meta *meta)
+{
+	struct jsonl *lines = xcalloc(1, sizeof(*lines));
+
+	(void)meta;
+	jsonl_init(lines, out, strings, how);
+	*state = lines;
+	return 0;
+}
+
+static int add_jsonl(void *state, const struct sample *sample)
+{
+	return jsonl_add_sample(state, sample);
+}
+
+static int flush_jsonl(void *state)
+{
+	const struct jsonl *lines = state;
+
+	return fflush(lines->out) ? -errno : 0;
+}
+
+static int end_jsonl(void *state, const struct profile_meta *meta)
+{
+	const struct jsonl *lines = state;
+
+	(void)meta;
+	if (fflush(lines->out) != 0 || ferror(lines->out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static void release_jsonl(void *state)
+{
+	free(state);
+}
+
 /* The first row is the default. */
 static const struct format formats[] = {
 	{ .name = "svg", .extension = "svg", .write = write_svg },
@@ -140,6 +179,9 @@ static const struct format formats[] = {
 	{ .name = "chrometrace", .extension = "trace.json", .streamed = true, .timeline = true,
 	  .start = start_chrometrace, .add = add_chrometrace, .flush = flush_chrometrace,
 	  .end = end_chrometrace, .release = release_chrometrace },
+	{ .name = "jsonl", .extension = "jsonl", .streamed = true, .timeline = true,
+	  .start = start_jsonl, .add = add_jsonl, .flush = flush_jsonl, .end = end_jsonl,
+	  .release = release_jsonl },
 };
 
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))

@@ -112,6 +112,31 @@ def check_speedscope(path):
     return data
 
 
+def check_jsonl(path, lines=True):
+    """JSON lines: one object a line, times from 0 and never going back,
+    each active thread's frames root first from the module; the objects."""
+    samples, last = [], 0.0
+    with open(path, encoding="utf-8") as fh:
+        for n, text in enumerate(fh, 1):
+            check(text.endswith("\n"), "line %d is not whole" % n)
+            sample = json.loads(text)
+            check(sample["time"] >= last, "time goes back at line %d" % n)
+            last = sample["time"]
+            for thread in sample["threads"]:
+                check(isinstance(thread["tid"], int) and not thread["idle"],
+                      "line %d: thread %r" % (n, thread))
+                for frame in thread["frames"]:
+                    check(set(frame) == ({"name", "file", "line", "kind"} if lines
+                                         else {"name", "file", "kind"}),
+                          "line %d: frame %r" % (n, frame))
+            samples.append(sample)
+    check(samples and samples[0]["time"] == 0, "no samples, or not from 0")
+    mains = [t["frames"] for s in samples for t in s["threads"] if t["frames"]]
+    check(mains and all(f[0]["name"] == "<module>" for f in mains if f[-1]["name"] == "heavy"),
+          "heavy is not under the module")
+    return samples
+
+
 def check_trace(path):
     """Trace events: B and E properly nested per thread, in time order."""
     events = json.load(open(path, encoding="utf-8"))
@@ -261,7 +286,7 @@ def once_output_files_follow_links_and_keep_modes(interp, peekpy):
         os.chown(real, NOBODY, NOBODY)
     link = os.path.join(base, "link.txt")
     os.symlink("real.txt", link)
-    for fmt in ("collapsed", "raw", "svg", "speedscope", "chrometrace"):
+    for fmt in ("collapsed", "raw", "svg", "speedscope", "chrometrace", "jsonl"):
         run = peekpy.run(["record", "-f", fmt, "-o", link, "--"] + workload, name="unused")
         check(run.returncode == 0, "%s: exit %d: %s" % (fmt, run.returncode, run.stderr))
         check(os.path.islink(link) and os.readlink(link) == "real.txt", "%s: link replaced" % fmt)
@@ -484,17 +509,19 @@ def once_recording_survives_a_killed_peekpy(interp, peekpy):
 
 @once
 def once_every_format_parses(interp, peekpy):
-    """speedscope and chrometrace, recorded directly and rendered from a
-    recording, follow their formats' rules and show the workload."""
+    """speedscope, chrometrace and jsonl, recorded directly and rendered
+    from a recording, follow their formats' rules and show the workload."""
     workload = interp.argv(interp.script("workload.py"), "1")
-    for fmt, checker in (("speedscope", check_speedscope), ("chrometrace", check_trace)):
+    formats = (("speedscope", check_speedscope), ("chrometrace", check_trace),
+               ("jsonl", check_jsonl))
+    for fmt, checker in formats:
         run = peekpy.run(["record", "-f", fmt, "-r", "200", "--"] + workload, name="direct." + fmt)
         check(run.returncode == 0, "%s: exit %d: %s" % (fmt, run.returncode, run.stderr))
         checker(run.output_path)
         check("heavy" in open(run.output_path, encoding="utf-8").read(), "%s lacks heavy" % fmt)
     raw = peekpy.run(["record", "-f", "raw", "-r", "200", "--"] + workload, name="run.peek")
     check(raw.returncode == 0, "raw: exit %d: %s" % (raw.returncode, raw.stderr))
-    for fmt, checker in (("speedscope", check_speedscope), ("chrometrace", check_trace)):
+    for fmt, checker in formats:
         out = os.path.join(peekpy.workdir, "rendered." + fmt)
         run = peekpy.run(["render", raw.output_path, "-f", fmt, "-o", out])
         check(run.returncode == 0, "render %s: exit %d: %s" % (fmt, run.returncode, run.stderr))
@@ -502,6 +529,10 @@ def once_every_format_parses(interp, peekpy):
     trace = check_trace(os.path.join(peekpy.workdir, "rendered.chrometrace"))
     begun = sum(1 for e in trace if e["ph"] == "B" and e["name"].startswith("heavy ("))
     check(begun >= 10, "heavy begins %d times in one second of 30 ms calls" % begun)
+    out = os.path.join(peekpy.workdir, "rendered-nolines.jsonl")
+    run = peekpy.run(["render", raw.output_path, "-f", "jsonl", "--nolineno", "-o", out])
+    check(run.returncode == 0, "render jsonl --nolineno: %s" % run.stderr)
+    check_jsonl(out, lines=False)
 
 
 @once
