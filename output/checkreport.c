@@ -191,7 +191,8 @@ void checkreport_text(FILE *out, const struct check_report *r, size_t max_rows)
 		format_change(change, sizeof(change), &row->change);
 		format_interval(interval, sizeof(interval), &row->change);
 		fprintf(out, "%-*.*s  %-5s  %12s  %12s  %8s  %-20s  %s\n", width, width, row->function,
-			row->measure, before, after, change, interval, verdict_name(row->change.verdict));
+			row->total ? "total" : "own", before, after, change, interval,
+			verdict_name(row->change.verdict));
 	}
 	if (shown < r->n_rows)
 		fprintf(out, "... and %zu more rows (--json FILE has them all)\n", r->n_rows - shown);
@@ -258,7 +259,7 @@ void checkreport_json(FILE *out, const struct check_report *r)
 		fputs(i ? ",\n    {" : "\n    {", out);
 		json_string(out, "function", row->function, ", ");
 		json_string(out, "dotted", row->dotted, ", ");
-		json_string(out, "time", row->measure, ", ");
+		json_string(out, "time", row->total ? "total" : "own", ", ");
 		json_number(out, "before", c->before, ", ");
 		json_number(out, "after", c->after, ", ");
 		json_number(out, "before_share", c->before_share, ", ");
@@ -321,7 +322,7 @@ void checkreport_markdown(FILE *out, const struct check_report *r, size_t max_ro
 			fputs("| `", out);
 			for (const char *c = row->function; *c; c++)
 				putc(*c == '`' || *c == '|' || *c == '\n' ? '\'' : *c, out);
-			fprintf(out, "` | %s | %s | %s | %s%s%s | %s | %s%s%s |\n", row->measure, before,
+			fprintf(out, "` | %s | %s | %s | %s%s%s | %s | %s%s%s |\n", row->total ? "total" : "own", before,
 				after, v == VERDICT_SLOWER ? "**" : "", change,
 				v == VERDICT_SLOWER ? "**" : "", interval, v == VERDICT_SLOWER ? "**" : "",
 				verdict_name(v), v == VERDICT_SLOWER ? "**" : "");

@@ -16,7 +16,7 @@
 struct check_row {
 	const char *function;      /* "parse (myapp/io.py)" */
 	const char *dotted;        /* "myapp.io.parse" */
-	const char *measure;       /* "own" or "total" */
+	bool total;                /* its total time, else its own */
 	size_t id;                 /* the function's, for the one who judges */
 	struct change change;
 };

@@ -49,12 +49,6 @@ const char *verdict_name(enum verdict verdict)
 	return names[verdict];
 }
 
-/* A run's time per sample: seconds, or 1 (a sample) for untimed input. */
-static double unit_of(const struct runset *set, const struct run *run)
-{
-	return set->timed && run->seconds_per_sample > 0 ? run->seconds_per_sample : 1;
-}
-
 /* What a side's runs say of one row.  The row is measured in each run as
  * its share of the run's samples: a run on a slower machine slows every
  * function alike and leaves the shares as they were. */
@@ -84,7 +78,7 @@ static void side_stats(const struct runset *set, const double *counts, enum side
 		s->share += run->samples ? counts[i] / (double)run->samples : 0;
 		s->per_run += (double)run->samples;
 		s->samples += counts[i];
-		unit += unit_of(set, run);
+		unit += runset_unit(set, run);
 	}
 	if (!s->runs)
 		return;

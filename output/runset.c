@@ -35,7 +35,7 @@ void runset_release(struct runset *set)
 	memset(set, 0, sizeof(*set));
 }
 
-static struct run *open_run(struct runset *set, enum side side, const char *name, uint32_t number)
+static struct run *open_run(struct runset *set, enum side side)
 {
 	struct run *run;
 
@@ -43,10 +43,6 @@ static struct run *open_run(struct runset *set, enum side side, const char *name
 	run = &set->runs[set->n_runs++];
 	memset(run, 0, sizeof(*run));
 	run->side = side;
-	if (number)
-		snprintf(run->source, sizeof(run->source), "%s run %u", name, number);
-	else
-		snprintf(run->source, sizeof(run->source), "%s", name);
 	return run;
 }
 
@@ -76,7 +72,6 @@ static void close_run(struct runset *set, struct run *run)
 struct recording_runs {
 	struct runset *set;
 	enum side side;
-	const char *name;
 	double rate_hz;
 	struct run *run;            /* the one being read, NULL before the first sample */
 	uint32_t number;            /* its RUN number, 0 for a recording of one run */
@@ -108,7 +103,7 @@ static int add_recorded_sample(void *ctx, struct sample *sample)
 	if (!rr->run || sample->run != rr->number) {
 		end_recorded_run(rr);
 		rr->number = sample->run;
-		rr->run = open_run(rr->set, rr->side, rr->name, rr->number);
+		rr->run = open_run(rr->set, rr->side);
 		rr->root_pid = sample->pid;
 		rr->first_ns = sample->time_ns;
 		rr->ticks = 0;
@@ -131,7 +126,7 @@ static int stop_at_first_sample(void *ctx, struct sample *sample)
 static int add_recording(struct runset *set, enum side side, FILE *in, const char *name,
 			 char *why, size_t why_size)
 {
-	struct recording_runs rr = { .set = set, .side = side, .name = name };
+	struct recording_runs rr = { .set = set, .side = side };
 	struct raw_info info;
 	size_t first_run = set->n_runs;
 	int err;
@@ -178,7 +173,7 @@ static int add_collapsed(struct runset *set, enum side side, FILE *in, const cha
 			 : "%s holds no samples", name, (unsigned long long)how.first_bad_line);
 		return PP_EFORMAT;
 	}
-	run = open_run(set, side, name, 0);
+	run = open_run(set, side);
 	close_run(set, run);
 	set->timed = false;
 	return 0;
@@ -225,4 +220,9 @@ size_t runset_count(const struct runset *set, enum side side)
 	for (i = 0; i < set->n_runs; i++)
 		n += set->runs[i].side == side;
 	return n;
+}
+
+double runset_unit(const struct runset *set, const struct run *run)
+{
+	return set->timed && run->seconds_per_sample > 0 ? run->seconds_per_sample : 1;
 }

@@ -28,7 +28,6 @@ struct run {
 	double seconds_per_sample; /* of one thread stack; 0 when the input has no time */
 	uint64_t *self;            /* per tree node, its own samples in this run */
 	size_t n_self;             /* nodes the tree had when the run was read */
-	char source[160];          /* "base.peek", "new.peek run 2" */
 };
 
 struct runset {
@@ -58,5 +57,9 @@ void runset_finish(struct runset *set);
 
 /* Runs on a side. */
 size_t runset_count(const struct runset *set, enum side side);
+
+/* A run's time per sample: seconds, or 1 (a sample) when the input has no
+ * time (collapsed stacks). */
+double runset_unit(const struct runset *set, const struct run *run);
 
 #endif

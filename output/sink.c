@@ -111,11 +111,19 @@ static int add_chrometrace(void *state, const struct sample *sample)
 	return chrometrace_add_sample(state, sample);
 }
 
+/* Push a streamed text format's buffer to its file. */
+static int flush_out(FILE *out)
+{
+	if (fflush(out) != 0 || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 static int flush_chrometrace(void *state)
 {
 	const struct chrometrace *trace = state;
 
-	return fflush(trace->out) ? -errno : 0;
+	return flush_out(trace->out);
 }
 
 static int end_chrometrace(void *state, const struct profile_meta *meta)
@@ -150,17 +158,13 @@ static int flush_jsonl(void *state)
 {
 	const struct jsonl *lines = state;
 
-	return fflush(lines->out) ? -errno : 0;
+	return flush_out(lines->out);
 }
 
 static int end_jsonl(void *state, const struct profile_meta *meta)
 {
-	const struct jsonl *lines = state;
-
 	(void)meta;
-	if (fflush(lines->out) != 0 || ferror(lines->out))
-		return errno ? -errno : -EIO;
-	return 0;
+	return flush_jsonl(state);
 }
 
 static void release_jsonl(void *state)

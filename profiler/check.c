@@ -49,7 +49,7 @@ static bool same_counts(const double *a, const double *b, size_t n)
 	return memcmp(a, b, n * sizeof(*a)) == 0;
 }
 
-static void add_row(struct checking *c, size_t function, const char *measure)
+static void add_row(struct checking *c, size_t function, bool total)
 {
 	struct check_report *r = &c->report;
 
@@ -57,7 +57,7 @@ static void add_row(struct checking *c, size_t function, const char *measure)
 	r->rows[r->n_rows++] = (struct check_row){
 		.function = frametab_text(&c->sides.set.tree.frames, (uint32_t)function),
 		.dotted = c->sides.functions.dotted[function],
-		.measure = measure,
+		.total = total,
 		.id = function,
 	};
 }
@@ -76,10 +76,10 @@ static void choose_rows(struct checking *c)
 		if (!c->sides.chosen[f])
 			continue;
 		if (sides_big_enough(&c->sides, own))
-			add_row(c, f, "own");
+			add_row(c, f, false);
 		if (!same_counts(own, total, runs) && sides_big_enough(&c->sides, total) &&
 		    !holds_everything(c, total))
-			add_row(c, f, "total");
+			add_row(c, f, true);
 	}
 }
 
@@ -93,13 +93,13 @@ static void judge_rows(struct checking *c)
 	noise_fit(&r->noise, &c->sides.set, &c->sides.functions.own);
 	for (i = 0; i < r->n_rows; i++) {
 		struct check_row *row = &r->rows[i];
-		struct measure_table *table = strcmp(row->measure, "own") == 0 ? &c->sides.functions.own
-										 : &c->sides.functions.total;
+		struct measure_table *table = row->total ? &c->sides.functions.total
+							 : &c->sides.functions.own;
+		/* An own row the yardstick holds is left out of it. */
+		bool in_pool = !row->total && r->noise.steady && r->noise.steady[row->id];
 
-		bool own = table == &c->sides.functions.own;
-
-		compare_row(&r->noise, &c->sides.set, measure_row(table, row->id),
-			    own && r->noise.steady && r->noise.steady[row->id], &how, &row->change);
+		compare_row(&r->noise, &c->sides.set, measure_row(table, row->id), in_pool, &how,
+			    &row->change);
 		r->regressions += row->change.verdict == VERDICT_SLOWER;
 		r->improvements += row->change.verdict == VERDICT_FASTER;
 	}

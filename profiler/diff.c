@@ -126,7 +126,7 @@ static double side_unit(const struct runset *set, enum side side)
 	for (r = 0; r < set->n_runs; r++) {
 		if (set->runs[r].side != side)
 			continue;
-		sum += set->timed ? set->runs[r].seconds_per_sample : 1;
+		sum += runset_unit(set, &set->runs[r]);
 		n++;
 	}
 	return n ? sum / (double)n : 1;
