@@ -12,6 +12,7 @@
 #include "collapsed.h"
 #include "flamegraph.h"
 #include "jsonl.h"
+#include "pprof.h"
 #include "rawwriter.h"
 #include "speedscope.h"
 
@@ -45,6 +46,20 @@ static int write_speedscope(struct stacktree *tree, const struct profile_meta *m
 	};
 
 	return speedscope_write(tree, &about, out);
+}
+
+static int write_pprof(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
+{
+	const struct pprof_meta about = {
+		.rate_hz = meta->rate_hz,
+		.wall = tree->options.include_idle,
+		.started_unix_ns = meta->started_unix_ns,
+		.duration_ns = meta->duration_ns,
+		.program = meta->python,
+		.comments = { "peekpy " PEEKPY_VERSION, meta->command, meta->python },
+	};
+
+	return pprof_write(tree, &about, out);
 }
 
 static int start_raw(void **state, FILE *out, struct strtab *strings,
@@ -183,6 +198,7 @@ static const struct format formats[] = {
 	{ .name = "chrometrace", .extension = "trace.json", .streamed = true, .timeline = true,
 	  .start = start_chrometrace, .add = add_chrometrace, .flush = flush_chrometrace,
 	  .end = end_chrometrace, .release = release_chrometrace },
+	{ .name = "pprof", .extension = "pb.gz", .write = write_pprof, .thread_roots = true },
 	{ .name = "jsonl", .extension = "jsonl", .streamed = true, .timeline = true,
 	  .start = start_jsonl, .add = add_jsonl, .flush = flush_jsonl, .end = end_jsonl,
 	  .release = release_jsonl },

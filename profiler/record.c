@@ -547,7 +547,7 @@ int record_run(const struct options *o)
 	struct stack_options stack_options = {
 		.lines = o->lines,
 		.full_filenames = o->full_filenames,
-		.thread_roots = o->threads,
+		.thread_roots = o->threads || o->format->thread_roots,
 		.process_roots = o->subprocesses,
 		.include_idle = o->idle,
 	};

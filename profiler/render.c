@@ -283,7 +283,7 @@ int render_run(const struct options *o)
 	}
 	if (in != stdin && is_recording(in)) {
 		stack_options.include_idle = o->idle;
-		stack_options.thread_roots = o->threads;
+		stack_options.thread_roots = o->threads || o->format->thread_roots;
 		stack_options.full_filenames = o->full_filenames;
 		stack_options.process_roots = recording_has_processes(in);
 		sink_init(&sink, o->format, &strings, &stack_options);

@@ -7,7 +7,8 @@
 #           xmllint and Chromium (flame graphs must parse and work in a browser),
 #           tmux (peekpy top is driven in a terminal), gdb (native stacks
 #           are checked against its backtraces), cython3 and python3-dev
-#           (a Cython module is built and profiled)
+#           (a Cython module is built and profiled), golang-go (go tool pprof
+#           reads -f pprof files)
 #   bench   + austin (the baseline)
 # Installs what is missing with apt-get when run as root; otherwise names it
 # and fails, so that nothing is silently skipped.
@@ -17,7 +18,7 @@ pkgs="gcc make libc6-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev pkg-confi
 case "$purpose" in
   build) ;;
   demo) pkgs="$pkgs python3" ;;
-  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium tmux clang libclang-rt-14-dev gdb cython3 python3-dev" ;;
+  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium tmux clang libclang-rt-14-dev gdb cython3 python3-dev golang-go" ;;
   bench) pkgs="$pkgs python3 austin" ;;
   *) echo "deps.sh: unknown purpose '$purpose'" >&2; exit 2 ;;
 esac

@@ -535,6 +535,60 @@ def once_every_format_parses(interp, peekpy):
     check_jsonl(out, lines=False)
 
 
+def pprof_top(path):
+    """go tool pprof -top -cum of a file: {function: cumulative %}, and its
+    -traces text."""
+    go = shutil.which("go")
+    if not go:
+        raise TestSkip("no go tool (Debian's golang-go; make test installs it)")
+    env = dict(os.environ, HOME=os.environ.get("HOME", "/root"), GOFLAGS="-mod=mod")
+    top = subprocess.run([go, "tool", "pprof", "-top", "-cum", "-nodecount=50", path],
+                         capture_output=True, text=True, env=env, timeout=timeout(120))
+    check(top.returncode == 0, "go tool pprof -top: %s" % top.stderr)
+    cum = {}
+    for line in top.stdout.splitlines():
+        fields = line.split()
+        # flat flat% sum% cum cum% name
+        if len(fields) >= 6 and fields[4].endswith("%"):
+            try:
+                cum[" ".join(fields[5:])] = float(fields[4][:-1])
+            except ValueError:
+                pass
+    traces = subprocess.run([go, "tool", "pprof", "-traces", path], capture_output=True,
+                            text=True, env=env, timeout=timeout(120))
+    check(traces.returncode == 0, "go tool pprof -traces: %s" % traces.stderr)
+    return cum, top.stdout, traces.stdout
+
+
+@once
+def once_pprof_read_by_go_tool_pprof(interp, peekpy):
+    """-f pprof, recorded and rendered from a recording, is read by go tool
+    pprof: heavy, medium and Light.run hold 3:2:1 of the time, the thread is
+    a label, the period is the sampling interval."""
+    workload = interp.argv(interp.script("workload.py"), "3")
+    direct = peekpy.run(["record", "-f", "pprof", "-r", "200", "--"] + workload,
+                        name="direct.pb.gz")
+    check(direct.returncode == 0, "exit %d: %s" % (direct.returncode, direct.stderr))
+    raw = peekpy.run(["record", "-f", "raw", "-r", "200", "--"] + workload, name="pprof.peek")
+    check(raw.returncode == 0, "raw: exit %d: %s" % (raw.returncode, raw.stderr))
+    rendered = os.path.join(peekpy.workdir, "rendered.pb.gz")
+    run = peekpy.run(["render", raw.output_path, "-f", "pprof", "-o", rendered])
+    check(run.returncode == 0, "render: exit %d: %s" % (run.returncode, run.stderr))
+    for path in (direct.output_path, rendered):
+        with open(path, "rb") as fh:
+            check(fh.read(2) == b"\x1f\x8b", "%s is not gzip-compressed" % path)
+        cum, top, traces = pprof_top(path)
+        check("Type: cpu" in top, "%s: not a cpu profile:\n%s" % (path, top))
+        for name, expect in (("heavy", 50.0), ("medium", 33.3), ("Light.run", 16.7)):
+            got = cum.get(name)
+            check(got is not None and abs(got - expect) <= 5,
+                  "%s: %s holds %s%% of the time, not %.0f%% +-5:\n%s"
+                  % (path, name, got, expect, top))
+        check(cum.get("<module>", 0) >= 95, "%s: <module> is not the root:\n%s" % (path, top))
+        check(re.search(r"thread id:\s+\d+", traces),
+              "%s: no thread labels:\n%s" % (path, traces[:2000]))
+
+
 @once
 def once_output_to_a_pipe(interp, peekpy):
     """-o naming a FIFO (or /dev/null) writes into it, and leaves it a FIFO:
