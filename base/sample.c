@@ -46,6 +46,19 @@ void sample_push_frame(struct sample *s, const struct sample_frame *frame)
 	s->threads[s->n_threads - 1].n_frames++;
 }
 
+void sample_push_innermost(struct sample *s, const struct sample_frame *frame)
+{
+	struct sample_thread *thread = &s->threads[s->n_threads - 1];
+	struct sample_frame *first;
+
+	XGROW(s->frames, s->cap_frames, s->n_frames + 1);
+	first = s->frames + thread->first_frame;
+	memmove(first + 1, first, thread->n_frames * sizeof(*first));
+	*first = *frame;
+	thread->n_frames++;
+	s->n_frames++;
+}
+
 void sample_drop_frames(struct sample *s)
 {
 	struct sample_thread *thread = &s->threads[s->n_threads - 1];

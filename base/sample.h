@@ -36,7 +36,17 @@ struct sample_frame {
 enum sample_thread_flags {
 	SAMPLE_THREAD_IDLE = 1 << 0,  /* not running on a CPU */
 	SAMPLE_THREAD_GIL = 1 << 1,   /* holds the GIL */
+	/* Collecting garbage: its innermost frame is the mark SAMPLE_GC_MARK. */
+	SAMPLE_THREAD_GC = 1 << 2,
+	/* Asleep waiting for the GIL: its innermost frame is the mark
+	 * SAMPLE_GIL_WAIT_MARK. */
+	SAMPLE_THREAD_GIL_WAIT = 1 << 3,
+	/* Raising or handling an exception. */
+	SAMPLE_THREAD_EXCEPTION = 1 << 4,
 };
+
+#define SAMPLE_GC_MARK "<GC>"
+#define SAMPLE_GIL_WAIT_MARK "<waiting for GIL>"
 
 struct sample_thread {
 	uint32_t tid;          /* kernel thread id (0 when unknown) */
@@ -68,6 +78,9 @@ void sample_clear(struct sample *s);
 struct sample_thread *sample_add_thread(struct sample *s, uint32_t tid);
 /* Append a frame to the last thread added. */
 void sample_push_frame(struct sample *s, const struct sample_frame *frame);
+/* Put a frame innermost in the last thread added (a mark above its
+ * frames). */
+void sample_push_innermost(struct sample *s, const struct sample_frame *frame);
 /* Drop the frames of the last thread added (after a failed walk). */
 void sample_drop_frames(struct sample *s);
 /* Remove the last thread added, with its frames. */

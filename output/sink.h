@@ -45,6 +45,7 @@ struct format {
 	bool timeline;            /* needs samples in time order: from a recording only */
 	bool recording;           /* a recording (raw): rendered later, not by render;
 				   * keeps idle threads, marked, for render to choose */
+	bool compressed;          /* not text: raw and pprof are deflated */
 	bool thread_roots;        /* keeps threads apart by itself (as labels): its
 				   * tree has a root frame per thread, always */
 	/* Whole-file formats: the file, from the tree (totals computed). */

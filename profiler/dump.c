@@ -202,6 +202,7 @@ static int take_sample(struct tracked *t, const struct options *o, struct strtab
 	struct pyproc_options options = {
 		.walk_idle = true, .mark_idle = true,
 		.native = o->native, .native_internals = o->native_internals,
+		.gc = true,   /* a thread caught collecting says so */
 	};
 	uint64_t started = monotonic_ns(), give_up = started + DUMP_PATIENCE_NS, age = 0;
 	struct timespec pause = { 0, 5000000 };

@@ -78,7 +78,10 @@ static const char top_help[] =
 	"  -r, --rate HZ          samples per second (default 100)\n"
 	"  -d, --duration SECS    stop after this many seconds\n"
 	"  -i, --idle             count threads that are not running on a CPU\n"
-	"      --gil              only the thread holding the GIL\n"
+	"      --gil              only the thread holding the GIL (with --idle:\n"
+	"                         all, those waiting for it marked)\n"
+	"      --gc               count garbage collection as a function, <GC>\n"
+	"      --exceptions       only threads raising or handling an exception\n"
 	"      --subprocesses     also every Python process descending from it\n"
 	"      --native           C frames too (see peekpy record --help)\n"
 	"      --function         by function from the start (l toggles)\n"
@@ -179,7 +182,12 @@ static const char record_help[] =
 	"  -d, --duration SECS    stop after this many seconds\n"
 	"  -i, --idle             keep threads that are not running on a CPU\n"
 	"      --gil              only the thread holding the GIL (free-threaded\n"
-	"                         builds: the threads running Python)\n"
+	"                         builds: the threads running Python); with\n"
+	"                         --idle, every thread, and those asleep waiting\n"
+	"                         for the GIL under a frame '<waiting for GIL>'\n"
+	"      --gc               a frame '<GC>' on top of the thread collecting\n"
+	"                         garbage while the collector runs\n"
+	"      --exceptions       only threads raising or handling an exception\n"
 	"      --subprocesses     also every Python process descending from the\n"
 	"                         target, under a root frame 'process PID \"CMD\"'\n"
 	"      --native           merge C, C++ and Cython frames into the Python\n"
@@ -362,7 +370,7 @@ enum {
 	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
 	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
 	OPT_NO_NATIVE, OPT_REPEAT, OPT_THRESHOLD, OPT_MIN_SHARE, OPT_FUNCTION_REGEX, OPT_JSON_FILE,
-	OPT_MARKDOWN, OPT_BUDGET,
+	OPT_MARKDOWN, OPT_BUDGET, OPT_GC, OPT_EXCEPTIONS,
 };
 
 #define LONG_FLAG(name, value) { name, no_argument, NULL, value }
@@ -420,6 +428,12 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 		return 0;
 	case OPT_GIL:
 		o->gil = true;
+		return 0;
+	case OPT_GC:
+		o->gc = true;
+		return 0;
+	case OPT_EXCEPTIONS:
+		o->exceptions = true;
 		return 0;
 	case OPT_FULL_FILENAMES:
 		o->full_filenames = true;
@@ -509,6 +523,7 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("full-filenames", OPT_FULL_FILENAMES),
 		LONG_FLAG("native", OPT_NATIVE), LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS),
 		LONG_FLAG("verbose", 'v'), LONG_FLAG("help", 'h'), LONG_VALUE("repeat", OPT_REPEAT),
+		LONG_FLAG("gc", OPT_GC), LONG_FLAG("exceptions", OPT_EXCEPTIONS),
 		{ NULL, 0, NULL, 0 },
 	};
 	/* '+': stop at the first non-option, the start of a command. */

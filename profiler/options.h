@@ -41,7 +41,10 @@ struct options {
 	bool full_filenames;
 	bool threads;
 	bool idle;
-	bool gil;               /* only the thread holding the GIL */
+	bool gil;               /* only the thread holding the GIL (with idle:
+				 * every thread, those waiting for it marked) */
+	bool gc;                /* a <GC> frame while the collector runs */
+	bool exceptions;        /* only threads raising or handling an exception */
 	bool subprocesses;      /* also every Python descendant */
 	bool native;            /* merge C frames into the Python stacks */
 	bool native_internals;  /* and keep the interpreter's call machinery */

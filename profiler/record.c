@@ -59,6 +59,8 @@ struct recording {
 	char command[1024];       /* what was profiled, for the flame graph */
 	struct invoker invoker;   /* who ran sudo: files are theirs to write */
 	uint64_t samples, errors, not_ready;
+	/* --gc: stacks of threads running Python, and of them those collecting. */
+	uint64_t running_stacks, gc_stacks;
 	struct error_count {
 		int code;
 		uint64_t count;
@@ -115,9 +117,24 @@ static void count_error(struct recording *r, int code)
 	}
 }
 
+/* --gc: the share of running threads' stacks spent collecting garbage. */
+static void count_gc(struct recording *r)
+{
+	for (size_t i = 0; i < r->sample.n_threads; i++) {
+		uint32_t flags = r->sample.threads[i].flags;
+
+		if (flags & SAMPLE_THREAD_IDLE)
+			continue;
+		r->running_stacks++;
+		r->gc_stacks += (flags & SAMPLE_THREAD_GC) != 0;
+	}
+}
+
 /* One process's sample, to wherever this recording goes. */
 static void use_sample(struct recording *r, int err)
 {
+	if (r->options->gc)
+		count_gc(r);
 	if (r->top) {
 		if (top_tick(r->top, &r->sample, err != 0, monotonic_ns()))
 			r->stop = STOP_QUIT;
@@ -283,6 +300,8 @@ static void sample_loop(struct recording *r)
 		.native = o->native,
 		.native_stats = &r->native,
 		.native_internals = o->native_internals,
+		.gc = o->gc,
+		.exceptions = o->exceptions,
 	};
 	struct sample_clock clock;
 	uint64_t deadline, stop_at = 0, last_poll = 0;
@@ -377,6 +396,11 @@ static void print_summary(struct recording *r)
 	report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
 	       (unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
 	       o->rate, (unsigned long long)r->errors, python);
+	if (o->gc)
+		report("garbage collection: %.1f%% of the time threads ran Python (%llu of %llu "
+		       "stacks under <GC>)",
+		       r->running_stacks ? 100.0 * (double)r->gc_stacks / (double)r->running_stacks : 0.0,
+		       (unsigned long long)r->gc_stacks, (unsigned long long)r->running_stacks);
 	if (o->native) {
 		const struct native_stats *native = &r->native;
 

@@ -28,6 +28,10 @@ enum {
 	SYM_PY_VERSION,
 	SYM_FT_ONLY,
 	SYM_UCS2,
+	SYM_GC_COLLECTING,
+	SYM_GIL_MUTEX,
+	SYM_GIL_COND,
+	SYM_INTERPRETER_LOCK,
 	SYM_COUNT
 };
 
@@ -47,6 +51,13 @@ static void wanted_symbols(struct elf_symbol *syms)
 		/* Only --disable-gil builds define it (3.13t+). */
 		[SYM_FT_ONLY] = "_Py_MergeZeroLocalRefcount",
 		[SYM_UCS2] = "PyUnicodeUCS2_FromString",
+		/* Statics of 2.7 and 3.6, in the symbol table when not stripped:
+		 * gcmodule.c's flag and the GIL's futexes (3.6: a mutex and a
+		 * condition; 2.7: a pointer to a lock). */
+		[SYM_GC_COLLECTING] = "collecting",
+		[SYM_GIL_MUTEX] = "gil_mutex",
+		[SYM_GIL_COND] = "gil_cond",
+		[SYM_INTERPRETER_LOCK] = "interpreter_lock",
 	};
 	int i;
 
@@ -185,6 +196,14 @@ static int try_candidate(pid_t pid, const struct maps *maps,
 	out->string_type = syms[SYM_STRING_TYPE].found ? ADDR(SYM_STRING_TYPE)
 						       : ADDR(SYM_BYTES_TYPE);
 	out->none = ADDR(SYM_NONE);
+	/* Only where the interpreter keeps no runtime state: a later
+	 * libpython's statics of these names are something else. */
+	if (!out->runtime) {
+		out->gc_collecting = ADDR(SYM_GC_COLLECTING);
+		out->gil_mutex = ADDR(SYM_GIL_MUTEX);
+		out->gil_cond = ADDR(SYM_GIL_COND);
+		out->interpreter_lock = ADDR(SYM_INTERPRETER_LOCK);
+	}
 #undef ADDR
 	out->free_threaded_symbols = syms[SYM_FT_ONLY].found;
 	out->unicode_ucs2 = syms[SYM_UCS2].found;

@@ -31,6 +31,11 @@ struct py_binary {
 	uint64_t unicode_type;     /* PyUnicode_Type */
 	uint64_t string_type;      /* PyString_Type (2.7) / PyBytes_Type */
 	uint64_t none;             /* _Py_NoneStruct */
+	/* 2.7 and 3.6 statics, 0 when stripped (or on later versions). */
+	uint64_t gc_collecting;    /* int collecting, nonzero while the GC runs */
+	uint64_t gil_mutex;        /* 3.6: the GIL's pthread mutex */
+	uint64_t gil_cond;         /* 3.6: its condition variable */
+	uint64_t interpreter_lock; /* 2.7: the pointer to the GIL's lock */
 
 	/* Read from the file, not the process. */
 	uint32_t version_hex;      /* Py_Version (3.11+), 0 when absent */

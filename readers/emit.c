@@ -83,6 +83,13 @@ static void mark_entries(const struct emit_walk *walk, struct sample_frame *fram
 	}
 }
 
+static void push_mark(struct sample *sample, uint32_t name)
+{
+	const struct sample_frame mark = { .name = name, .flags = SAMPLE_FRAME_MARK };
+
+	sample_push_innermost(sample, &mark);
+}
+
 int emitter_thread(struct emitter *emitter, struct code_cache *codes, const struct emit_walk *walk,
 		   const struct py_thread *thread, size_t source, bool keep_empty,
 		   struct sample *sample)
@@ -111,6 +118,11 @@ int emitter_thread(struct emitter *emitter, struct code_cache *codes, const stru
 	stackmemo_store(walk->memo, walk->frames, sample->frames + first, walk->n);
 	if (walk->mark_entries)
 		mark_entries(walk, sample->frames + first);
+	/* What the thread does above its Python frames, as a mark frame. */
+	if ((thread->flags & SAMPLE_THREAD_GC) && emitter->gc_mark)
+		push_mark(sample, emitter->gc_mark);
+	if ((thread->flags & SAMPLE_THREAD_GIL_WAIT) && emitter->gil_wait_mark)
+		push_mark(sample, emitter->gil_wait_mark);
 	if (added->n_frames == 0 && !keep_empty) {
 		sample_drop_thread(sample);
 		return 0;

@@ -25,6 +25,9 @@ struct emitter {
 	size_t resolved;           /* of them, those resolved so far */
 	size_t *sources;           /* each thread of the sample: its place in the thread list */
 	size_t cap_sources;
+	/* Strtab ids of the marks put above a thread's frames: "<GC>" and
+	 * "<waiting for GIL>" (0: not set, no mark). */
+	uint32_t gc_mark, gil_wait_mark;
 };
 
 /* One thread's walk: its frames (newest first) and the last sample's. */

@@ -137,7 +137,8 @@ size_t layout_tstate_span(const struct py_layout *L)
 		L->ts_next, L->ts_interp, L->ts_frame, L->ts_cframe, L->ts_current_frame,
 		L->ts_base_frame, L->ts_thread_id, L->ts_native_thread_id,
 		L->ts_datastack_chunk, L->ts_datastack_top, L->ts_status, L->ts_holds_gil,
-		L->ts_state,
+		L->ts_state, L->ts_curexc_type, L->ts_current_exception, L->ts_exc_type,
+		L->ts_exc_info,
 	};
 	return span_of(offsets, sizeof(offsets) / sizeof(offsets[0]), 8);
 }

@@ -211,6 +211,8 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	stackmemo_init(&p->memo);
 	pyobj_init(&p->objects, pid, &p->layout);
 	emitter_init(&p->emit);
+	p->emit.gc_mark = strtab_intern_cstr(strings, SAMPLE_GC_MARK);
+	p->emit.gil_wait_mark = strtab_intern_cstr(strings, SAMPLE_GIL_WAIT_MARK);
 	*out = p;
 	return 0;
 }
@@ -489,6 +491,7 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 	emitter_new_sample(&p->emit);
 
 	err = snapshot_begin(&p->snap);
+	p->threads.look_for_gc = options->gc;
 	if (!err)
 		err = threadlist_read(&p->threads, &p->snap, sample->time_ns);
 	if (err)

@@ -59,6 +59,10 @@ struct pyproc_options {
 	bool native_internals; /* keep the evaluation loop and call machinery */
 	struct native_stats *native_stats;   /* --native counts added here */
 	bool eval_entries;     /* mark SAMPLE_FRAME_EVAL_ENTRY without --native */
+	bool gc;               /* a "<GC>" frame above the collecting thread's */
+	bool exceptions;       /* only threads raising or handling an exception */
+	bool gil_wait;         /* a "<waiting for GIL>" frame above the frames of
+				* threads asleep waiting for it (with walk_idle) */
 };
 
 /*

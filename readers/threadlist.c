@@ -155,6 +155,42 @@ static int mark_running(struct thread_list *list, struct snapshot *snap, uint64_
 	return 0;
 }
 
+/* Where interp's collector says whether it is running (an int), 0 when
+ * this build does not say. */
+static uint64_t gc_flag_addr(const struct thread_list *list, uint64_t interp)
+{
+	const struct py_layout *L = list->layout;
+
+	if (L->interp_gc != LAYOUT_ABSENT)
+		return interp + L->interp_gc + L->gc_collecting;
+	if (L->runtime_gc != LAYOUT_ABSENT)
+		return list->bin->runtime ? list->bin->runtime + L->runtime_gc + L->gc_collecting : 0;
+	return list->bin->gc_collecting;
+}
+
+/* While interp's garbage collector runs, the thread running Python (the
+ * GIL's holder, or in a free-threaded build the one thread attached while
+ * the others are stopped) is collecting. */
+static int mark_collecting(struct thread_list *list, struct snapshot *snap, uint64_t interp,
+			   size_t from, size_t to)
+{
+	uint64_t addr = gc_flag_addr(list, interp);
+	const uint8_t *copy;
+	int err;
+
+	if (!addr)
+		return 0;
+	err = snapshot_read(snap, addr, 4, SNAP_RECUR, &copy);
+	if (err)
+		return pp_torn_unless_final(err);
+	if (!load_i32(copy, 0))
+		return 0;
+	for (size_t i = from; i < to; i++)
+		if (list->items[i].flags & SAMPLE_THREAD_GIL)
+			list->items[i].flags |= SAMPLE_THREAD_GC;
+	return 0;
+}
+
 /* One interpreter's thread states, appended to the list. */
 static int list_interp_threads(struct thread_list *list, struct snapshot *snap, uint64_t interp,
 			       uint64_t tstate)
@@ -211,6 +247,8 @@ static int list_threads(struct thread_list *list, struct snapshot *snap)
 		snapshot_set_group(snap, 0);
 		if (!err)
 			err = mark_running(list, snap, interp, first, list->count);
+		if (!err && list->look_for_gc)
+			err = mark_collecting(list, snap, interp, first, list->count);
 		if (err)
 			return err;
 		list->main_interp = interp;

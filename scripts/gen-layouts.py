@@ -86,6 +86,17 @@ def fields():
     add("gil.locked", "offsetof(struct _gil_runtime_state, locked)", rt)
     add("gil.enabled", "offsetof(struct _gil_runtime_state, enabled)",
         lambda v, ft: ft and v >= V(3, 13))
+    # The whole struct: a thread asleep on a futex inside it waits for the GIL.
+    add("gil.size", "sizeof(struct _gil_runtime_state)", rt)
+    add("runtime.gil", "offsetof(_PyRuntimeState, ceval.gil)",
+        lambda v, ft: V(3, 7) <= v <= V(3, 11))
+
+    # --- the garbage collector's state: nonzero "collecting" while it runs
+    # (2.7 and 3.6 keep it in a static of gcmodule.c, found by symbol) ---
+    add("runtime.gc", "offsetof(_PyRuntimeState, gc)", lambda v, ft: V(3, 7) <= v <= V(3, 8))
+    add("interp.gc", "offsetof(PyInterpreterState, gc)", lambda v, ft: v >= V(3, 9))
+    add("gc.collecting", "offsetof(struct _gc_runtime_state, collecting)",
+        lambda v, ft: v >= V(3, 7))
 
     # --- thread state ---
     add("ts.size", "sizeof(PyThreadState)")
@@ -117,6 +128,19 @@ def fields():
     add("ts.state", "offsetof(PyThreadState, state)", lambda v, ft: v >= V(3, 13))
     add("ts.status_holds_gil_mask", "MASK(PyThreadState, _status.holds_gil, 1, _status)",
         lambda v, ft: v == V(3, 13))
+    # Exceptions: one being raised (curexc_type, then current_exception),
+    # and the stack of ones being handled (the thread's own until 3.6, then
+    # a chain of _PyErr_StackItem through generators).
+    add("ts.curexc_type", "offsetof(PyThreadState, curexc_type)", lambda v, ft: v <= V(3, 11))
+    add("ts.current_exception", "offsetof(PyThreadState, current_exception)",
+        lambda v, ft: v >= V(3, 12))
+    add("ts.exc_type", "offsetof(PyThreadState, exc_type)", lambda v, ft: v <= V(3, 6))
+    add("ts.exc_info", "offsetof(PyThreadState, exc_info)", lambda v, ft: v >= V(3, 7))
+    erri = lambda v, ft: v >= V(3, 7)
+    add("erritem.exc_type", "offsetof(_PyErr_StackItem, exc_type)",
+        lambda v, ft: V(3, 7) <= v <= V(3, 10))
+    add("erritem.exc_value", "offsetof(_PyErr_StackItem, exc_value)", erri)
+    add("erritem.previous", "offsetof(_PyErr_StackItem, previous_item)", erri)
 
     # --- data-stack chunk (3.11+) ---
     dsc = lambda v, ft: v >= V(3, 11)
@@ -363,6 +387,8 @@ DEBUG_FIELDS = [
     ("interp.sysdict", "interpreter_state.sysdict", V(3, 13)),
     ("interp.gil_ptr", "interpreter_state.ceval_gil", V(3, 13)),
     ("interp.code_object_generation", "interpreter_state.code_object_generation", V(3, 14)),
+    ("interp.gc", "interpreter_state.gc", V(3, 13)),
+    ("gc.collecting", "gc.collecting", V(3, 13)),
     ("ts.size", "thread_state.size", V(3, 13)),
     ("ts.next", "thread_state.next", V(3, 13)),
     ("ts.interp", "thread_state.interp", V(3, 13)),
@@ -373,6 +399,7 @@ DEBUG_FIELDS = [
     ("ts.datastack_chunk", "thread_state.datastack_chunk", V(3, 13)),
     ("ts.status", "thread_state.status", V(3, 13)),
     ("ts.holds_gil", "thread_state.holds_gil", V(3, 15)),
+    ("ts.current_exception", "thread_state.current_exception", V(3, 15)),
     ("iframe.size", "interpreter_frame.size", V(3, 13)),
     ("iframe.previous", "interpreter_frame.previous", V(3, 13)),
     ("iframe.code", "interpreter_frame.executable", V(3, 13)),

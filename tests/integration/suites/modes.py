@@ -1,0 +1,36 @@
+"""Modes of record: garbage collection as its own frame, only the samples
+taken in exception paths, and threads waiting for the GIL told from
+threads waiting for anything else."""
+from harness import Target, check, per_interpreter
+from checks import frame_text, marked_line
+
+
+@per_interpreter
+def test_gc_is_its_own_frame(interp, peekpy):
+    """--gc: a program that spends half its time in gc.collect() shows <GC>
+    on top of collect()'s frame for that half (+-5 points), in the stacks
+    and in the summary, and nowhere else."""
+    collect = frame_text("collect", "gcloop.py", marked_line("gcloop.py", "COLLECT_CALL"))
+    with Target(interp, "gcloop.py", 0) as target:
+        run = peekpy.run(["record", "--gc", "--pid", target.pid, "-d", "2", "-r", "200",
+                          "-f", "collapsed"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    stacks = run.stacks()
+    total = sum(stacks.values())
+    in_gc = sum(n for s, n in stacks.items() if s[-1] == "<GC>")
+    check(total >= 200, "only %d samples" % total)
+    # A collection the interpreter starts on its own, from an allocation,
+    # is on top of whatever allocated: rarely anything but collect().
+    under = [s for s in stacks for _ in range(stacks[s]) if s[-1] == "<GC>"]
+    elsewhere = [s[-3:] for s in under if s[-2] != collect]
+    check(len(elsewhere) <= max(3, len(under) // 20),
+          "<GC> above something other than collect() %d times in %d: %r"
+          % (len(elsewhere), len(under), elsewhere[:3]))
+    check(all("<GC>" not in s[:-1] for s in stacks), "<GC> below another frame")
+    share = 100.0 * in_gc / total
+    check(abs(share - 50) <= 5, "<GC> holds %.1f%% of %d samples, not 50%% +-5" % (share, total))
+    said = [l for l in run.stderr.splitlines() if "garbage collection:" in l]
+    check(said, "the summary gives no share of time in GC: %r" % run.stderr[-300:])
+    summary_share = float(said[0].split("garbage collection:")[1].split("%")[0])
+    check(abs(summary_share - share) <= 1,
+          "the summary says %.1f%%, the stacks %.1f%%" % (summary_share, share))
