@@ -61,6 +61,8 @@ struct recording {
 	uint64_t samples, errors, not_ready;
 	/* --gc: stacks of threads running Python, and of them those collecting. */
 	uint64_t running_stacks, gc_stacks;
+	/* --exceptions: process samples with a thread in an exception path. */
+	uint64_t exception_samples;
 	struct error_count {
 		int code;
 		uint64_t count;
@@ -135,6 +137,8 @@ static void use_sample(struct recording *r, int err)
 {
 	if (r->options->gc)
 		count_gc(r);
+	if (r->options->exceptions && r->sample.n_threads)
+		r->exception_samples++;
 	if (r->top) {
 		if (top_tick(r->top, &r->sample, err != 0, monotonic_ns()))
 			r->stop = STOP_QUIT;
@@ -401,6 +405,11 @@ static void print_summary(struct recording *r)
 		       "stacks under <GC>)",
 		       r->running_stacks ? 100.0 * (double)r->gc_stacks / (double)r->running_stacks : 0.0,
 		       (unsigned long long)r->gc_stacks, (unsigned long long)r->running_stacks);
+	if (o->exceptions)
+		report("exceptions: %llu of %llu samples (%.1f%%) caught a thread raising or handling "
+		       "one; only those were kept", (unsigned long long)r->exception_samples,
+		       (unsigned long long)r->samples,
+		       r->samples ? 100.0 * (double)r->exception_samples / (double)r->samples : 0.0);
 	if (o->native) {
 		const struct native_stats *native = &r->native;
 

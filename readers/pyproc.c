@@ -453,6 +453,8 @@ static bool wanted(const struct py_thread *thread, const struct pyproc_options *
 {
 	if (thread->tid == THREAD_ID_GONE)
 		return false;   /* a state a fork left behind: no thread */
+	if (options->exceptions && !(thread->flags & SAMPLE_THREAD_EXCEPTION))
+		return false;
 	if (options->gil_only)
 		return thread->flags & SAMPLE_THREAD_GIL;
 	return options->walk_idle || !(thread->flags & SAMPLE_THREAD_IDLE);
@@ -492,6 +494,7 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 
 	err = snapshot_begin(&p->snap);
 	p->threads.look_for_gc = options->gc;
+	p->threads.look_for_exceptions = options->exceptions;
 	if (!err)
 		err = threadlist_read(&p->threads, &p->snap, sample->time_ns);
 	if (err)

@@ -191,6 +191,80 @@ static int mark_collecting(struct thread_list *list, struct snapshot *snap, uint
 	return 0;
 }
 
+/* An object pointer that stands for an exception: set, and not None. */
+static bool is_exception(const struct thread_list *list, uint64_t object)
+{
+	return object && object != list->bin->none;
+}
+
+/* Deepest chain of exceptions being handled that is followed: one link
+ * per generator or coroutine handling one. */
+#define MAX_HANDLED_CHAIN 64
+
+/*
+ * Whether a thread is handling an exception (in an except or finally
+ * block): 2.7 and 3.6 keep it in the thread state; later versions keep a
+ * chain of items, one per generator running, whose first item holding
+ * one is what sys.exc_info() returns.
+ */
+static int handling_exception(struct thread_list *list, struct snapshot *snap,
+			      const struct py_thread *thread, bool *handling)
+{
+	const struct py_layout *L = list->layout;
+	uint32_t held = L->erritem_exc_type != LAYOUT_ABSENT ? L->erritem_exc_type
+							     : L->erritem_exc_value;
+	uint64_t item;
+
+	*handling = false;
+	if (L->ts_exc_type != LAYOUT_ABSENT) {
+		*handling = is_exception(list, load_u64(thread->copy, L->ts_exc_type));
+		return 0;
+	}
+	if (L->ts_exc_info == LAYOUT_ABSENT)
+		return 0;
+	item = load_u64(thread->copy, L->ts_exc_info);
+	for (int depth = 0; item && depth < MAX_HANDLED_CHAIN; depth++) {
+		uint32_t span = (held > L->erritem_previous ? held : L->erritem_previous) + 8;
+		const uint8_t *copy;
+		int err = snapshot_read(snap, item, span, SNAP_RECUR, &copy);
+
+		if (err)
+			return pp_torn_unless_final(err);
+		if (is_exception(list, load_u64(copy, held))) {
+			*handling = true;
+			return 0;
+		}
+		item = load_u64(copy, L->erritem_previous);
+	}
+	return 0;
+}
+
+/* Threads raising an exception or handling one. */
+static int mark_exceptions(struct thread_list *list, struct snapshot *snap, size_t from,
+			   size_t to)
+{
+	const struct py_layout *L = list->layout;
+	uint32_t raised = L->ts_current_exception != LAYOUT_ABSENT ? L->ts_current_exception
+								   : L->ts_curexc_type;
+
+	for (size_t i = from; i < to; i++) {
+		struct py_thread *thread = &list->items[i];
+		bool handling = false;
+		int err;
+
+		if (raised != LAYOUT_ABSENT && load_u64(thread->copy, raised)) {
+			thread->flags |= SAMPLE_THREAD_EXCEPTION;
+			continue;
+		}
+		err = handling_exception(list, snap, thread, &handling);
+		if (err)
+			return err;
+		if (handling)
+			thread->flags |= SAMPLE_THREAD_EXCEPTION;
+	}
+	return 0;
+}
+
 /* One interpreter's thread states, appended to the list. */
 static int list_interp_threads(struct thread_list *list, struct snapshot *snap, uint64_t interp,
 			       uint64_t tstate)
@@ -249,6 +323,8 @@ static int list_threads(struct thread_list *list, struct snapshot *snap)
 			err = mark_running(list, snap, interp, first, list->count);
 		if (!err && list->look_for_gc)
 			err = mark_collecting(list, snap, interp, first, list->count);
+		if (!err && list->look_for_exceptions)
+			err = mark_exceptions(list, snap, first, list->count);
 		if (err)
 			return err;
 		list->main_interp = interp;

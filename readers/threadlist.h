@@ -26,7 +26,8 @@ struct py_thread {
 	uint64_t addr;             /* the thread state */
 	const uint8_t *copy;       /* its bytes, in the snapshot */
 	uint32_t tid;              /* kernel thread id, 0 unknown, or THREAD_ID_GONE */
-	uint32_t flags;            /* enum sample_thread_flags: GIL, GC (IDLE is the sampler's) */
+	uint32_t flags;            /* enum sample_thread_flags: GIL, GC, EXCEPTION (IDLE
+				    * and GIL_WAIT are the sampler's) */
 	uint32_t name;             /* Python thread name (strtab id), or 0 */
 	bool running;              /* holds the GIL or is attached (3.13+) */
 };
@@ -41,6 +42,7 @@ struct thread_list {
 	size_t count, cap;
 	uint64_t main_interp;      /* the oldest interpreter, whose threading names threads */
 	bool look_for_gc;          /* mark the thread collecting garbage (SAMPLE_THREAD_GC) */
+	bool look_for_exceptions;  /* mark threads raising or handling one */
 	/* Per thread, for the lookups of ids and names. */
 	uint64_t *pthreads;        /* each thread's ident (pthread id) */
 	uint32_t *stored_tids;     /* what the thread states say (3.11+) */

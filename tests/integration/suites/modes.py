@@ -34,3 +34,31 @@ def test_gc_is_its_own_frame(interp, peekpy):
     summary_share = float(said[0].split("garbage collection:")[1].split("%")[0])
     check(abs(summary_share - share) <= 1,
           "the summary says %.1f%%, the stacks %.1f%%" % (summary_share, share))
+
+
+@per_interpreter
+def test_exceptions_keep_only_exception_paths(interp, peekpy):
+    """--exceptions: of a program that spends half its time in except
+    blocks (a function's, and a generator's resumed by its caller), only
+    those samples are kept, both kinds, and the plain half never."""
+    handler = frame_text("handled", "raiser.py", marked_line("raiser.py", "HANDLER_LINE"))
+    in_generator = frame_text("generator_handler", "raiser.py",
+                              marked_line("raiser.py", "GENERATOR_HANDLER_LINE"))
+    with Target(interp, "raiser.py", 0) as target:
+        run = peekpy.run(["record", "--exceptions", "--pid", target.pid, "-d", "2", "-r", "200",
+                          "-f", "collapsed"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    stacks = run.stacks()
+    kept = sum(stacks.values())
+    samples = run.summary()["samples"]
+    through = {frame: sum(n for s, n in stacks.items() if frame in s)
+               for frame in (handler, in_generator)}
+    check(all(handler in s or in_generator in s for s in stacks),
+          "kept outside an except block: %r"
+          % [s[-3:] for s in stacks if handler not in s and in_generator not in s][:3])
+    check(all(n >= kept // 4 for n in through.values()),
+          "both handlers should be seen: %r of %d" % (through, kept))
+    share = 100.0 * kept / max(samples, 1)
+    check(abs(share - 50) <= 8, "kept %d of %d samples (%.1f%%), not half" % (kept, samples, share))
+    check("exceptions: %d of %d samples" % (kept, samples) in run.stderr,
+          "the summary does not say what was kept: %r" % run.stderr[-300:])
