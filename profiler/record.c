@@ -299,8 +299,10 @@ static void sample_loop(struct recording *r)
 	/* A recording keeps idle threads, marked, for render to choose. */
 	struct pyproc_options popts = {
 		.walk_idle = o->idle || o->format->recording,
-		.mark_idle = o->format->recording,
-		.gil_only = o->gil,
+		.mark_idle = o->format->recording || (o->gil && o->idle),
+		/* --gil --idle: every thread, those waiting for the GIL marked. */
+		.gil_only = o->gil && !o->idle,
+		.gil_wait = o->gil && o->idle,
 		.native = o->native,
 		.native_stats = &r->native,
 		.native_internals = o->native_internals,

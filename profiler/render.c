@@ -106,12 +106,14 @@ static int add_recorded_sample(void *ctx, struct sample *s)
 
 	if (s->time_ns < f->from_ns || s->time_ns > f->to_ns)
 		return 0;
-	/* Keep only the threads asked for (one, the GIL's holder). */
-	if (f->options->thread >= 0 || f->options->gil) {
+	/* Keep only the threads asked for (one, the GIL's holder; with
+	 * --idle, every thread, as record --gil --idle marked them). */
+	if (f->options->thread >= 0 || (f->options->gil && !f->options->idle)) {
 		for (t = 0; t < s->n_threads; t++)
 			if ((f->options->thread < 0 ||
 			     s->threads[t].tid == (uint32_t)f->options->thread) &&
-			    (!f->options->gil || (s->threads[t].flags & SAMPLE_THREAD_GIL)))
+			    (!f->options->gil || f->options->idle ||
+			     (s->threads[t].flags & SAMPLE_THREAD_GIL)))
 				s->threads[kept++] = s->threads[t];
 		s->n_threads = kept;
 		if (!kept)

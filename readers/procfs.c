@@ -56,6 +56,38 @@ bool procfs_exists(pid_t pid)
 	return access(path, F_OK) == 0;
 }
 
+int procfs_parse_syscall(const char *line, long *number, uint64_t *first_arg)
+{
+	char *end;
+
+	/* "running", or -1 for a thread stopped outside any call. */
+	*number = strtol(line, &end, 10);
+	if (end == line || *number < 0)
+		return -EAGAIN;
+	*first_arg = strtoull(end, &end, 16);
+	return 0;
+}
+
+int procfs_thread_syscall(pid_t pid, uint32_t tid, long *number, uint64_t *first_arg)
+{
+	char path[64], line[256];
+	ssize_t got;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%u/syscall", (int)pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = read(fd, line, sizeof(line) - 1);
+	if (got < 0)
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	line[got > 0 ? got : 0] = '\0';
+	return procfs_parse_syscall(line, number, first_arg);
+}
+
 char procfs_parse_stat_state(const char *stat_line, size_t len)
 {
 	/* The command name in parentheses may itself hold ')' and spaces, so

@@ -87,6 +87,17 @@ int procfs_descendants(pid_t root, pid_t **pids, size_t *count);
  */
 int procfs_task_ids(pid_t pid, uint32_t **host, uint32_t **inner, size_t *count);
 
+/*
+ * The system call thread tid of pid is blocked in, and its first argument,
+ * from /proc/PID/task/TID/syscall.  0; -EAGAIN when the thread is running
+ * (or not in a call); -errno when the file cannot be read (-EACCES without
+ * the right to trace the process).
+ */
+int procfs_thread_syscall(pid_t pid, uint32_t tid, long *number, uint64_t *first_arg);
+
+/* Parse a syscall line ("202 0x7f... 0x80 ..." or "running"): 0 or -EAGAIN. */
+int procfs_parse_syscall(const char *line, long *number, uint64_t *first_arg);
+
 /* Parse the state letter out of a stat line (after the last ')'). */
 char procfs_parse_stat_state(const char *stat_line, size_t len);
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "../base/errors.h"
 #include "../base/monotonic.h"
@@ -423,6 +424,16 @@ static void refine_version(struct pyproc *p, uint64_t now)
 	}
 }
 
+/* Asleep on a futex inside the GIL: waiting for it, not for I/O or a lock. */
+static bool waits_for_gil(const struct pyproc *p, uint32_t tid)
+{
+	long number;
+	uint64_t futex;
+
+	return procfs_thread_syscall(p->pid, tid, &number, &futex) == 0 &&
+	       number == SYS_futex && threadlist_in_gil(&p->threads, futex);
+}
+
 static void classify_idle(struct pyproc *p, const struct pyproc_options *options, uint64_t now)
 {
 	size_t i;
@@ -438,13 +449,14 @@ static void classify_idle(struct pyproc *p, const struct pyproc_options *options
 		/* A thread running Python needs no question to the kernel. */
 		if (thread->running || !thread->tid || thread->tid == THREAD_ID_GONE)
 			continue;
-		if (options->native && p->native) {
-			if (native_thread_idle(p->native, thread->tid))
-				thread->flags |= SAMPLE_THREAD_IDLE;
-			continue;
-		}
-		if (idle_threads_ask(&p->idle, thread->tid, thread->copy, p->threads.tstate_span, now))
+		if (options->native && p->native
+		    ? native_thread_idle(p->native, thread->tid)
+		    : idle_threads_ask(&p->idle, thread->tid, thread->copy, p->threads.tstate_span,
+				       now))
 			thread->flags |= SAMPLE_THREAD_IDLE;
+		if ((thread->flags & SAMPLE_THREAD_IDLE) && options->gil_wait &&
+		    waits_for_gil(p, thread->tid))
+			thread->flags |= SAMPLE_THREAD_GIL_WAIT;
 	}
 	idle_threads_end(&p->idle, now);
 }
@@ -495,6 +507,7 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 	err = snapshot_begin(&p->snap);
 	p->threads.look_for_gc = options->gc;
 	p->threads.look_for_exceptions = options->exceptions;
+	p->threads.look_for_gil_waits = options->gil_wait;
 	if (!err)
 		err = threadlist_read(&p->threads, &p->snap, sample->time_ns);
 	if (err)

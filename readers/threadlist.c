@@ -191,6 +191,55 @@ static int mark_collecting(struct thread_list *list, struct snapshot *snap, uint
 	return 0;
 }
 
+/* Sizes of the 2.7 and 3.6 GIL's parts (glibc x86_64): a semaphore, a
+ * mutex and a condition variable. */
+#define SEM_BYTES 32
+#define MUTEX_BYTES 40
+#define COND_BYTES 48
+
+static void add_gil_range(struct thread_list *list, uint64_t addr, uint64_t len)
+{
+	if (addr && list->n_gil_ranges < THREADLIST_GIL_RANGES) {
+		list->gil_ranges[list->n_gil_ranges].lo = addr;
+		list->gil_ranges[list->n_gil_ranges].hi = addr + len;
+		list->n_gil_ranges++;
+	}
+}
+
+/* Where interp's GIL lives: a thread asleep on a futex there waits for it. */
+static int find_gil(struct thread_list *list, struct snapshot *snap, uint64_t interp)
+{
+	const struct py_layout *L = list->layout;
+	const struct py_binary *bin = list->bin;
+	const uint8_t *copy;
+	int err;
+
+	list->n_gil_ranges = 0;
+	if (L->runtime_gil != LAYOUT_ABSENT) {
+		if (bin->runtime)
+			add_gil_range(list, bin->runtime + L->runtime_gil, L->gil_size);
+		return 0;
+	}
+	if (L->interp_gil_ptr != LAYOUT_ABSENT && L->gil_size != LAYOUT_ABSENT) {
+		err = snapshot_read(snap, interp + L->interp_gil_ptr, 8, SNAP_RECUR, &copy);
+		if (err)
+			return pp_torn_unless_final(err);
+		add_gil_range(list, load_u64(copy, 0), L->gil_size);
+		return 0;
+	}
+	if (bin->interpreter_lock) {
+		/* 2.7: a pointer to the lock, NULL until a second thread ran. */
+		err = snapshot_read(snap, bin->interpreter_lock, 8, SNAP_RECUR, &copy);
+		if (err)
+			return pp_torn_unless_final(err);
+		add_gil_range(list, load_u64(copy, 0), SEM_BYTES);
+		return 0;
+	}
+	add_gil_range(list, bin->gil_mutex, MUTEX_BYTES);
+	add_gil_range(list, bin->gil_cond, COND_BYTES);
+	return 0;
+}
+
 /* An object pointer that stands for an exception: set, and not None. */
 static bool is_exception(const struct thread_list *list, uint64_t object)
 {
@@ -330,6 +379,9 @@ static int list_threads(struct thread_list *list, struct snapshot *snap)
 		list->main_interp = interp;
 		interp = next_interp;
 	}
+	/* The main interpreter's GIL, the one its threads share. */
+	if (list->look_for_gil_waits)
+		return find_gil(list, snap, list->main_interp);
 	return 0;
 }
 
@@ -372,6 +424,14 @@ static void name_threads(struct thread_list *list, uint64_t now)
 			   list->name_buf);
 	for (size_t i = 0; i < list->count; i++)
 		list->items[i].name = list->name_buf[i];
+}
+
+bool threadlist_in_gil(const struct thread_list *list, uint64_t addr)
+{
+	for (size_t i = 0; i < list->n_gil_ranges; i++)
+		if (addr >= list->gil_ranges[i].lo && addr < list->gil_ranges[i].hi)
+			return true;
+	return false;
 }
 
 int threadlist_read(struct thread_list *list, struct snapshot *snap, uint64_t now)

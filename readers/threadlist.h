@@ -43,6 +43,12 @@ struct thread_list {
 	uint64_t main_interp;      /* the oldest interpreter, whose threading names threads */
 	bool look_for_gc;          /* mark the thread collecting garbage (SAMPLE_THREAD_GC) */
 	bool look_for_exceptions;  /* mark threads raising or handling one */
+	bool look_for_gil_waits;   /* find where the GIL's futexes are */
+#define THREADLIST_GIL_RANGES 2
+	struct gil_range {
+		uint64_t lo, hi;
+	} gil_ranges[THREADLIST_GIL_RANGES];
+	size_t n_gil_ranges;
 	/* Per thread, for the lookups of ids and names. */
 	uint64_t *pthreads;        /* each thread's ident (pthread id) */
 	uint32_t *stored_tids;     /* what the thread states say (3.11+) */
@@ -67,6 +73,10 @@ uint64_t threadlist_head_addr(const struct py_layout *layout, const struct py_bi
  * list changed while being read; fatal codes as the snapshot returns them.
  */
 int threadlist_read(struct thread_list *list, struct snapshot *snap, uint64_t now);
+
+/* Whether addr (a futex a thread sleeps on) is inside the GIL, as the
+ * last read found it (look_for_gil_waits). */
+bool threadlist_in_gil(const struct thread_list *list, uint64_t addr);
 
 /* Copy thread i's state again, in its current group (after a torn walk). */
 int threadlist_copy_again(struct thread_list *list, struct snapshot *snap, size_t i);

@@ -5,6 +5,10 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +71,55 @@ static void test_stat_state_after_last_paren(void **state)
 	assert_int_equal(procfs_parse_stat_state("1 (x) S 0", 9), 'S');
 	assert_int_equal(procfs_parse_stat_state("garbage", 7), 0);
 	assert_int_equal(procfs_process_state(getpid()), 'R');
+}
+
+static void *sleep_on_pipe(void *arg)
+{
+	char byte;
+
+	return (void *)(intptr_t)read(*(int *)arg, &byte, 1);
+}
+
+static void test_syscall_of_a_blocked_thread(void **state)
+{
+	long number = 0;
+	uint64_t arg = 0;
+	int fds[2];
+	pthread_t reader;
+
+	(void)state;
+	assert_int_equal(procfs_parse_syscall("202 0x7f12345678 0x80 0x0 0x0 0x0 0x0 0x7ffd 0x7f", &number, &arg), 0);
+	assert_int_equal(number, 202);
+	assert_int_equal(arg, 0x7f12345678ull);
+	assert_int_equal(procfs_parse_syscall("running\n", &number, &arg), -EAGAIN);
+	assert_int_equal(procfs_parse_syscall("-1 0x7ffd 0x7f\n", &number, &arg), -EAGAIN);
+	/* A thread of ours blocked in read(fds[0]): the call and its fd. */
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pthread_create(&reader, NULL, sleep_on_pipe, &fds[0]), 0);
+	for (int tries = 0; tries < 2000; tries++) {
+		uint32_t tids[64];
+		size_t n = 0;
+		uint32_t *all = NULL;
+		size_t count = 0;
+
+		number = -1;
+		if (procfs_tasks(getpid(), &all, &count) == 0) {
+			for (size_t i = 0; i < count && n < 64; i++)
+				if (all[i] != (uint32_t)getpid())
+					tids[n++] = all[i];
+			free(all);
+		}
+		if (n == 1 && procfs_thread_syscall(getpid(), tids[0], &number, &arg) == 0 &&
+		    number == SYS_read)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(number, SYS_read);
+	assert_int_equal(arg, (uint64_t)fds[0]);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	pthread_join(reader, NULL);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /* Directories that hold an __init__.py in a pretend file system. */
@@ -143,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_maps_parse_and_find),
 		cmocka_unit_test(test_maps_of_this_process),
 		cmocka_unit_test(test_stat_state_after_last_paren),
+		cmocka_unit_test(test_syscall_of_a_blocked_thread),
 		cmocka_unit_test(test_pathname_relative_to_package_root),
 		cmocka_unit_test(test_tidmap_finds_the_descriptor_offset),
 	};

@@ -62,3 +62,45 @@ def test_exceptions_keep_only_exception_paths(interp, peekpy):
     check(abs(share - 50) <= 8, "kept %d of %d samples (%.1f%%), not half" % (kept, samples, share))
     check("exceptions: %d of %d samples" % (kept, samples) in run.stderr,
           "the summary does not say what was kept: %r" % run.stderr[-300:])
+
+
+@per_interpreter
+def test_gil_waits_are_told_from_io_waits(interp, peekpy):
+    """--gil --idle: two threads spinning in Python take turns with the
+    GIL, and the one waiting is under <waiting for GIL> (3.x: a fifth of
+    the time or more; 2.7's GIL changes hands so often that its waiters are
+    mostly seen running); a thread blocked reading a pipe is never, nor is
+    any thread of a free-threaded build, which has no GIL to wait for."""
+    spin_line = frame_text("spin", "gilwait.py", marked_line("gilwait.py", "SPIN_LINE"))
+    read_line = frame_text("read_nothing", "gilwait.py", marked_line("gilwait.py", "READ_LINE"))
+    with Target(interp, "gilwait.py", 0) as target:
+        run = peekpy.run(["record", "--gil", "--idle", "--threads", "--pid", target.pid,
+                          "-d", "2", "-r", "200", "-f", "collapsed"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    stacks = run.stacks()
+    by_thread = {}
+    for stack, n in stacks.items():
+        name = stack[0].split('"')[1] if '"' in stack[0] else stack[0]
+        counts = by_thread.setdefault(name, {"all": 0, "waiting": 0})
+        counts["all"] += n
+        if stack[-1] == "<waiting for GIL>":
+            counts["waiting"] += n
+    reader = [s for s in stacks if read_line in s]
+    check(reader, "the reading thread was never seen: %r" % sorted(by_thread))
+    check(all(s[-1] == read_line for s in reader),
+          "the thread blocked on I/O is marked: %r" % [s[-2:] for s in reader if s[-1] != read_line])
+    check(all("<waiting for GIL>" not in s[:-1] for s in stacks), "a mark below a frame")
+    if interp.free_threaded:
+        check(all(c["waiting"] == 0 for c in by_thread.values()),
+              "a free-threaded build waits for no GIL: %r" % by_thread)
+        return
+    for name in ("spinner0", "spinner1"):
+        counts = by_thread.get(name)
+        check(counts and counts["all"] >= 100, "%s: too few samples: %r" % (name, by_thread))
+        if interp.version[0] >= 3:
+            check(counts["waiting"] >= counts["all"] // 5,
+                  "%s waited for the GIL in %d of %d samples" % (name, counts["waiting"],
+                                                                 counts["all"]))
+    waiting = [s for s in stacks if s[-1] == "<waiting for GIL>"]
+    check(all(s[-2] == spin_line or "threading.py" in s[-2] or "gilwait.py" in s[-2]
+              for s in waiting), "waiting for the GIL elsewhere: %r" % [s[-2:] for s in waiting])
