@@ -11,6 +11,7 @@
 #include "chrometrace.h"
 #include "collapsed.h"
 #include "flamegraph.h"
+#include "gecko.h"
 #include "jsonl.h"
 #include "pprof.h"
 #include "rawwriter.h"
@@ -187,6 +188,75 @@ static void release_jsonl(void *state)
 	free(state);
 }
 
+struct gecko_state {
+	struct gecko profile;
+	char product[256];
+	double interval_ms;
+	uint64_t started_unix_ns;
+};
+
+/* What a profile's start says of it, kept for the end (which, from a
+ * recording being rendered, knows less). */
+static void gecko_note_meta(struct gecko_state *state, const struct profile_meta *meta)
+{
+	if (meta->command && meta->command[0])
+		snprintf(state->product, sizeof(state->product), "peekpy: %s", meta->command);
+	else if (meta->name && meta->name[0] && !state->product[0])
+		snprintf(state->product, sizeof(state->product), "peekpy: %s", meta->name);
+	if (meta->rate_hz > 0)
+		state->interval_ms = 1e3 / meta->rate_hz;
+	if (meta->started_unix_ns)
+		state->started_unix_ns = meta->started_unix_ns;
+}
+
+static int start_gecko(void **state, FILE *out, struct strtab *strings,
+		       const struct stack_options *how, const struct profile_meta *meta)
+{
+	struct gecko_state *gecko = xcalloc(1, sizeof(*gecko));
+
+	gecko_init(&gecko->profile, out, strings, how);
+	gecko_note_meta(gecko, meta);
+	*state = gecko;
+	return 0;
+}
+
+static int add_gecko(void *state, const struct sample *sample)
+{
+	struct gecko_state *gecko = state;
+
+	gecko_add_sample(&gecko->profile, sample);
+	return 0;
+}
+
+/* One JSON object, written whole at the end: nothing to push before. */
+static int flush_gecko(void *state)
+{
+	(void)state;
+	return 0;
+}
+
+static int end_gecko(void *state, const struct profile_meta *meta)
+{
+	struct gecko_state *gecko = state;
+	struct gecko_meta about;
+
+	gecko_note_meta(gecko, meta);
+	about = (struct gecko_meta){
+		.product = gecko->product,
+		.interval_ms = gecko->interval_ms,
+		.started_unix_ns = gecko->started_unix_ns,
+	};
+	return gecko_finish(&gecko->profile, &about);
+}
+
+static void release_gecko(void *state)
+{
+	struct gecko_state *gecko = state;
+
+	gecko_release(&gecko->profile);
+	free(gecko);
+}
+
 /* The first row is the default. */
 static const struct format formats[] = {
 	{ .name = "svg", .extension = "svg", .write = write_svg },
@@ -200,6 +270,9 @@ static const struct format formats[] = {
 	  .end = end_chrometrace, .release = release_chrometrace },
 	{ .name = "pprof", .extension = "pb.gz", .write = write_pprof, .compressed = true,
 	  .thread_roots = true },
+	{ .name = "gecko", .extension = "gecko.json", .streamed = true, .timeline = true,
+	  .start = start_gecko, .add = add_gecko, .flush = flush_gecko, .end = end_gecko,
+	  .release = release_gecko },
 	{ .name = "jsonl", .extension = "jsonl", .streamed = true, .timeline = true,
 	  .start = start_jsonl, .add = add_jsonl, .flush = flush_jsonl, .end = end_jsonl,
 	  .release = release_jsonl },

@@ -137,6 +137,84 @@ def check_jsonl(path, lines=True):
     return samples
 
 
+def check_gecko(path):
+    """The Firefox Profiler's processed format, version 70, by the rules of
+    its type definitions (src/types/profile.ts of firefox-devtools/profiler):
+    every column of a table as long as the table; stacks stored parents
+    first, each prefix an offset back; every index inside the table it
+    points into; a grey default category; samples in time order.  Returns
+    {thread name: [stack as names, root first]}."""
+    with open(path, encoding="utf-8") as fh:
+        profile = json.load(fh)
+    meta, shared = profile["meta"], profile["shared"]
+    check(meta["preprocessedProfileVersion"] == 70, "version %r" % meta.get("preprocessedProfileVersion"))
+    check(meta["interval"] > 0 and isinstance(meta["startTime"], (int, float)), "meta %r" % meta)
+    categories = meta["categories"]
+    check(any(c["color"] == "grey" for c in categories), "no grey default category")
+    check(all(c["subcategories"] for c in categories), "a category without subcategories")
+    check(isinstance(meta["markerSchema"], list) and isinstance(profile["libs"], list), "meta lists")
+
+    def table(name, columns):
+        t = shared[name]
+        for col in columns:
+            check(len(t[col]) == t["length"], "%s.%s: %d long, not %d"
+                  % (name, col, len(t[col]), t["length"]))
+        return t
+    strings = shared["stringArray"]
+    stacks = table("stackTable", ["frame", "prefixOffset"])
+    frames = table("frameTable", ["address", "lib", "inlineDepth", "category", "subcategory",
+                                  "func", "nativeSymbol", "innerWindowID", "line", "column",
+                                  "originalLocation"])
+    funcs = table("funcTable", ["name", "isJS", "relevantForJS", "resource", "source",
+                                "lineNumber", "columnNumber", "originalLocation"])
+    sources = table("sources", ["id", "filename", "startLine", "startColumn", "sourceMapURL",
+                                "content"])
+    table("resourceTable", ["name", "host", "type"])
+    table("nativeSymbols", ["libIndex", "address", "name", "functionSize"])
+    table("sourceLocationTable", ["source", "line", "column"])
+    for i in range(stacks["length"]):
+        off = stacks["prefixOffset"][i]
+        check(off == 0 or 0 < off <= i, "stack %d: prefix offset %d" % (i, off))
+        check(0 <= stacks["frame"][i] < frames["length"], "stack %d: frame out of range" % i)
+    for i in range(frames["length"]):
+        check(0 <= frames["func"][i] < funcs["length"], "frame %d: func out of range" % i)
+        check(0 <= frames["category"][i] < len(categories), "frame %d: category" % i)
+        check(frames["subcategory"][i] < len(categories[frames["category"][i]]["subcategories"]),
+              "frame %d: subcategory" % i)
+        check(frames["lib"][i] == -1 and frames["address"][i] == -1, "frame %d: lib" % i)
+        check(frames["line"][i] is None or frames["line"][i] > 0, "frame %d: line" % i)
+    for i in range(funcs["length"]):
+        check(0 <= funcs["name"][i] < len(strings), "func %d: name out of range" % i)
+        src = funcs["source"][i]
+        check(src is None or 0 <= src < sources["length"], "func %d: source out of range" % i)
+    check(all(0 <= f < len(strings) for f in sources["filename"]), "source file name out of range")
+
+    def names(stack):
+        out = []
+        while True:
+            out.append(strings[funcs["name"][frames["func"][stacks["frame"][stack]]]])
+            off = stacks["prefixOffset"][stack]
+            if off == 0:
+                return out[::-1]
+            stack -= off
+    by_thread = {}
+    check(profile["threads"], "no threads")
+    for thread in profile["threads"]:
+        samples = thread["samples"]
+        check(isinstance(thread["pid"], str) and isinstance(thread["tid"], int), "pid/tid types")
+        check(samples["weightType"] == "samples", "weight type")
+        for col in ("stack", "time"):
+            check(len(samples[col]) == samples["length"], "samples.%s length" % col)
+        check(all(a <= b for a, b in zip(samples["time"], samples["time"][1:])),
+              "%s: time goes back" % thread["name"])
+        check(all(s is None or 0 <= s < stacks["length"] for s in samples["stack"]),
+              "%s: a sample's stack out of range" % thread["name"])
+        check(thread["markers"]["length"] == 0, "markers")
+        by_thread.setdefault(thread["name"], []).extend(
+            names(s) for s in samples["stack"] if s is not None)
+    return by_thread
+
+
 def check_trace(path):
     """Trace events: B and E properly nested per thread, in time order."""
     events = json.load(open(path, encoding="utf-8"))
@@ -509,11 +587,12 @@ def once_recording_survives_a_killed_peekpy(interp, peekpy):
 
 @once
 def once_every_format_parses(interp, peekpy):
-    """speedscope, chrometrace and jsonl, recorded directly and rendered
-    from a recording, follow their formats' rules and show the workload."""
+    """speedscope, chrometrace, jsonl and gecko, recorded directly and
+    rendered from a recording, follow their formats' rules and show the
+    workload."""
     workload = interp.argv(interp.script("workload.py"), "1")
     formats = (("speedscope", check_speedscope), ("chrometrace", check_trace),
-               ("jsonl", check_jsonl))
+               ("jsonl", check_jsonl), ("gecko", check_gecko))
     for fmt, checker in formats:
         run = peekpy.run(["record", "-f", fmt, "-r", "200", "--"] + workload, name="direct." + fmt)
         check(run.returncode == 0, "%s: exit %d: %s" % (fmt, run.returncode, run.stderr))
@@ -526,6 +605,13 @@ def once_every_format_parses(interp, peekpy):
         run = peekpy.run(["render", raw.output_path, "-f", fmt, "-o", out])
         check(run.returncode == 0, "render %s: exit %d: %s" % (fmt, run.returncode, run.stderr))
         checker(out)
+    stacks = [s for per_thread in check_gecko(os.path.join(peekpy.workdir, "rendered.gecko"))
+              .values() for s in per_thread]
+    heavy = sum(1 for s in stacks if "heavy" in s)
+    medium = sum(1 for s in stacks if "medium" in s)
+    check(stacks and all(s[0] == "<module>" for s in stacks if "heavy" in s) and
+          1.1 < heavy / max(medium, 1) < 2.0,
+          "gecko: heavy %d, medium %d of %d samples (3:2 expected)" % (heavy, medium, len(stacks)))
     trace = check_trace(os.path.join(peekpy.workdir, "rendered.chrometrace"))
     begun = sum(1 for e in trace if e["ph"] == "B" and e["name"].startswith("heavy ("))
     check(begun >= 10, "heavy begins %d times in one second of 30 ms calls" % begun)
