@@ -51,7 +51,11 @@ function init(evt) {
 	});
 	S.rects.addEventListener("mouseout", function () { S.details.textContent = " "; });
 	S.rects.addEventListener("click", function (e) {
-		if (e.target.__i !== undefined) zoomTo(e.target.__i);
+		if (e.target.__i === undefined) return;
+		zoomTo(e.target.__i);
+		/* A page holding the graph (peekpy's -f html) shows the line. */
+		if (typeof window.peekpyFrameClicked === "function")
+			window.peekpyFrameClicked(S.tree.f[S.tree.fr[e.target.__i]]);
 	});
 	control("reset", function () { zoomTo(-1); });
 	control("view", function () { S.icicle = !S.icicle; redraw(); });

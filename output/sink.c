@@ -12,14 +12,16 @@
 #include "collapsed.h"
 #include "flamegraph.h"
 #include "gecko.h"
+#include "heatmap.h"
 #include "jsonl.h"
 #include "pprof.h"
 #include "rawwriter.h"
 #include "speedscope.h"
 
-static int write_svg(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
+/* What a flame graph says of the profile. */
+static struct flamegraph_meta graph_meta(const struct profile_meta *meta)
 {
-	const struct flamegraph_meta about = {
+	return (struct flamegraph_meta){
 		.title = meta->title,
 		.command = meta->command,
 		.python = meta->python,
@@ -28,8 +30,25 @@ static int write_svg(struct stacktree *tree, const struct profile_meta *meta, FI
 		.samples = meta->samples,
 		.errors = meta->errors,
 	};
+}
+
+static int write_svg(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
+{
+	const struct flamegraph_meta about = graph_meta(meta);
 
 	return flamegraph_write(tree, &about, out);
+}
+
+static int write_html(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
+{
+	const struct heatmap_meta about = {
+		.graph = graph_meta(meta),
+		.read_source = meta->read_source,
+		.source_ctx = meta->source_ctx,
+		.only_file = meta->heatmap_file,
+	};
+
+	return heatmap_write(tree, &about, out);
 }
 
 static int write_collapsed(struct stacktree *tree, const struct profile_meta *meta, FILE *out)
@@ -261,6 +280,7 @@ static void release_gecko(void *state)
 static const struct format formats[] = {
 	{ .name = "svg", .extension = "svg", .write = write_svg },
 	{ .name = "collapsed", .extension = "txt", .write = write_collapsed },
+	{ .name = "html", .extension = "html", .write = write_html },
 	{ .name = "raw", .extension = "peek", .streamed = true, .recording = true, .compressed = true,
 	  .start = start_raw, .add = add_raw, .flush = flush_raw, .end = end_raw,
 	  .release = release_raw },

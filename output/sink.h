@@ -32,6 +32,11 @@ struct profile_meta {
 	double rate_hz;           /* samples asked per second, 0 unknown */
 	bool subprocesses;        /* samples of descendant processes too */
 	uint64_t started_unix_ns; /* wall clock at the start */
+	/* Reading source files (-f html): the callback and its context, and
+	 * the one file to show (NULL: the hottest). */
+	int (*read_source)(void *ctx, const char *path, char **text, size_t *len);
+	void *source_ctx;
+	const char *heatmap_file;
 	/* Known at the end. */
 	uint64_t samples;         /* 0: the stacks in the tree */
 	uint64_t errors;

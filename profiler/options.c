@@ -48,9 +48,13 @@ static const char render_help[] =
 	"\n"
 	"  -o, --output FILE      where to write (default: FILE with the format's\n"
 	"                         extension; '-' for standard output)\n"
-	"  -f, --format FORMAT    svg (the default), collapsed, speedscope, pprof,\n"
+	"  -f, --format FORMAT    svg (the default), html (the flame graph and the\n"
+	"                         hottest source files, each line shaded by its\n"
+	"                         samples), collapsed, speedscope, pprof,\n"
 	"                         or chrometrace, gecko and jsonl (recordings only:\n"
 	"                         they need the samples in time order)\n"
+	"      --heatmap FILE     -f html showing this source file only (a path or\n"
+	"                         its end: app.py, pkg/mod.py)\n"
 	"      --thread TID       only this thread's stacks\n"
 	"      --nolineno         frames without line numbers\n"
 	"recordings only:\n"
@@ -172,6 +176,8 @@ static const char record_help[] =
 	"                         collapsed: frames root first joined by ';',\n"
 	"                         a space, the count; raw: every sample with its\n"
 	"                         time and thread, for peekpy render and info;\n"
+	"                         html: the flame graph and the hottest source\n"
+	"                         lines shaded by their samples;\n"
 	"                         speedscope (speedscope.app); chrometrace: a\n"
 	"                         timeline for chrome://tracing and Perfetto;\n"
 	"                         gecko: the Firefox Profiler's format, a track\n"
@@ -372,7 +378,7 @@ enum {
 	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
 	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
 	OPT_NO_NATIVE, OPT_REPEAT, OPT_THRESHOLD, OPT_MIN_SHARE, OPT_FUNCTION_REGEX, OPT_JSON_FILE,
-	OPT_MARKDOWN, OPT_BUDGET, OPT_GC, OPT_EXCEPTIONS,
+	OPT_MARKDOWN, OPT_BUDGET, OPT_GC, OPT_EXCEPTIONS, OPT_HEATMAP,
 };
 
 #define LONG_FLAG(name, value) { name, no_argument, NULL, value }
@@ -433,6 +439,9 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 		return 0;
 	case OPT_GC:
 		o->gc = true;
+		return 0;
+	case OPT_HEATMAP:
+		o->heatmap = optarg;
 		return 0;
 	case OPT_EXCEPTIONS:
 		o->exceptions = true;
@@ -554,12 +563,17 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
 		LONG_FLAG("idle", 'i'), LONG_FLAG("nolineno", OPT_NOLINENO),
 		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("threads", OPT_THREADS),
 		LONG_FLAG("full-filenames", OPT_FULL_FILENAMES), LONG_FLAG("no-native", OPT_NO_NATIVE),
-		LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
+		LONG_VALUE("heatmap", OPT_HEATMAP), LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
 	};
 	int err = parse_options(argc, argv, ":o:f:ih", longs, o, why, size);
 
 	if (err || o->help)
 		return err;
+	/* --heatmap is a page of the html format. */
+	if (o->heatmap && o->format != format_default() && strcmp(o->format->name, "html") != 0)
+		return reason(why, size, "--heatmap draws an html page, not %s", o->format->name);
+	if (o->heatmap)
+		o->format = format_find("html");
 	if (o->format->recording)
 		return reason(why, size, "render writes svg or collapsed, not %s", o->format->name);
 	if (optind + 1 != argc)

@@ -53,6 +53,7 @@ struct options {
 	bool locals;            /* dump: each frame's variables too */
 	/* render */
 	const char *input;      /* the profile to render */
+	const char *heatmap;    /* render --heatmap: the one source file to show */
 	long thread;            /* --thread TID, -1 for all */
 	double time_from, time_to;  /* --time-range, seconds; time_to < 0: open */
 	bool lines_asked;       /* --nolineno or --function was given */

@@ -22,6 +22,7 @@
 #include "invoker.h"
 #include "recordfile.h"
 #include "report.h"
+#include "sources.h"
 #include "startup.h"
 #include "target.h"
 #include "tracked.h"
@@ -63,6 +64,7 @@ struct recording {
 	uint64_t running_stacks, gc_stacks;
 	/* --exceptions: process samples with a thread in an exception path. */
 	uint64_t exception_samples;
+	struct source_root source_root;   /* where -f html reads source files */
 	struct error_count {
 		int code;
 		uint64_t count;
@@ -388,7 +390,10 @@ static void describe_profile(struct recording *r, struct profile_text *text,
 		.samples = r->samples,
 		.errors = r->errors,
 		.duration_ns = r->sampled_ns,
+		.read_source = sources_read,
+		.source_ctx = &r->source_root,
 	};
+	r->source_root.pid = r->target.pid;
 }
 
 static void print_summary(struct recording *r)

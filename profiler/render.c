@@ -18,6 +18,7 @@
 #include "invoker.h"
 #include "outfile.h"
 #include "report.h"
+#include "sources.h"
 
 /* FILE with its extension replaced by the format's. */
 static void default_output(const struct options *o, char *buf, size_t size)
@@ -44,7 +45,10 @@ static void describe_profile(const struct rendering *r, char *title, size_t size
 	const struct raw_info *info = r->info;
 
 	snprintf(title, size, "peekpy: %s", base ? base + 1 : input);
-	*meta = (struct profile_meta){ .title = title, .name = input };
+	*meta = (struct profile_meta){
+		.title = title, .name = input, .read_source = sources_read,
+		.heatmap_file = r->options->heatmap,
+	};
 	if (!info)
 		return;
 	if (info->command[0])

@@ -675,6 +675,78 @@ def once_pprof_read_by_go_tool_pprof(interp, peekpy):
               "%s: no thread labels:\n%s" % (path, traces[:2000]))
 
 
+CLICK_PAGE = """<html><body><iframe id="page" src="%s" width="1300" height="900"></iframe>
+<pre id="result"></pre><script>
+document.getElementById("page").addEventListener("load", function () {
+  var doc = this.contentDocument, out = [];
+  var rects = doc.getElementById("r").getElementsByTagName("rect");
+  for (var i = 0; i < rects.length; i++) {
+    rects[i].dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+    if (doc.getElementById("details").textContent.indexOf("heavy (") === 0) {
+      rects[i].dispatchEvent(new MouseEvent("click", {bubbles: true}));
+      break;
+    }
+  }
+  var target = doc.querySelector("tr.target");
+  out.push("linked=" + doc.getElementById("linked").textContent);
+  out.push("target=" + (target ? target.id + " " + target.textContent : "none"));
+  document.getElementById("result").textContent = out.join("\\n");
+});
+</script></body></html>
+"""
+
+
+@once
+def once_html_heatmap_links_frames_to_lines(interp, peekpy):
+    """-f html (record, and render --heatmap FILE) is one page: the flame
+    graph, and the hottest source with each line's own and total samples;
+    the spin line holds every sample, heavy's call about half; clicking
+    heavy's frame in headless Chromium outlines its line in the source."""
+    workload = interp.argv(interp.script("workload.py"), "2")
+    raw = peekpy.run(["record", "-f", "raw", "-r", "200", "--"] + workload, name="heat.peek")
+    check(raw.returncode == 0, "raw: exit %d: %s" % (raw.returncode, raw.stderr))
+    direct = peekpy.run(["record", "-f", "html", "-r", "200", "--"] + workload, name="direct.html")
+    check(direct.returncode == 0, "html: exit %d: %s" % (direct.returncode, direct.stderr))
+    page = os.path.join(peekpy.workdir, "heat.html")
+    run = peekpy.run(["render", raw.output_path, "--heatmap", "workload.py", "-o", page])
+    check(run.returncode == 0, "render --heatmap: exit %d: %s" % (run.returncode, run.stderr))
+    spin_line, heavy_line = marked_line("workload.py", "SPIN_LINE"), marked_line("workload.py",
+                                                                              "HEAVY_CALL")
+    for path in (direct.output_path, page):
+        html = open(path, encoding="utf-8").read()
+        check(not re.search(r'(src|href)="(https?:)?//', html), "%s loads something" % path)
+        check("<svg" in html and "<?xml" not in html, "%s: no inline flame graph" % path)
+        rows = dict((int(m.group(1)), (int(m.group(2)), int(m.group(3)))) for m in re.finditer(
+            r'<tr id="f0-l(\d+)"[^>]*><td class="n">\d+</td><td class="own">(\d+)</td>'
+            r'<td class="tot">(\d+)</td>', html))
+        spin, heavy = rows.get(spin_line), rows.get(heavy_line)
+        check(spin and heavy, "%s: no counts at lines %d, %d: %r" % (path, spin_line, heavy_line,
+                                                                    sorted(rows)[:20]))
+        check(spin[0] == spin[1] and spin[1] >= max(t for _, t in rows.values()) * 0.97,
+              "%s: the spin line does not hold the samples: %r" % (path, spin))
+        check(heavy[0] == 0 and 0.4 <= heavy[1] / spin[1] <= 0.6,
+              "%s: heavy's call holds %r of %r" % (path, heavy, spin))
+        check("SPIN_LINE" in html, "%s: the source is not shown" % path)
+    one = open(page, encoding="utf-8").read()
+    check(one.count('<h2 id="f') == 1, "--heatmap workload.py shows other files too")
+    chromium = shutil.which("chromium")
+    check(chromium, "chromium is missing (scripts/deps.sh test installs it)")
+    wrapper = page + ".click.html"
+    with open(wrapper, "w") as fh:
+        fh.write(CLICK_PAGE % os.path.basename(page))
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--allow-file-access-from-files", "--virtual-time-budget=10000",
+                          "--user-data-dir=" + os.path.join(peekpy.workdir, "chromium-heat"),
+                          "--dump-dom", "file://" + wrapper], capture_output=True, text=True,
+                         timeout=timeout(120))
+    m = re.search(r'<pre id="result">(.*?)</pre>', dom.stdout, re.S)
+    check(m, "no result from the page: %s" % (dom.stdout[-500:] + dom.stderr[-500:]))
+    result = m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    check("linked=heavy (workload.py:%d)" % heavy_line in result and
+          "target=f0-l%d " % heavy_line in result,
+          "clicking heavy did not outline line %d: %r" % (heavy_line, result))
+
+
 @once
 def once_output_to_a_pipe(interp, peekpy):
     """-o naming a FIFO (or /dev/null) writes into it, and leaves it a FIFO:
