@@ -65,6 +65,8 @@ struct recording {
 	/* --exceptions: process samples with a thread in an exception path. */
 	uint64_t exception_samples;
 	struct source_root source_root;   /* where -f html reads source files */
+	/* The target's build cannot show what --gc or --gil --idle asked. */
+	bool blind_gc, blind_gil;
 	struct error_count {
 		int code;
 		uint64_t count;
@@ -91,8 +93,15 @@ struct recording {
  */
 static void note_python(struct recording *r)
 {
-	if (r->root.proc)
-		pyproc_describe(r->root.proc, r->python_now, sizeof(r->python_now));
+	const struct options *o = r->options;
+
+	if (!r->root.proc)
+		return;
+	pyproc_describe(r->root.proc, r->python_now, sizeof(r->python_now));
+	if (o->gc && !pyproc_sees_gc(r->root.proc))
+		r->blind_gc = true;
+	if (o->gil && o->idle && !pyproc_sees_gil_waits(r->root.proc))
+		r->blind_gil = true;
 }
 
 /* The target executed another program: what it ran is in the past. */
@@ -407,11 +416,17 @@ static void print_summary(struct recording *r)
 	report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
 	       (unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
 	       o->rate, (unsigned long long)r->errors, python);
-	if (o->gc)
+	if (o->gc && !r->blind_gc)
 		report("garbage collection: %.1f%% of the time threads ran Python (%llu of %llu "
 		       "stacks under <GC>)",
 		       r->running_stacks ? 100.0 * (double)r->gc_stacks / (double)r->running_stacks : 0.0,
 		       (unsigned long long)r->gc_stacks, (unsigned long long)r->running_stacks);
+	if (r->blind_gc)
+		report("--gc: %s names no garbage collector state (a stripped 2.7 or 3.6 binary); "
+		       "no <GC> frames could be shown", python);
+	if (r->blind_gil)
+		report("--gil --idle: %s names no GIL (a stripped 2.7 or 3.6 binary); no thread "
+		       "could be shown waiting for it", python);
 	if (o->exceptions)
 		report("exceptions: %llu of %llu samples (%.1f%%) caught a thread raising or handling "
 		       "one; only those were kept", (unsigned long long)r->exception_samples,

@@ -248,6 +248,22 @@ pid_t pyproc_pid(const struct pyproc *p)
 	return p->pid;
 }
 
+bool pyproc_sees_gc(const struct pyproc *p)
+{
+	const struct py_layout *L = &p->layout;
+
+	return L->interp_gc != LAYOUT_ABSENT || (L->runtime_gc != LAYOUT_ABSENT && p->bin.runtime) ||
+	       p->bin.gc_collecting;
+}
+
+bool pyproc_sees_gil_waits(const struct pyproc *p)
+{
+	const struct py_layout *L = &p->layout;
+
+	return L->runtime_gil != LAYOUT_ABSENT || L->interp_gil_ptr != LAYOUT_ABSENT ||
+	       p->bin.interpreter_lock || p->bin.gil_mutex;
+}
+
 void pyproc_describe(const struct pyproc *p, char *buf, size_t size)
 {
 	struct py_version plain = p->version;

@@ -47,6 +47,12 @@ pid_t pyproc_pid(const struct pyproc *proc);
 /* "CPython 3.12.1", "CPython 3.13.15 (free-threaded)". */
 void pyproc_describe(const struct pyproc *proc, char *buf, size_t size);
 
+/* Whether this build says when its garbage collector runs (--gc), and
+ * where its GIL is (waits for it): 2.7 and 3.6 say so only through their
+ * symbol tables, which a stripped binary lacks. */
+bool pyproc_sees_gc(const struct pyproc *proc);
+bool pyproc_sees_gil_waits(const struct pyproc *proc);
+
 struct native_stats;
 
 struct pyproc_options {

@@ -1,7 +1,12 @@
 """Modes of record: garbage collection as its own frame, only the samples
 taken in exception paths, and threads waiting for the GIL told from
 threads waiting for anything else."""
-from harness import Target, check, per_interpreter
+import glob
+import os
+import shutil
+import subprocess
+
+from harness import Target, TestSkip, check, once, per_interpreter
 from checks import frame_text, marked_line
 
 
@@ -104,3 +109,28 @@ def test_gil_waits_are_told_from_io_waits(interp, peekpy):
     waiting = [s for s in stacks if s[-1] == "<waiting for GIL>"]
     check(all(s[-2] == spin_line or "threading.py" in s[-2] or "gilwait.py" in s[-2]
               for s in waiting), "waiting for the GIL elsewhere: %r" % [s[-2:] for s in waiting])
+
+
+@once
+def once_modes_say_when_a_stripped_build_hides_them(interp, peekpy):
+    """A stripped libpython2.7 names neither its collector's flag nor its
+    GIL (both statics): --gc and --gil --idle say so in one line each, and
+    the profile is written all the same."""
+    found = sorted(glob.glob("/root/.pyenv/versions/2.7*/lib/libpython2.7.so.1.0"))
+    if not found or not shutil.which("strip"):
+        raise TestSkip("no shared pyenv 2.7 (or no strip) to strip a copy of")
+    lib = os.path.join(peekpy.workdir, "stripped")
+    os.makedirs(lib, exist_ok=True)
+    shutil.copy(found[-1], lib)
+    subprocess.run(["strip", "--strip-all", os.path.join(lib, "libpython2.7.so.1.0")], check=True)
+    python = os.path.join(os.path.dirname(os.path.dirname(found[-1])), "bin", "python")
+    env = dict(os.environ, LD_LIBRARY_PATH=lib)
+    script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "targets", "gcloop.py")
+    run = peekpy.run(["record", "--gc", "--gil", "--idle", "-d", "1", "-f", "collapsed", "--",
+                      python, script, "1"], env=env)
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(run.output.strip(), "nothing was written")
+    for needle in ("--gc: CPython 2.7", "--gil --idle: CPython 2.7"):
+        check(sum(needle in l for l in run.stderr.splitlines()) == 1,
+              "no one line saying %r: %r" % (needle, run.stderr))
+    check("garbage collection:" not in run.stderr, "a GC share it could not measure")
