@@ -59,6 +59,16 @@ void sample_push_innermost(struct sample *s, const struct sample_frame *frame)
 	s->n_frames++;
 }
 
+void sample_keep_innermost(struct sample *s, size_t n)
+{
+	struct sample_thread *thread = &s->threads[s->n_threads - 1];
+
+	if (n >= thread->n_frames)
+		return;
+	thread->n_frames = (uint32_t)n;
+	s->n_frames = thread->first_frame + n;
+}
+
 void sample_drop_frames(struct sample *s)
 {
 	struct sample_thread *thread = &s->threads[s->n_threads - 1];

@@ -81,6 +81,8 @@ void sample_push_frame(struct sample *s, const struct sample_frame *frame);
 /* Put a frame innermost in the last thread added (a mark above its
  * frames). */
 void sample_push_innermost(struct sample *s, const struct sample_frame *frame);
+/* Keep the n innermost frames of the last thread added, drop the others. */
+void sample_keep_innermost(struct sample *s, size_t n);
 /* Drop the frames of the last thread added (after a failed walk). */
 void sample_drop_frames(struct sample *s);
 /* Remove the last thread added, with its frames. */

@@ -86,6 +86,7 @@ static const char top_help[] =
 	"                         all, those waiting for it marked)\n"
 	"      --gc               count garbage collection as a function, <GC>\n"
 	"      --exceptions       only threads raising or handling an exception\n"
+	"      --async            asyncio tasks' stacks (3.14+)\n"
 	"      --subprocesses     also every Python process descending from it\n"
 	"      --native           C frames too (see peekpy record --help)\n"
 	"      --function         by function from the start (l toggles)\n"
@@ -196,6 +197,9 @@ static const char record_help[] =
 	"      --gc               a frame '<GC>' on top of the thread collecting\n"
 	"                         garbage while the collector runs\n"
 	"      --exceptions       only threads raising or handling an exception\n"
+	"      --async            asyncio: a task's stack goes on into the tasks\n"
+	"                         awaiting it, each under 'task \"NAME\"'; with\n"
+	"                         --idle, waiting tasks too (CPython 3.14+)\n"
 	"      --subprocesses     also every Python process descending from the\n"
 	"                         target, under a root frame 'process PID \"CMD\"'\n"
 	"      --native           merge C, C++ and Cython frames into the Python\n"
@@ -378,7 +382,7 @@ enum {
 	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
 	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
 	OPT_NO_NATIVE, OPT_REPEAT, OPT_THRESHOLD, OPT_MIN_SHARE, OPT_FUNCTION_REGEX, OPT_JSON_FILE,
-	OPT_MARKDOWN, OPT_BUDGET, OPT_GC, OPT_EXCEPTIONS, OPT_HEATMAP,
+	OPT_MARKDOWN, OPT_BUDGET, OPT_GC, OPT_EXCEPTIONS, OPT_HEATMAP, OPT_ASYNC,
 };
 
 #define LONG_FLAG(name, value) { name, no_argument, NULL, value }
@@ -439,6 +443,9 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 		return 0;
 	case OPT_GC:
 		o->gc = true;
+		return 0;
+	case OPT_ASYNC:
+		o->async_tasks = true;
 		return 0;
 	case OPT_HEATMAP:
 		o->heatmap = optarg;
@@ -535,7 +542,7 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 		LONG_FLAG("native", OPT_NATIVE), LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS),
 		LONG_FLAG("verbose", 'v'), LONG_FLAG("help", 'h'), LONG_VALUE("repeat", OPT_REPEAT),
 		LONG_FLAG("gc", OPT_GC), LONG_FLAG("exceptions", OPT_EXCEPTIONS),
-		{ NULL, 0, NULL, 0 },
+		LONG_FLAG("async", OPT_ASYNC), { NULL, 0, NULL, 0 },
 	};
 	/* '+': stop at the first non-option, the start of a command. */
 	int err = parse_options(argc, argv, "+:p:o:f:r:d:ivh", longs, o, why, size);
@@ -549,6 +556,9 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	if (!o->pid && !o->argv)
 		return reason(why, size, "%s",
 			      "nothing to record: give --pid PID or -- COMMAND (see peekpy record --help)");
+	if (o->async_tasks && o->native)
+		return reason(why, size, "%s", "--async and --native cannot be combined yet: "
+			      "choose one");
 	if (o->repeat > 1 && (o->pid || o->command == COMMAND_TOP))
 		return reason(why, size, "%s", o->pid ? "--repeat runs a command again: give -- COMMAND, "
 			      "not --pid" : "top watches one run: --repeat is for record");

@@ -45,6 +45,7 @@ struct options {
 				 * every thread, those waiting for it marked) */
 	bool gc;                /* a <GC> frame while the collector runs */
 	bool exceptions;        /* only threads raising or handling an exception */
+	bool async_tasks;       /* asyncio-aware stacks (--async) */
 	bool subprocesses;      /* also every Python descendant */
 	bool native;            /* merge C frames into the Python stacks */
 	bool native_internals;  /* and keep the interpreter's call machinery */

@@ -66,7 +66,7 @@ struct recording {
 	uint64_t exception_samples;
 	struct source_root source_root;   /* where -f html reads source files */
 	/* The target's build cannot show what --gc or --gil --idle asked. */
-	bool blind_gc, blind_gil;
+	bool blind_gc, blind_gil, blind_tasks;
 	struct error_count {
 		int code;
 		uint64_t count;
@@ -102,6 +102,8 @@ static void note_python(struct recording *r)
 		r->blind_gc = true;
 	if (o->gil && o->idle && !pyproc_sees_gil_waits(r->root.proc))
 		r->blind_gil = true;
+	if (o->async_tasks && !pyproc_sees_tasks(r->root.proc))
+		r->blind_tasks = true;
 }
 
 /* The target executed another program: what it ran is in the past. */
@@ -319,6 +321,7 @@ static void sample_loop(struct recording *r)
 		.native_internals = o->native_internals,
 		.gc = o->gc,
 		.exceptions = o->exceptions,
+		.async_tasks = o->async_tasks,
 	};
 	struct sample_clock clock;
 	uint64_t deadline, stop_at = 0, last_poll = 0;
@@ -427,6 +430,9 @@ static void print_summary(struct recording *r)
 	if (r->blind_gil)
 		report("--gil --idle: %s names no GIL (a stripped 2.7 or 3.6 binary); no thread "
 		       "could be shown waiting for it", python);
+	if (r->blind_tasks)
+		report("--async: %s keeps no record of its asyncio tasks that can be read from "
+		       "outside (3.14 and later do); its stacks are as without --async", python);
 	if (o->exceptions)
 		report("exceptions: %llu of %llu samples (%.1f%%) caught a thread raising or handling "
 		       "one; only those were kept", (unsigned long long)r->exception_samples,

@@ -81,9 +81,7 @@ uint64_t binary_decode_rip_load(const uint8_t *code, size_t len, uint64_t fn_add
 	return fn_addr + at + 7 + (int64_t)disp;
 }
 
-/* Open the file behind a mapping: map_files first (works across chroots
- * and after the file was replaced), then the target's root, then the path. */
-static int open_mapped_file(pid_t pid, const struct map_entry *entry, struct elf_file *ef)
+int binary_open_mapped(pid_t pid, const struct map_entry *entry, struct elf_file *ef)
 {
 	char path[1024];
 	struct stat st;
@@ -166,7 +164,7 @@ static int try_candidate(pid_t pid, const struct maps *maps,
 	uint64_t bias;
 	int err;
 
-	err = open_mapped_file(pid, entry, &ef);
+	err = binary_open_mapped(pid, entry, &ef);
 	if (err)
 		return err;
 	wanted_symbols(syms);

@@ -53,6 +53,13 @@ struct py_binary {
  */
 int binary_find(pid_t pid, const struct maps *maps, struct py_binary *out);
 
+struct elf_file;
+
+/* Open the file behind a mapping: map_files first (works across chroots
+ * and after the file was replaced), then the target's root, then the path.
+ * 0 or -errno. */
+int binary_open_mapped(pid_t pid, const struct map_entry *entry, struct elf_file *ef);
+
 /* Decode the address PyInterpreterState_Head loads ("mov rax,[rip+X]; ret",
  * optionally after endbr64) from its first bytes at fn_addr; 0 if the code
  * has another shape. */

@@ -73,6 +73,22 @@ static int make_frame(struct emitter *emitter, struct code_cache *codes,
  * shows them: every frame up to 3.10; from 3.11 a frame whose caller did
  * not call it inline (the oldest, and those above a C call).
  */
+void emitter_note_frame(struct emitter *emitter, const struct raw_frame *frame)
+{
+	codeset_add(&emitter->codes, frame->code);
+}
+
+int emitter_push_frame(struct emitter *emitter, struct code_cache *codes,
+		       const struct raw_frame *raw, struct sample *sample)
+{
+	struct sample_frame frame = { 0 };
+	int err = make_frame(emitter, codes, raw, &frame);
+
+	if (!err)
+		sample_push_frame(sample, &frame);
+	return err;
+}
+
 static void mark_entries(const struct emit_walk *walk, struct sample_frame *frames)
 {
 	for (size_t i = 0; i < walk->n; i++) {

@@ -46,6 +46,14 @@ void emitter_new_sample(struct emitter *emitter);
 /* Note the code objects of a walk that the last sample did not resolve. */
 void emitter_note_codes(struct emitter *emitter, const struct emit_walk *walk);
 
+/* Note the code object of one more frame (asyncio chains). */
+void emitter_note_frame(struct emitter *emitter, const struct raw_frame *frame);
+
+/* Append a frame made from raw to the last thread of sample (its code
+ * noted and resolved).  0 or PP_ETORN / a fatal code. */
+int emitter_push_frame(struct emitter *emitter, struct code_cache *codes,
+		       const struct raw_frame *raw, struct sample *sample);
+
 /* Resolve every code object noted since the last call, in one batch.
  * 0 or a fatal code (codecache_resolve()). */
 int emitter_resolve(struct emitter *emitter, struct code_cache *codes, struct snapshot *snap);

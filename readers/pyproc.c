@@ -24,6 +24,7 @@
 #include "../base/errors.h"
 #include "../base/monotonic.h"
 #include "../base/xalloc.h"
+#include "asynctasks.h"
 #include "binary.h"
 #include "codecache.h"
 #include "emit.h"
@@ -52,6 +53,15 @@ struct thread_walk {
 	struct thread_memo *memo;  /* what the last sample made of its stack */
 	int error;                 /* why its walk failed, 0 if it did not */
 	size_t anchor_start, anchor_count;  /* --native: its entry frames in anchors */
+	/* --async: the chain below its running task, in async.items */
+	size_t async_start, async_count;
+	size_t async_keep;         /* its frames to keep, innermost first */
+};
+
+/* --async --idle: a task waiting, shown as a thread of its own. */
+struct waiting_task {
+	uint32_t tid, name;        /* of the thread whose loop it belongs to */
+	size_t start, count;       /* its chain, in async.items */
 };
 
 struct pyproc {
@@ -84,6 +94,11 @@ struct pyproc {
 	size_t n_anchors, cap_anchors;
 	struct native_anchors *thread_anchors;   /* by sample thread */
 	size_t cap_thread_anchors;
+	struct async_tasks async;     /* --async */
+	struct waiting_task *waiting;
+	size_t n_waiting, cap_waiting;
+	uint64_t *task_list, *running_tasks;
+	size_t cap_task_list, n_running, cap_running;
 };
 
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
@@ -212,6 +227,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	stackmemo_init(&p->memo);
 	pyobj_init(&p->objects, pid, &p->layout);
 	emitter_init(&p->emit);
+	asynctasks_init(&p->async, pid, &p->layout, &p->bin, strings);
 	p->emit.gc_mark = strtab_intern_cstr(strings, SAMPLE_GC_MARK);
 	p->emit.gil_wait_mark = strtab_intern_cstr(strings, SAMPLE_GIL_WAIT_MARK);
 	*out = p;
@@ -230,6 +246,10 @@ void pyproc_free(struct pyproc *p)
 	stackwalk_release(&p->walker);
 	stackmemo_release(&p->memo);
 	emitter_release(&p->emit);
+	asynctasks_release(&p->async);
+	free(p->waiting);
+	free(p->task_list);
+	free(p->running_tasks);
 	codecache_release(&p->codes);
 	idle_threads_release(&p->idle);
 	threadlist_release(&p->threads);
@@ -262,6 +282,11 @@ bool pyproc_sees_gil_waits(const struct pyproc *p)
 
 	return L->runtime_gil != LAYOUT_ABSENT || L->interp_gil_ptr != LAYOUT_ABSENT ||
 	       p->bin.interpreter_lock || p->bin.gil_mutex;
+}
+
+bool pyproc_sees_tasks(const struct pyproc *p)
+{
+	return p->layout.iframe_stackpointer != LAYOUT_ABSENT;
 }
 
 void pyproc_describe(const struct pyproc *p, char *buf, size_t size)
@@ -488,6 +513,144 @@ static bool wanted(const struct py_thread *thread, const struct pyproc_options *
 	return options->walk_idle || !(thread->flags & SAMPLE_THREAD_IDLE);
 }
 
+/* asyncio's tasks (--async) */
+
+/* Where in walk i the running task's own frames end: the index of its
+ * coroutine's frame, or SIZE_MAX when the walk does not hold it. */
+static size_t task_frames_end(const struct pyproc *p, size_t i, uint64_t coro_frame)
+{
+	const struct thread_walk *walked = &p->walks[i];
+
+	for (size_t k = 0; k < walked->raw_count; k++)
+		if (p->raw.items[walked->raw_start + k].addr == coro_frame)
+			return k;
+	return SIZE_MAX;
+}
+
+static bool is_running(const struct pyproc *p, uint64_t task)
+{
+	for (size_t i = 0; i < p->n_running; i++)
+		if (p->running_tasks[i] == task)
+			return true;
+	return false;
+}
+
+/* A thread running a task: its frames from the task's coroutine up, then
+ * the chain of tasks awaiting it instead of the event loop's frames. */
+static int chain_running_task(struct pyproc *p, size_t i)
+{
+	struct thread_walk *walked = &p->walks[i];
+	uint64_t task = 0, coro_frame;
+	size_t end;
+	int err = asynctasks_running(&p->async, &p->snap, p->threads.items[i].addr, &task);
+
+	if (err || !task)
+		return err;
+	XGROW(p->running_tasks, p->cap_running, p->n_running + 1);
+	p->running_tasks[p->n_running++] = task;
+	coro_frame = asynctasks_coro_frame(&p->async, &p->snap, task);
+	end = coro_frame ? task_frames_end(p, i, coro_frame) : SIZE_MAX;
+	if (end == SIZE_MAX)
+		return 0;   /* the task's frames are not on this stack (yet) */
+	walked->async_start = p->async.n_items;
+	err = asynctasks_chain(&p->async, &p->snap, task, false);
+	walked->async_count = p->async.n_items - walked->async_start;
+	/* The walk stays whole (the memo of its frames counts from the
+	 * oldest); the event loop's frames are dropped once emitted. */
+	walked->async_keep = end + 1;
+	return err;
+}
+
+/* Every task that is not running, where it waits (--idle). */
+static int chain_waiting_tasks(struct pyproc *p)
+{
+	for (size_t i = 0; i < p->threads.count; i++) {
+		const struct py_thread *thread = &p->threads.items[i];
+		/* The interpreter's list (tasks of threads gone) once. */
+		size_t n = asynctasks_list(&p->async, &p->snap, thread->addr,
+					   i == 0 ? load_u64(thread->copy, p->layout.ts_interp) : 0,
+					   &p->task_list, &p->cap_task_list, ASYNC_MAX_TASKS);
+
+		for (size_t t = 0; t < n; t++) {
+			struct waiting_task *waiting;
+			int err;
+
+			if (is_running(p, p->task_list[t]))
+				continue;
+			XGROW(p->waiting, p->cap_waiting, p->n_waiting + 1);
+			waiting = &p->waiting[p->n_waiting++];
+			waiting->tid = thread->tid;
+			waiting->name = thread->name;
+			waiting->start = p->async.n_items;
+			err = asynctasks_chain(&p->async, &p->snap, p->task_list[t], true);
+			waiting->count = p->async.n_items - waiting->start;
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int find_tasks(struct pyproc *p, const struct pyproc_options *options, uint64_t now)
+{
+	int err = 0;
+
+	asynctasks_new_sample(&p->async);
+	p->n_waiting = 0;
+	p->n_running = 0;
+	if (!asynctasks_ready(&p->async, now))
+		return 0;
+	for (size_t i = 0; i < p->threads.count && !err; i++)
+		if (wanted(&p->threads.items[i], options) && !p->walks[i].error)
+			err = chain_running_task(p, i);
+	if (!err && options->walk_idle)
+		err = chain_waiting_tasks(p);
+	for (size_t k = 0; k < p->async.n_items; k++)
+		if (!p->async.items[k].is_task)
+			emitter_note_frame(&p->emit, &p->async.items[k].frame);
+	return pp_error_ends_target(err) ? err : 0;
+}
+
+/* Append the chain items[start, start + count) to the sample's last thread. */
+static int push_chain(struct pyproc *p, struct sample *sample, size_t start, size_t count)
+{
+	for (size_t k = start; k < start + count; k++) {
+		const struct async_item *item = &p->async.items[k];
+		int err;
+
+		if (item->is_task) {
+			const struct sample_frame mark = {
+				.name = item->task_name, .flags = SAMPLE_FRAME_MARK,
+			};
+
+			sample_push_frame(sample, &mark);
+			continue;
+		}
+		err = emitter_push_frame(&p->emit, &p->codes, &item->frame, sample);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int emit_waiting_tasks(struct pyproc *p, struct sample *sample)
+{
+	for (size_t w = 0; w < p->n_waiting; w++) {
+		const struct waiting_task *waiting = &p->waiting[w];
+		struct sample_thread *thread = sample_add_thread(sample, waiting->tid);
+		int err;
+
+		thread->flags = SAMPLE_THREAD_IDLE;
+		thread->name = waiting->name;
+		err = push_chain(p, sample, waiting->start, waiting->count);
+		if (err) {
+			sample_drop_thread(sample);
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* Walk one thread again, after a torn walk, from a fresh copy of the
  * ranges walks depend on, taken in one batch like a sample's first. */
 static int rewalk(struct pyproc *p, size_t i)
@@ -552,6 +715,11 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 		if (pp_error_ends_target(walked->error))
 			return walked->error;
 	}
+	if (options->async_tasks) {
+		err = find_tasks(p, options, sample->time_ns);
+		if (err)
+			return err;
+	}
 	for (i = 0; i < n; i++) {
 		struct emit_walk walk = walk_of(p, i);
 
@@ -563,11 +731,26 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 		return err;
 	for (i = 0; i < n; i++) {
 		struct emit_walk walk = walk_of(p, i);
+		size_t before = sample->n_threads;
 
-		if (wanted(&p->threads.items[i], options) && !p->walks[i].error)
-			p->walks[i].error = emitter_thread(&p->emit, &p->codes, &walk,
-							   &p->threads.items[i], i,
-							   options->walk_idle, sample);
+		if (!wanted(&p->threads.items[i], options) || p->walks[i].error)
+			continue;
+		p->walks[i].error = emitter_thread(&p->emit, &p->codes, &walk, &p->threads.items[i],
+						   i, options->walk_idle, sample);
+		if (!p->walks[i].error && p->walks[i].async_count && sample->n_threads > before) {
+			struct sample_thread *added = &sample->threads[sample->n_threads - 1];
+			/* Marks (<GC>) were put above the walk's frames. */
+			size_t marks = added->n_frames - p->walks[i].raw_count;
+
+			sample_keep_innermost(sample, marks + p->walks[i].async_keep);
+			p->walks[i].error = push_chain(p, sample, p->walks[i].async_start,
+						       p->walks[i].async_count);
+		}
+	}
+	if (options->async_tasks && p->n_waiting) {
+		err = emit_waiting_tasks(p, sample);
+		if (pp_error_ends_target(err))
+			return err;
 	}
 	for (i = 0; i < n; i++)
 		if (wanted(&p->threads.items[i], options) && p->walks[i].error && !result)

@@ -52,6 +52,8 @@ void pyproc_describe(const struct pyproc *proc, char *buf, size_t size);
  * symbol tables, which a stripped binary lacks. */
 bool pyproc_sees_gc(const struct pyproc *proc);
 bool pyproc_sees_gil_waits(const struct pyproc *proc);
+/* Whether its asyncio tasks can be read (3.14+ publish where they are). */
+bool pyproc_sees_tasks(const struct pyproc *proc);
 
 struct native_stats;
 
@@ -69,6 +71,9 @@ struct pyproc_options {
 	bool exceptions;       /* only threads raising or handling an exception */
 	bool gil_wait;         /* a "<waiting for GIL>" frame above the frames of
 				* threads asleep waiting for it (with walk_idle) */
+	bool async_tasks;      /* asyncio: a running task's stack goes on into the
+				* tasks awaiting it; with walk_idle, waiting tasks
+				* too (3.14+) */
 };
 
 /*

@@ -185,6 +185,10 @@ def fields():
     add("iframe.localsplus", "offsetof(_PyInterpreterFrame, localsplus)", new)
     add("iframe.stacktop", "offsetof(_PyInterpreterFrame, stacktop)",
         lambda v, ft: V(3, 11) <= v <= V(3, 13))
+    # A suspended frame's stack top (3.14+): a coroutine waiting in
+    # "await" holds what it awaits there (asyncio task chains).
+    add("iframe.stackpointer", "offsetof(_PyInterpreterFrame, stackpointer)",
+        lambda v, ft: v >= V(3, 14))
     add("iframe.tlbc_index", "offsetof(_PyInterpreterFrame, tlbc_index)",
         lambda v, ft: ft and v >= V(3, 14))
     # The first owner value that is not a Python function frame.
@@ -367,6 +371,12 @@ def fields():
     add("gen.iframe", "offsetof(PyGenObject, gi_iframe)", new)
     add("gen.frame_state", "offsetof(PyGenObject, gi_frame_state)", new)
     add("gen.frame", "offsetof(PyGenObject, gi_frame)", old)
+    add("gen.suspended_yield_from", "FRAME_SUSPENDED_YIELD_FROM", lambda v, ft: v >= V(3, 13))
+    # Sets: a task awaited by several tasks keeps them in one (3.14+).
+    add("set.used", "offsetof(PySetObject, used)", py3)
+    add("set.mask", "offsetof(PySetObject, mask)", py3)
+    add("set.table", "offsetof(PySetObject, table)", py3)
+    add("setentry.size", "sizeof(setentry)", py3)
 
     # --- where each field sits in _Py_DebugOffsets (3.13+) ---
     dbg = lambda lo: (lambda v, ft: v >= lo)

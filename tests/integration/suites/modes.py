@@ -134,3 +134,56 @@ def once_modes_say_when_a_stripped_build_hides_them(interp, peekpy):
         check(sum(needle in l for l in run.stderr.splitlines()) == 1,
               "no one line saying %r: %r" % (needle, run.stderr))
     check("garbage collection:" not in run.stderr, "a GC share it could not measure")
+
+
+def task_line(marker):
+    return marked_line("tasks.py", marker)
+
+
+@per_interpreter
+def test_async_stacks_go_on_into_awaiting_tasks(interp, peekpy):
+    """--async (3.14+): the running task's frames hang under the tasks
+    awaiting it, each under 'task "NAME"', through gather and a task
+    awaiting a task, instead of under the event loop; with --idle the tasks
+    waiting are there too, each where it waits.  Older versions say in one
+    line that they keep no such record, and sample as usual."""
+    if interp.version < (3, 8):
+        raise TestSkip("the target names its tasks (asyncio 3.8+)")
+    with Target(interp, "tasks.py", 0) as target:
+        run = peekpy.run(["record", "--async", "--idle", "--pid", target.pid, "-d", "2",
+                          "-r", "200", "-f", "collapsed"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    stacks = run.stacks()
+    if interp.version < (3, 14):
+        check(sum("--async:" in l for l in run.stderr.splitlines()) == 1,
+              "no one line saying --async cannot work: %r" % run.stderr[-400:])
+        check(not any(f.startswith("task ") for s in stacks for f in s), "task frames on %s"
+              % (interp.version,))
+        return
+    main = [f for s in stacks for f in s if f.startswith("main (tasks.py:")]
+    check(main, "no main frame: %r" % list(stacks)[:5])
+    crunch_spin = frame_text("crunch", "tasks.py", task_line("CRUNCH_SPIN"))
+    crunch_wait = frame_text("crunch", "tasks.py", task_line("AWAIT_HELPER"))
+    helper_spin = frame_text("helper", "tasks.py", task_line("HELPER_SPIN"))
+    sleeper_wait = frame_text("sleeper", "tasks.py", task_line("SLEEP_LINE"))
+    tasks = [s for s in stacks if s[0].startswith("task ")]
+    check(tasks, "no stack starts at a task: %r" % list(stacks)[:5])
+    check(all(s[0] == 'task "Task-1"' and s[1].startswith("main (tasks.py:") for s in tasks),
+          "a task chain not rooted at main's task: %r"
+          % [s[:3] for s in tasks if s[0] != 'task "Task-1"'][:3])
+
+    def count(*frames):
+        return sum(n for s, n in stacks.items()
+                   if all(f in s for f in frames) and
+                   [s.index(f) for f in frames] == sorted(s.index(f) for f in frames))
+    running_crunch = count('task "crunch"', crunch_spin)
+    running_helper = count('task "crunch"', crunch_wait, 'task "helper"', helper_spin)
+    waiting_sleeper = count('task "sleeper"', sleeper_wait)
+    check(running_crunch >= 100, "crunch seen spinning under its task %d times"
+          % running_crunch)
+    check(running_helper >= 20, "helper seen spinning under crunch's await %d times"
+          % running_helper)
+    check(waiting_sleeper >= 300, "the sleeping task seen waiting %d times in 400 samples"
+          % waiting_sleeper)
+    check(not any("BaseEventLoop._run_once" in f for s in tasks for f in s),
+          "the event loop's frames under a task")

@@ -1,0 +1,376 @@
+/*
+ * asynctasks.c - asyncio's tasks, from the _asyncio module's own offsets
+ * (see asynctasks.h).
+ */
+#include "asynctasks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/errors.h"
+#include "../base/xalloc.h"
+#include "elffile.h"
+#include "fields.h"
+#include "maps.h"
+#include "pystr.h"
+
+/* Awaiters followed up from a task, and coroutines down from one. */
+#define MAX_TASK_DEPTH 64
+#define MAX_CORO_DEPTH 256
+/* Slots of an awaiters' set looked at for the first task. */
+#define MAX_SET_SLOTS 64
+#define SEARCH_EVERY_NS 1000000000u
+
+int async_debug_parse(const uint8_t *block, size_t len, struct async_debug *out)
+{
+	uint64_t v[ASYNC_DEBUG_BYTES / 8];
+
+	if (len < ASYNC_DEBUG_BYTES)
+		return PP_EBADDATA;
+	memcpy(v, block, sizeof(v));
+	*out = (struct async_debug){
+		.task_size = v[0], .task_name = v[1], .task_awaited_by = v[2], .task_is_task = v[3],
+		.task_awaited_by_is_set = v[4], .task_coro = v[5], .task_node = v[6],
+		.interp_size = v[7], .interp_tasks_head = v[8],
+		.ts_size = v[9], .ts_running_loop = v[10], .ts_running_task = v[11],
+		.ts_tasks_head = v[12],
+	};
+	/* Members inside their structures, or this is not the block. */
+	if (!out->task_size || out->task_size > 4096 || out->task_name >= out->task_size ||
+	    out->task_awaited_by >= out->task_size || out->task_is_task >= out->task_size ||
+	    out->task_awaited_by_is_set >= out->task_size || out->task_coro >= out->task_size ||
+	    out->task_node >= out->task_size || !out->ts_size || out->ts_size > 65536 ||
+	    out->ts_running_task >= out->ts_size || out->ts_tasks_head >= out->ts_size ||
+	    out->interp_tasks_head >= out->interp_size)
+		return PP_EBADDATA;
+	return 0;
+}
+
+void asynctasks_init(struct async_tasks *at, pid_t pid, const struct py_layout *layout,
+		     const struct py_binary *bin, struct strtab *strings)
+{
+	memset(at, 0, sizeof(*at));
+	at->pid = pid;
+	at->layout = layout;
+	at->bin = bin;
+	at->strings = strings;
+	index_init(&at->names);
+}
+
+void asynctasks_release(struct async_tasks *at)
+{
+	index_release(&at->names);
+	free(at->name_objects);
+	free(at->items);
+	free(at->scratch);
+	memset(at, 0, sizeof(*at));
+}
+
+static bool section_in(const struct async_tasks *at, const struct map_entry *entry,
+		       struct async_debug *out)
+{
+	uint8_t block[ASYNC_DEBUG_BYTES];
+	uint64_t addr, size, offset;
+	struct elf_file ef;
+	bool found;
+
+	if (binary_open_mapped(at->pid, entry, &ef) != 0)
+		return false;
+	found = elf_file_section(&ef, ".AsyncioDebug", &addr, &size, &offset) &&
+		size >= sizeof(block) && elf_file_read_vaddr(&ef, addr, block, sizeof(block)) == 0 &&
+		async_debug_parse(block, sizeof(block), out) == 0;
+	elf_file_close(&ef);
+	return found;
+}
+
+/* The interpreter's own file, or an _asyncio extension module. */
+static bool may_hold_module(const struct async_tasks *at, const struct map_entry *entry)
+{
+	const char *base = maps_basename(entry);
+
+	return entry->offset == 0 && entry->path[0] == '/' &&
+	       (strcmp(entry->path, at->bin->path) == 0 || strncmp(base, "_asyncio.", 9) == 0);
+}
+
+bool asynctasks_ready(struct async_tasks *at, uint64_t now_ns)
+{
+	struct maps maps;
+
+	if (at->found || now_ns < at->next_search_ns || at->layout->iframe_stackpointer ==
+							       LAYOUT_ABSENT)
+		return at->found;
+	at->next_search_ns = now_ns + SEARCH_EVERY_NS;
+	if (maps_load(&maps, at->pid) != 0)
+		return false;
+	for (size_t i = 0; i < maps.count && !at->found; i++)
+		if (may_hold_module(at, &maps.entries[i]))
+			at->found = section_in(at, &maps.entries[i], &at->debug);
+	maps_release(&maps);
+	return at->found;
+}
+
+void asynctasks_new_sample(struct async_tasks *at)
+{
+	at->n_items = 0;
+}
+
+static int read_u64_at(struct snapshot *snap, uint64_t addr, uint64_t *value)
+{
+	const uint8_t *copy;
+	int err = snapshot_read(snap, addr, 8, SNAP_RECUR, &copy);
+
+	if (err)
+		return pp_torn_unless_final(err);
+	*value = load_u64(copy, 0);
+	return 0;
+}
+
+static int read_u8_at(struct snapshot *snap, uint64_t addr, uint8_t *value)
+{
+	const uint8_t *copy;
+	int err = snapshot_read(snap, addr, 1, SNAP_RECUR, &copy);
+
+	if (err)
+		return pp_torn_unless_final(err);
+	*value = copy[0];
+	return 0;
+}
+
+int asynctasks_running(struct async_tasks *at, struct snapshot *snap, uint64_t tstate,
+		       uint64_t *task)
+{
+	*task = 0;
+	if (!at->found)
+		return 0;
+	return read_u64_at(snap, tstate + at->debug.ts_running_task, task);
+}
+
+uint64_t asynctasks_coro_frame(const struct async_tasks *at, struct snapshot *snap,
+			       uint64_t task)
+{
+	uint64_t coro = 0;
+
+	if (!at->found || read_u64_at(snap, task + at->debug.task_coro, &coro) != 0 || !coro)
+		return 0;
+	return coro + at->layout->gen_iframe;
+}
+
+/* A task without a name of its own holds its number: "Task-N". */
+static int number_name(struct async_tasks *at, uint64_t object, char *out, size_t size)
+{
+	const struct py_layout *L = at->layout;
+	uint8_t copy[64];
+	uint64_t tag;
+	uint32_t digit;
+
+	if (L->long_tag == LAYOUT_ABSENT || L->long_digits + 4 > sizeof(copy))
+		return PP_EBADDATA;
+	if (mem_read(at->pid, object, copy, sizeof(copy)) != 0)
+		return PP_EBADDATA;
+	tag = load_u64(copy, L->long_tag);
+	digit = load_u32(copy, L->long_digits);
+	if ((tag >> L->long_non_size_bits) > 1)
+		return PP_EBADDATA;   /* more than a digit: no task counter gets there */
+	snprintf(out, size, "Task-%u", (tag >> L->long_non_size_bits) ? digit : 0);
+	return 0;
+}
+
+/* The strtab id of 'task "NAME"', read again only when the task's name
+ * object changes (set_name). */
+static uint32_t task_mark(struct async_tasks *at, struct snapshot *snap, uint64_t task)
+{
+	uint64_t object = 0;
+	uint32_t *slot, name = 0;
+	bool added;
+	char text[300], number[32];
+	int len;
+
+	if (read_u64_at(snap, task + at->debug.task_name, &object) != 0)
+		object = 0;
+	slot = index_put(&at->names, task, &added);
+	if (added) {
+		*slot = at->n_names++;
+		XGROW(at->name_objects, at->cap_name_objects, at->n_names);
+		XGROW(at->name_ids, at->cap_name_ids, at->n_names);
+	} else if (at->name_objects[*slot] == object && at->name_ids[*slot]) {
+		return at->name_ids[*slot];
+	}
+	at->name_objects[*slot] = object;
+	if (object && pystr_read(at->pid, at->layout, at->bin->unicode_type, object, at->strings,
+				 &name) == 0)
+		len = snprintf(text, sizeof(text), "task \"%.256s\"", strtab_str(at->strings, name));
+	else if (object && number_name(at, object, number, sizeof(number)) == 0)
+		len = snprintf(text, sizeof(text), "task \"%s\"", number);
+	else
+		len = snprintf(text, sizeof(text), "task 0x%llx", (unsigned long long)task);
+	at->name_ids[*slot] = strtab_intern(at->strings, text, (size_t)len);
+	return at->name_ids[*slot];
+}
+
+static void push_item(struct async_tasks *at, const struct async_item *item)
+{
+	XGROW(at->items, at->cap_items, at->n_items + 1);
+	at->items[at->n_items++] = *item;
+}
+
+/* A suspended frame as the walker gives frames: its code and where it is. */
+static int frame_at(struct async_tasks *at, struct snapshot *snap, uint64_t addr,
+		    struct raw_frame *raw, uint64_t *stackpointer)
+{
+	const struct py_layout *L = at->layout;
+	size_t span = layout_frame_span(L);
+	const uint8_t *copy;
+	int err;
+
+	if (L->iframe_stackpointer + 8 > span)
+		span = L->iframe_stackpointer + 8;
+	err = snapshot_read(snap, addr, span, SNAP_RECUR, &copy);
+	if (err)
+		return pp_torn_unless_final(err);
+	memset(raw, 0, sizeof(*raw));
+	raw->addr = addr;
+	raw->code = load_u64(copy, L->iframe_code) & ~layout_stackref_mask(L);
+	raw->position = (int64_t)load_u64(copy, L->iframe_instr);
+	if (L->iframe_tlbc_index != LAYOUT_ABSENT)
+		raw->tlbc_index = load_i32(copy, L->iframe_tlbc_index);
+	*stackpointer = load_u64(copy, L->iframe_stackpointer);
+	return raw->code ? 0 : PP_EBADDATA;
+}
+
+/* The frames of task's coroutine and of the coroutines it awaits in turn,
+ * innermost first: where the task waits. */
+static int coroutine_frames(struct async_tasks *at, struct snapshot *snap, uint64_t task)
+{
+	const struct py_layout *L = at->layout;
+	uint64_t coro = 0, coro_type = 0;
+	size_t n = 0, first = at->n_items;
+	int err = read_u64_at(snap, task + at->debug.task_coro, &coro);
+
+	if (!err && coro)
+		err = read_u64_at(snap, coro + L->obj_type, &coro_type);
+	while (!err && coro && n < MAX_CORO_DEPTH) {
+		struct async_item item = { 0 };
+		uint64_t stackpointer, awaited = 0, awaited_type = 0;
+		uint8_t state;
+
+		err = frame_at(at, snap, coro + L->gen_iframe, &item.frame, &stackpointer);
+		if (err)
+			break;
+		push_item(at, &item);
+		n++;
+		/* Waiting in "await": what it awaits is on top of its stack. */
+		err = read_u8_at(snap, coro + L->gen_frame_state, &state);
+		if (err || (int8_t)state != (int8_t)L->gen_suspended_yield_from || !stackpointer)
+			break;
+		/* 3.14 keeps it on top; 3.15 below an empty slot for the value
+		 * to send. */
+		err = read_u64_at(snap, stackpointer - 8, &awaited);
+		awaited &= ~layout_stackref_mask(L);
+		if (!err && !awaited)
+			err = read_u64_at(snap, stackpointer - 16, &awaited);
+		awaited &= ~layout_stackref_mask(L);
+		if (!err && awaited)
+			err = read_u64_at(snap, awaited + L->obj_type, &awaited_type);
+		/* Another coroutine goes on the chain; a future or a task ends it
+		 * (a task's awaiters say the rest). */
+		if (err || !awaited || awaited_type != coro_type)
+			break;
+		coro = awaited;
+	}
+	/* Read outermost first; a chain is innermost first. */
+	for (size_t i = 0; i < n / 2; i++) {
+		struct async_item swap = at->items[first + i];
+
+		at->items[first + i] = at->items[first + n - 1 - i];
+		at->items[first + n - 1 - i] = swap;
+	}
+	return err == PP_EBADDATA ? 0 : err;
+}
+
+/* The task awaiting task (the first of a set of them), or 0. */
+static int awaiter_of(struct async_tasks *at, struct snapshot *snap, uint64_t task,
+		      uint64_t *awaiter)
+{
+	const struct py_layout *L = at->layout;
+	uint64_t held = 0, mask = 0, table = 0;
+	uint8_t is_set = 0, is_task = 0;
+	const uint8_t *slots;
+	int err;
+
+	*awaiter = 0;
+	err = read_u64_at(snap, task + at->debug.task_awaited_by, &held);
+	if (!err && held)
+		err = read_u8_at(snap, task + at->debug.task_awaited_by_is_set, &is_set);
+	if (err || !held)
+		return err;
+	if (is_set) {
+		err = read_u64_at(snap, held + L->set_mask, &mask);
+		if (!err)
+			err = read_u64_at(snap, held + L->set_table, &table);
+		if (err || !table)
+			return err;
+		if (mask + 1 > MAX_SET_SLOTS)
+			mask = MAX_SET_SLOTS - 1;
+		err = snapshot_read(snap, table, (mask + 1) * L->setentry_size, SNAP_RECUR, &slots);
+		if (err)
+			return pp_torn_unless_final(err);
+		held = 0;
+		/* A slot holds a key and its hash; a removed key's dummy has
+		 * hash -1. */
+		for (uint64_t i = 0; i <= mask && !held; i++)
+			if (load_u64(slots, (uint32_t)(i * L->setentry_size)) &&
+			    (int64_t)load_u64(slots, (uint32_t)(i * L->setentry_size + 8)) != -1)
+				held = load_u64(slots, (uint32_t)(i * L->setentry_size));
+		if (!held)
+			return 0;
+	}
+	err = read_u8_at(snap, held + at->debug.task_is_task, &is_task);
+	if (!err && is_task)
+		*awaiter = held;
+	return err;
+}
+
+int asynctasks_chain(struct async_tasks *at, struct snapshot *snap, uint64_t task, bool own)
+{
+	for (int depth = 0; task && depth < MAX_TASK_DEPTH; depth++) {
+		struct async_item mark = { .is_task = true, .task = task };
+		int err = 0;
+
+		if (own || depth > 0)
+			err = coroutine_frames(at, snap, task);
+		if (err)
+			return err;
+		mark.task_name = task_mark(at, snap, task);
+		push_item(at, &mark);
+		err = awaiter_of(at, snap, task, &task);
+		if (err)
+			return err == PP_EBADDATA ? 0 : err;
+	}
+	return 0;
+}
+
+size_t asynctasks_list(struct async_tasks *at, struct snapshot *snap, uint64_t tstate,
+		       uint64_t interp, uint64_t **tasks, size_t *cap, size_t max)
+{
+	uint64_t heads[2] = { tstate ? tstate + at->debug.ts_tasks_head : 0,
+			      interp ? interp + at->debug.interp_tasks_head : 0 };
+	size_t n = 0;
+
+	if (!at->found)
+		return 0;
+	for (size_t h = 0; h < 2; h++) {
+		uint64_t node = 0;
+
+		if (!heads[h] || read_u64_at(snap, heads[h], &node) != 0)
+			continue;
+		/* A circular list through each task's node; the head is no task. */
+		while (node && node != heads[h] && n < max) {
+			XGROW(*tasks, *cap, n + 1);
+			(*tasks)[n++] = node - at->debug.task_node;
+			if (read_u64_at(snap, node, &node) != 0)
+				break;
+		}
+	}
+	return n;
+}

@@ -1,0 +1,44 @@
+"""asyncio tasks awaiting tasks, by the clock.
+
+Usage: tasks.py SECONDS   (0 = forever); prints "ready" when it starts.
+main (task "main") gathers two named tasks: "crunch" spins in Python
+(SPIN_LINE) for 30 ms at a time, and awaits "helper", a task that spins
+10 ms then sleeps 10 ms; "sleeper" only sleeps (SLEEP_LINE).
+"""
+import asyncio
+import sys
+import time
+
+
+def spin(seconds):
+    end = time.time() + seconds
+    while time.time() < end:        # SPIN_LINE
+        pass
+
+
+async def helper():
+    spin(0.01)                      # HELPER_SPIN
+    await asyncio.sleep(0.01)
+
+
+async def crunch(total, start):
+    while total <= 0 or time.time() - start < total:
+        spin(0.03)                  # CRUNCH_SPIN
+        await asyncio.create_task(helper(), name="helper")   # AWAIT_HELPER
+
+
+async def sleeper(total, start):
+    while total <= 0 or time.time() - start < total:
+        await asyncio.sleep(0.05)   # SLEEP_LINE
+
+
+async def main(total):
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    start = time.time()
+    await asyncio.gather(asyncio.create_task(crunch(total, start), name="crunch"),
+                         asyncio.create_task(sleeper(total, start), name="sleeper"))   # GATHER
+
+
+if __name__ == "__main__":
+    asyncio.run(main(float(sys.argv[1]) if len(sys.argv) > 1 else 0))
