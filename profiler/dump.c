@@ -15,6 +15,7 @@
 #include "../base/sample.h"
 #include "../base/strtab.h"
 #include "../output/escape.h"
+#include "../output/tasktree.h"
 #include "../readers/framevars.h"
 #include "../readers/procfs.h"
 #include "../readers/pyproc.h"
@@ -146,7 +147,7 @@ static void print_vars_json(struct dump_view *v, size_t thread, size_t frame)
 }
 
 static void print_json(struct dump_view *v, pid_t pid, const char *command, const char *python,
-		       const char *binary)
+		       const char *binary, bool tasks)
 {
 	const struct sample *s = v->sample;
 	const struct strtab *strings = v->strings;
@@ -188,7 +189,7 @@ static void print_json(struct dump_view *v, pid_t pid, const char *command, cons
 		}
 		fputs("]}", stdout);
 	}
-	fputs("\n]}\n", stdout);
+	fputs(tasks ? "\n]" : "\n]}\n", stdout);
 }
 
 /*
@@ -197,12 +198,13 @@ static void print_json(struct dump_view *v, pid_t pid, const char *command, cons
  * set up) or a stack changes under the read.
  */
 static int take_sample(struct tracked *t, const struct options *o, struct strtab *strings,
-		       struct sample *s)
+		       struct sample *s, bool tasks)
 {
 	struct pyproc_options options = {
 		.walk_idle = true, .mark_idle = true,
 		.native = o->native, .native_internals = o->native_internals,
 		.gc = true,   /* a thread caught collecting says so */
+		.async_tasks = tasks,
 	};
 	uint64_t started = monotonic_ns(), give_up = started + DUMP_PATIENCE_NS, age = 0;
 	struct timespec pause = { 0, 5000000 };
@@ -234,6 +236,42 @@ static int take_sample(struct tracked *t, const struct options *o, struct strtab
 	}
 }
 
+/*
+ * --async: a second sample, asyncio-aware, and the tree of its tasks (in
+ * JSON, the "tasks" member that ends the process's object).  A version
+ * that keeps no readable record of its tasks says so.
+ */
+static void print_tasks(const struct options *o, struct tracked *t, struct strtab *strings,
+			const char *python)
+{
+	struct task_tree tree;
+	struct sample s;
+	bool readable = t->proc && pyproc_sees_tasks(t->proc);
+	int err = 0;
+
+	sample_init(&s);
+	if (readable)
+		err = take_sample(t, o, strings, &s, true);
+	tasktree_build(&tree, &s, strings);
+	if (o->json) {
+		fputs(",\"tasks\":", stdout);
+		if (readable)
+			tasktree_print_json(&tree, strings, stdout);
+		else
+			fputs("null", stdout);
+		fputs("}\n", stdout);
+	} else if (readable) {
+		tasktree_print_text(&tree, strings, stdout);
+	}
+	if (!readable)
+		report("--async: %s keeps no record of its asyncio tasks that can be read from "
+		       "outside (3.14 and later do)", python);
+	else if (err && !s.n_threads)
+		report("--async: the tasks could not be read: %s", pp_strerror(err));
+	tasktree_release(&tree);
+	sample_release(&s);
+}
+
 /* Errors that only say a process runs no Python (yet). */
 static bool not_python(int err)
 {
@@ -259,7 +297,7 @@ static int dump_process(const struct options *o, pid_t pid, enum say say, size_t
 	procfs_cmdline(pid, command, sizeof(command));
 	strtab_init(&strings);
 	sample_init(&s);
-	err = take_sample(&tracked, o, &strings, &s);
+	err = take_sample(&tracked, o, &strings, &s, false);
 	if (err && !(tracked.proc && s.n_threads)) {
 		if (say == SAY_ALL || (say == SAY_BUT_NOT_PYTHON && !not_python(err)))
 			report_target_error(pid, err, &tracked.details);
@@ -270,10 +308,12 @@ static int dump_process(const struct options *o, pid_t pid, enum say say, size_t
 		if ((*printed)++)
 			fputs(o->json ? ",\n" : "\n", stdout);
 		if (o->json)
-			print_json(&view, pid, command, python, tracked.details.binary);
+			print_json(&view, pid, command, python, tracked.details.binary, o->async_tasks);
 		else
 			print_text(&view, pid, command, python, tracked.details.binary);
 		frame_vars_release(&view.vars);
+		if (o->async_tasks)
+			print_tasks(o, &tracked, &strings, python);
 		if (err)
 			report("some threads of process %d could not be read whole (%s); "
 			       "the others are shown", (int)pid, pp_strerror(err));

@@ -93,7 +93,8 @@ static const char top_help[] =
 	"  -h, --help             this help\n";
 
 static const char dump_help[] =
-	"usage: peekpy dump [--locals] [--json] [--subprocesses] [--native] --pid PID\n"
+	"usage: peekpy dump [--locals] [--json] [--subprocesses] [--native] [--async]\n"
+	"                   --pid PID\n"
 	"\n"
 	"Print every thread's Python stack once, innermost frame first: the\n"
 	"process and its command line, the Python version, then per thread its\n"
@@ -103,6 +104,9 @@ static const char dump_help[] =
 	"  -p, --pid PID          the process\n"
 	"  -l, --locals           each frame's arguments and local variables too\n"
 	"      --json             the same as JSON\n"
+	"      --async            then the asyncio task tree: each task under the\n"
+	"                         task awaiting it, with the line it waits at\n"
+	"                         (CPython 3.14+)\n"
 	"      --subprocesses     also every Python process descending from it\n"
 	"                         (with --json: a list of processes)\n"
 	"      --native           C frames merged in, and threads that run no\n"
@@ -657,9 +661,13 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 		LONG_VALUE("pid", 'p'), LONG_FLAG("json", OPT_JSON), LONG_FLAG("locals", 'l'),
 		LONG_FLAG("subprocesses", OPT_SUBPROCESSES), LONG_FLAG("native", OPT_NATIVE),
 		LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS), LONG_FLAG("help", 'h'),
-		{ NULL, 0, NULL, 0 },
+		LONG_FLAG("async", OPT_ASYNC), { NULL, 0, NULL, 0 },
 	};
 	int err = parse_options(argc, argv, ":p:lh", longs, o, why, size);
+
+	if (!err && o->async_tasks && o->native)
+		return reason(why, size, "%s", "--async and --native cannot be combined yet: "
+			      "choose one");
 
 	if (err || o->help)
 		return err;

@@ -187,3 +187,26 @@ def test_async_stacks_go_on_into_awaiting_tasks(interp, peekpy):
           % waiting_sleeper)
     check(not any("BaseEventLoop._run_once" in f for s in tasks for f in s),
           "the event loop's frames under a task")
+
+
+@per_interpreter
+def test_async_stacks_through_taskgroups_and_wait_for(interp, peekpy):
+    """--async (3.14+): a task of a TaskGroup hangs under the task whose
+    "async with" waits for the group, and a task given to wait_for under
+    the task waiting for it."""
+    if interp.version < (3, 14):
+        raise TestSkip("asyncio tasks are readable from 3.14 (see the test above)")
+    with Target(interp, "taskgroups.py", 0) as target:
+        run = peekpy.run(["record", "--async", "--pid", target.pid, "-d", "2", "-r", "200",
+                          "-f", "collapsed"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    spin = frame_text("leaf", "taskgroups.py", marked_line("taskgroups.py", "SPIN_CALL"))
+    chains = {}
+    for stack, n in run.stacks().items():
+        if spin in stack and stack[0].startswith("task "):
+            tasks = tuple(f for f in stack if f.startswith("task "))
+            chains[tasks] = chains.get(tasks, 0) + n
+    in_group = chains.get(('task "Task-1"', 'task "group-owner"', 'task "in-group"'), 0)
+    waited = chains.get(('task "Task-1"', 'task "waiter"', 'task "waited-for"'), 0)
+    check(in_group >= 50 and waited >= 50,
+          "spinning leaves by their task chains: %r" % chains)
