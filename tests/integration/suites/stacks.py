@@ -115,16 +115,24 @@ def test_generators_keep_their_callers(interp, peekpy):
     error, never dropped unsaid."""
     callers = generator_callers()
     with Target(interp, "generators.py") as target:
-        run = peekpy.run(["record", "--pid", target.pid, "-d", "1", "-r", "5000"])
+        run = peekpy.run(["record", "--pid", target.pid, "-d", "2", "-r", "5000", "-f", "raw"],
+                         name="generators.peek")
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    # Every sample, the thread's too when it was caught off the CPU (the
+    # sampler counts it; a profile without --idle leaves it out).
+    every = peekpy.run(["render", run.output_path, "--idle", "-f", "collapsed"],
+                       name="generators.txt")
+    check(every.returncode == 0, "render: exit %d: %s" % (every.returncode, every.stderr))
 
     def possible(stack):
         names = [f.split(" (", 1)[0].rsplit(".", 1)[-1] for f in stack]
+        if stack == ("<no Python frame>",):
+            return True   # a thread caught before or after running Python
         return names[0] == "<module>" and all(
             name not in callers or names[i - 1] in callers[name]
             for i, name in enumerate(names) if i)
 
-    total = check_rarely_impossible(run, possible)
+    total = check_rarely_impossible(every, possible)
     summary = run.summary()
     check(total + summary["errors"] == summary["samples"],
           "%d samples, %d errors, but %d written" % (summary["samples"], summary["errors"], total))
@@ -133,11 +141,19 @@ def test_generators_keep_their_callers(interp, peekpy):
     # not (real generator code, pygments, loses ~1%: docs/design.md).
     check(summary["errors"] * 10 <= summary["samples"] * 4,
           "%d errors in %d samples" % (summary["errors"], summary["samples"]))
-    seen = {f.split(" (", 1)[0].rsplit(".", 1)[-1] for stack in run.stacks() for f in stack}
+    seen = {f.split(" (", 1)[0].rsplit(".", 1)[-1] for stack in every.stacks() for f in stack}
     want = {"loop", "middle", "leaf", "<genexpr>"}
     if interp.version >= (3, 5):
         want |= {"delegate", "co_leaf"}
-    check(want <= seen, "never seen: %s" % ", ".join(sorted(want - seen)))
+    # The innermost generators are on top for ~100 ns at a time, and a
+    # sample caught there is often refused (errors above): each is seen a
+    # few times in 10,000 samples, some runs none (3.9's leaf: 2 in 5,000;
+    # 3.13t, which refuses a third of these samples, fewer, down to none of
+    # three under load).  A walk that lost generator frames would miss all
+    # five but loop; chance misses one (three on 3.13t).
+    missing = want - seen
+    allowed = 3 if interp.free_threaded else 1
+    check(len(missing) <= allowed, "never seen: %s" % ", ".join(sorted(missing)))
 
 
 @per_interpreter(slow=True)
