@@ -30,6 +30,8 @@ static const char *state_of(const struct sample_thread *thread)
 {
 	if (thread->flags & SAMPLE_THREAD_GIL)
 		return "holds GIL";
+	if (thread->flags & SAMPLE_THREAD_GIL_WAIT)
+		return "waiting for GIL";
 	return thread->flags & SAMPLE_THREAD_IDLE ? "idle" : "active";
 }
 
@@ -108,7 +110,8 @@ static void print_text(struct dump_view *v, pid_t pid, const char *command, cons
 		printf("\nthread %u", thread->tid);
 		if (thread->name)
 			printf(" \"%s\"", strtab_str(v->strings, thread->name));
-		printf(" (%s)\n", state_of(thread));
+		printf(" (%s%s)\n", state_of(thread),
+		       thread->flags & SAMPLE_THREAD_EXCEPTION ? ", in an exception" : "");
 		for (i = 0; i < thread->n_frames; i++) {
 			print_frame_text(v->strings, &frames[i]);
 			if (v->locals && python_index(frames, i) != SIZE_MAX)
@@ -169,9 +172,12 @@ static void print_json(struct dump_view *v, pid_t pid, const char *command, cons
 			json_string(strings, thread->name);
 		else
 			fputs("null", stdout);
-		printf(",\"state\":\"%s\",\"holds_gil\":%s,\"idle\":%s,\"frames\":[", state_of(thread),
+		printf(",\"state\":\"%s\",\"holds_gil\":%s,\"idle\":%s,\"waiting_for_gil\":%s,"
+		       "\"in_exception\":%s,\"frames\":[", state_of(thread),
 		       thread->flags & SAMPLE_THREAD_GIL ? "true" : "false",
-		       thread->flags & SAMPLE_THREAD_IDLE ? "true" : "false");
+		       thread->flags & SAMPLE_THREAD_IDLE ? "true" : "false",
+		       thread->flags & SAMPLE_THREAD_GIL_WAIT ? "true" : "false",
+		       thread->flags & SAMPLE_THREAD_EXCEPTION ? "true" : "false");
 		for (i = 0; i < thread->n_frames; i++) {
 			printf("%s{\"name\":", i ? "," : "");
 			json_string(strings, frames[i].name);
@@ -203,7 +209,9 @@ static int take_sample(struct tracked *t, const struct options *o, struct strtab
 	struct pyproc_options options = {
 		.walk_idle = true, .mark_idle = true,
 		.native = o->native, .native_internals = o->native_internals,
-		.gc = true,   /* a thread caught collecting says so */
+		/* What each thread is doing: collecting garbage (<GC>), waiting
+		 * for the GIL, handling an exception. */
+		.gc = true, .gil_wait = true, .mark_exceptions = true,
 		.async_tasks = tasks,
 	};
 	uint64_t started = monotonic_ns(), give_up = started + DUMP_PATIENCE_NS, age = 0;

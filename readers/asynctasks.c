@@ -13,6 +13,7 @@
 #include "elffile.h"
 #include "fields.h"
 #include "maps.h"
+#include "mem.h"
 #include "pystr.h"
 
 /* Awaiters followed up from a task, and coroutines down from one. */

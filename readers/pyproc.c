@@ -685,7 +685,7 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 
 	err = snapshot_begin(&p->snap);
 	p->threads.look_for_gc = options->gc;
-	p->threads.look_for_exceptions = options->exceptions;
+	p->threads.look_for_exceptions = options->exceptions || options->mark_exceptions;
 	p->threads.look_for_gil_waits = options->gil_wait;
 	if (!err)
 		err = threadlist_read(&p->threads, &p->snap, sample->time_ns);

@@ -69,6 +69,8 @@ struct pyproc_options {
 	bool eval_entries;     /* mark SAMPLE_FRAME_EVAL_ENTRY without --native */
 	bool gc;               /* a "<GC>" frame above the collecting thread's */
 	bool exceptions;       /* only threads raising or handling an exception */
+	bool mark_exceptions;  /* mark those threads (SAMPLE_THREAD_EXCEPTION),
+				* keeping the others */
 	bool gil_wait;         /* a "<waiting for GIL>" frame above the frames of
 				* threads asleep waiting for it (with walk_idle) */
 	bool async_tasks;      /* asyncio: a running task's stack goes on into the

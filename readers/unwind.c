@@ -23,8 +23,13 @@
 #define RED_ZONE 128
 
 /* An unknown address reports the modules again at most this often: a
- * garbage return address must not make every sample re-read the maps. */
-#define REPORT_INTERVAL_NS 100000000ull
+ * garbage return address must not make every sample re-read the maps.
+ * The wait starts short and doubles each time the maps had not changed,
+ * up to the longest: a program that is importing (mapping extension
+ * modules and their libraries one after another) gets each one known at
+ * the sample that meets it, not up to ten samples later. */
+#define REPORT_INTERVAL_MIN_NS 1000000ull
+#define REPORT_INTERVAL_MAX_NS 100000000ull
 
 /* libdw wants a pointer to the search path; NULL is its default path. */
 static char *const debuginfo_path;
@@ -199,8 +204,11 @@ static int report_modules(struct unwinder *u)
 	hash = index_hash(text, len);
 	if (u->generation && hash == u->maps_hash) {
 		free(text);
+		u->report_interval_ns = u->report_interval_ns * 2 > REPORT_INTERVAL_MAX_NS
+					? REPORT_INTERVAL_MAX_NS : u->report_interval_ns * 2;
 		return 0;
 	}
+	u->report_interval_ns = REPORT_INTERVAL_MIN_NS;
 	err = rewrite_maps(u, text, &rewritten, &used);
 	free(text);
 	if (err)
@@ -401,7 +409,7 @@ bool unwinder_knows(struct unwinder *u, uint64_t pc)
 		return false;
 	if (dwfl_addrmodule(u->dwfl, pc))
 		return true;
-	if (monotonic_ns() - u->last_report_ns < REPORT_INTERVAL_NS)
+	if (monotonic_ns() - u->last_report_ns < u->report_interval_ns)
 		return false;
 	report_modules(u);
 	return dwfl_addrmodule(u->dwfl, pc) != NULL;

@@ -54,6 +54,7 @@ struct unwinder {
 	uint64_t generation;           /* bumped when the modules are reported anew */
 	uint64_t maps_hash;            /* of the maps they were reported from */
 	uint64_t last_report_ns;
+	uint64_t report_interval_ns;   /* the wait before the next (see unwind.c) */
 	/* The files mapped, each with the name libdw opens it by. */
 	struct mapped_file {
 		char *path;            /* as /proc/PID/maps names it */

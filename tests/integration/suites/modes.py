@@ -2,6 +2,7 @@
 taken in exception paths, and threads waiting for the GIL told from
 threads waiting for anything else."""
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -58,9 +59,15 @@ def test_exceptions_keep_only_exception_paths(interp, peekpy):
     samples = run.summary()["samples"]
     through = {frame: sum(n for s, n in stacks.items() if frame in s)
                for frame in (handler, in_generator)}
-    check(all(handler in s or in_generator in s for s in stacks),
-          "kept outside an except block: %r"
-          % [s[-3:] for s in stacks if handler not in s and in_generator not in s][:3])
+    # Raising (fails(), on its way to the handler) is an exception path
+    # too.  A thread state and the frames are copied microseconds apart:
+    # a sample taken as a handler returns may pair its exception with the
+    # next call's frames, rarely.
+    raising = "fails (raiser.py:%d)" % marked_line("raiser.py", "RAISE_LINE")
+    outside = [(s, n) for s, n in stacks.items()
+               if handler not in s and in_generator not in s and raising not in s]
+    check(sum(n for _, n in outside) * 100 <= kept,
+          "kept outside an exception path: %r" % [s[-3:] for s, _ in outside][:3])
     check(all(n >= kept // 4 for n in through.values()),
           "both handlers should be seen: %r of %d" % (through, kept))
     share = 100.0 * kept / max(samples, 1)
@@ -210,3 +217,38 @@ def test_async_stacks_through_taskgroups_and_wait_for(interp, peekpy):
     waited = chains.get(('task "Task-1"', 'task "waiter"', 'task "waited-for"'), 0)
     check(in_group >= 50 and waited >= 50,
           "spinning leaves by their task chains: %r" % chains)
+
+
+@per_interpreter
+def test_dump_says_what_threads_wait_for(interp, peekpy):
+    """dump marks a thread asleep waiting for the GIL ("waiting for GIL",
+    its frame <waiting for GIL> on top), never one blocked reading a pipe;
+    and a thread in an except block "in an exception"."""
+    if interp.free_threaded:
+        raise TestSkip("a free-threaded build has no GIL to wait for")
+    seen_wait = False
+    with Target(interp, "gilwait.py", 0) as target:
+        # One spinner holds the GIL while the other waits for it, most of
+        # the time; a dump may catch both between turns.
+        for _ in range(20):
+            run = peekpy.run(["dump", "--json", "--pid", target.pid], name="unused")
+            check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+            threads = {t["name"]: t for t in json.loads(run.stdout)["threads"]}
+            check(not threads["reader"]["waiting_for_gil"], "the reader waits for the GIL")
+            waiting = [t for t in threads.values() if t["waiting_for_gil"]]
+            check(all(t["frames"][0]["name"] == "<waiting for GIL>" and
+                      t["state"] == "waiting for GIL" for t in waiting),
+                  "a waiting thread without its mark: %r" % waiting)
+            if any(t["name"].startswith("spinner") for t in waiting):
+                seen_wait = True
+                break
+    # 2.7 hands the GIL over every 100 instructions: its waiters are seen
+    # running, as by record --gil --idle.
+    check(seen_wait or interp.version < (3, 0), "no spinner seen waiting in 20 dumps")
+    with Target(interp, "raiser.py", 0) as target:
+        for _ in range(20):
+            run = peekpy.run(["dump", "--pid", target.pid], name="unused")
+            if ", in an exception)" in run.stdout:
+                break
+    check(", in an exception)" in run.stdout, "no dump caught the except block:\n%s"
+          % run.stdout)

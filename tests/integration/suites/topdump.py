@@ -30,7 +30,8 @@ def test_dump_shows_each_thread(interp, peekpy):
     threads = {}
     for block in blocks[1:]:
         lines = block.strip().splitlines()
-        m = re.match(r"thread (\d+) \"([^\"]*)\" \((active|idle|holds GIL)\)$", lines[0])
+        m = re.match(r"thread (\d+) \"([^\"]*)\" \((active|idle|holds GIL|waiting for GIL)"
+                     r"(, in an exception)?\)$", lines[0])
         check(m, "thread line: %r" % lines[0])
         threads[int(m.group(1))] = (m.group(3), [l.strip() for l in lines[1:]])
         names[int(m.group(1))] = m.group(2)

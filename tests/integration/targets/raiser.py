@@ -16,7 +16,7 @@ def spin(seconds):
 
 
 def fails():
-    raise ValueError("expected")
+    raise ValueError("expected")    # RAISE_LINE
 
 
 def handled():
