@@ -546,12 +546,15 @@ static int chain_running_task(struct pyproc *p, size_t i)
 
 	if (err || !task)
 		return err;
-	XGROW(p->running_tasks, p->cap_running, p->n_running + 1);
-	p->running_tasks[p->n_running++] = task;
 	coro_frame = asynctasks_coro_frame(&p->async, &p->snap, task);
 	end = coro_frame ? task_frames_end(p, i, coro_frame) : SIZE_MAX;
+	/* The task's frames are not on this stack: it is starting, or the
+	 * loop switched tasks between the copies of the thread state and of
+	 * the frames.  It is then shown where it waits, like the others. */
 	if (end == SIZE_MAX)
-		return 0;   /* the task's frames are not on this stack (yet) */
+		return 0;
+	XGROW(p->running_tasks, p->cap_running, p->n_running + 1);
+	p->running_tasks[p->n_running++] = task;
 	walked->async_start = p->async.n_items;
 	err = asynctasks_chain(&p->async, &p->snap, task, false);
 	walked->async_count = p->async.n_items - walked->async_start;
@@ -584,8 +587,14 @@ static int chain_waiting_tasks(struct pyproc *p)
 			waiting->start = p->async.n_items;
 			err = asynctasks_chain(&p->async, &p->snap, p->task_list[t], true);
 			waiting->count = p->async.n_items - waiting->start;
-			if (err)
+			if (pp_error_ends_target(err))
 				return err;
+			/* A task that changed while it was read is left out of
+			 * this sample; the others are still shown. */
+			if (err) {
+				p->async.n_items = waiting->start;
+				p->n_waiting--;
+			}
 		}
 	}
 	return 0;
