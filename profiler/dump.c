@@ -218,9 +218,13 @@ static int take_sample(struct tracked *t, const struct options *o, struct strtab
 	struct timespec pause = { 0, 5000000 };
 	int err;
 
-	procfs_process_age(t->pid, &age);
-	/* A young process may not have mapped its interpreter yet. */
-	tracked_init(t, t->pid, started, age < TRACKED_YOUNG_NS ? TRACKED_YOUNG_NS - age : 0, 0);
+	/* A young process may not have mapped its interpreter yet.  One
+	 * already open (dump --async's second sample) is sampled again. */
+	if (!t->proc) {
+		procfs_process_age(t->pid, &age);
+		tracked_init(t, t->pid, started, age < TRACKED_YOUNG_NS ? TRACKED_YOUNG_NS - age : 0,
+			     0);
+	}
 	for (;;) {
 		enum tracked_change change;
 		uint64_t now = monotonic_ns();

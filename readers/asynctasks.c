@@ -63,6 +63,7 @@ void asynctasks_release(struct async_tasks *at)
 {
 	index_release(&at->names);
 	free(at->name_objects);
+	free(at->name_ids);
 	free(at->items);
 	free(at->scratch);
 	memset(at, 0, sizeof(*at));
