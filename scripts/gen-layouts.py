@@ -10,6 +10,10 @@ rebuild the table:
   table   turns every scripts/layouts/*.txt into readers/layouts_gen.h, one
           row per (major, minor, free-threaded) plus, for 3.13+, where each
           field sits inside the interpreter's own _Py_DebugOffsets block.
+  probe-asyncio
+          runs scripts/probe-asyncio.py in every interpreter 3.7 - 3.13 here
+          and stores what it measures in scripts/layouts/asyncio/NAME.txt
+          (the _asyncio module's objects are declared in no header).
   check   regenerates the table in memory and fails if the committed header
           differs (run by `make test`).
   probe-all
@@ -166,6 +170,10 @@ def fields():
     add("frame.executing", "offsetof(PyFrameObject, f_state)", lambda v, ft: v == V(3, 10))
     add("frame.executing_value", "1", lambda v, ft: V(3, 6) <= v <= V(3, 9))
     add("frame.executing_value", "FRAME_EXECUTING", lambda v, ft: v == V(3, 10))
+    # The top of a suspended frame's value stack: what an await waits on.
+    add("frame.valuestack", "offsetof(PyFrameObject, f_valuestack)", old)
+    add("frame.stacktop", "offsetof(PyFrameObject, f_stacktop)", lambda v, ft: v <= V(3, 9))
+    add("frame.stackdepth", "offsetof(PyFrameObject, f_stackdepth)", lambda v, ft: v == V(3, 10))
 
     # --- interpreter frame (3.11+) ---
     new = lambda v, ft: v >= V(3, 11)
@@ -372,11 +380,20 @@ def fields():
     add("gen.frame_state", "offsetof(PyGenObject, gi_frame_state)", new)
     add("gen.frame", "offsetof(PyGenObject, gi_frame)", old)
     add("gen.suspended_yield_from", "FRAME_SUSPENDED_YIELD_FROM", lambda v, ft: v >= V(3, 13))
+    add("gen.suspended", "FRAME_SUSPENDED", new)
     # Sets: a task awaited by several tasks keeps them in one (3.14+).
     add("set.used", "offsetof(PySetObject, used)", py3)
     add("set.mask", "offsetof(PySetObject, mask)", py3)
     add("set.table", "offsetof(PySetObject, table)", py3)
     add("setentry.size", "sizeof(setentry)", py3)
+    # What asyncio's done-callbacks hold before 3.14, followed to the task
+    # they wake (the _asyncio objects themselves are probed live: their
+    # structures are in no header; see cmd_probe_asyncio).
+    add("type.base", "offsetof(PyTypeObject, tp_base)")
+    add("func.closure", "offsetof(PyFunctionObject, func_closure)")
+    add("method.self", "offsetof(PyMethodObject, im_self)")
+    add("cfunc.self", "offsetof(PyCFunctionObject, m_self)")
+    add("weakref.object", "offsetof(PyWeakReference, wr_object)")
 
     # --- where each field sits in _Py_DebugOffsets (3.13+) ---
     dbg = lambda lo: (lambda v, ft: v >= lo)
@@ -678,6 +695,73 @@ def cmd_probe_all(args):
             probe(ver + "t" + ("-" + origin if origin else ""), incdirs, v, True, chroot, flags)
 
 
+# Members of _asyncio's C objects (3.7 - 3.13), measured on live objects by
+# scripts/probe-asyncio.py and stored counting from the object header's end.
+ASYNCIO_KEYS = ["fut.loop", "fut.state", "fut.callback0", "fut.callbacks", "task.fut_waiter", "task.coro", "task.name",
+                "wakeup.task", "partial.args"]
+ASYNCIO_DATA = os.path.join(DATA, "asyncio")
+
+
+def interpreters_before_3_14():
+    """(name, command) of every interpreter here with a C _asyncio to probe."""
+    found = []
+    for py in sorted(glob.glob("/root/.pyenv/versions/*/bin/python")):
+        found.append((py.split("/")[-3], [py]))
+    if os.path.exists("/usr/bin/python3.11"):
+        found.append(("debian", ["/usr/bin/python3.11"]))
+    tsv = os.path.join(TARGETS, "targets.tsv")
+    if os.path.exists(tsv):
+        with open(tsv) as fh:
+            for line in fh:
+                name, how, exe = line.rstrip("\n").split("\t")
+                found.append((name, (["chroot", how.split()[1]] if how.startswith("chroot") else [])
+                              + [exe]))
+    return found
+
+
+def cmd_probe_asyncio(args):
+    with open(os.path.join(HERE, "probe-asyncio.py")) as fh:
+        script = fh.read()
+    os.makedirs(ASYNCIO_DATA, exist_ok=True)
+    for name, command in interpreters_before_3_14():
+        res = subprocess.run(command + ["-c", "import sys; print(sys.version_info[:2])"],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            continue
+        v = tuple(int(x) for x in res.stdout.strip("()\n").split(", "))
+        if not V(3, 7) <= v <= V(3, 13):
+            continue
+        res = subprocess.run(command + ["-"], input=script, capture_output=True, text=True)
+        if res.returncode != 0:
+            sys.exit("probe-asyncio %s: %s" % (name, res.stderr.strip()[-2000:]))
+        values = dict(line.split(" ", 1) for line in res.stdout.splitlines())
+        version = values["version"].strip()
+        origin = "" if name.startswith(version) else "-" + name.split("-")[0]
+        path = os.path.join(ASYNCIO_DATA, "%s%s%s.txt" % (
+            version, "t" if values["free_threaded"].strip() == "1" else "", origin))
+        with open(path, "w") as fh:
+            fh.write("# generated by scripts/gen-layouts.py probe-asyncio from %s\n"
+                     % " ".join(command))
+            for k in sorted(values):
+                fh.write("%s %s\n" % (k, values[k].strip()))
+        print("wrote", os.path.relpath(path, ROOT))
+
+
+def asyncio_members(v):
+    """{key: offset from the object header's end} measured for version v."""
+    agreed, source = {}, None
+    for path in sorted(glob.glob(os.path.join(ASYNCIO_DATA, "*.txt"))):
+        with open(path) as fh:
+            vals = dict(line.split() for line in fh if line.strip() and not line.startswith("#"))
+        if parse_version(vals["version"]) != v:
+            continue
+        members = {k: vals[k] for k in ASYNCIO_KEYS if k in vals}
+        if source and members != agreed:
+            sys.exit("layouts: %s and %s disagree on _asyncio's objects" % (source, path))
+        agreed, source = members, path
+    return agreed
+
+
 def load_data():
     rows = {}
     for path in sorted(glob.glob(os.path.join(DATA, "*.txt"))):
@@ -689,6 +773,10 @@ def load_data():
                 k, x = line.split()
                 vals[k] = x
         vals["_file"] = os.path.basename(path)
+        # An object's header ends after its type pointer in every build.
+        header = int(vals["obj.type"]) + 8
+        for k, rel in asyncio_members(parse_version(vals["version"])).items():
+            vals[k] = str(header + int(rel))
         rows.setdefault((parse_version(vals["version"]), vals["free_threaded"] == "1"), []).append(vals)
     return rows
 
@@ -698,7 +786,7 @@ def layout_keys():
     for key, _, _ in fields():
         if not key.startswith("dbg.") and key not in keys:
             keys.append(key)
-    return keys
+    return keys + ASYNCIO_KEYS
 
 
 def cname(key):
@@ -802,11 +890,14 @@ def main():
     p.add_argument("--cflag", action="append", default=[])
     pa = sub.add_parser("probe-all")
     pa.add_argument("--install", action="store_true")
+    sub.add_parser("probe-asyncio")
     sub.add_parser("table")
     sub.add_parser("check")
     args = ap.parse_args()
     if args.cmd == "probe":
         probe(args.name, args.include, parse_version(args.name), args.ft, args.chroot, args.cflag)
+    elif args.cmd == "probe-asyncio":
+        cmd_probe_asyncio(args)
     elif args.cmd == "probe-all":
         cmd_probe_all(args)
     elif args.cmd == "table":
