@@ -277,7 +277,7 @@ static void print_tasks(const struct options *o, struct tracked *t, struct strta
 	}
 	if (!readable)
 		report("--async: %s keeps no record of its asyncio tasks that can be read from "
-		       "outside (3.14 and later do)", python);
+		       "outside (3.7 and later do)", python);
 	else if (err && !s.n_threads)
 		report("--async: the tasks could not be read: %s", pp_strerror(err));
 	tasktree_release(&tree);

@@ -86,7 +86,7 @@ static const char top_help[] =
 	"                         all, those waiting for it marked)\n"
 	"      --gc               count garbage collection as a function, <GC>\n"
 	"      --exceptions       only threads raising or handling an exception\n"
-	"      --async            asyncio tasks' stacks (3.14+)\n"
+	"      --async            asyncio tasks' stacks (3.7+)\n"
 	"      --subprocesses     also every Python process descending from it\n"
 	"      --native           C frames too (see peekpy record --help)\n"
 	"      --function         by function from the start (l toggles)\n"

@@ -432,7 +432,7 @@ static void print_summary(struct recording *r)
 		       "could be shown waiting for it", python);
 	if (r->blind_tasks)
 		report("--async: %s keeps no record of its asyncio tasks that can be read from "
-		       "outside (3.14 and later do); its stacks are as without --async", python);
+		       "outside (3.7 and later do); its stacks are as without --async", python);
 	if (o->exceptions)
 		report("exceptions: %llu of %llu samples (%.1f%%) caught a thread raising or handling "
 		       "one; only those were kept", (unsigned long long)r->exception_samples,

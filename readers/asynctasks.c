@@ -57,6 +57,7 @@ void asynctasks_init(struct async_tasks *at, pid_t pid, const struct py_layout *
 	at->bin = bin;
 	at->strings = strings;
 	index_init(&at->names);
+	asyncobjs_init(&at->objects, pid, layout);
 }
 
 void asynctasks_release(struct async_tasks *at)
@@ -95,14 +96,24 @@ static bool may_hold_module(const struct async_tasks *at, const struct map_entry
 	       (strcmp(entry->path, at->bin->path) == 0 || strncmp(base, "_asyncio.", 9) == 0);
 }
 
-bool asynctasks_ready(struct async_tasks *at, uint64_t now_ns)
+bool asynctasks_readable(const struct py_layout *layout)
+{
+	return layout->iframe_stackpointer != LAYOUT_ABSENT || asyncobjs_known(layout);
+}
+
+bool asynctasks_ready(struct async_tasks *at, uint64_t interp, uint64_t now_ns)
 {
 	struct maps maps;
 
-	if (at->found || now_ns < at->next_search_ns || at->layout->iframe_stackpointer ==
-							       LAYOUT_ABSENT)
+	if (at->found || now_ns < at->next_search_ns || !asynctasks_readable(at->layout))
 		return at->found;
 	at->next_search_ns = now_ns + SEARCH_EVERY_NS;
+	if (at->layout->iframe_stackpointer == LAYOUT_ABSENT) {
+		at->found = at->from_objects = asyncobjs_find(&at->objects, interp);
+		at->debug.task_coro = at->layout->task_coro;
+		at->debug.task_name = at->layout->task_name;
+		return at->found;
+	}
 	if (maps_load(&maps, at->pid) != 0)
 		return false;
 	for (size_t i = 0; i < maps.count && !at->found; i++)
@@ -112,9 +123,11 @@ bool asynctasks_ready(struct async_tasks *at, uint64_t now_ns)
 	return at->found;
 }
 
-void asynctasks_new_sample(struct async_tasks *at)
+void asynctasks_new_sample(struct async_tasks *at, uint64_t now_ns)
 {
 	at->n_items = 0;
+	at->now_ns = now_ns;
+	asyncobjs_new_sample(&at->objects);
 }
 
 static int read_u64_at(struct snapshot *snap, uint64_t addr, uint64_t *value)
@@ -140,12 +153,28 @@ static int read_u8_at(struct snapshot *snap, uint64_t addr, uint8_t *value)
 }
 
 int asynctasks_running(struct async_tasks *at, struct snapshot *snap, uint64_t tstate,
-		       uint64_t *task)
+		       uint64_t ident, uint64_t *task)
 {
 	*task = 0;
 	if (!at->found)
 		return 0;
+	if (at->from_objects)
+		return asyncobjs_running(&at->objects, ident, at->now_ns, task);
 	return read_u64_at(snap, tstate + at->debug.ts_running_task, task);
+}
+
+/* Where a coroutine's frame is: inside it (3.11+), or a frame object it
+ * points to (0 once it has finished). */
+static uint64_t coroutine_frame(const struct async_tasks *at, struct snapshot *snap,
+				uint64_t coro)
+{
+	uint64_t frame = 0;
+
+	if (at->layout->gen_iframe != LAYOUT_ABSENT)
+		return coro + at->layout->gen_iframe;
+	if (read_u64_at(snap, coro + at->layout->gen_frame, &frame) != 0)
+		return 0;
+	return frame;
 }
 
 uint64_t asynctasks_coro_frame(const struct async_tasks *at, struct snapshot *snap,
@@ -155,7 +184,7 @@ uint64_t asynctasks_coro_frame(const struct async_tasks *at, struct snapshot *sn
 
 	if (!at->found || read_u64_at(snap, task + at->debug.task_coro, &coro) != 0 || !coro)
 		return 0;
-	return coro + at->layout->gen_iframe;
+	return coroutine_frame(at, snap, coro);
 }
 
 /* A task without a name of its own holds its number: "Task-N". */
@@ -178,6 +207,22 @@ static int number_name(struct async_tasks *at, uint64_t object, char *out, size_
 	return 0;
 }
 
+/* 3.7's tasks have no names: the name of the function of their coroutine
+ * (a str), from the code of its frame; 0 once it has finished. */
+static uint64_t coroutine_name(struct async_tasks *at, struct snapshot *snap, uint64_t task)
+{
+	const struct py_layout *L = at->layout;
+	uint64_t coro = 0, frame, code = 0, name = 0;
+
+	if (read_u64_at(snap, task + at->debug.task_coro, &coro) != 0 || !coro)
+		return 0;
+	frame = coroutine_frame(at, snap, coro);
+	if (!frame || read_u64_at(snap, frame + L->frame_code, &code) != 0 || !code ||
+	    read_u64_at(snap, code + L->code_name, &name) != 0)
+		return 0;
+	return name;
+}
+
 /* The strtab id of 'task "NAME"', read again only when the task's name
  * object changes (set_name). */
 static uint32_t task_mark(struct async_tasks *at, struct snapshot *snap, uint64_t task)
@@ -188,14 +233,16 @@ static uint32_t task_mark(struct async_tasks *at, struct snapshot *snap, uint64_
 	char text[300], number[32];
 	int len;
 
-	if (read_u64_at(snap, task + at->debug.task_name, &object) != 0)
+	if (at->debug.task_name == LAYOUT_ABSENT)
+		object = coroutine_name(at, snap, task);
+	else if (read_u64_at(snap, task + at->debug.task_name, &object) != 0)
 		object = 0;
 	slot = index_put(&at->names, task, &added);
 	if (added) {
 		*slot = at->n_names++;
 		XGROW(at->name_objects, at->cap_name_objects, at->n_names);
 		XGROW(at->name_ids, at->cap_name_ids, at->n_names);
-	} else if (at->name_objects[*slot] == object && at->name_ids[*slot]) {
+	} else if (object && at->name_objects[*slot] == object && at->name_ids[*slot]) {
 		return at->name_ids[*slot];
 	}
 	at->name_objects[*slot] = object;
@@ -204,8 +251,11 @@ static uint32_t task_mark(struct async_tasks *at, struct snapshot *snap, uint64_
 		len = snprintf(text, sizeof(text), "task \"%.256s\"", strtab_str(at->strings, name));
 	else if (object && number_name(at, object, number, sizeof(number)) == 0)
 		len = snprintf(text, sizeof(text), "task \"%s\"", number);
-	else
+	else {
+		/* Unreadable now (a task being made): read again next time. */
 		len = snprintf(text, sizeof(text), "task 0x%llx", (unsigned long long)task);
+		at->name_objects[*slot] = 0;
+	}
 	at->name_ids[*slot] = strtab_intern(at->strings, text, (size_t)len);
 	return at->name_ids[*slot];
 }
@@ -216,16 +266,30 @@ static void push_item(struct async_tasks *at, const struct async_item *item)
 	at->items[at->n_items++] = *item;
 }
 
-/* A suspended frame as the walker gives frames: its code and where it is. */
-static int frame_at(struct async_tasks *at, struct snapshot *snap, uint64_t addr,
-		    struct raw_frame *raw, uint64_t *stackpointer)
+/* Whether a coroutine's state says it waits in "await" (3.11+). */
+static bool waits_in_await(const struct py_layout *L, uint8_t state)
+{
+	/* FRAME_SUSPENDED_YIELD_FROM (3.13+) is -1: as a member it reads as
+	 * LAYOUT_ABSENT, so the version says whether it exists. */
+	if (L->major > 3 || L->minor >= 13)
+		return (int8_t)state == (int8_t)L->gen_suspended_yield_from;
+	return (int8_t)state == (int8_t)L->gen_suspended;
+}
+
+/* The interpreter frame inside a suspended coroutine (3.11+), as the
+ * walker gives frames, and the object on top of its stack when it waits
+ * in "await": what it awaits. */
+static int interp_frame_waiting(struct async_tasks *at, struct snapshot *snap, uint64_t coro,
+				struct raw_frame *raw, uint64_t *awaited)
 {
 	const struct py_layout *L = at->layout;
+	uint64_t addr = coro + L->gen_iframe, top = 0;
 	size_t span = layout_frame_span(L);
 	const uint8_t *copy;
+	uint8_t state = 0;
 	int err;
 
-	if (L->iframe_stackpointer + 8 > span)
+	if (L->iframe_stackpointer != LAYOUT_ABSENT && L->iframe_stackpointer + 8 > span)
 		span = L->iframe_stackpointer + 8;
 	err = snapshot_read(snap, addr, span, SNAP_RECUR, &copy);
 	if (err)
@@ -236,8 +300,63 @@ static int frame_at(struct async_tasks *at, struct snapshot *snap, uint64_t addr
 	raw->position = (int64_t)load_u64(copy, L->iframe_instr);
 	if (L->iframe_tlbc_index != LAYOUT_ABSENT)
 		raw->tlbc_index = load_i32(copy, L->iframe_tlbc_index);
-	*stackpointer = load_u64(copy, L->iframe_stackpointer);
-	return raw->code ? 0 : PP_EBADDATA;
+	if (!raw->code)
+		return PP_EBADDATA;
+	err = read_u8_at(snap, coro + L->gen_frame_state, &state);
+	if (err || !waits_in_await(L, state))
+		return err;
+	if (L->iframe_stackpointer != LAYOUT_ABSENT) {
+		/* 3.14 keeps it on top; 3.15 below an empty slot for the value
+		 * to send. */
+		top = load_u64(copy, L->iframe_stackpointer);
+		if (!top)
+			return 0;
+		err = read_u64_at(snap, top - 8, awaited);
+		*awaited &= ~layout_stackref_mask(L);
+		if (!err && !*awaited)
+			err = read_u64_at(snap, top - 16, awaited);
+	} else {
+		/* 3.11 - 3.13: an index into the frame's locals and stack. */
+		int32_t depth = load_i32(copy, L->iframe_stacktop);
+
+		if (depth > 0)
+			err = read_u64_at(snap, addr + L->iframe_localsplus + (uint64_t)(depth - 1) * 8,
+					  awaited);
+	}
+	*awaited &= ~layout_stackref_mask(L);
+	return err;
+}
+
+/* The frame object of a suspended coroutine (<= 3.10) and the object on
+ * top of its stack: what it awaits.  A coroutine only suspends in await. */
+static int frame_object_waiting(struct async_tasks *at, struct snapshot *snap, uint64_t coro,
+				struct raw_frame *raw, uint64_t *awaited)
+{
+	const struct py_layout *L = at->layout;
+	uint64_t addr = coroutine_frame(at, snap, coro), top = 0;
+	const uint8_t *copy;
+	int err;
+
+	if (!addr)
+		return PP_EBADDATA;   /* it has finished */
+	err = snapshot_read(snap, addr, layout_frame_span(L), SNAP_RECUR, &copy);
+	if (err)
+		return pp_torn_unless_final(err);
+	stackwalk_frame_object(L, addr, copy, raw);
+	raw->flags = 0;
+	if (!raw->code)
+		return PP_EBADDATA;
+	if (L->frame_stacktop != LAYOUT_ABSENT) {
+		top = load_u64(copy, L->frame_stacktop);   /* past the top; NULL while it runs */
+		if (top)
+			top -= 8;
+	} else if (L->frame_stackdepth != LAYOUT_ABSENT) {
+		int32_t depth = load_i32(copy, L->frame_stackdepth);
+
+		if (depth > 0)
+			top = load_u64(copy, L->frame_valuestack) + (uint64_t)(depth - 1) * 8;
+	}
+	return top ? read_u64_at(snap, top, awaited) : 0;
 }
 
 /* The frames of task's coroutine and of the coroutines it awaits in turn,
@@ -253,26 +372,16 @@ static int coroutine_frames(struct async_tasks *at, struct snapshot *snap, uint6
 		err = read_u64_at(snap, coro + L->obj_type, &coro_type);
 	while (!err && coro && n < MAX_CORO_DEPTH) {
 		struct async_item item = { 0 };
-		uint64_t stackpointer, awaited = 0, awaited_type = 0;
-		uint8_t state;
+		uint64_t awaited = 0, awaited_type = 0;
 
-		err = frame_at(at, snap, coro + L->gen_iframe, &item.frame, &stackpointer);
+		err = L->gen_iframe != LAYOUT_ABSENT
+			? interp_frame_waiting(at, snap, coro, &item.frame, &awaited)
+			: frame_object_waiting(at, snap, coro, &item.frame, &awaited);
 		if (err)
 			break;
 		push_item(at, &item);
 		n++;
-		/* Waiting in "await": what it awaits is on top of its stack. */
-		err = read_u8_at(snap, coro + L->gen_frame_state, &state);
-		if (err || (int8_t)state != (int8_t)L->gen_suspended_yield_from || !stackpointer)
-			break;
-		/* 3.14 keeps it on top; 3.15 below an empty slot for the value
-		 * to send. */
-		err = read_u64_at(snap, stackpointer - 8, &awaited);
-		awaited &= ~layout_stackref_mask(L);
-		if (!err && !awaited)
-			err = read_u64_at(snap, stackpointer - 16, &awaited);
-		awaited &= ~layout_stackref_mask(L);
-		if (!err && awaited)
+		if (awaited)
 			err = read_u64_at(snap, awaited + L->obj_type, &awaited_type);
 		/* Another coroutine goes on the chain; a future or a task ends it
 		 * (a task's awaiters say the rest). */
@@ -301,6 +410,8 @@ static int awaiter_of(struct async_tasks *at, struct snapshot *snap, uint64_t ta
 	int err;
 
 	*awaiter = 0;
+	if (at->from_objects)
+		return asyncobjs_awaiter(&at->objects, task, awaiter);
 	err = read_u64_at(snap, task + at->debug.task_awaited_by, &held);
 	if (!err && held)
 		err = read_u8_at(snap, task + at->debug.task_awaited_by_is_set, &is_set);
@@ -353,7 +464,7 @@ int asynctasks_chain(struct async_tasks *at, struct snapshot *snap, uint64_t tas
 }
 
 size_t asynctasks_list(struct async_tasks *at, struct snapshot *snap, uint64_t tstate,
-		       uint64_t interp, uint64_t **tasks, size_t *cap, size_t max)
+		       uint64_t ident, uint64_t interp, uint64_t **tasks, size_t *cap, size_t max)
 {
 	uint64_t heads[2] = { tstate ? tstate + at->debug.ts_tasks_head : 0,
 			      interp ? interp + at->debug.interp_tasks_head : 0 };
@@ -361,6 +472,8 @@ size_t asynctasks_list(struct async_tasks *at, struct snapshot *snap, uint64_t t
 
 	if (!at->found)
 		return 0;
+	if (at->from_objects)
+		return asyncobjs_tasks(&at->objects, ident, interp != 0, at->now_ns, tasks, cap, max);
 	for (size_t h = 0; h < 2; h++) {
 		uint64_t node = 0;
 

@@ -1,6 +1,6 @@
 /*
- * asynctasks.h - asyncio's tasks as the interpreter keeps them (3.14+):
- * which task a thread runs, which tasks await it, and where each waits.
+ * asynctasks.h - asyncio's tasks as the interpreter keeps them: which task
+ * a thread runs, which tasks await it, and where each waits.
  *
  * 3.14 made asyncio's tasks readable from outside: the _asyncio module
  * publishes where its task objects keep their name, coroutine and
@@ -9,7 +9,9 @@
  * (the interpreter itself, or the _asyncio extension once it is loaded).
  * A task's place in a call is then its chain: the task, the coroutine it
  * runs and the coroutines each one awaits; and the task awaiting it, and
- * so on up.  Versions before 3.14 keep no such record.
+ * so on up.  Versions before 3.14 (3.7 - 3.13) keep no such record:
+ * there the same answers come from asyncio's objects (asyncobjs.h), and
+ * the frames where each task waits are read here alike.
  *
  * Reads go through the sample's snapshot.  Must not format output: the
  * chain is raw frames (for the emitter) and task marks.
@@ -24,6 +26,7 @@
 
 #include "../base/index.h"
 #include "../base/strtab.h"
+#include "asyncobjs.h"
 #include "binary.h"
 #include "layout.h"
 #include "snapshot.h"
@@ -59,7 +62,10 @@ struct async_tasks {
 	const struct py_binary *bin;
 	struct strtab *strings;
 	bool found;                 /* debug holds the module's offsets */
+	bool from_objects;          /* ... taken from the layout table (< 3.14) */
 	struct async_debug debug;
+	struct async_objs objects;  /* < 3.14: asyncio's own objects */
+	uint64_t now_ns;            /* this sample's time */
 	uint64_t next_search_ns;    /* when to look for the module again */
 	struct index names;         /* task -> strtab id of its mark */
 	uint64_t *name_objects;     /* the name object each was made from */
@@ -76,16 +82,21 @@ void asynctasks_init(struct async_tasks *at, pid_t pid, const struct py_layout *
 		     const struct py_binary *bin, struct strtab *strings);
 void asynctasks_release(struct async_tasks *at);
 
-/* Look for the module's offsets (again at most once a second until found:
- * asyncio is imported when the program gets to it).  Whether they are known. */
-bool asynctasks_ready(struct async_tasks *at, uint64_t now_ns);
+/* Whether this version's tasks can be read at all (3.7+). */
+bool asynctasks_readable(const struct py_layout *layout);
 
-/* Forget the last sample's chains. */
-void asynctasks_new_sample(struct async_tasks *at);
+/* Look for the module's offsets, or (< 3.14) for asyncio's objects in the
+ * interpreter at interp, again at most once a second until found: asyncio
+ * is imported when the program gets to it.  Whether they are known. */
+bool asynctasks_ready(struct async_tasks *at, uint64_t interp, uint64_t now_ns);
 
-/* The task the thread whose state is at tstate runs now, 0 if none. */
+/* Forget the last sample's chains; now_ns is the new sample's time. */
+void asynctasks_new_sample(struct async_tasks *at, uint64_t now_ns);
+
+/* The task the thread whose state is at tstate (whose ident is ident) runs
+ * now, 0 if none. */
 int asynctasks_running(struct async_tasks *at, struct snapshot *snap, uint64_t tstate,
-		       uint64_t *task);
+		       uint64_t ident, uint64_t *task);
 
 /* Where task's coroutine frame is: the oldest frame of the task's own. */
 uint64_t asynctasks_coro_frame(const struct async_tasks *at, struct snapshot *snap,
@@ -99,10 +110,11 @@ uint64_t asynctasks_coro_frame(const struct async_tasks *at, struct snapshot *sn
  */
 int asynctasks_chain(struct async_tasks *at, struct snapshot *snap, uint64_t task, bool own);
 
-/* Every task listed by the thread state at tstate (and, with interp set,
- * the interpreter's list of tasks whose thread is gone), into *tasks (the
- * caller frees it); how many.  Reads at most max tasks. */
+/* Every task of the thread whose state is at tstate (ident: its ident)
+ * and, with interp set, the interpreter's tasks whose thread is gone or
+ * whose loop runs in no thread, into *tasks (the caller frees it); how
+ * many.  Reads at most max tasks. */
 size_t asynctasks_list(struct async_tasks *at, struct snapshot *snap, uint64_t tstate,
-		       uint64_t interp, uint64_t **tasks, size_t *cap, size_t max);
+		       uint64_t ident, uint64_t interp, uint64_t **tasks, size_t *cap, size_t max);
 
 #endif

@@ -286,7 +286,7 @@ bool pyproc_sees_gil_waits(const struct pyproc *p)
 
 bool pyproc_sees_tasks(const struct pyproc *p)
 {
-	return p->layout.iframe_stackpointer != LAYOUT_ABSENT;
+	return asynctasks_readable(&p->layout);
 }
 
 void pyproc_describe(const struct pyproc *p, char *buf, size_t size)
@@ -542,7 +542,9 @@ static int chain_running_task(struct pyproc *p, size_t i)
 	struct thread_walk *walked = &p->walks[i];
 	uint64_t task = 0, coro_frame;
 	size_t end;
-	int err = asynctasks_running(&p->async, &p->snap, p->threads.items[i].addr, &task);
+	const struct py_thread *thread = &p->threads.items[i];
+	int err = asynctasks_running(&p->async, &p->snap, thread->addr,
+				     load_u64(thread->copy, p->layout.ts_thread_id), &task);
 
 	if (err || !task)
 		return err;
@@ -571,6 +573,7 @@ static int chain_waiting_tasks(struct pyproc *p)
 		const struct py_thread *thread = &p->threads.items[i];
 		/* The interpreter's list (tasks of threads gone) once. */
 		size_t n = asynctasks_list(&p->async, &p->snap, thread->addr,
+					   load_u64(thread->copy, p->layout.ts_thread_id),
 					   i == 0 ? load_u64(thread->copy, p->layout.ts_interp) : 0,
 					   &p->task_list, &p->cap_task_list, ASYNC_MAX_TASKS);
 
@@ -604,10 +607,10 @@ static int find_tasks(struct pyproc *p, const struct pyproc_options *options, ui
 {
 	int err = 0;
 
-	asynctasks_new_sample(&p->async);
+	asynctasks_new_sample(&p->async, now);
 	p->n_waiting = 0;
 	p->n_running = 0;
-	if (!asynctasks_ready(&p->async, now))
+	if (!asynctasks_ready(&p->async, p->threads.main_interp, now))
 		return 0;
 	for (size_t i = 0; i < p->threads.count && !err; i++)
 		if (wanted(&p->threads.items[i], options) && !p->walks[i].error)

@@ -148,25 +148,44 @@ def task_line(marker):
 
 
 @per_interpreter
+def test_async_says_when_it_cannot(interp, peekpy):
+    """--async before 3.7 (no _asyncio objects to read) says so in one line
+    and samples as usual."""
+    if interp.version >= (3, 7):
+        raise TestSkip("asyncio's tasks are readable from 3.7 (the tests below)")
+    with Target(interp, "sleeper.py") as target:
+        run = peekpy.run(["record", "--async", "--idle", "--pid", target.pid, "-d", "1",
+                          "-r", "100", "-f", "collapsed"])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check(sum("--async:" in l for l in run.stderr.splitlines()) == 1,
+          "no one line saying --async cannot work: %r" % run.stderr[-400:])
+    stacks = run.stacks()
+    check(sum(stacks.values()) >= 50, "only %d samples" % sum(stacks.values()))
+    check(not any(f.startswith("task ") for s in stacks for f in s), "task frames")
+
+
+def root_task(interp):
+    """The name peekpy gives asyncio.run's task: 3.7's tasks have no names,
+    and are named by their coroutine's function."""
+    return 'task "Task-1"' if interp.version >= (3, 8) else 'task "main"'
+
+
+@per_interpreter
 def test_async_stacks_go_on_into_awaiting_tasks(interp, peekpy):
-    """--async (3.14+): the running task's frames hang under the tasks
-    awaiting it, each under 'task "NAME"', through gather and a task
-    awaiting a task, instead of under the event loop; with --idle the tasks
-    waiting are there too, each where it waits.  Older versions say in one
-    line that they keep no such record, and sample as usual."""
-    if interp.version < (3, 8):
-        raise TestSkip("the target names its tasks (asyncio 3.8+)")
+    """--async: the running task's frames hang under the tasks awaiting it,
+    each under 'task "NAME"', through gather and a task awaiting a task,
+    instead of under the event loop; with --idle the tasks waiting are
+    there too, each where it waits.  3.14+ read what the interpreter lists,
+    3.7 - 3.13 asyncio's own objects."""
+    if interp.version < (3, 7):
+        raise TestSkip("asyncio.run and the _asyncio objects are 3.7+ (see the test above)")
     with Target(interp, "tasks.py", 0) as target:
         run = peekpy.run(["record", "--async", "--idle", "--pid", target.pid, "-d", "2",
                           "-r", "200", "-f", "collapsed"])
     check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    check("--async:" not in run.stderr, "a notice: %r" % run.stderr[-400:])
     stacks = run.stacks()
-    if interp.version < (3, 14):
-        check(sum("--async:" in l for l in run.stderr.splitlines()) == 1,
-              "no one line saying --async cannot work: %r" % run.stderr[-400:])
-        check(not any(f.startswith("task ") for s in stacks for f in s), "task frames on %s"
-              % (interp.version,))
-        return
+    root = root_task(interp)
     main = [f for s in stacks for f in s if f.startswith("main (tasks.py:")]
     check(main, "no main frame: %r" % list(stacks)[:5])
     crunch_spin = frame_text("crunch", "tasks.py", task_line("CRUNCH_SPIN"))
@@ -175,9 +194,9 @@ def test_async_stacks_go_on_into_awaiting_tasks(interp, peekpy):
     sleeper_wait = frame_text("sleeper", "tasks.py", task_line("SLEEP_LINE"))
     tasks = [s for s in stacks if s[0].startswith("task ")]
     check(tasks, "no stack starts at a task: %r" % list(stacks)[:5])
-    check(all(s[0] == 'task "Task-1"' and s[1].startswith("main (tasks.py:") for s in tasks),
+    check(all(s[0] == root and s[1].startswith("main (tasks.py:") for s in tasks),
           "a task chain not rooted at main's task: %r"
-          % [s[:3] for s in tasks if s[0] != 'task "Task-1"'][:3])
+          % [s[:3] for s in tasks if s[0] != root][:3])
 
     def count(*frames):
         return sum(n for s, n in stacks.items()
@@ -198,11 +217,11 @@ def test_async_stacks_go_on_into_awaiting_tasks(interp, peekpy):
 
 @per_interpreter
 def test_async_stacks_through_taskgroups_and_wait_for(interp, peekpy):
-    """--async (3.14+): a task of a TaskGroup hangs under the task whose
-    "async with" waits for the group, and a task given to wait_for under
-    the task waiting for it."""
-    if interp.version < (3, 14):
-        raise TestSkip("asyncio tasks are readable from 3.14 (see the test above)")
+    """--async: a task given to wait_for hangs under the task waiting for
+    it, and (3.11+) a task of a TaskGroup under the task whose "async with"
+    waits for the group."""
+    if interp.version < (3, 7):
+        raise TestSkip("asyncio.run and the _asyncio objects are 3.7+")
     with Target(interp, "taskgroups.py", 0) as target:
         run = peekpy.run(["record", "--async", "--pid", target.pid, "-d", "2", "-r", "200",
                           "-f", "collapsed"])
@@ -213,9 +232,11 @@ def test_async_stacks_through_taskgroups_and_wait_for(interp, peekpy):
         if spin in stack and stack[0].startswith("task "):
             tasks = tuple(f for f in stack if f.startswith("task "))
             chains[tasks] = chains.get(tasks, 0) + n
-    in_group = chains.get(('task "Task-1"', 'task "group-owner"', 'task "in-group"'), 0)
-    waited = chains.get(('task "Task-1"', 'task "waiter"', 'task "waited-for"'), 0)
-    check(in_group >= 50 and waited >= 50,
+    root = root_task(interp)
+    in_group = chains.get((root, 'task "group-owner"', 'task "in-group"'), 0)
+    waited = chains.get((root, 'task "waiter"',
+                         'task "waited-for"' if interp.version >= (3, 8) else 'task "leaf"'), 0)
+    check(waited >= 50 and (in_group >= 50 or interp.version < (3, 11)),
           "spinning leaves by their task chains: %r" % chains)
 
 

@@ -10,6 +10,14 @@ import sys
 import time
 
 
+def named(coro, name):
+    """A task named name; 3.7's tasks have no names (peekpy then names them
+    by their coroutine's function)."""
+    if sys.version_info >= (3, 8):
+        return asyncio.create_task(coro, name=name)
+    return asyncio.ensure_future(coro)
+
+
 def spin(seconds):
     end = time.time() + seconds
     while time.time() < end:        # SPIN_LINE
@@ -24,7 +32,7 @@ async def helper():
 async def crunch(total, start):
     while total <= 0 or time.time() - start < total:
         spin(0.03)                  # CRUNCH_SPIN
-        await asyncio.create_task(helper(), name="helper")   # AWAIT_HELPER
+        await named(helper(), name="helper")   # AWAIT_HELPER
 
 
 async def sleeper(total, start):
@@ -36,8 +44,8 @@ async def main(total):
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     start = time.time()
-    await asyncio.gather(asyncio.create_task(crunch(total, start), name="crunch"),
-                         asyncio.create_task(sleeper(total, start), name="sleeper"))   # GATHER
+    await asyncio.gather(named(crunch(total, start), name="crunch"),
+                         named(sleeper(total, start), name="sleeper"))   # GATHER
 
 
 if __name__ == "__main__":
