@@ -200,6 +200,74 @@ static void repeated(FILE *out, const char *key, const char *value, size_t n)
 	fputs("],", out);
 }
 
+/* A column of numbers: "key":[v0,v1,...], where a negative value is null.
+ * value(profile, i) gives row i's (and may add to the string and source
+ * tables, which are written after the columns using them). */
+typedef int64_t (*column_value)(struct gecko *profile, size_t i);
+
+static void column(FILE *out, struct gecko *profile, const char *key, size_t n,
+		   column_value value)
+{
+	fprintf(out, "\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		int64_t v = value(profile, i);
+
+		if (i)
+			putc(',', out);
+		if (v < 0)
+			fputs("null", out);
+		else
+			fprintf(out, "%" PRId64, v);
+	}
+	fputs("],", out);
+}
+
+static int64_t stack_frame(struct gecko *profile, size_t i)
+{
+	return profile->stack_frame[i];
+}
+
+static int64_t stack_prefix_offset(struct gecko *profile, size_t i)
+{
+	uint32_t prefix = profile->stack_prefix[i];
+
+	return prefix == NO_PREFIX ? 0 : (int64_t)(i - prefix);
+}
+
+static int64_t frame_category(struct gecko *profile, size_t i)
+{
+	return profile->funcs[profile->frame_func[i]].category;
+}
+
+static int64_t frame_func(struct gecko *profile, size_t i)
+{
+	return profile->frame_func[i];
+}
+
+static int64_t frame_line(struct gecko *profile, size_t i)
+{
+	int32_t line = frametab_key(&profile->names.frames, (uint32_t)i)->line;
+
+	return line != FRAME_NO_LINE && line > 0 ? line : -1;
+}
+
+static int64_t func_name(struct gecko *profile, size_t i)
+{
+	return string_index(profile, profile->funcs[i].name);
+}
+
+static int64_t func_source(struct gecko *profile, size_t i)
+{
+	uint32_t source = source_index(profile, profile->funcs[i].file);
+
+	return source == UINT32_MAX ? -1 : (int64_t)source;
+}
+
+static int64_t source_filename(struct gecko *profile, size_t i)
+{
+	return profile->source_files[i];
+}
+
 static void write_meta(struct gecko *profile, const struct gecko_meta *meta)
 {
 	FILE *out = profile->out;
@@ -224,51 +292,28 @@ static void write_meta(struct gecko *profile, const struct gecko_meta *meta)
 static void write_stack_table(struct gecko *profile)
 {
 	FILE *out = profile->out;
-	size_t i;
 
-	fputs("\"stackTable\":{\"frame\":[", out);
-	for (i = 0; i < profile->n_stacks; i++)
-		fprintf(out, "%s%u", i ? "," : "", profile->stack_frame[i]);
-	fputs("],\"prefixOffset\":[", out);
-	for (i = 0; i < profile->n_stacks; i++) {
-		uint32_t prefix = profile->stack_prefix[i];
-
-		fprintf(out, "%s%zu", i ? "," : "", prefix == NO_PREFIX ? 0 : i - prefix);
-	}
-	fprintf(out, "],\"length\":%zu},", profile->n_stacks);
+	fputs("\"stackTable\":{", out);
+	column(out, profile, "frame", profile->n_stacks, stack_frame);
+	column(out, profile, "prefixOffset", profile->n_stacks, stack_prefix_offset);
+	fprintf(out, "\"length\":%zu},", profile->n_stacks);
 }
 
 static void write_frame_table(struct gecko *profile)
 {
-	const struct frametab *frames = &profile->names.frames;
 	FILE *out = profile->out;
-	size_t n = profile->n_frames, i;
+	size_t n = profile->n_frames;
 
 	fputs("\"frameTable\":{", out);
 	repeated(out, "address", "-1", n);
 	repeated(out, "lib", "-1", n);
 	repeated(out, "inlineDepth", "0", n);
-	fputs("\"category\":[", out);
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s%u", i ? "," : "", profile->funcs[profile->frame_func[i]].category);
-	fputs("],", out);
+	column(out, profile, "category", n, frame_category);
 	repeated(out, "subcategory", "0", n);
-	fputs("\"func\":[", out);
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s%u", i ? "," : "", profile->frame_func[i]);
-	fputs("],", out);
+	column(out, profile, "func", n, frame_func);
 	repeated(out, "nativeSymbol", "null", n);
 	repeated(out, "innerWindowID", "null", n);
-	fputs("\"line\":[", out);
-	for (i = 0; i < n; i++) {
-		int32_t line = frametab_key(frames, (uint32_t)i)->line;
-
-		if (line != FRAME_NO_LINE && line > 0)
-			fprintf(out, "%s%d", i ? "," : "", line);
-		else
-			fprintf(out, "%snull", i ? "," : "");
-	}
-	fputs("],", out);
+	column(out, profile, "line", n, frame_line);
 	repeated(out, "column", "null", n);
 	repeated(out, "originalLocation", "null", n);
 	fprintf(out, "\"length\":%zu},", n);
@@ -279,26 +324,16 @@ static void write_func_table(struct gecko *profile)
 	FILE *out = profile->out;
 	size_t n = profile->n_funcs, i;
 
-	fputs("\"funcTable\":{\"name\":[", out);
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s%u", i ? "," : "", string_index(profile, profile->funcs[i].name));
-	fputs("],\"isJS\":[", out);
+	fputs("\"funcTable\":{", out);
+	column(out, profile, "name", n, func_name);
+	fputs("\"isJS\":[", out);
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? "," : "",
 			profile->funcs[i].category == CATEGORY_PYTHON ? "true" : "false");
 	fputs("],", out);
 	repeated(out, "relevantForJS", "false", n);
 	repeated(out, "resource", "-1", n);
-	fputs("\"source\":[", out);
-	for (i = 0; i < n; i++) {
-		uint32_t source = source_index(profile, profile->funcs[i].file);
-
-		if (source == UINT32_MAX)
-			fprintf(out, "%snull", i ? "," : "");
-		else
-			fprintf(out, "%s%u", i ? "," : "", source);
-	}
-	fputs("],", out);
+	column(out, profile, "source", n, func_source);
 	repeated(out, "lineNumber", "null", n);
 	repeated(out, "columnNumber", "null", n);
 	repeated(out, "originalLocation", "null", n);
@@ -308,14 +343,11 @@ static void write_func_table(struct gecko *profile)
 static void write_sources(struct gecko *profile)
 {
 	FILE *out = profile->out;
-	size_t n = profile->n_sources, i;
+	size_t n = profile->n_sources;
 
 	fputs("\"sources\":{", out);
 	repeated(out, "id", "null", n);
-	fputs("\"filename\":[", out);
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s%u", i ? "," : "", profile->source_files[i]);
-	fputs("],", out);
+	column(out, profile, "filename", n, source_filename);
 	repeated(out, "startLine", "1", n);
 	repeated(out, "startColumn", "1", n);
 	repeated(out, "sourceMapURL", "null", n);
