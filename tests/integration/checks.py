@@ -3,6 +3,8 @@ runs, errors as peekpy words them."""
 import os
 import re
 import select
+import shutil
+import subprocess
 import time
 
 from harness import TARGET_SOURCES, TestFailure, check, timeout
@@ -74,3 +76,19 @@ def wait_stderr_line(proc, needle, seconds=30):
             if needle.encode() in seen:
                 return seen
     raise TestFailure("peekpy never printed %r; stderr: %r" % (needle, seen[-300:]))
+
+
+def page_text(page, element_id, profile_dir):
+    """The text of <pre id="element_id"> after headless Chromium loaded the
+    local page (which may load files beside it) and ran its scripts, with
+    HTML's escapes undone; fails when the page wrote none."""
+    chromium = shutil.which("chromium")
+    check(chromium, "chromium is missing (scripts/deps.sh test installs it)")
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--allow-file-access-from-files", "--virtual-time-budget=10000",
+                          "--user-data-dir=" + profile_dir, "--dump-dom", "file://" + page],
+                         capture_output=True, text=True, timeout=timeout(120))
+    m = re.search(r'<pre id="%s">(.*?)</pre>' % re.escape(element_id), dom.stdout, re.S)
+    check(m and m.group(1).strip(), "no %s from %s: %s"
+          % (element_id, page, dom.stdout[-500:] + dom.stderr[-500:]))
+    return m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 from harness import ROOT, check, once, timeout
-from checks import one_line_error
+from checks import one_line_error, page_text
 
 EXAMPLE = os.path.join(ROOT, "examples", "ci")
 APP = os.path.join(EXAMPLE, "app.py")
@@ -63,19 +63,10 @@ document.getElementById("graph").addEventListener("load", function () {
 def hover_lines(svg):
     """What hovering each frame of a differential graph says, in the NEW
     view, then "-- before --", then in the Before view (headless Chromium)."""
-    chromium = shutil.which("chromium")
-    check(chromium, "chromium is missing (scripts/deps.sh test installs it)")
     page = svg + ".html"
     with open(page, "w") as fh:
         fh.write(HOVER_PAGE % os.path.basename(svg))
-    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                          "--allow-file-access-from-files", "--virtual-time-budget=10000",
-                          "--user-data-dir=" + os.path.join(os.path.dirname(svg), "chromium"),
-                          "--dump-dom", "file://" + page], capture_output=True, text=True,
-                         timeout=timeout(120))
-    m = re.search(r'<pre id="lines">(.*?)</pre>', dom.stdout, re.S)
-    check(m and m.group(1).strip(), "no hover lines: %s" % (dom.stdout[-500:] + dom.stderr[-500:]))
-    return m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").split("\n")
+    return page_text(page, "lines", os.path.join(os.path.dirname(svg), "chromium")).split("\n")
 
 
 @once

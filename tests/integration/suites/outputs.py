@@ -12,7 +12,8 @@ import threading
 import time
 
 from harness import Target, TestFailure, TestSkip, check, once, per_interpreter, timeout
-from checks import def_line, frame_text, marked_line, one_line_error, wait_stderr_line
+from checks import (def_line, frame_text, marked_line, one_line_error, page_text,
+                    wait_stderr_line)
 
 
 NOBODY = 65534
@@ -729,19 +730,10 @@ def once_html_heatmap_links_frames_to_lines(interp, peekpy):
         check("SPIN_LINE" in html, "%s: the source is not shown" % path)
     one = open(page, encoding="utf-8").read()
     check(one.count('<h2 id="f') == 1, "--heatmap workload.py shows other files too")
-    chromium = shutil.which("chromium")
-    check(chromium, "chromium is missing (scripts/deps.sh test installs it)")
     wrapper = page + ".click.html"
     with open(wrapper, "w") as fh:
         fh.write(CLICK_PAGE % os.path.basename(page))
-    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                          "--allow-file-access-from-files", "--virtual-time-budget=10000",
-                          "--user-data-dir=" + os.path.join(peekpy.workdir, "chromium-heat"),
-                          "--dump-dom", "file://" + wrapper], capture_output=True, text=True,
-                         timeout=timeout(120))
-    m = re.search(r'<pre id="result">(.*?)</pre>', dom.stdout, re.S)
-    check(m, "no result from the page: %s" % (dom.stdout[-500:] + dom.stderr[-500:]))
-    result = m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    result = page_text(wrapper, "result", os.path.join(peekpy.workdir, "chromium-heat"))
     check("linked=heavy (workload.py:%d)" % heavy_line in result and
           "target=f0-l%d " % heavy_line in result,
           "clicking heavy did not outline line %d: %r" % (heavy_line, result))
