@@ -87,6 +87,7 @@ bool asyncobjs_find(struct async_objs *ao, uint64_t interp)
 	    read_ptr(ao, interp + ao->layout->interp_modules, &modules) != 0 ||
 	    module_globals(ao, modules, "asyncio.tasks", &globals) != 0 ||
 	    module_globals(ao, modules, "_asyncio", &native) != 0 ||
+	    pyobj_dict_get(&ao->objects, globals, "_current_tasks", &ao->current_tasks) != 0 ||
 	    pyobj_dict_get(&ao->objects, native, "Task", &ao->task_type) != 0 ||
 	    pyobj_dict_get(&ao->objects, native, "Future", &ao->future_type) != 0)
 		return false;
@@ -205,12 +206,10 @@ int asyncobjs_running(struct async_objs *ao, uint64_t ident, uint64_t now_ns, ui
 		return 0;
 	if (!ao->running_read) {
 		struct running_ctx ctx = { ao, now_ns };
-		uint64_t current;
 
 		ao->running_read = true;
-		if (pyobj_dict_get(&ao->objects, ao->globals, "_current_tasks", &current) == 0)
-			pyobj_dict_each(&ao->objects, current, ASYNCOBJS_RUNNING, note_running,
-					&ctx);
+		pyobj_dict_each(&ao->objects, ao->current_tasks, ASYNCOBJS_RUNNING, note_running,
+				&ctx);
 	}
 	for (size_t i = 0; i < ao->n_running; i++)
 		if (ao->running[i].ident == ident && ident) {

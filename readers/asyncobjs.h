@@ -39,6 +39,7 @@ struct async_objs {
 	struct pyobj_reader objects;
 	const struct py_layout *layout;
 	uint64_t globals;        /* asyncio.tasks' module dict, 0 until found */
+	uint64_t current_tasks;  /* its _current_tasks: event loop -> task */
 	uint64_t task_type, future_type;
 	uint64_t task_sets[2];   /* the sets holding weak refs to (or) every task */
 	bool task_set_weak[2];
