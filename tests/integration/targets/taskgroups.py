@@ -1,7 +1,7 @@
-"""asyncio tasks under a TaskGroup (3.11+) and under wait_for (3.8+).
+"""asyncio tasks under a TaskGroup (3.11+) and under wait_for (3.7+).
 
 Usage: taskgroups.py SECONDS   (0 = forever); prints "ready" once every
-task has started.
+task has started and main awaits them.
 "group-owner" runs a TaskGroup holding "in-group" (where asyncio has
 TaskGroup); "waiter" waits_for "waited-for".  Both leaves spin 20 ms (SPIN_CALL) and sleep 10 ms.
 """
@@ -40,15 +40,19 @@ async def waiter(total, start):
                            timeout=3600)
 
 
+def say_ready():
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+
+
 async def main(total):
     start = time.time()
     tasks = [named(waiter(total, start), name="waiter")]
     if hasattr(asyncio, "TaskGroup"):
         tasks.append(named(grouped(total, start), name="group-owner"))
-    # Every task exists and has run once before "ready".
-    await asyncio.sleep(0.1)
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
+    # Said from the loop once every task has run and main awaits them all
+    # (before that, nothing awaits them).
+    asyncio.get_running_loop().call_later(0.1, say_ready)
     await asyncio.gather(*tasks)
 
 

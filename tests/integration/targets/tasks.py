@@ -1,6 +1,7 @@
 """asyncio tasks awaiting tasks, by the clock.
 
-Usage: tasks.py SECONDS   (0 = forever); prints "ready" when it starts.
+Usage: tasks.py SECONDS   (0 = forever); prints "ready" once main awaits
+its tasks (before that, nothing awaits them).
 main (task "main") gathers two named tasks: "crunch" spins in Python
 (SPIN_LINE) for 30 ms at a time, and awaits "helper", a task that spins
 10 ms then sleeps 10 ms; "sleeper" only sleeps (SLEEP_LINE).
@@ -40,9 +41,14 @@ async def sleeper(total, start):
         await asyncio.sleep(0.05)   # SLEEP_LINE
 
 
-async def main(total):
+def say_ready():
     sys.stdout.write("ready\n")
     sys.stdout.flush()
+
+
+async def main(total):
+    # Said from the loop, after main has suspended in the gather below.
+    asyncio.get_running_loop().call_later(0.1, say_ready)
     start = time.time()
     await asyncio.gather(named(crunch(total, start), name="crunch"),
                          named(sleeper(total, start), name="sleeper"))   # GATHER
