@@ -261,6 +261,7 @@ static size_t callbacks_of(struct async_objs *ao, uint64_t future, uint64_t *out
 }
 
 static int woken_by(struct async_objs *ao, uint64_t future, int hops, uint64_t *awaiter);
+static bool pending(struct async_objs *ao, uint64_t future);
 
 /* Futures among held[0..n) (a closure's cells, a partial's arguments):
  * the task one of them wakes. */
@@ -335,7 +336,13 @@ int asyncobjs_awaiter(struct async_objs *ao, uint64_t task, uint64_t *awaiter)
 	*awaiter = 0;
 	if (!ao->globals)
 		return 0;
-	return woken_by(ao, task, 0, awaiter);
+	woken_by(ao, task, 0, awaiter);
+	/* A task finishing sets its state, then clears its callbacks: one
+	 * whose callbacks were read after that has no awaiter left.  It is
+	 * torn, not a task awaited by none. */
+	if (!*awaiter && !pending(ao, task))
+		return PP_ETORN;
+	return 0;
 }
 
 /* Whether a future (or task) has neither finished nor been cancelled. */

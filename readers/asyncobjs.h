@@ -78,7 +78,8 @@ int asyncobjs_running(struct async_objs *ao, uint64_t ident, uint64_t now_ns, ui
 /* Whether the object at addr is a task (an _asyncio.Task or a subclass). */
 bool asyncobjs_is_task(struct async_objs *ao, uint64_t addr);
 
-/* The task that the completion of task wakes: its awaiter, or 0. */
+/* The task that the completion of task wakes: its awaiter, or 0;
+ * PP_ETORN when task finished while it was read. */
 int asyncobjs_awaiter(struct async_objs *ao, uint64_t task, uint64_t *awaiter);
 
 /*
