@@ -21,7 +21,11 @@
 #define MAX_CORO_DEPTH 256
 /* Slots of an awaiters' set looked at for the first task. */
 #define MAX_SET_SLOTS 64
-#define SEARCH_EVERY_NS 1000000000u
+/* Looking for asyncio: soon after the first look, then less and less
+ * often, up to once a second.  A command peekpy launched imports it in its
+ * first moments, and a task's first second is worth seeing. */
+#define FIRST_SEARCH_WAIT_NS 10000000u
+#define LAST_SEARCH_WAIT_NS 1000000000u
 
 int async_debug_parse(const uint8_t *block, size_t len, struct async_debug *out)
 {
@@ -107,7 +111,10 @@ bool asynctasks_ready(struct async_tasks *at, uint64_t interp, uint64_t now_ns)
 
 	if (at->found || now_ns < at->next_search_ns || !asynctasks_readable(at->layout))
 		return at->found;
-	at->next_search_ns = now_ns + SEARCH_EVERY_NS;
+	at->search_wait_ns = at->search_wait_ns ? at->search_wait_ns * 2 : FIRST_SEARCH_WAIT_NS;
+	if (at->search_wait_ns > LAST_SEARCH_WAIT_NS)
+		at->search_wait_ns = LAST_SEARCH_WAIT_NS;
+	at->next_search_ns = now_ns + at->search_wait_ns;
 	if (at->layout->iframe_stackpointer == LAYOUT_ABSENT) {
 		at->found = at->from_objects = asyncobjs_find(&at->objects, interp);
 		at->debug.task_coro = at->layout->task_coro;

@@ -67,6 +67,7 @@ struct async_tasks {
 	struct async_objs objects;  /* < 3.14: asyncio's own objects */
 	uint64_t now_ns;            /* this sample's time */
 	uint64_t next_search_ns;    /* when to look for the module again */
+	uint64_t search_wait_ns;    /* and the wait before that look */
 	struct index names;         /* task -> strtab id of its mark */
 	uint64_t *name_objects;     /* the name object each was made from */
 	uint32_t *name_ids;         /* and the mark made */
@@ -86,8 +87,9 @@ void asynctasks_release(struct async_tasks *at);
 bool asynctasks_readable(const struct py_layout *layout);
 
 /* Look for the module's offsets, or (< 3.14) for asyncio's objects in the
- * interpreter at interp, again at most once a second until found: asyncio
- * is imported when the program gets to it.  Whether they are known. */
+ * interpreter at interp, again until found (soon at first, then at most
+ * once a second): asyncio is imported when the program gets to it.
+ * Whether they are known. */
 bool asynctasks_ready(struct async_tasks *at, uint64_t interp, uint64_t now_ns);
 
 /* Forget the last sample's chains; now_ns is the new sample's time. */
