@@ -181,6 +181,29 @@ static int rewrite_maps(struct unwinder *u, const char *text, char **rewritten, 
 }
 
 /*
+ * Report the vDSO, whose maps line names no file: reading the maps from a
+ * stream, libdw leaves it out (it finds it only from the auxiliary vector
+ * of a process it reads itself), and a thread stopped in it, in
+ * clock_gettime() say, could not be unwound.  Named so, libdw reads its
+ * image from the process's memory.
+ */
+static void report_vdso(struct unwinder *u, const char *maps_text)
+{
+	const char *line = strstr(maps_text, "[vdso]");
+	uint64_t start, end;
+	char name[32];
+
+	if (!line)
+		return;
+	while (line > maps_text && line[-1] != '\n')
+		line--;
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) != 2)
+		return;
+	snprintf(name, sizeof(name), "[vdso: %d]", (int)u->pid);
+	dwfl_report_module(u->dwfl, name, start, end);
+}
+
+/*
  * Report the modules, when the maps changed since they were last reported:
  * a program that only runs on keeps its modules, and every name found in
  * them (the generation moves only on a change).
@@ -210,20 +233,25 @@ static int report_modules(struct unwinder *u)
 	}
 	u->report_interval_ns = REPORT_INTERVAL_MIN_NS;
 	err = rewrite_maps(u, text, &rewritten, &used);
-	free(text);
-	if (err)
+	if (err) {
+		free(text);
 		return err;
+	}
 	maps = fmemopen(rewritten, used, "r");
 	if (!maps) {
+		free(text);
 		free(rewritten);
 		return -ENOMEM;
 	}
 	dwfl_report_begin(u->dwfl);
 	err = dwfl_linux_proc_maps_report(u->dwfl, maps);
+	if (!err)
+		report_vdso(u, text);
 	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0 && !err)
 		err = -1;
 	fclose(maps);
 	free(rewritten);
+	free(text);
 	u->maps_hash = hash;
 	u->generation++;
 	return err > 0 ? -err : err < 0 ? -EINVAL : 0;
@@ -231,6 +259,10 @@ static int report_modules(struct unwinder *u)
 
 const char *unwind_file_name(const struct unwinder *u, const char *name)
 {
+	/* As the maps say: the pid libdw needs in the name would make the
+	 * same frame differ from one run to the next. */
+	if (strncmp(name, "[vdso: ", 7) == 0)
+		return "[vdso]";
 	for (size_t i = 0; i < u->n_files; i++)
 		if (strcmp(u->files[i].link, name) == 0)
 			return u->files[i].path;
