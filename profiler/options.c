@@ -560,9 +560,6 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	if (!o->pid && !o->argv)
 		return reason(why, size, "%s",
 			      "nothing to record: give --pid PID or -- COMMAND (see peekpy record --help)");
-	if (o->async_tasks && o->native)
-		return reason(why, size, "%s", "--async and --native cannot be combined yet: "
-			      "choose one");
 	if (o->repeat > 1 && (o->pid || o->command == COMMAND_TOP))
 		return reason(why, size, "%s", o->pid ? "--repeat runs a command again: give -- COMMAND, "
 			      "not --pid" : "top watches one run: --repeat is for record");
@@ -664,10 +661,6 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 		LONG_FLAG("async", OPT_ASYNC), { NULL, 0, NULL, 0 },
 	};
 	int err = parse_options(argc, argv, ":p:lh", longs, o, why, size);
-
-	if (!err && o->async_tasks && o->native)
-		return reason(why, size, "%s", "--async and --native cannot be combined yet: "
-			      "choose one");
 
 	if (err || o->help)
 		return err;

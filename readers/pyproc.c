@@ -56,6 +56,8 @@ struct thread_walk {
 	/* --async: the chain below its running task, in async.items */
 	size_t async_start, async_count;
 	size_t async_keep;         /* its frames to keep, innermost first */
+	size_t async_keep_emitted; /* the same counted in the sample's frames
+				    * (marks such as <GC> above them included) */
 };
 
 /* --async --idle: a task waiting, shown as a thread of its own. */
@@ -99,6 +101,7 @@ struct pyproc {
 	size_t n_waiting, cap_waiting;
 	uint64_t *task_list, *running_tasks;
 	size_t cap_task_list, n_running, cap_running;
+	struct sample spliced;        /* --async --native: the merged sample, chains added */
 };
 
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
@@ -228,6 +231,7 @@ int pyproc_open(pid_t pid, struct strtab *strings, struct pyproc **out,
 	pyobj_init(&p->objects, pid, &p->layout);
 	emitter_init(&p->emit);
 	asynctasks_init(&p->async, pid, &p->layout, &p->bin, strings);
+	sample_init(&p->spliced);
 	p->emit.gc_mark = strtab_intern_cstr(strings, SAMPLE_GC_MARK);
 	p->emit.gil_wait_mark = strtab_intern_cstr(strings, SAMPLE_GIL_WAIT_MARK);
 	*out = p;
@@ -250,6 +254,7 @@ void pyproc_free(struct pyproc *p)
 	free(p->waiting);
 	free(p->task_list);
 	free(p->running_tasks);
+	sample_release(&p->spliced);
 	codecache_release(&p->codes);
 	idle_threads_release(&p->idle);
 	threadlist_release(&p->threads);
@@ -754,12 +759,17 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 			/* Marks (<GC>) were put above the walk's frames. */
 			size_t marks = added->n_frames - p->walks[i].raw_count;
 
-			sample_keep_innermost(sample, marks + p->walks[i].async_keep);
+			p->walks[i].async_keep_emitted = marks + p->walks[i].async_keep;
+			/* --native: the chain goes on below the merged stack
+			 * (splice_merged()): the merge needs the whole walk. */
+			if (options->native)
+				continue;
+			sample_keep_innermost(sample, p->walks[i].async_keep_emitted);
 			p->walks[i].error = push_chain(p, sample, p->walks[i].async_start,
 						       p->walks[i].async_count);
 		}
 	}
-	if (options->async_tasks && p->n_waiting) {
+	if (options->async_tasks && p->n_waiting && !options->native) {
 		err = emit_waiting_tasks(p, sample);
 		if (pp_error_ends_target(err))
 			return err;
@@ -792,6 +802,69 @@ static const struct native_anchors *anchors_by_thread(struct pyproc *p,
 	return p->thread_anchors;
 }
 
+/* How many of a merged stack's frames, innermost first, hold its first
+ * python_frames frames from before the merge (which keeps every one of
+ * them, in order, and marks what it adds as native); SIZE_MAX if fewer. */
+static size_t merged_prefix(const struct sample_frame *frames, size_t count,
+			    size_t python_frames)
+{
+	size_t seen = 0;
+
+	for (size_t k = 0; k < count; k++)
+		if (!(frames[k].flags & SAMPLE_FRAME_NATIVE) && ++seen == python_frames)
+			return k + 1;
+	return SIZE_MAX;
+}
+
+/*
+ * --async --native: the merged stack of a thread running a task keeps its
+ * frames down to the task's coroutine, the native ones between them
+ * included, and goes on into the chain of tasks awaiting it, in place of
+ * the event loop's frames, Python and native.  Waiting tasks are added
+ * after, with no native frames: a suspended coroutine is on no C stack.
+ * python_threads: the sample's threads before the merge, which kept them
+ * first and in order.
+ */
+static int splice_merged(struct pyproc *p, size_t python_threads, struct sample *sample)
+{
+	struct sample *out = &p->spliced;
+	struct sample swap;
+	int err = 0;
+
+	sample_clear(out);
+	out->time_ns = sample->time_ns;
+	out->pid = sample->pid;
+	out->process_name = sample->process_name;
+	out->run = sample->run;
+	for (size_t i = 0; i < sample->n_threads; i++) {
+		const struct sample_thread *thread = &sample->threads[i];
+		const struct sample_frame *frames = sample_thread_frames(sample, thread);
+		size_t source = i < python_threads ? emitter_source(&p->emit, sample, i) : SIZE_MAX;
+		const struct thread_walk *walked = source == SIZE_MAX ? NULL : &p->walks[source];
+		size_t keep = walked && !walked->error && walked->async_count
+			? merged_prefix(frames, thread->n_frames, walked->async_keep_emitted)
+			: SIZE_MAX;
+		struct sample_thread *added = sample_add_thread(out, thread->tid);
+
+		added->name = thread->name;
+		added->flags = thread->flags;
+		for (size_t k = 0; k < thread->n_frames && k < keep; k++)
+			sample_push_frame(out, &frames[k]);
+		if (keep != SIZE_MAX && !err)
+			err = push_chain(p, out, walked->async_start, walked->async_count);
+	}
+	if (!pp_error_ends_target(err)) {
+		int waiting_err = emit_waiting_tasks(p, out);
+
+		if (waiting_err)
+			err = waiting_err;
+	}
+	swap = *sample;
+	*sample = *out;
+	*out = swap;
+	return err;
+}
+
 /* --native: every thread is held while its Python frames are read, and
  * unwound once it runs again. */
 static int sample_native(struct pyproc *p, const struct pyproc_options *options,
@@ -812,8 +885,17 @@ static int sample_native(struct pyproc *p, const struct pyproc_options *options,
 		return err;
 	err = read_python(p, options, sample);
 	native_resume(p->native, options->native_stats);
-	if (!pp_error_ends_target(err) && err != PP_ENOTREADY)
+	if (!pp_error_ends_target(err) && err != PP_ENOTREADY) {
+		size_t python_threads = sample->n_threads;
+
 		native_merge(p->native, &merge, sample, anchors_by_thread(p, sample));
+		if (options->async_tasks) {
+			int spliced = splice_merged(p, python_threads, sample);
+
+			if (spliced && (!err || pp_error_ends_target(spliced)))
+				err = spliced;
+		}
+	}
 	return err;
 }
 

@@ -1,5 +1,6 @@
 """--native: C frames merged into the Python stacks, in the order the calls
 were made, checked against known programs and against gdb."""
+import json
 import os
 import re
 import shutil
@@ -209,6 +210,61 @@ def test_native_thread_without_python(interp, peekpy):
           "the C thread shows Python frames: %r" % frames)
     check(any("pause" in f.split(" (")[0] for f in frames) and LOST not in frames,
           "the C thread is not in pause(): %r" % frames)
+
+
+@per_interpreter
+def test_native_async_stacks(interp, peekpy):
+    """--native --async: a running task's merged stack keeps its native
+    leaves and goes on into the tasks awaiting it, with none of the event
+    loop's frames, Python or native, below; the tasks waiting (--idle) have
+    no native frames (a suspended coroutine is on no C stack).  dump says
+    the same tree."""
+    if interp.version < (3, 7):
+        raise TestSkip("asyncio's tasks are readable from 3.7 (modes.py checks the notice)")
+    with Target(interp, "tasks.py", 0) as target:
+        run = record_native(peekpy, target, "native-async.txt", "2", ["--async", "--idle"])
+        dump = peekpy.run(["dump", "--native", "--async", "--json", "--pid", target.pid],
+                          name="unused")
+
+    def native(frame):
+        return not is_python(frame) and not frame.startswith("task ")
+    root = 'task "Task-1"' if interp.version >= (3, 8) else 'task "main"'
+    spin = frame_text("spin", "tasks.py", marked_line("tasks.py", "SPIN_LINE"))
+    tasks = {s: n for s, n in run.stacks().items() if s[0].startswith("task ")}
+    check(tasks, "no stack starts at a task: %r" % list(run.stacks())[:3])
+    # A task just made, not yet awaited (crunch is still in create_task),
+    # is a root of its own until crunch awaits it.
+    unstarted = frame_text("helper", "tasks.py", marked_line("tasks.py", "HELPER_SPIN") - 1)
+    check(all(s[0] == root or s[1:] == (unstarted,) for s in tasks),
+          "a chain not rooted at %s: %r" % (root, [s[:2] for s in tasks if s[0] != root][:3]))
+    running = {s: n for s, n in tasks.items() if spin in s}
+    native_leaf = sum(n for s, n in running.items() if native(s[-1]))
+    check(sum(running.values()) >= 100 and native_leaf >= 10,
+          "spinning under a task %d times, %d of them in C: %r"
+          % (sum(running.values()), native_leaf, list(running)[:3]))
+    for stack in running:
+        python_part = stack[:stack.index(spin)]
+        check(not any(native(f) or "_run_once" in f for f in python_part),
+              "a loop or native frame between the tasks: %r" % (stack,))
+    # The sleeper waits nearly always: where it waits, its stack ends in
+    # Python.  The loop thread's own native frames (its start, its wait
+    # for I/O) are under no task.
+    sleeper = {s: n for s, n in tasks.items() if 'task "sleeper"' in s}
+    waiting = sum(n for s, n in sleeper.items() if not native(s[-1]))
+    check(waiting >= 300, "the sleeper seen waiting %d times in 400 samples: %r"
+          % (waiting, list(sleeper)[:3]))
+    # spin() reads the clock through the vDSO: unwound (no stack lost, see
+    # record_native) and named as the maps name it, with no pid in it.
+    vdso = {f for s in run.stacks() for f in s if "vdso" in f}
+    check(all(f.endswith(" ([vdso])") for f in vdso), "vDSO frames: %r" % sorted(vdso))
+    loop_native = [s for s in tasks
+                   if any(re.search(r"^(_start|Py_RunMain|Py_BytesMain|epoll_wait|select|poll)\b",
+                                    f) for f in s)]
+    check(not loop_native, "the loop thread's native frames under a task: %r" % loop_native[:2])
+    check(dump.returncode == 0, "dump exit %d: %s" % (dump.returncode, dump.stderr))
+    roots = json.loads(dump.stdout)["tasks"]
+    below = sorted(t["name"] for t in roots[0]["awaits"]) if len(roots) == 1 else []
+    check(below == ["crunch", "sleeper"], "dump's task tree: %r" % roots)
 
 
 @per_interpreter
