@@ -66,6 +66,12 @@ bool idle_threads_ask(struct idle_threads *idle, uint32_t tid, const uint8_t *ts
 	return state != 'R';
 }
 
+int idle_threads_syscall(struct idle_threads *idle, uint32_t tid, long *number,
+			 uint64_t *first_arg)
+{
+	return procfs_threads_syscall(&idle->sched, tid, number, first_arg);
+}
+
 void idle_threads_end(struct idle_threads *idle, uint64_t now)
 {
 	struct idle_note *notes = idle->last;

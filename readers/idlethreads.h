@@ -43,6 +43,11 @@ void idle_threads_begin(struct idle_threads *idle, size_t n);
 bool idle_threads_ask(struct idle_threads *idle, uint32_t tid, const uint8_t *tstate,
 		      size_t len, uint64_t now_ns);
 
+/* The system call thread tid is blocked in and its first argument
+ * (procfs_threads_syscall()), through the thread's kept file. */
+int idle_threads_syscall(struct idle_threads *idle, uint32_t tid, long *number,
+			 uint64_t *first_arg);
+
 /* End the sample: what was learnt is what the next one starts from. */
 void idle_threads_end(struct idle_threads *idle, uint64_t now_ns);
 

@@ -68,26 +68,6 @@ int procfs_parse_syscall(const char *line, long *number, uint64_t *first_arg)
 	return 0;
 }
 
-int procfs_thread_syscall(pid_t pid, uint32_t tid, long *number, uint64_t *first_arg)
-{
-	char path[64], line[256];
-	ssize_t got;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%u/syscall", (int)pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	got = read(fd, line, sizeof(line) - 1);
-	if (got < 0)
-		err = -errno;
-	close(fd);
-	if (err)
-		return err;
-	line[got > 0 ? got : 0] = '\0';
-	return procfs_parse_syscall(line, number, first_arg);
-}
-
 char procfs_parse_stat_state(const char *stat_line, size_t len)
 {
 	/* The command name in parentheses may itself hold ')' and spaces, so
@@ -246,16 +226,26 @@ void procfs_threads_init(struct procfs_threads *threads, pid_t pid)
 	threads->pid = pid;
 }
 
+static void close_thread_files(const struct procfs_thread_fd *item)
+{
+	if (item->fd >= 0)
+		close(item->fd);
+	if (item->syscall_fd >= 0)
+		close(item->syscall_fd);
+}
+
 void procfs_threads_release(struct procfs_threads *threads)
 {
 	size_t i;
 
 	for (i = 0; i < threads->count; i++)
-		if (threads->items[i].fd >= 0)
-			close(threads->items[i].fd);
+		close_thread_files(&threads->items[i]);
 	free(threads->items);
 	memset(threads, 0, sizeof(*threads));
 }
+
+/* syscall_fd before the file was first opened. */
+#define SYSCALL_NOT_OPENED (-2)
 
 static struct procfs_thread_fd *thread_fd(struct procfs_threads *threads, uint32_t tid)
 {
@@ -271,6 +261,8 @@ static struct procfs_thread_fd *thread_fd(struct procfs_threads *threads, uint32
 	item->tid = tid;
 	snprintf(path, sizeof(path), "/proc/%d/task/%u/stat", (int)threads->pid, tid);
 	item->fd = open(path, O_RDONLY | O_CLOEXEC);
+	item->syscall_fd = SYSCALL_NOT_OPENED;
+	item->syscall_errno = 0;
 	return item;
 }
 
@@ -290,6 +282,31 @@ char procfs_thread_state(struct procfs_threads *threads, uint32_t tid)
 	return procfs_parse_stat_state(line, (size_t)got);
 }
 
+int procfs_threads_syscall(struct procfs_threads *threads, uint32_t tid, long *number,
+			   uint64_t *first_arg)
+{
+	struct procfs_thread_fd *item = thread_fd(threads, tid);
+	char path[96], line[256];
+	ssize_t got;
+
+	item->seen = true;
+	/* Opened once: a file that could not be opened (no right to trace)
+	 * is not tried again for this thread. */
+	if (item->syscall_fd == SYSCALL_NOT_OPENED) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%u/syscall", (int)threads->pid, tid);
+		item->syscall_fd = open(path, O_RDONLY | O_CLOEXEC);
+		item->syscall_errno = item->syscall_fd < 0 ? errno : 0;
+	}
+	if (item->syscall_fd < 0)
+		return -item->syscall_errno;
+	/* Like stat, made anew at each read from offset 0. */
+	got = pread(item->syscall_fd, line, sizeof(line) - 1, 0);
+	if (got < 0)
+		return -errno;
+	line[got] = '\0';
+	return procfs_parse_syscall(line, number, first_arg);
+}
+
 void procfs_threads_sweep(struct procfs_threads *threads)
 {
 	size_t i = 0;
@@ -302,8 +319,7 @@ void procfs_threads_sweep(struct procfs_threads *threads)
 			i++;
 			continue;
 		}
-		if (item->fd >= 0)
-			close(item->fd);
+		close_thread_files(item);
 		*item = threads->items[--threads->count];
 	}
 }

@@ -46,15 +46,17 @@ int procfs_exe(pid_t pid, char *buf, size_t size);
 int procfs_tasks(pid_t pid, uint32_t **tids, size_t *count);
 
 /*
- * Thread scheduler states, with one open file per thread so that asking
- * again costs a single pread.  Threads that disappear are closed on
- * procfs_threads_sweep().
+ * Thread scheduler states and system calls, with open files per thread so
+ * that asking again costs a single pread.  Threads that disappear are
+ * closed on procfs_threads_sweep().
  */
 struct procfs_threads {
 	pid_t pid;
 	struct procfs_thread_fd {
 		uint32_t tid;
-		int fd;
+		int fd;              /* its stat file */
+		int syscall_fd;      /* its syscall file, opened when first asked */
+		int syscall_errno;   /* why that open failed */
 		bool seen;
 	} *items;
 	size_t count, cap;
@@ -64,6 +66,14 @@ void procfs_threads_init(struct procfs_threads *threads, pid_t pid);
 void procfs_threads_release(struct procfs_threads *threads);
 /* 'R', 'S', 'D', ... for the thread, or 0 when it cannot be read. */
 char procfs_thread_state(struct procfs_threads *threads, uint32_t tid);
+/*
+ * The system call thread tid is blocked in, and its first argument, from
+ * /proc/PID/task/TID/syscall.  0; -EAGAIN when the thread is running (or
+ * not in a call); -errno when the file cannot be read (-EACCES without the
+ * right to trace the process).
+ */
+int procfs_threads_syscall(struct procfs_threads *threads, uint32_t tid, long *number,
+			   uint64_t *first_arg);
 /* Close the files of threads not asked about since the last sweep. */
 void procfs_threads_sweep(struct procfs_threads *threads);
 
@@ -87,13 +97,6 @@ int procfs_descendants(pid_t root, pid_t **pids, size_t *count);
  */
 int procfs_task_ids(pid_t pid, uint32_t **host, uint32_t **inner, size_t *count);
 
-/*
- * The system call thread tid of pid is blocked in, and its first argument,
- * from /proc/PID/task/TID/syscall.  0; -EAGAIN when the thread is running
- * (or not in a call); -errno when the file cannot be read (-EACCES without
- * the right to trace the process).
- */
-int procfs_thread_syscall(pid_t pid, uint32_t tid, long *number, uint64_t *first_arg);
 
 /* Parse a syscall line ("202 0x7f... 0x80 ..." or "running"): 0 or -EAGAIN. */
 int procfs_parse_syscall(const char *line, long *number, uint64_t *first_arg);

@@ -471,12 +471,12 @@ static void refine_version(struct pyproc *p, uint64_t now)
 }
 
 /* Asleep on a futex inside the GIL: waiting for it, not for I/O or a lock. */
-static bool waits_for_gil(const struct pyproc *p, uint32_t tid)
+static bool waits_for_gil(struct pyproc *p, uint32_t tid)
 {
 	long number;
 	uint64_t futex;
 
-	return procfs_thread_syscall(p->pid, tid, &number, &futex) == 0 &&
+	return idle_threads_syscall(&p->idle, tid, &number, &futex) == 0 &&
 	       number == SYS_futex && threadlist_in_gil(&p->threads, futex);
 }
 

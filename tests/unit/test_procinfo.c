@@ -86,8 +86,11 @@ static void test_syscall_of_a_blocked_thread(void **state)
 	uint64_t arg = 0;
 	int fds[2];
 	pthread_t reader;
+	struct procfs_threads threads;
+	uint32_t reader_tid = 0;
 
 	(void)state;
+	procfs_threads_init(&threads, getpid());
 	assert_int_equal(procfs_parse_syscall("202 0x7f12345678 0x80 0x0 0x0 0x0 0x0 0x7ffd 0x7f", &number, &arg), 0);
 	assert_int_equal(number, 202);
 	assert_int_equal(arg, 0x7f12345678ull);
@@ -109,15 +112,23 @@ static void test_syscall_of_a_blocked_thread(void **state)
 					tids[n++] = all[i];
 			free(all);
 		}
-		if (n == 1 && procfs_thread_syscall(getpid(), tids[0], &number, &arg) == 0 &&
-		    number == SYS_read)
+		/* One kept file, read again each try. */
+		if (n == 1 && procfs_threads_syscall(&threads, tids[0], &number, &arg) == 0 &&
+		    number == SYS_read) {
+			reader_tid = tids[0];
 			break;
+		}
 		usleep(1000);
 	}
 	assert_int_equal(number, SYS_read);
 	assert_int_equal(arg, (uint64_t)fds[0]);
 	assert_int_equal(write(fds[1], "x", 1), 1);
 	pthread_join(reader, NULL);
+	/* The kept file of a thread gone says nothing stale. */
+	number = -1;
+	assert_true(procfs_threads_syscall(&threads, reader_tid, &number, &arg) != 0 ||
+		    number != SYS_read);
+	procfs_threads_release(&threads);
 	close(fds[0]);
 	close(fds[1]);
 }
