@@ -45,12 +45,59 @@ bool asyncobjs_known(const struct py_layout *L)
 	       L->fut_loop != LAYOUT_ABSENT && L->wakeup_task != LAYOUT_ABSENT;
 }
 
+/* The sample's block at base, or the slot to read it into: two slots per
+ * base (objects a sample touches are few, but some pairs collide), the
+ * one holding an older sample's block chosen first. */
+static struct async_block *block_slot(struct async_objs *ao, uint64_t base)
+{
+	/* Mixed: objects a multiple of the table's span apart must not
+	 * share slots. */
+	uint64_t set = (base / ASYNCOBJS_BLOCK_BYTES * 0x9e3779b97f4a7c15ull) >> 56;
+	struct async_block *first = &ao->blocks[(set * 2) % ASYNCOBJS_BLOCKS];
+	struct async_block *second = first + 1;
+
+	if (first->sample == ao->sample && first->base == base)
+		return first;
+	if (second->sample == ao->sample && second->base == base)
+		return second;
+	return first->sample != ao->sample ? first : second;
+}
+
+/*
+ * Read len bytes at addr through the sample's blocks: the members of one
+ * task or future (state, callbacks, coroutine, name) are read in one call
+ * instead of one call each.  A block is aligned to its size, which divides
+ * a page's, so it is mapped whenever addr is.  Reads that cross a block go
+ * to the process.
+ */
+static int read_block(struct async_objs *ao, uint64_t addr, void *out, size_t len)
+{
+	uint64_t base = addr & ~(uint64_t)(ASYNCOBJS_BLOCK_BYTES - 1);
+	struct async_block *block;
+
+	if (addr + len > base + ASYNCOBJS_BLOCK_BYTES)
+		return mem_read(ao->objects.pid, addr, out, len);
+	block = block_slot(ao, base);
+	if (block->sample != ao->sample || block->base != base) {
+		int err = mem_read(ao->objects.pid, base, block->bytes, sizeof(block->bytes));
+
+		if (err) {
+			block->sample = 0;
+			return err;
+		}
+		block->base = base;
+		block->sample = ao->sample;
+	}
+	memcpy(out, block->bytes + (addr - base), len);
+	return 0;
+}
+
 static int read_ptr(struct async_objs *ao, uint64_t addr, uint64_t *value)
 {
 	*value = 0;
 	if (!addr || (addr & 7))
 		return PP_EBADDATA;
-	return mem_read_u64(ao->objects.pid, addr, value);
+	return read_block(ao, addr, value, 8);
 }
 
 /* A module's globals, by its name in sys.modules. */
@@ -105,6 +152,9 @@ void asyncobjs_new_sample(struct async_objs *ao)
 {
 	ao->running_read = false;
 	ao->n_running = 0;
+	/* 0 marks a block never read. */
+	if (++ao->sample == 0)
+		ao->sample = 1;
 }
 
 /* What kind of object a type makes, from the cache or its name and bases. */
@@ -261,7 +311,7 @@ static size_t callbacks_of(struct async_objs *ao, uint64_t future, uint64_t *out
 }
 
 static int woken_by(struct async_objs *ao, uint64_t future, int hops, uint64_t *awaiter);
-static bool pending(struct async_objs *ao, uint64_t future);
+static bool pending_now(struct async_objs *ao, uint64_t future);
 
 /* Futures among held[0..n) (a closure's cells, a partial's arguments):
  * the task one of them wakes. */
@@ -340,13 +390,23 @@ int asyncobjs_awaiter(struct async_objs *ao, uint64_t task, uint64_t *awaiter)
 	/* A task finishing sets its state, then clears its callbacks: one
 	 * whose callbacks were read after that has no awaiter left.  It is
 	 * torn, not a task awaited by none. */
-	if (!*awaiter && !pending(ao, task))
+	if (!*awaiter && !pending_now(ao, task))
 		return PP_ETORN;
 	return 0;
 }
 
 /* Whether a future (or task) has neither finished nor been cancelled. */
 static bool pending(struct async_objs *ao, uint64_t future)
+{
+	uint32_t state;
+
+	return read_block(ao, future + ao->layout->fut_state, &state, sizeof(state)) == 0 &&
+	       state == 0;
+}
+
+/* The same, read from the process now, not from this sample's blocks:
+ * what a task's state is after its callbacks were read. */
+static bool pending_now(struct async_objs *ao, uint64_t future)
 {
 	uint32_t state;
 

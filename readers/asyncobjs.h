@@ -33,6 +33,9 @@
 
 #define ASYNCOBJS_TYPES 32
 #define ASYNCOBJS_LOOPS 16
+/* A sample's reads of objects, kept as aligned blocks (see read_block()). */
+#define ASYNCOBJS_BLOCKS 256
+#define ASYNCOBJS_BLOCK_BYTES 256
 #define ASYNCOBJS_RUNNING 64
 
 struct async_objs {
@@ -58,6 +61,12 @@ struct async_objs {
 	} running[ASYNCOBJS_RUNNING];  /* this sample's, once read */
 	size_t n_running;
 	bool running_read;
+	uint32_t sample;         /* counts samples; a block read in another is stale */
+	struct async_block {
+		uint64_t base;
+		uint32_t sample;
+		uint8_t bytes[ASYNCOBJS_BLOCK_BYTES];
+	} blocks[ASYNCOBJS_BLOCKS];
 };
 
 void asyncobjs_init(struct async_objs *ao, pid_t pid, const struct py_layout *layout);
