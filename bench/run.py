@@ -217,6 +217,39 @@ def bench_idle_threads(peekpy, interp, seconds):
           % (m.group(1) if m else "?", cpu, elapsed, 100 * cpu / elapsed))
 
 
+def bench_modes(peekpy, interps, seconds):
+    """What each mode costs per sample, beside plain sampling of the same
+    target in the same run: --async (and with --idle, every task's stack)
+    on three asyncio tasks, --gil --idle on two threads taking turns with
+    the GIL and one blocked reading."""
+    print()
+    print("modes: CPU us of peekpy per sample at 1,000 samples/s, beside the same target "
+          "sampled with no mode")
+    print("%-22s %-10s %-16s %9s  %9s" % ("interpreter", "target", "options", "samples",
+                                          "CPU us/s."))
+    # The asyncio and GIL targets are the integration tests'.
+    harness.TARGET_SOURCES = os.path.join(ROOT, "tests", "integration", "targets")
+    for interp in interps:
+        label = "CPython %d.%d.%d" % interp.version
+        interp.install_scripts("bench-modes")
+        for script, modes in (("tasks.py", ([], ["--async"], ["--idle"], ["--async", "--idle"])),
+                              ("gilwait.py", ([], ["--idle"], ["--gil", "--idle"]))):
+            with harness.Target(interp, script, 0) as target:
+                for options in modes:
+                    proc = subprocess.Popen([peekpy, "record", "--pid", str(target.pid)] +
+                                            options + ["-r", "1000", "-d", str(seconds),
+                                                       "-f", "collapsed", "-o", os.devnull],
+                                            stderr=subprocess.PIPE)
+                    err = proc.stderr.read().decode()
+                    _, cpu = cpu_of(proc)
+                    m = re.search(r"(\d+) samples", err)
+                    samples = int(m.group(1)) if m else 0
+                    print("%-22s %-10s %-16s %9d  %9s"
+                          % (label, script, " ".join(options) or "(none: baseline)", samples,
+                             "%.1f" % (cpu * 1e6 / samples) if samples else "?"), flush=True)
+    harness.TARGET_SOURCES = HERE
+
+
 # --- native stacks -----------------------------------------------------------
 
 def run_peekpy_native(peekpy, pid, rate, seconds, workdir):
@@ -362,6 +395,9 @@ def main():
     print("CPU us/s. = the sampler's own user + system CPU time per sample taken")
     bench_native(args.peekpy, args.perfmerge, [i for i in (py310, py312) if i], seconds,
                  workdir)
+    py313 = find(interps, lambda i: i.version[:2] == (3, 13) and not i.debug and
+                 not i.free_threaded)
+    bench_modes(args.peekpy, [i for i in (py312, py313, py315) if i], seconds)
     if py312:
         bench_idle_threads(args.peekpy, py312, seconds)
         bench_memory(args.peekpy, py312, workdir, args.quick)
