@@ -34,6 +34,7 @@ enum held_kind {
 void asyncobjs_init(struct async_objs *ao, pid_t pid, const struct py_layout *layout)
 {
 	memset(ao, 0, sizeof(*ao));
+	ao->sample = 1;   /* a block of sample 0 was never read */
 	ao->layout = layout;
 	pyobj_init(&ao->objects, pid, layout);
 }
