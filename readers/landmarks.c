@@ -60,19 +60,22 @@ static void append_offset(struct offsets *list, size_t at)
 /*
  * 3.11+: note the positions of an instruction that can push a frame on
  * top of its own, from its offset through its last inline cache entry
- * (3.13+ leave a waiting caller's position on the opcode, 3.11 and 3.12 on
- * that last entry), if caches (the layout's table of such opcodes) lists
- * it.  Every code unit is looked at, caches too, so a cache may pass for
- * such an instruction: that only accepts more positions.
+ * (3.11 and 3.12 leave a waiting caller's position on that last entry),
+ * or (at_opcode: 3.13+, which leave it on the opcode) its offset alone, if
+ * caches (the layout's table of such opcodes) lists it.  Every code unit is
+ * looked at, caches too, so a cache may pass for such an instruction: at
+ * its own offset that is harmless (no position is ever at a cache entry),
+ * but its range could cover the real instructions after it, and before
+ * 3.13 it still may.
  */
-static void note_inline_call(const uint8_t caches[256], uint8_t op, size_t at,
+static void note_inline_call(const uint8_t caches[256], bool at_opcode, uint8_t op, size_t at,
 			     struct offsets *list)
 {
 	size_t last, pos = at;
 
 	if (!caches[op])
 		return;
-	last = at + 2 * ((size_t)caches[op] - 1);
+	last = at_opcode ? at : at + 2 * ((size_t)caches[op] - 1);
 	/* Ranges may overlap (a cache taken for an opcode): keep offsets
 	 * ascending and distinct. */
 	if (*list->n && (*list->items)[*list->n - 1] >= pos)
@@ -141,9 +144,11 @@ void landmarks_scan(const struct py_layout *L, const struct opcode_sets *sets,
 		if (in_set(sets->call, code[at])) {
 			append_offset(&calls, at);
 		} else if (L->rule_inline_calls) {
-			note_inline_call(L->inline_call_caches, code[at], at, &calls);
-			note_inline_call(L->inline_send_caches, code[at], at, &sends);
-			note_inline_call(L->inline_iterate_caches, code[at], at, &iterates);
+			bool at_opcode = L->rule_call_at_opcode;
+
+			note_inline_call(L->inline_call_caches, at_opcode, code[at], at, &calls);
+			note_inline_call(L->inline_send_caches, at_opcode, code[at], at, &sends);
+			note_inline_call(L->inline_iterate_caches, at_opcode, code[at], at, &iterates);
 		}
 	}
 	marks->scanned = true;

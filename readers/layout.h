@@ -50,6 +50,8 @@ struct py_layout {
 	uint8_t rule_inline_calls;     /* inline_call_caches is known (3.11+) */
 	uint8_t rule_refcount_word;    /* the word before ob_type is a whole
 					* reference count (<= 3.13, with a GIL) */
+	uint8_t rule_call_at_opcode;   /* a waiting caller's position is its call's
+					* opcode, not its last cache entry (3.13+) */
 	/* For each opcode that can push a Python function's frame on top of
 	 * its own and wait in it (any specialized or instrumented form), 1 +
 	 * its inline cache entries; 0 for every other opcode.  The same for

@@ -322,7 +322,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = LAYOUT_ABSENT,
 		.fut_state = LAYOUT_ABSENT, .fut_callback0 = LAYOUT_ABSENT, .fut_callbacks = LAYOUT_ABSENT, .task_fut_waiter = LAYOUT_ABSENT,
 		.task_coro = LAYOUT_ABSENT, .task_name = LAYOUT_ABSENT, .wakeup_task = LAYOUT_ABSENT, .partial_args = LAYOUT_ABSENT,
-		.rule_lasti = 0, .rule_linetable = 0, .rule_strings = 0, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
+		.rule_lasti = 0, .rule_linetable = 0, .rule_strings = 0, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -395,7 +395,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = LAYOUT_ABSENT,
 		.fut_state = LAYOUT_ABSENT, .fut_callback0 = LAYOUT_ABSENT, .fut_callbacks = LAYOUT_ABSENT, .task_fut_waiter = LAYOUT_ABSENT,
 		.task_coro = LAYOUT_ABSENT, .task_name = LAYOUT_ABSENT, .wakeup_task = LAYOUT_ABSENT, .partial_args = LAYOUT_ABSENT,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -468,7 +468,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = 16,
 		.fut_state = 72, .fut_callback0 = 24, .fut_callbacks = 40, .task_fut_waiter = 104,
 		.task_coro = 112, .task_name = LAYOUT_ABSENT, .wakeup_task = 16, .partial_args = 24,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -541,7 +541,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = 16,
 		.fut_state = 72, .fut_callback0 = 24, .fut_callbacks = 40, .task_fut_waiter = 104,
 		.task_coro = 112, .task_name = 120, .wakeup_task = 16, .partial_args = 24,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -614,7 +614,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = 16,
 		.fut_state = 80, .fut_callback0 = 24, .fut_callbacks = 40, .task_fut_waiter = 144,
 		.task_coro = 152, .task_name = 160, .wakeup_task = 16, .partial_args = 24,
-		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
+		.rule_lasti = 0, .rule_linetable = 1, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -687,7 +687,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = 16,
 		.fut_state = 88, .fut_callback0 = 24, .fut_callbacks = 40, .task_fut_waiter = 152,
 		.task_coro = 160, .task_name = 168, .wakeup_task = 24, .partial_args = 24,
-		.rule_lasti = 1, .rule_linetable = 2, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1,
+		.rule_lasti = 1, .rule_linetable = 2, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 0, .rule_inline_calls = 0, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		.debug_offsets_size = 0, .dbg_runtime_size = LAYOUT_ABSENT, .dbg_runtime_interpreters_head = LAYOUT_ABSENT,
 		.dbg_interp_size = LAYOUT_ABSENT, .dbg_interp_next = LAYOUT_ABSENT, .dbg_interp_threads_head = LAYOUT_ABSENT,
 		.dbg_interp_modules = LAYOUT_ABSENT, .dbg_interp_sysdict = LAYOUT_ABSENT, .dbg_interp_gil_ptr = LAYOUT_ABSENT,
@@ -760,7 +760,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = 16,
 		.fut_state = 88, .fut_callback0 = 24, .fut_callbacks = 40, .task_fut_waiter = 128,
 		.task_coro = 136, .task_name = 144, .wakeup_task = 24, .partial_args = 24,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[17] = 5, [18] = 5, [19] = 5, [20] = 5, [21] = 5, [22] = 5, [23] = 5, [24] = 5,
@@ -842,7 +842,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = 16,
 		.fut_state = 88, .fut_callback0 = 24, .fut_callbacks = 40, .task_fut_waiter = 128,
 		.task_coro = 136, .task_name = 144, .wakeup_task = 24, .partial_args = 24,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1, .rule_call_at_opcode = 0,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[19] = 2, [20] = 2, [21] = 2, [22] = 2, [23] = 4, [24] = 4, [25] = 2, [28] = 4,
@@ -931,7 +931,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = 16,
 		.fut_state = 96, .fut_callback0 = 24, .fut_callbacks = 40, .task_fut_waiter = 112,
 		.task_coro = 120, .task_name = 128, .wakeup_task = 24, .partial_args = 24,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1, .rule_call_at_opcode = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[5] = 2, [53] = 4, [54] = 1, [57] = 1, [70] = 10, [82] = 10, [157] = 2, [158] = 2,
@@ -1022,7 +1022,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 40, .cfunc_self = 40, .weakref_object = 32, .fut_loop = 32,
 		.fut_state = 112, .fut_callback0 = 40, .fut_callbacks = 56, .task_fut_waiter = 128,
 		.task_coro = 136, .task_name = 144, .wakeup_task = 40, .partial_args = 40,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 1, .rule_popped_code_null = 0, .rule_inline_calls = 1, .rule_refcount_word = 1, .rule_call_at_opcode = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[5] = 2, [53] = 4, [54] = 1, [57] = 1, [70] = 10, [82] = 10, [157] = 2, [158] = 2,
@@ -1113,7 +1113,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = LAYOUT_ABSENT,
 		.fut_state = LAYOUT_ABSENT, .fut_callback0 = LAYOUT_ABSENT, .fut_callbacks = LAYOUT_ABSENT, .task_fut_waiter = LAYOUT_ABSENT,
 		.task_coro = LAYOUT_ABSENT, .task_name = LAYOUT_ABSENT, .wakeup_task = LAYOUT_ABSENT, .partial_args = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0, .rule_call_at_opcode = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 1, [44] = 6, [52] = 4, [55] = 4, [80] = 10, [129] = 6, [130] = 6,
@@ -1206,7 +1206,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 40, .cfunc_self = 40, .weakref_object = 32, .fut_loop = LAYOUT_ABSENT,
 		.fut_state = LAYOUT_ABSENT, .fut_callback0 = LAYOUT_ABSENT, .fut_callbacks = LAYOUT_ABSENT, .task_fut_waiter = LAYOUT_ABSENT,
 		.task_coro = LAYOUT_ABSENT, .task_name = LAYOUT_ABSENT, .wakeup_task = LAYOUT_ABSENT, .partial_args = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0, .rule_call_at_opcode = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 1, [44] = 6, [52] = 4, [55] = 4, [80] = 10, [129] = 6, [130] = 6,
@@ -1299,7 +1299,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 24, .cfunc_self = 24, .weakref_object = 16, .fut_loop = LAYOUT_ABSENT,
 		.fut_state = LAYOUT_ABSENT, .fut_callback0 = LAYOUT_ABSENT, .fut_callbacks = LAYOUT_ABSENT, .task_fut_waiter = LAYOUT_ABSENT,
 		.task_coro = LAYOUT_ABSENT, .task_name = LAYOUT_ABSENT, .wakeup_task = LAYOUT_ABSENT, .partial_args = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0, .rule_call_at_opcode = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 2, [42] = 6, [50] = 4, [53] = 4, [79] = 10, [129] = 6, [130] = 6,
@@ -1393,7 +1393,7 @@ static const struct py_layout layout_rows[] = {
 		.method_self = 40, .cfunc_self = 40, .weakref_object = 32, .fut_loop = LAYOUT_ABSENT,
 		.fut_state = LAYOUT_ABSENT, .fut_callback0 = LAYOUT_ABSENT, .fut_callbacks = LAYOUT_ABSENT, .task_fut_waiter = LAYOUT_ABSENT,
 		.task_coro = LAYOUT_ABSENT, .task_name = LAYOUT_ABSENT, .wakeup_task = LAYOUT_ABSENT, .partial_args = LAYOUT_ABSENT,
-		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0,
+		.rule_lasti = 2, .rule_linetable = 3, .rule_strings = 1, .rule_stacktop_reset = 0, .rule_popped_code_null = 1, .rule_inline_calls = 1, .rule_refcount_word = 0, .rule_call_at_opcode = 1,
 		/* opcode: 1 + its inline cache entries */
 		.inline_call_caches = {
 			[3] = 6, [4] = 2, [42] = 6, [50] = 4, [53] = 4, [79] = 10, [129] = 6, [130] = 6,

@@ -495,6 +495,12 @@ def rules(v):
     r["rule.refcount_word"] = 1 if v <= V(3, 13) else 0
     # Whether inline_call_caches lists the opcodes a waiting caller sits at.
     r["rule.inline_calls"] = 1 if v in INLINE_CALL_FAMILIES else 0
+    # Where a caller waiting in a call keeps its position: on the call's
+    # opcode (3.13+), or on its last inline cache entry (3.11, 3.12).  The
+    # cache entries of other instructions hold counters whose low byte can
+    # be any opcode's (3.15's 160 is a call's), so only the positions a
+    # caller can be at may count.
+    r["rule.call_at_opcode"] = 1 if v >= V(3, 13) else 0
     return r
 
 
@@ -773,6 +779,9 @@ def load_data():
                 k, x = line.split()
                 vals[k] = x
         vals["_file"] = os.path.basename(path)
+        # Rules are kept in rules(), not only in the files probed before
+        # one was added.
+        vals.update({k: str(x) for k, x in rules(parse_version(vals["version"])).items()})
         # An object's header ends after its type pointer in every build.
         header = int(vals["obj.type"]) + 8
         for k, rel in asyncio_members(parse_version(vals["version"])).items():
@@ -849,7 +858,7 @@ def render_table(rows):
         for i in range(0, len(fields_out), 4):
             out.append("\t\t" + ", ".join(fields_out[i:i + 4]) + ",")
         rv = ["lasti", "linetable", "strings", "stacktop_reset", "popped_code_null",
-              "inline_calls", "refcount_word"]
+              "inline_calls", "refcount_word", "call_at_opcode"]
         out.append("\t\t" + ", ".join(".rule_%s = %s" % (r, vals["rule." + r]) for r in rv) + ",")
         for kind in INLINE_FAMILIES:
             calls = inline_calls(group, kind)

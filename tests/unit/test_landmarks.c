@@ -74,6 +74,40 @@ static void test_landmarks_312_inline_calls(void **state)
 	landmarks_release(&marks);
 }
 
+/*
+ * 3.15: a waiting caller sits on its call's opcode.  A counter in another
+ * instruction's cache entry whose low byte is a call's opcode makes no
+ * instruction after it a call (fib's `if n < 2` under its RESUME's cache
+ * counted as one, and a caller copied before its call passed for waiting).
+ */
+static void test_landmarks_315_cache_is_no_call(void **state)
+{
+	const struct py_layout *L = layout_find(3, 15, false);
+	uint8_t call = op_with_caches(L->inline_call_caches);
+	uint8_t code[32] = { 0 };
+	struct opcode_sets sets;
+	struct landmarks marks = { 0 };
+	struct linetable lines = { 0 };
+
+	(void)state;
+	assert_true(L->rule_call_at_opcode);
+	/* 0: an instruction with one cache entry at 2 holding the counter;
+	 * 4, 6: plain instructions; 8: a real call. */
+	code[0] = 1;
+	code[2] = call;
+	code[3] = 1;
+	code[4] = 1;
+	code[6] = 1;
+	code[8] = call;
+	landmarks_opcodes(L, &sets);
+	landmarks_scan(L, &sets, code, sizeof(code), &lines, &marks);
+	assert_false(landmarks_calls(&marks, 4));
+	assert_false(landmarks_calls(&marks, 6));
+	assert_true(landmarks_calls(&marks, 8));
+	assert_false(landmarks_calls(&marks, 10));
+	landmarks_release(&marks);
+}
+
 /* 3.10: a jump back to 0 with no line of its own takes line 6. */
 static void test_landmarks_back_edge_line(void **state)
 {
@@ -101,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_landmarks_27),
 		cmocka_unit_test(test_landmarks_312_inline_calls),
+		cmocka_unit_test(test_landmarks_315_cache_is_no_call),
 		cmocka_unit_test(test_landmarks_back_edge_line),
 	};
 	return cmocka_run_group_tests_name("landmarks", tests, NULL, NULL);
