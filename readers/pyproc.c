@@ -101,7 +101,10 @@ struct pyproc {
 	size_t n_waiting, cap_waiting;
 	uint64_t *task_list, *running_tasks;
 	size_t cap_task_list, n_running, cap_running;
-	struct sample spliced;        /* --async --native: the merged sample, chains added */
+	struct sample spliced;        /* --async: the sample, chains added */
+	/* The threads the sample's Python frames were emitted for (SIZE_MAX
+	 * until they are, this sample): merging keeps them first. */
+	size_t python_threads;
 };
 
 int pyproc_frame_vars(struct pyproc *p, const struct sample *sample, size_t thread,
@@ -690,6 +693,7 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 	int err, result = 0;
 
 	sample_clear(sample);
+	p->python_threads = SIZE_MAX;
 	sample->pid = (uint32_t)p->pid;
 	sample->time_ns = monotonic_ns();
 	p->sample_count++;
@@ -759,21 +763,13 @@ static int read_python(struct pyproc *p, const struct pyproc_options *options,
 			/* Marks (<GC>) were put above the walk's frames. */
 			size_t marks = added->n_frames - p->walks[i].raw_count;
 
+			/* The chain goes on below them once the sample is
+			 * whole (splice_tasks()): --native merges the walk
+			 * first, and needs all of it. */
 			p->walks[i].async_keep_emitted = marks + p->walks[i].async_keep;
-			/* --native: the chain goes on below the merged stack
-			 * (splice_merged()): the merge needs the whole walk. */
-			if (options->native)
-				continue;
-			sample_keep_innermost(sample, p->walks[i].async_keep_emitted);
-			p->walks[i].error = push_chain(p, sample, p->walks[i].async_start,
-						       p->walks[i].async_count);
 		}
 	}
-	if (options->async_tasks && p->n_waiting && !options->native) {
-		err = emit_waiting_tasks(p, sample);
-		if (pp_error_ends_target(err))
-			return err;
-	}
+	p->python_threads = sample->n_threads;
 	for (i = 0; i < n; i++)
 		if (wanted(&p->threads.items[i], options) && p->walks[i].error && !result)
 			result = p->walks[i].error;
@@ -817,16 +813,16 @@ static size_t merged_prefix(const struct sample_frame *frames, size_t count,
 }
 
 /*
- * --async --native: the merged stack of a thread running a task keeps its
- * frames down to the task's coroutine, the native ones between them
- * included, and goes on into the chain of tasks awaiting it, in place of
- * the event loop's frames, Python and native.  Waiting tasks are added
- * after, with no native frames: a suspended coroutine is on no C stack.
- * python_threads: the sample's threads before the merge, which kept them
- * first and in order.
+ * --async: the stack of a thread running a task keeps its frames down to
+ * the task's coroutine (with --native, the native ones between them too)
+ * and goes on into the chain of tasks awaiting it, in place of the event
+ * loop's frames.  Waiting tasks are added after, with no native frames: a
+ * suspended coroutine is on no C stack.  Done once the sample is whole, so
+ * that --native merges whole walks.
  */
-static int splice_merged(struct pyproc *p, size_t python_threads, struct sample *sample)
+static int splice_tasks(struct pyproc *p, struct sample *sample)
 {
+	size_t python_threads = p->python_threads;
 	struct sample *out = &p->spliced;
 	struct sample swap;
 	int err = 0;
@@ -850,8 +846,13 @@ static int splice_merged(struct pyproc *p, size_t python_threads, struct sample 
 		added->flags = thread->flags;
 		for (size_t k = 0; k < thread->n_frames && k < keep; k++)
 			sample_push_frame(out, &frames[k]);
-		if (keep != SIZE_MAX && !err)
-			err = push_chain(p, out, walked->async_start, walked->async_count);
+		if (keep != SIZE_MAX && !pp_error_ends_target(err)) {
+			/* A chain cut short by a change is kept as read. */
+			int chain_err = push_chain(p, out, walked->async_start, walked->async_count);
+
+			if (chain_err && !pp_error_ends_target(err))
+				err = chain_err;
+		}
 	}
 	if (!pp_error_ends_target(err)) {
 		int waiting_err = emit_waiting_tasks(p, out);
@@ -885,26 +886,24 @@ static int sample_native(struct pyproc *p, const struct pyproc_options *options,
 		return err;
 	err = read_python(p, options, sample);
 	native_resume(p->native, options->native_stats);
-	if (!pp_error_ends_target(err) && err != PP_ENOTREADY) {
-		size_t python_threads = sample->n_threads;
-
+	if (!pp_error_ends_target(err) && err != PP_ENOTREADY)
 		native_merge(p->native, &merge, sample, anchors_by_thread(p, sample));
-		if (options->async_tasks) {
-			int spliced = splice_merged(p, python_threads, sample);
-
-			if (spliced && (!err || pp_error_ends_target(spliced)))
-				err = spliced;
-		}
-	}
 	return err;
 }
 
 int pyproc_sample(struct pyproc *p, const struct pyproc_options *options,
 		  struct sample *sample)
 {
-	if (options->native)
-		return sample_native(p, options, sample);
-	return read_python(p, options, sample);
+	int err = options->native ? sample_native(p, options, sample)
+				  : read_python(p, options, sample);
+
+	if (options->async_tasks && p->python_threads != SIZE_MAX && !pp_error_ends_target(err)) {
+		int spliced = splice_tasks(p, sample);
+
+		if (spliced && (!err || pp_error_ends_target(spliced)))
+			err = spliced;
+	}
+	return err;
 }
 
 int pyproc_native_start(struct pyproc *p)
