@@ -312,7 +312,7 @@ static size_t callbacks_of(struct async_objs *ao, uint64_t future, uint64_t *out
 }
 
 static int woken_by(struct async_objs *ao, uint64_t future, int hops, uint64_t *awaiter);
-static bool pending_now(struct async_objs *ao, uint64_t future);
+static bool future_pending(struct async_objs *ao, uint64_t future, bool now);
 
 /* Futures among held[0..n) (a closure's cells, a partial's arguments):
  * the task one of them wakes. */
@@ -390,30 +390,25 @@ int asyncobjs_awaiter(struct async_objs *ao, uint64_t task, uint64_t *awaiter)
 	woken_by(ao, task, 0, awaiter);
 	/* A task finishing sets its state, then clears its callbacks: one
 	 * whose callbacks were read after that has no awaiter left.  It is
-	 * torn, not a task awaited by none. */
-	if (!*awaiter && !pending_now(ao, task))
+	 * torn, not a task awaited by none (its state read now, after its
+	 * callbacks, not from the sample's blocks). */
+	if (!*awaiter && !future_pending(ao, task, true))
 		return PP_ETORN;
 	return 0;
 }
 
-/* Whether a future (or task) has neither finished nor been cancelled. */
-static bool pending(struct async_objs *ao, uint64_t future)
+/* Whether a future (or task) has neither finished nor been cancelled:
+ * as this sample's blocks have it, or (now) as the process has it now. */
+static bool future_pending(struct async_objs *ao, uint64_t future, bool now)
 {
+	uint64_t at = future + ao->layout->fut_state;
 	uint32_t state;
+	int err = now ? mem_read(ao->objects.pid, at, &state, sizeof(state))
+		      : read_block(ao, at, &state, sizeof(state));
 
-	return read_block(ao, future + ao->layout->fut_state, &state, sizeof(state)) == 0 &&
-	       state == 0;
+	return err == 0 && state == 0;
 }
 
-/* The same, read from the process now, not from this sample's blocks:
- * what a task's state is after its callbacks were read. */
-static bool pending_now(struct async_objs *ao, uint64_t future)
-{
-	uint32_t state;
-
-	return mem_read(ao->objects.pid, future + ao->layout->fut_state, &state,
-			sizeof(state)) == 0 && state == 0;
-}
 
 /* Append the tasks of one set whose loop's thread is wanted. */
 static size_t tasks_of_set(struct async_objs *ao, size_t slot, uint64_t ident, bool homeless,
@@ -442,7 +437,7 @@ static size_t tasks_of_set(struct async_objs *ao, size_t slot, uint64_t ident, b
 			    read_ptr(ao, key + L->weakref_object, &task) != 0)
 				continue;
 			/* A finished task stays in the set until it is freed. */
-			if (kind_of(ao, task) != HELD_TASK || !pending(ao, task) ||
+			if (kind_of(ao, task) != HELD_TASK || !future_pending(ao, task, false) ||
 			    read_ptr(ao, task + L->fut_loop, &loop) != 0)
 				continue;
 			home = loop ? loop_ident(ao, loop, now_ns) : 0;
