@@ -30,6 +30,18 @@ def frame_text(name, path, line):
     return "%s (%s:%d)" % (name, path, line)
 
 
+def root_task(interp):
+    """The name peekpy gives asyncio.run's task: 3.7's tasks have no names,
+    and are named by their coroutine's function."""
+    return 'task "Task-1"' if interp.version >= (3, 8) else 'task "main"'
+
+
+def unstarted_helper():
+    """tasks.py's helper task as it is between its making and crunch's
+    await: not begun, at its def line, a root of its own for that moment."""
+    return frame_text("helper", "tasks.py", marked_line("tasks.py", "HELPER_SPIN") - 1)
+
+
 def qualname(interp, qualified, plain):
     return qualified if interp.version >= (3, 11) else plain
 

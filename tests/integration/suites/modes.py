@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 from harness import Target, TestSkip, check, once, per_interpreter
-from checks import frame_text, marked_line
+from checks import frame_text, marked_line, root_task, unstarted_helper
 
 
 @per_interpreter
@@ -164,12 +164,6 @@ def test_async_says_when_it_cannot(interp, peekpy):
     check(not any(f.startswith("task ") for s in stacks for f in s), "task frames")
 
 
-def root_task(interp):
-    """The name peekpy gives asyncio.run's task: 3.7's tasks have no names,
-    and are named by their coroutine's function."""
-    return 'task "Task-1"' if interp.version >= (3, 8) else 'task "main"'
-
-
 @per_interpreter
 def test_async_stacks_go_on_into_awaiting_tasks(interp, peekpy):
     """--async: the running task's frames hang under the tasks awaiting it,
@@ -194,9 +188,7 @@ def test_async_stacks_go_on_into_awaiting_tasks(interp, peekpy):
     sleeper_wait = frame_text("sleeper", "tasks.py", task_line("SLEEP_LINE"))
     tasks = [s for s in stacks if s[0].startswith("task ")]
     check(tasks, "no stack starts at a task: %r" % list(stacks)[:5])
-    # A task just made, that crunch is still in create_task for and has not
-    # awaited yet, is a root of its own until it does.
-    unstarted = frame_text("helper", "tasks.py", task_line("HELPER_SPIN") - 1)
+    unstarted = unstarted_helper()
     check(all((s[0] == root and s[1].startswith("main (tasks.py:")) or s[1:] == (unstarted,)
               for s in tasks),
           "a task chain not rooted at main's task: %r"

@@ -10,7 +10,8 @@ import time
 
 from harness import (SLACK, TARGET_SOURCES, Target, TestSkip, check, once, per_interpreter,
                      timeout)
-from checks import frame_text, marked_line, one_line_error, wait_stderr_line
+from checks import (frame_text, marked_line, one_line_error, root_task, unstarted_helper,
+                    wait_stderr_line)
 
 LOST = "[native unwind lost]"
 
@@ -228,13 +229,11 @@ def test_native_async_stacks(interp, peekpy):
 
     def native(frame):
         return not is_python(frame) and not frame.startswith("task ")
-    root = 'task "Task-1"' if interp.version >= (3, 8) else 'task "main"'
+    root = root_task(interp)
     spin = frame_text("spin", "tasks.py", marked_line("tasks.py", "SPIN_LINE"))
     tasks = {s: n for s, n in run.stacks().items() if s[0].startswith("task ")}
     check(tasks, "no stack starts at a task: %r" % list(run.stacks())[:3])
-    # A task just made, not yet awaited (crunch is still in create_task),
-    # is a root of its own until crunch awaits it.
-    unstarted = frame_text("helper", "tasks.py", marked_line("tasks.py", "HELPER_SPIN") - 1)
+    unstarted = unstarted_helper()
     check(all(s[0] == root or s[1:] == (unstarted,) for s in tasks),
           "a chain not rooted at %s: %r" % (root, [s[:2] for s in tasks if s[0] != root][:3]))
     running = {s: n for s, n in tasks.items() if spin in s}
