@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <time.h>
 
 #include "../base/errors.h"
 #include "../base/xalloc.h"
@@ -16,6 +16,10 @@
 /* Objects this close are prefetched as one range (see snapshot_begin). */
 #define MERGE_GAP 512
 #define MERGE_MAX (16u * 1024)
+/* A batch slower than this was interrupted (see took_long). */
+#define SLOW_BATCH_NS 20000u
+#define SLOW_RANGE_NS 2000u
+#define SLOW_BYTE_NS 2u
 
 void snapshot_init(struct snapshot *snap, pid_t pid)
 {
@@ -37,6 +41,7 @@ void snapshot_release(struct snapshot *snap)
 	free(snap->objects);
 	index_release(&snap->object_at);
 	free(snap->plan);
+	free(snap->first);
 	free(snap->reqs);
 	memset(snap, 0, sizeof(*snap));
 }
@@ -88,7 +93,8 @@ static struct snapshot_entry *add_object(struct snapshot *snap, uint64_t addr,
 		*at = (uint32_t)snap->n_objects++;
 	}
 	snap->objects[*at] = (struct snapshot_entry){ .addr = addr, .len = len, .data = data,
-						      .generation = snap->generation };
+						      .generation = snap->generation,
+						      .plan_at = UINT32_MAX };
 	return &snap->objects[*at];
 }
 
@@ -107,7 +113,7 @@ static struct snapshot_entry *add_block(struct snapshot *snap, uint64_t addr,
 		entry = &snap->blocks[snap->n_blocks++];
 	}
 	*entry = (struct snapshot_entry){ .addr = addr, .len = len, .data = data,
-					  .generation = snap->generation };
+					  .generation = snap->generation, .plan_at = UINT32_MAX };
 	return entry;
 }
 
@@ -127,9 +133,30 @@ static int plan_by_key(const void *a, const void *b)
 	return (int)x->is_block - (int)y->is_block;
 }
 
-/* Record in the plan every range this sample used, and forget the ranges
- * no sample used for SNAPSHOT_PLAN_KEEP samples. */
-static void note_use(struct snapshot *snap, const struct snapshot_entry *entry, bool is_block)
+/* A plan entry now holds what the sample learned of the range it copied. */
+static void note_use(struct snapshot *snap, struct snapshot_plan *slot,
+		     const struct snapshot_entry *entry)
+{
+	slot->len = entry->plan_len;
+	slot->kind = entry->kind;
+	slot->group = entry->group;
+	slot->touched = entry->touched;
+	slot->depth = entry->depth;
+	slot->last_used = snap->samples;
+}
+
+/* The entry was copied by the plan, whose entry for it is still in place. */
+static bool planned_in_place(const struct snapshot *snap, const struct snapshot_entry *entry,
+			     bool is_block)
+{
+	return entry->plan_at < snap->n_plan && snap->plan[entry->plan_at].addr == entry->addr &&
+	       snap->plan[entry->plan_at].is_block == is_block;
+}
+
+/* A range the plan did not copy: found by key (the plan is sorted by key
+ * up to n_plan_sorted), else added. */
+static void note_unplanned(struct snapshot *snap, const struct snapshot_entry *entry,
+			   bool is_block)
 {
 	struct snapshot_plan key = { .addr = entry->addr, .is_block = is_block };
 	struct snapshot_plan *found;
@@ -141,28 +168,61 @@ static void note_use(struct snapshot *snap, const struct snapshot_entry *entry, 
 		found = &snap->plan[snap->n_plan++];
 		*found = key;
 	}
-	found->len = entry->plan_len;
-	found->kind = entry->kind;
-	found->group = entry->group;
-	found->touched = entry->touched;
-	found->depth = entry->depth;
-	found->last_used = snap->samples;
+	note_use(snap, found, entry);
 }
 
+/* Note in the plan what this sample learned of the ranges the plan copied;
+ * return how many used ranges it did not copy. */
+static size_t note_planned(struct snapshot *snap, struct snapshot_entry *entries, size_t n,
+			   bool is_block)
+{
+	size_t i, unplanned = 0;
+
+	for (i = 0; i < n; i++) {
+		struct snapshot_entry *entry = &entries[i];
+
+		if (!entry->plan_len)
+			continue;
+		if (planned_in_place(snap, entry, is_block)) {
+			note_use(snap, &snap->plan[entry->plan_at], entry);
+			entry->noted = snap->plans_made;
+		} else {
+			unplanned++;
+		}
+	}
+	return unplanned;
+}
+
+static void note_unplanned_all(struct snapshot *snap, struct snapshot_entry *entries, size_t n,
+			       bool is_block)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (entries[i].plan_len && entries[i].noted != snap->plans_made)
+			note_unplanned(snap, &entries[i], is_block);
+}
+
+/*
+ * Record in the plan every range this sample used, and forget the ranges
+ * no sample used for SNAPSHOT_PLAN_KEEP samples.  A steady program uses
+ * what the plan copied, found through each copy's place in the plan; only
+ * new ranges need the plan sorted by key, to be found or added.
+ */
 static void make_plan(struct snapshot *snap)
 {
-	size_t i, kept = 0;
+	size_t i, kept = 0, unplanned;
 
-	/* Look-ups go to the sorted part; new ranges are appended after it. */
-	if (snap->n_plan)
+	snap->plans_made++;
+	unplanned = note_planned(snap, snap->objects, snap->n_objects, false);
+	unplanned += note_planned(snap, snap->blocks, snap->n_blocks, true);
+	snap->n_plan_sorted = 0;
+	if (unplanned) {
 		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), plan_by_key);
-	snap->n_plan_sorted = snap->n_plan;
-	for (i = 0; i < snap->n_objects; i++)
-		if (snap->objects[i].plan_len)
-			note_use(snap, &snap->objects[i], false);
-	for (i = 0; i < snap->n_blocks; i++)
-		if (snap->blocks[i].plan_len)
-			note_use(snap, &snap->blocks[i], true);
+		snap->n_plan_sorted = snap->n_plan;
+		note_unplanned_all(snap, snap->objects, snap->n_objects, false);
+		note_unplanned_all(snap, snap->blocks, snap->n_blocks, true);
+	}
 	for (i = 0; i < snap->n_plan; i++)
 		if (snap->samples - snap->plan[i].last_used < SNAPSHOT_PLAN_KEEP)
 			snap->plan[kept++] = snap->plan[i];
@@ -186,14 +246,26 @@ static void clear(struct snapshot *snap)
 	snap->generation++;
 }
 
-/* How many times the calling thread was switched out so far, or -1. */
-static long switches(void)
+static uint64_t now_ns(void)
 {
-	struct rusage usage;
+	struct timespec ts;
 
-	if (getrusage(RUSAGE_THREAD, &usage))
-		return -1;
-	return usage.ru_nvcsw + usage.ru_nivcsw;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Whether a batch of n ranges and bytes bytes took longer than copying
+ * them does: the sampler was switched out in the middle (or its virtual
+ * CPU was), and the target ran meanwhile.  A range costs well under a
+ * microsecond and a kilobyte a fraction of one; a switch lasts longer than
+ * the allowance.  (Asking the kernel how often the thread was switched
+ * out costs two system calls a sample, as much as a small batch itself,
+ * and does not see a virtual CPU stolen by the host.)
+ */
+static bool took_long(uint64_t elapsed_ns, size_t n, size_t bytes)
+{
+	return elapsed_ns > SLOW_BATCH_NS + n * SLOW_RANGE_NS + bytes * SLOW_BYTE_NS;
 }
 
 /*
@@ -248,6 +320,16 @@ static int by_copy_order(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+static bool in_copy_order(const struct snapshot_plan *plan, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (by_copy_order(&plan[i - 1], &plan[i]) > 0)
+			return false;
+	return true;
+}
+
 /* Whether plan entry b may be copied in one range with a (its neighbour in
  * copy order): objects of the same kind and thread. */
 static bool joinable(const struct snapshot_plan *a, const struct snapshot_plan *b)
@@ -264,9 +346,9 @@ static bool joinable(const struct snapshot_plan *a, const struct snapshot_plan *
  */
 static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 {
-	size_t i, n_ranges = 0, start = 0;
+	size_t i, n_ranges = 0, start = 0, bytes = 0;
 	size_t *first;
-	long switched;
+	uint64_t started;
 	bool interrupted;
 	int err;
 
@@ -276,9 +358,11 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 		if (snap->plan[i].kind == SNAP_KIND_CHAIN && !snap->plan[i].is_block &&
 		    snap->samples - snap->plan[i].last_used > SNAPSHOT_HOT_SAMPLES)
 			snap->plan[i].kind = SNAP_KIND_PLAIN;
-	if (snap->n_plan)
+	/* A steady program's plan is in copy order already. */
+	if (!in_copy_order(snap->plan, snap->n_plan))
 		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), by_copy_order);
-	first = xcalloc(snap->n_plan + 1, sizeof(*first));
+	XGROW(snap->first, snap->cap_first, snap->n_plan + 1);
+	first = snap->first;
 	XGROW(snap->reqs, snap->cap_reqs, snap->n_plan + 1);
 	/* The sort puts plain ranges first: skip them when only the threads'
 	 * are wanted. */
@@ -309,15 +393,17 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 		snap->reqs[n_ranges++] = (struct mem_req){ .addr = plan->addr, .len = plan->len };
 	}
 	first[n_ranges] = snap->n_plan;
-	for (i = 0; i < n_ranges; i++)
+	for (i = 0; i < n_ranges; i++) {
 		snap->reqs[i].buf = alloc_copy(snap, snap->reqs[i].len);
-	switched = switches();
+		bytes += snap->reqs[i].len;
+	}
+	started = now_ns();
 	err = mem_read_many(snap->pid, snap->reqs, n_ranges);
 	snap->syscalls += (n_ranges + 1023) / 1024;
 	/* A batch the sampler was switched out in the middle of spans the time
 	 * the target ran meanwhile: its ranges are not one moment, each is a
 	 * read of its own. */
-	interrupted = switched < 0 || switches() != switched;
+	interrupted = took_long(now_ns() - started, n_ranges, bytes);
 	new_read(snap);
 	for (i = 0; i < n_ranges && !err; i++) {
 		const struct mem_req *req = &snap->reqs[i];
@@ -343,6 +429,7 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 			if (!entry)
 				continue;
 			entry->copied_at = start_clock + at;
+			entry->plan_at = (uint32_t)p;
 			entry->planned_group = plan->kind == SNAP_KIND_CHAIN ? plan->group : 0;
 			if (keep_marks) {
 				entry->plan_len = plan->len;
@@ -353,7 +440,6 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 			}
 		}
 	}
-	free(first);
 	return err;
 }
 
@@ -448,20 +534,60 @@ uint64_t snapshot_copied_at(struct snapshot *snap, uint64_t addr, bool *in_block
 	return entry ? entry->copied_at + (addr - entry->addr) : 0;
 }
 
+/*
+ * The ranges to copy for reqs (snap->reqs[0..return)): neighbours in the
+ * order asked for are joined when close, on either side (a walk's frames
+ * come newest first, often at falling addresses).  in_range[i] becomes the
+ * range that holds reqs[i].
+ */
+static size_t join_requests(struct snapshot *snap, const struct snapshot_req *reqs, size_t n,
+			    size_t *in_range)
+{
+	size_t i, n_ranges = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct snapshot_req *req = &reqs[i];
+		struct mem_req *last = n_ranges ? &snap->reqs[n_ranges - 1] : NULL;
+
+		if (last && req->addr <= last->addr + last->len + MERGE_GAP &&
+		    last->addr <= req->addr + req->len + MERGE_GAP) {
+			uint64_t lo = req->addr < last->addr ? req->addr : last->addr;
+			uint64_t hi = req->addr + req->len > last->addr + last->len
+				      ? req->addr + req->len : last->addr + last->len;
+
+			if (hi - lo <= MERGE_MAX) {
+				last->addr = lo;
+				last->len = hi - lo;
+				in_range[i] = n_ranges - 1;
+				continue;
+			}
+		}
+		in_range[i] = n_ranges;
+		snap->reqs[n_ranges++] = (struct mem_req){ .addr = req->addr, .len = req->len };
+	}
+	return n_ranges;
+}
+
 int snapshot_read_now(struct snapshot *snap, struct snapshot_req *reqs, size_t n)
 {
-	size_t i;
+	size_t i, n_ranges;
 	int err;
 
 	XGROW(snap->reqs, snap->cap_reqs, n);
-	for (i = 0; i < n; i++)
-		snap->reqs[i] = (struct mem_req){ .addr = reqs[i].addr, .len = reqs[i].len,
-						  .buf = alloc_copy(snap, reqs[i].len) };
-	err = mem_read_many(snap->pid, snap->reqs, n);
-	snap->syscalls += (n + 1023) / 1024;
-	for (i = 0; i < n; i++) {
-		reqs[i].data = !err && snap->reqs[i].got >= reqs[i].len ? snap->reqs[i].buf : NULL;
+	XGROW(snap->first, snap->cap_first, n);
+	n_ranges = join_requests(snap, reqs, n, snap->first);
+	for (i = 0; i < n_ranges; i++)
+		snap->reqs[i].buf = alloc_copy(snap, snap->reqs[i].len);
+	err = mem_read_many(snap->pid, snap->reqs, n_ranges);
+	snap->syscalls += (n_ranges + 1023) / 1024;
+	for (i = 0; i < n_ranges; i++)
 		snap->bytes += snap->reqs[i].got;
+	for (i = 0; i < n; i++) {
+		struct snapshot_req *req = &reqs[i];
+		const struct mem_req *copy = &snap->reqs[snap->first[i]];
+
+		req->data = !err && copy->got >= req->addr - copy->addr + req->len
+			    ? (const uint8_t *)copy->buf + (req->addr - copy->addr) : NULL;
 	}
 	return err;
 }

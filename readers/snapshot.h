@@ -64,6 +64,9 @@ struct snapshot_entry {
 	uint32_t planned_group;/* the thread whose frame the plan copied it as,
 				* or 0 (see snapshot_thread_frames) */
 	uint32_t generation;   /* copies of older generations are stale */
+	uint32_t plan_at;      /* its place in the plan when the plan copied it,
+				* or UINT32_MAX (see make_plan) */
+	uint32_t noted;        /* the make_plan() that noted it */
 	uint64_t copied_at;    /* the copy clock when its first byte was copied */
 };
 
@@ -98,9 +101,12 @@ struct snapshot {
 		uint32_t last_used;    /* the sample that last used it */
 	} *plan;
 	size_t n_plan, cap_plan, n_plan_sorted;
+	size_t *first;         /* fetch_plan's first plan entry of each range */
+	size_t cap_first;
 	uint32_t touches;      /* counter behind snapshot_entry.touched */
 	uint32_t group;        /* thread reads are now made for (ordering) */
 	uint32_t samples;      /* snapshot_begin() calls so far */
+	uint32_t plans_made;   /* make_plan() calls so far */
 	struct mem_req *reqs;
 	size_t cap_reqs;
 	/* When a byte was copied (snapshot_copied_at): reads counted above
