@@ -425,10 +425,14 @@ static int walk(struct pyproc *p, size_t i)
 	if (!err && p->native)
 		keep_anchors(p, walked);
 	if (!err) {
-		stackmemo_match(walked->memo, p->raw.items + walked->raw_start,
-				p->raw.count - walked->raw_start);
+		size_t count = p->raw.count - walked->raw_start;
+
+		stackmemo_match(walked->memo, p->raw.items + walked->raw_start, count);
+		p->walker.steady_frames = stackmemo_steady(walked->memo);
+		p->walker.steady_walked = walked->memo->n;
 		err = settle_thread(&p->walker, &origin, &p->raw, walked->raw_start,
 				    frame_facts, &walking);
+		walked->memo->walked_quiet = !err && p->walker.quiet;
 	}
 	snapshot_set_group(&p->snap, 0);
 	if (err)

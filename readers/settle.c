@@ -122,6 +122,18 @@ static bool resumes_no_such(const struct py_layout *L, const struct code_facts *
 }
 
 /*
+ * Whether the caller depth frames above the oldest and its callee are
+ * steady, and the earlier walk they come from checked that pair: it was
+ * within the newest CUT_SCAN callers there too.
+ */
+static bool checked_before(const struct stackwalk *w, size_t depth)
+{
+	size_t checked_from = w->steady_walked > CUT_SCAN ? w->steady_walked - CUT_SCAN : 0;
+
+	return depth + 1 < w->steady_frames && depth >= checked_from;
+}
+
+/*
  * A caller that cannot have been waiting in a call when it was copied had
  * no callee then: what the copy shows above it is gone, or not yet there.
  * Such is a frame that has not begun or is returning, and, when its callee
@@ -137,9 +149,10 @@ static bool resumes_no_such(const struct py_layout *L, const struct code_facts *
  * callers are looked at: in the microsecond a copy takes, a thread cannot
  * return from more calls than that.
  */
-static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out, size_t from,
+static int cut_at_idle_caller(const struct stackwalk *w, struct raw_frames *out, size_t from,
 			      code_facts_fn facts, void *ctx)
 {
+	const struct py_layout *L = w->layout;
 	size_t i;
 	int err;
 
@@ -150,6 +163,8 @@ static int cut_at_idle_caller(const struct py_layout *L, struct raw_frames *out,
 		struct code_facts frame_facts, callee_facts;
 
 		if (frame->flags & RAW_POPPED)
+			continue;
+		if (checked_before(w, out->count - 1 - i))
 			continue;
 		err = facts(ctx, frame, &frame_facts);
 		if (err)
@@ -491,19 +506,26 @@ static int check_oldest(struct raw_frames *out, size_t from, code_facts_fn facts
  * function's frame does: left in, it would look like a callee not yet
  * begun and cut the stack at its caller.
  */
-static int drop_shims(const struct py_layout *L, struct raw_frames *out, size_t from,
+static int drop_shims(const struct stackwalk *w, struct raw_frames *out, size_t from,
 		      code_facts_fn facts, void *ctx)
 {
-	size_t i, kept = from;
+	size_t i, kept = from, end = out->count;
 
-	if (L->op_exit_init_check == LAYOUT_ABSENT)
+	if (w->layout->op_exit_init_check == LAYOUT_ABSENT)
 		return 0;
+	/* Steady frames were no shims the last time. */
+	if (w->steady_frames <= end - from)
+		end -= w->steady_frames;
 	for (i = from; i < out->count; i++) {
 		struct code_facts frame_facts;
-		int err = facts(ctx, &out->items[i], &frame_facts);
+		int err = i < end ? facts(ctx, &out->items[i], &frame_facts) : 0;
 
 		if (err)
 			return err;
+		if (i >= end) {
+			out->items[kept++] = out->items[i];
+			continue;
+		}
 		if (frame_facts.known && frame_facts.shim)
 			continue;
 		out->items[kept++] = out->items[i];
@@ -515,21 +537,33 @@ static int drop_shims(const struct py_layout *L, struct raw_frames *out, size_t 
 int settle_thread(struct stackwalk *w, const struct stack_origin *origin,
 		  struct raw_frames *out, size_t from, code_facts_fn facts, void *ctx)
 {
+	bool interp_frames = w->layout->rule_lasti == LASTI_POINTER;
+	size_t walked = out->count, kept;
 	int err;
 
+	w->quiet = false;
+	/* Before 3.11 a frame's facts change from sample to sample (its
+	 * code's zombie frame). */
+	if (!interp_frames)
+		w->steady_frames = 0;
 	/* First, while the copies are fresh: the later steps read code. */
-	err = w->layout->rule_lasti == LASTI_POINTER ? check_generator_callers(w, out, from)
-						      : check_oldest(out, from, facts, ctx);
+	err = interp_frames ? check_generator_callers(w, out, from)
+			    : check_oldest(out, from, facts, ctx);
 	if (!err)
-		err = drop_shims(w->layout, out, from, facts, ctx);
+		err = drop_shims(w, out, from, facts, ctx);
 	if (!err)
-		err = cut_at_idle_caller(w->layout, out, from, facts, ctx);
+		err = cut_at_idle_caller(w, out, from, facts, ctx);
 	if (!err)
 		err = drop_returned(w->layout, out, from, facts, ctx);
 	if (err)
 		return err;
-	if (w->layout->rule_lasti == LASTI_POINTER)
-		return extend_in_chunk(w, origin, out, from, facts, ctx);
-	err = extend_frame_objects(w, out, from, facts, ctx);
-	return err ? err : check_callers_held(w, out, from, facts, ctx);
+	kept = out->count;
+	if (interp_frames)
+		err = extend_in_chunk(w, origin, out, from, facts, ctx);
+	else
+		err = extend_frame_objects(w, out, from, facts, ctx);
+	if (!err && !interp_frames)
+		err = check_callers_held(w, out, from, facts, ctx);
+	w->quiet = !err && kept == walked && out->count == walked;
+	return err;
 }

@@ -74,9 +74,19 @@ void stackmemo_match(struct thread_memo *t, const struct raw_frame *frames, size
 {
 	size_t depth = 0;
 
-	while (depth < count && depth < t->n && same_frame(&t->frames[depth], &frames[count - 1 - depth]))
+	t->flags_matched = 0;
+	while (depth < count && depth < t->n && same_frame(&t->frames[depth], &frames[count - 1 - depth])) {
+		if (t->flags_matched == depth &&
+		    t->frames[depth].flags == frames[count - 1 - depth].flags)
+			t->flags_matched++;
 		depth++;
+	}
 	t->matched = depth;
+}
+
+size_t stackmemo_steady(const struct thread_memo *t)
+{
+	return t->stored_quiet ? t->flags_matched : 0;
 }
 
 struct memo_frame *stackmemo_at(struct thread_memo *t, size_t depth)
@@ -92,14 +102,18 @@ void stackmemo_store(struct thread_memo *t, const struct raw_frame *frames,
 	if (t->matched > count)
 		t->matched = count;
 	XGROW(t->frames, t->cap, count);
+	for (depth = 0; depth < t->matched; depth++)
+		t->frames[depth].flags = frames[count - 1 - depth].flags;
 	for (depth = t->matched; depth < count; depth++) {
 		const struct raw_frame *f = &frames[count - 1 - depth];
 
 		t->frames[depth] = (struct memo_frame){
 			.addr = f->addr, .code = f->code, .position = f->position,
-			.tlbc_index = f->tlbc_index, .out = out[count - 1 - depth],
+			.tlbc_index = f->tlbc_index, .flags = f->flags,
+			.out = out[count - 1 - depth],
 		};
 	}
+	t->stored_quiet = t->walked_quiet;
 	t->n = count;
 	t->matched = count;
 }

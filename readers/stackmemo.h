@@ -25,6 +25,7 @@ struct memo_frame {
 	uint64_t addr, code;
 	int64_t position;
 	int32_t tlbc_index;
+	uint32_t flags;           /* the raw frame's, as walked */
 	bool has_facts;
 	struct code_facts facts;
 	struct sample_frame out;
@@ -36,6 +37,9 @@ struct thread_memo {
 	struct memo_frame *frames;/* oldest first */
 	size_t n, cap;
 	size_t matched;           /* frames from the oldest equal to the walk's */
+	size_t flags_matched;     /* ... of them, from the oldest, with equal flags */
+	bool walked_quiet;        /* settling left this sample's walk as walked */
+	bool stored_quiet;        /* ... the walk the memo holds */
 };
 
 struct stackmemo {
@@ -60,6 +64,13 @@ struct thread_memo *stackmemo_thread(struct stackmemo *memo, uint64_t tstate);
  */
 void stackmemo_match(struct thread_memo *t, const struct raw_frame *frames, size_t count);
 
+/*
+ * How many of the oldest frames of the walk last matched are, flag for
+ * flag, those the memo holds, when settling left the memo's walk as it was
+ * walked; else 0.
+ */
+size_t stackmemo_steady(const struct thread_memo *t);
+
 /* The memo of the frame depth frames above the oldest, if it matched (t
  * may be NULL). */
 struct memo_frame *stackmemo_at(struct thread_memo *t, size_t depth);
@@ -67,7 +78,8 @@ struct memo_frame *stackmemo_at(struct thread_memo *t, size_t depth);
 /*
  * Replace the memo with a settled walk (frames[0..count), newest first)
  * and the frames written for it (out[0..count), same order); what matched
- * keeps its facts.
+ * keeps its facts.  t->walked_quiet tells whether settling left it as
+ * walked.
  */
 void stackmemo_store(struct thread_memo *t, const struct raw_frame *frames,
 		     const struct sample_frame *out, size_t count);

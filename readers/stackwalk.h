@@ -82,6 +82,12 @@ struct stackwalk {
 	size_t n_passed, cap_passed;
 	size_t frame_span;           /* bytes of a frame the walk reads */
 	uint64_t stack_ref_mask;     /* tag bits to clear from f_executable */
+	/* in (settle_thread, 3.11+): the oldest steady_frames frames of this
+	 * walk are, flag for flag, those of an earlier walk of steady_walked
+	 * frames that settling left as it was: what its checks found among
+	 * them is not checked again */
+	size_t steady_frames, steady_walked;
+	bool quiet;   /* out (settle_thread): no frame dropped or added */
 };
 
 void stackwalk_init(struct stackwalk *w, const struct py_layout *layout, struct snapshot *snap);
