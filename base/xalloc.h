@@ -24,7 +24,14 @@ char *xstrndup(const char *s, size_t len);
  */
 void xgrow(void **items, size_t *cap, size_t need, size_t item_size);
 
+/* The check inline: appends in hot loops seldom need to grow. */
+static inline void xgrow_inline(void **items, size_t *cap, size_t need, size_t item_size)
+{
+	if (need > *cap)
+		xgrow(items, cap, need, item_size);
+}
+
 #define XGROW(items, cap, need) \
-	xgrow((void **)&(items), &(cap), (need), sizeof(*(items)))
+	xgrow_inline((void **)&(items), &(cap), (need), sizeof(*(items)))
 
 #endif

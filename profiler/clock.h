@@ -5,8 +5,11 @@
  * so the rate does not drift however long a sample takes.  Within its
  * interval each sample is placed at random (jitter), so that sampling never
  * locks onto the period of a loop in the target and keeps seeing the same
- * phase of it.  When sampling falls behind by more than an interval, the
- * missed ticks are skipped (and counted) instead of being taken in a burst.
+ * phase of it.  When sampling falls behind by more than an interval (peekpy
+ * was not scheduled in time on a loaded machine), the ticks missed are
+ * taken late, at twice the rate, until the clock is back on its grid; only
+ * when it falls behind by more than CLOCK_CATCH_UP_NS (the rate asked is
+ * more than peekpy can do) are they skipped, and counted.
  * Pure arithmetic on CLOCK_MONOTONIC nanoseconds: no sleeping, no system
  * calls.
  */
@@ -14,6 +17,10 @@
 #define PEEKPY_CLOCK_H
 
 #include <stdint.h>
+
+/* A second: on a loaded machine peekpy can fall behind for a while and
+ * still keep the rate asked over the run. */
+#define CLOCK_CATCH_UP_NS 1000000000u
 
 struct sample_clock {
 	uint64_t start_ns;

@@ -524,13 +524,17 @@ static struct snapshot_entry *find_entry(struct snapshot *snap, uint64_t addr, s
 	return NULL;
 }
 
+static bool is_block(const struct snapshot *snap, const struct snapshot_entry *entry)
+{
+	return snap->n_blocks && entry >= snap->blocks && entry < snap->blocks + snap->n_blocks;
+}
+
 uint64_t snapshot_copied_at(struct snapshot *snap, uint64_t addr, bool *in_block)
 {
 	const struct snapshot_entry *entry = find_entry(snap, addr, 1);
 
 	if (in_block)
-		*in_block = entry && snap->n_blocks && entry >= snap->blocks &&
-			    entry < snap->blocks + snap->n_blocks;
+		*in_block = entry && is_block(snap, entry);
 	return entry ? entry->copied_at + (addr - entry->addr) : 0;
 }
 
@@ -618,6 +622,19 @@ const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, u
 	if (!entry)
 		return NULL;
 	mark_recur(snap, entry, addr, len, flags);
+	return entry->data + (addr - entry->addr);
+}
+
+const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t len,
+				   unsigned flags, uint64_t *copied_at, bool *in_block)
+{
+	struct snapshot_entry *entry = find_entry(snap, addr, len);
+
+	if (!entry)
+		return NULL;
+	mark_recur(snap, entry, addr, len, flags);
+	*copied_at = entry->copied_at + (addr - entry->addr);
+	*in_block = is_block(snap, entry);
 	return entry->data + (addr - entry->addr);
 }
 

@@ -178,6 +178,10 @@ void snapshot_set_depth(struct snapshot *snap, uint64_t addr, uint32_t depth);
  * SNAP_RECUR, an object found is prefetched at the next sample too. */
 const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags);
 
+/* snapshot_find(), and when it was copied (as snapshot_copied_at()). */
+const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t len,
+				   unsigned flags, uint64_t *copied_at, bool *in_block);
+
 /*
  * [addr, addr+len) from the snapshot, read from the target when missing.
  * With SNAP_RECUR the range is prefetched at the next sample.  0, or a code

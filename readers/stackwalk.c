@@ -139,13 +139,22 @@ static int take_older_chunk(const struct stackwalk *w, uint64_t *next)
 	return 0;
 }
 
+/* When a frame was copied, and whether as part of a chunk. */
+struct copy_time {
+	uint64_t at;
+	bool in_block;
+};
+
 /* A frame's bytes: from a chunk copy, or on their own. */
 static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older_chunk,
-		       int *chunks_taken, const uint8_t **frame)
+		       int *chunks_taken, const uint8_t **frame, struct copy_time *copied)
 {
 	int err;
 
-	*frame = snapshot_find(w->snap, addr, w->frame_span, SNAP_CHAIN);
+	*frame = snapshot_find_timed(w->snap, addr, w->frame_span, SNAP_CHAIN, &copied->at,
+				     &copied->in_block);
+	if (*frame)
+		return 0;
 	/* Leaving the chunks copied so far: the frame may be in an older one
 	 * (a deep recursion spans many chunks). */
 	while (!*frame && *older_chunk && *chunks_taken < MAX_CHUNKS) {
@@ -155,11 +164,15 @@ static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older
 		(*chunks_taken)++;
 		*frame = snapshot_find(w->snap, addr, w->frame_span, SNAP_CHAIN);
 	}
-	if (*frame)
-		return 0;
-	/* A frame outside every chunk: a generator's, an entry frame on the C
-	 * stack, any frame before 3.11. */
-	return pp_torn_unless_final(snapshot_read(w->snap, addr, w->frame_span, SNAP_CHAIN, frame));
+	if (!*frame) {
+		/* A frame outside every chunk: a generator's, an entry frame on
+		 * the C stack, any frame before 3.11. */
+		err = snapshot_read(w->snap, addr, w->frame_span, SNAP_CHAIN, frame);
+		if (err)
+			return pp_torn_unless_final(err);
+	}
+	copied->at = snapshot_copied_at(w->snap, addr, &copied->in_block);
+	return 0;
 }
 
 static void push(struct raw_frames *out, const struct raw_frame *frame)
@@ -282,14 +295,13 @@ static void note_depths(struct stackwalk *w, const struct raw_frames *out, size_
  * settle_thread() reads such callers again.  *callee_at becomes this
  * frame's time, or 0 if it came with a chunk.
  */
-static bool copied_in_order(const struct stackwalk *w, const struct stack_origin *origin,
-			    uint64_t addr, bool newest, uint64_t *callee_at)
+static bool copied_in_order(const struct stack_origin *origin, const struct copy_time *copied,
+			    bool newest, uint64_t *callee_at)
 {
-	bool in_block;
-	uint64_t copied_at = snapshot_copied_at(w->snap, addr, &in_block);
+	uint64_t copied_at = copied->at;
 	uint64_t named_at = *callee_at;
 
-	*callee_at = in_block ? 0 : copied_at;
+	*callee_at = copied->in_block ? 0 : copied_at;
 	if (!origin->copied_at)
 		return true;   /* an origin not copied (made by hand): no order */
 	if (!snapshot_one_read(copied_at, origin->copied_at))
@@ -320,6 +332,7 @@ int stackwalk_thread(struct stackwalk *w, const struct stack_origin *origin,
 	}
 	while (addr && addr != origin->base_frame) {
 		struct raw_frame frame;
+		struct copy_time copied;
 		const uint8_t *copy;
 
 		if (++depth > STACKWALK_MAX_DEPTH)
@@ -332,14 +345,14 @@ int stackwalk_thread(struct stackwalk *w, const struct stack_origin *origin,
 			power *= 2;
 			lam = 0;
 		}
-		err = fetch_frame(w, addr, &older_chunk, &chunks_taken, &copy);
+		err = fetch_frame(w, addr, &older_chunk, &chunks_taken, &copy, &copied);
 		if (err)
 			return err;
 		oldest = copy;
 		/* <= 3.10 read their frame objects again instead (see
 		 * check_callers_held): refusing each new frame object's first
 		 * copy would refuse half of a churning program's samples. */
-		if (interp_frames && !copied_in_order(w, origin, addr, depth == 1, &callee_at))
+		if (interp_frames && !copied_in_order(origin, &copied, depth == 1, &callee_at))
 			stale = true;
 		if (!interp_frames) {
 			stackwalk_frame_object(L, addr, copy, &frame);

@@ -22,19 +22,45 @@ static void test_clock_deadlines_are_absolute(void **state)
 	assert_int_equal(clock.skipped, 0);
 }
 
-static void test_clock_skips_missed_ticks_instead_of_bursting(void **state)
+static void test_clock_catches_up_at_twice_the_rate(void **state)
 {
 	struct sample_clock clock;
-	uint64_t start = 0;
+	uint64_t now = 5500000, deadline;
+	int taken = 0;
 
 	(void)state;
-	clock_init(&clock, 1000, start, 0);
-	/* A sample that took 5.5 ms: the slots before 5 ms are gone, the one
-	 * starting at 5 ms is taken at once, then the grid goes on. */
-	assert_int_equal(clock_next(&clock, 5500000), 5000000);
-	assert_int_equal(clock.skipped, 5);
-	assert_int_equal(clock_next(&clock, 5500001), 6000000);
-	assert_int_equal(clock.skipped, 5);
+	clock_init(&clock, 1000, 0, 0);
+	/* Not run for 5.5 ms: the ticks missed are taken half an interval
+	 * apart, not at once and not dropped ... */
+	assert_int_equal(clock_next(&clock, now), now + 500000);
+	assert_int_equal(clock.skipped, 0);
+	/* ... until the clock is back on its grid: a deadline of its own
+	 * tick's slot, (tick - 1) ms before clock_next() moved on. */
+	deadline = now + 500000;
+	do {
+		now = deadline;
+		deadline = clock_next(&clock, now);
+		taken++;
+		if (deadline != (clock.tick - 2) * 1000000)
+			assert_int_equal(deadline, now + 500000);
+	} while (deadline != (clock.tick - 2) * 1000000 && taken < 100);
+	/* Five ticks behind, gaining half a tick a sample: ten samples. */
+	assert_int_equal(taken, 10);
+	assert_int_equal(clock.skipped, 0);
+}
+
+static void test_clock_skips_what_it_cannot_catch_up(void **state)
+{
+	struct sample_clock clock;
+
+	(void)state;
+	clock_init(&clock, 1000, 0, 0);
+	/* 1.2005 s late, more than CLOCK_CATCH_UP_NS: the slots before 1.2 s
+	 * are gone, the one starting at 1.2 s is taken at once. */
+	assert_int_equal(clock_next(&clock, 1200500000), 1200000000);
+	assert_int_equal(clock.skipped, 1200);
+	assert_int_equal(clock_next(&clock, 1200500001), 1201000000);
+	assert_int_equal(clock.skipped, 1200);
 }
 
 static void test_clock_high_rates(void **state)
@@ -80,7 +106,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clock_deadlines_are_absolute),
-		cmocka_unit_test(test_clock_skips_missed_ticks_instead_of_bursting),
+		cmocka_unit_test(test_clock_catches_up_at_twice_the_rate),
+		cmocka_unit_test(test_clock_skips_what_it_cannot_catch_up),
 		cmocka_unit_test(test_clock_high_rates),
 		cmocka_unit_test(test_clock_jitter_stays_in_its_interval),
 	};
