@@ -152,9 +152,17 @@ $(PERFMERGE): bench/perfmerge.c $(LIB_OBJ) | build/.deps-ok
 	@echo "  LINK $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
-bench: $(PEEKPY) $(PERFMERGE)
+# The cost of waking up alone, a baseline beside peekpy's.
+WAKER := $(BUILD)/bench/waker
+$(WAKER): bench/waker.c | build/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: $(PEEKPY) $(PERFMERGE) $(WAKER)
 	@scripts/deps.sh bench
-	python3 bench/run.py --peekpy $(abspath $(PEEKPY)) --perfmerge $(abspath $(PERFMERGE))
+	python3 bench/run.py --peekpy $(abspath $(PEEKPY)) --perfmerge $(abspath $(PERFMERGE)) \
+		--waker $(abspath $(WAKER))
 
 install: peekpy
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

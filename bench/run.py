@@ -12,7 +12,8 @@ profile (bench/gen_stacks.py) into a flame graph beside flamegraph.pl (found
 on PATH or as $FLAMEGRAPH_PL): CPU time, peak memory, bytes written, and
 how fast the file is in headless Chromium.  Last, peekpy check and diff
 (bench/checkbench.py): how often check is right on recorded runs, and how
-fast both are on two profiles of a million samples.  A baseline that is not
+fast both are on two profiles of a million samples.  And what sampling
+costs the target, timed alone and beside peekpy (bench/slowdown.py).  A baseline that is not
 installed is reported as missing; peekpy's figures are printed anyway.
 
   bench/run.py --peekpy PATH [--seconds S] [--quick]
@@ -31,6 +32,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import harness  # noqa: E402
 import checkbench  # noqa: E402
+import slowdown  # noqa: E402
 
 harness.TARGET_SOURCES = HERE   # the target scripts are bench/*.py
 
@@ -339,6 +341,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--peekpy", required=True)
     ap.add_argument("--perfmerge", help="bench/perfmerge.c, built")
+    ap.add_argument("--waker", help="bench/waker.c, built")
     ap.add_argument("--seconds", type=float, default=3)
     ap.add_argument("--quick", action="store_true", help="one second per run")
     args = ap.parse_args()
@@ -393,12 +396,19 @@ def main():
     if not py315:
         print("CPython 3.15: not found (../shared/targets/get-targets.sh): no Tachyon baseline")
     print("CPU us/s. = the sampler's own user + system CPU time per sample taken")
+    if args.waker:
+        for rate in (10000, 1000):
+            out = subprocess.run([args.waker, str(rate), str(seconds)], stdout=subprocess.PIPE,
+                                 check=True).stdout.decode().strip()
+            print("baseline: waking up %d times a second and doing nothing else "
+                  "(bench/waker.c): %s" % (rate, out), flush=True)
     bench_native(args.peekpy, args.perfmerge, [i for i in (py310, py312) if i], seconds,
                  workdir)
     py313 = find(interps, lambda i: i.version[:2] == (3, 13) and not i.debug and
                  not i.free_threaded)
     bench_modes(args.peekpy, [i for i in (py312, py313, py315) if i], seconds)
     if py312:
+        slowdown.bench_slowdown(args.peekpy, args.waker, py312, args.quick)
         bench_idle_threads(args.peekpy, py312, seconds)
         bench_memory(args.peekpy, py312, workdir, args.quick)
     bench_render(args.peekpy, workdir)
