@@ -514,7 +514,8 @@ static struct snapshot_entry *find_entry(struct snapshot *snap, uint64_t addr, s
 
 	for (i = 0; i < snap->n_blocks; i++) {
 		entry = &snap->blocks[i];
-		if (entry->generation == snap->generation && addr >= entry->addr &&
+		/* A block only planned (snapshot_plan_block) holds nothing. */
+		if (entry->generation == snap->generation && entry->data && addr >= entry->addr &&
 		    addr - entry->addr <= entry->len && len <= entry->len - (addr - entry->addr))
 			return entry;
 	}
@@ -697,6 +698,25 @@ int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t
 	}
 	*data = entry->data;
 	return 0;
+}
+
+void snapshot_plan_block(struct snapshot *snap, uint64_t addr, size_t len)
+{
+	struct snapshot_entry *entry = NULL;
+	size_t i;
+
+	for (i = 0; i < snap->n_blocks && !entry; i++)
+		if (snap->blocks[i].addr == addr && snap->blocks[i].generation == snap->generation)
+			entry = &snap->blocks[i];
+	if (!entry)
+		entry = add_block(snap, addr, NULL, 0);
+	if (entry->plan_len < len)
+		entry->plan_len = len;
+	entry->kind = SNAP_KIND_CHAIN;
+	if (!entry->touched) {
+		entry->touched = ++snap->touches;
+		entry->group = snap->group;
+	}
 }
 
 int snapshot_read_many(struct snapshot *snap, struct snapshot_req *reqs, size_t n,

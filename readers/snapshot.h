@@ -199,6 +199,14 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t plan_len,
 			const uint8_t **data);
 
+/*
+ * Plan [addr, addr+len) as a block of the current thread's frames from the
+ * next sample on, without copying it now: a range where frames were found
+ * outside every block, at addresses that change from sample to sample (the
+ * interpreter's entry frames on a thread's C stack, one per C caller).
+ */
+void snapshot_plan_block(struct snapshot *snap, uint64_t addr, size_t len);
+
 struct snapshot_req {
 	uint64_t addr;
 	size_t len;

@@ -18,6 +18,8 @@
 #define MAX_CHUNK_BYTES (64u << 20)
 /* Room for the stack to grow before the next sample's prefetch. */
 #define CHUNK_SLACK 4096
+/* The C stack around entry frames is planned in pages this large. */
+#define ENTRY_PAGE 4096u
 
 void raw_frames_release(struct raw_frames *frames)
 {
@@ -281,6 +283,31 @@ static void note_depths(struct stackwalk *w, const struct raw_frames *out, size_
 }
 
 /*
+ * 3.12+: the interpreter's entry frames outside the data stack live on the
+ * thread's C stack, each at an address that depends on the C code that
+ * called into Python: a program moving among many stacks seldom meets one
+ * at an address a recent sample planned, and a frame read on its own comes
+ * in a read apart from the thread state (copied_in_order refuses it).  So
+ * the pages that held them are planned whole, as blocks copied with the
+ * thread's frames: a frame a page down or up the same stack is found in
+ * them.  (A block reaches a frame's span past its page, for a frame that
+ * straddles two.)
+ */
+static void plan_entry_pages(const struct stackwalk *w)
+{
+	uint64_t last_page = 0;
+	size_t i;
+
+	for (i = 0; i < w->n_passed; i++) {
+		uint64_t page = w->passed[i].addr & ~(uint64_t)(ENTRY_PAGE - 1);
+
+		if (page != last_page)
+			snapshot_plan_block(w->snap, page, ENTRY_PAGE + w->frame_span);
+		last_page = page;
+	}
+}
+
+/*
  * 3.11+: whether the frame at addr was copied in the order the walk needs:
  * in one read with the thread state (reads apart leave time for a frame to
  * end and its memory to be reused, linked to anything), the newest frame
@@ -387,6 +414,7 @@ int stackwalk_thread(struct stackwalk *w, const struct stack_origin *origin,
 	}
 	/* Even a torn walk tells the order to copy its frames in again. */
 	note_depths(w, out, start);
+	plan_entry_pages(w);
 	if (stale || (interp_frames && !stackwalk_reached_first(L, origin, addr, oldest, oldest_python)))
 		return PP_ETORN;
 	return 0;
