@@ -675,15 +675,30 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 	return 0;
 }
 
+/* This sample's copy of the block that starts at addr, holding len bytes. */
+static struct snapshot_entry *block_at(struct snapshot *snap, uint64_t addr, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < snap->n_blocks; i++) {
+		struct snapshot_entry *entry = &snap->blocks[i];
+
+		if (entry->addr == addr && entry->generation == snap->generation && entry->data &&
+		    entry->len >= len)
+			return entry;
+	}
+	return NULL;
+}
+
 int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t plan_len,
 			const uint8_t **data)
 {
-	struct snapshot_entry *entry = find_entry(snap, addr, len);
+	struct snapshot_entry *entry = block_at(snap, addr, len);
 	uint8_t *copy;
 	uint64_t copied_at;
 	int err;
 
-	if (!entry || entry->addr != addr) {
+	if (!entry) {
 		err = copy_now(snap, addr, len, &copy, &copied_at);
 		if (err)
 			return err;

@@ -290,20 +290,19 @@ static void note_depths(struct stackwalk *w, const struct raw_frames *out, size_
  * in a read apart from the thread state (copied_in_order refuses it).  So
  * the pages that held them are planned whole, as blocks copied with the
  * thread's frames: a frame a page down or up the same stack is found in
- * them.  (A block reaches a frame's span past its page, for a frame that
- * straddles two.)
+ * them.  A block is the pages a frame spans, which are mapped (a range
+ * that is not would end the batch's system call early).
  */
 static void plan_entry_pages(const struct stackwalk *w)
 {
-	uint64_t last_page = 0;
 	size_t i;
 
 	for (i = 0; i < w->n_passed; i++) {
 		uint64_t page = w->passed[i].addr & ~(uint64_t)(ENTRY_PAGE - 1);
+		uint64_t end = (w->passed[i].addr + w->frame_span + ENTRY_PAGE - 1) &
+			       ~(uint64_t)(ENTRY_PAGE - 1);
 
-		if (page != last_page)
-			snapshot_plan_block(w->snap, page, ENTRY_PAGE + w->frame_span);
-		last_page = page;
+		snapshot_plan_block(w->snap, page, end - page);
 	}
 }
 
