@@ -309,6 +309,11 @@ static int by_copy_order(const void *a, const void *b)
 	 * on their own, which hang from them. */
 	if (x->is_block != y->is_block)
 		return x->is_block ? -1 : 1;
+	/* Blocks in the order the walk first used them: the chunk in use
+	 * first, right after the thread state that names its newest frame,
+	 * then older chunks and the C stack's pages. */
+	if (x->is_block && x->touched != y->touched)
+		return x->touched < y->touched ? -1 : 1;
 	if (x->kind == SNAP_KIND_CHAIN && x->depth != y->depth)
 		return x->depth < y->depth ? -1 : 1;
 	/* At one depth, the frame the last sample used last, next to its
