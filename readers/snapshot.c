@@ -615,7 +615,10 @@ static void mark_recur(struct snapshot *snap, struct snapshot_entry *entry, uint
 	}
 	if ((flags & SNAP_ORIGIN) && entry->kind < SNAP_KIND_ORIGIN)
 		entry->kind = SNAP_KIND_ORIGIN;
-	if ((flags & SNAP_CHAIN) && entry->kind < SNAP_KIND_CHAIN)
+	/* A thread state stays one: a torn walk that follows a stale link to
+	 * it as if to a frame must not move it after the thread's frames in
+	 * the copy order (and so tear the walks that follow). */
+	if ((flags & SNAP_CHAIN) && entry->kind == SNAP_KIND_PLAIN)
 		entry->kind = SNAP_KIND_CHAIN;
 	if (entry->addr == addr && entry->plan_len < len)
 		entry->plan_len = len;
