@@ -45,7 +45,7 @@
 #include "native.h"
 
 /* Fresh walks of a torn thread before its sample counts as an error. */
-#define RETRIES 3
+#define RETRIES 8
 
 /* What a sample's walk made of one thread (of threads.items, by index). */
 struct thread_walk {
