@@ -188,6 +188,96 @@ static void test_snapshot_copies_a_thread_in_walk_order(void **state)
 	snapshot_release(&snap);
 }
 
+static void test_snapshot_a_thread_state_read_as_a_frame_stays_first(void **state)
+{
+	struct snapshot snap;
+	const uint8_t *data;
+	uint8_t *tstate = memory + 100, *chunk = memory + 2000;
+	bool in_block;
+	int sample;
+
+	(void)state;
+	snapshot_init(&snap, getpid());
+	for (sample = 0; sample < 3; sample++) {
+		assert_int_equal(snapshot_begin(&snap), 0);
+		/* From the second sample on, the thread state must come before
+		 * the chunk in the batch, whatever the last sample did. */
+		if (sample)
+			assert_true(copied_at(&snap, tstate, &in_block) <
+				    copied_at(&snap, chunk, &in_block));
+		snapshot_set_group(&snap, 1);
+		assert_int_equal(snapshot_read(&snap, (uintptr_t)tstate, 64, SNAP_ORIGIN, &data), 0);
+		assert_int_equal(snapshot_read_block(&snap, (uintptr_t)chunk, 256, 256, &data), 0);
+		/* A torn walk follows a stale link to the thread state. */
+		assert_int_equal(snapshot_read(&snap, (uintptr_t)tstate, 32, SNAP_CHAIN, &data), 0);
+		snapshot_set_group(&snap, 0);
+	}
+	snapshot_release(&snap);
+}
+
+static void test_snapshot_planned_blocks_are_copied_next_time(void **state)
+{
+	struct snapshot snap;
+	uint8_t *page = memory + 4096, *tstate = memory + 100;
+	const uint8_t *data;
+	bool in_block;
+
+	(void)state;
+	snapshot_init(&snap, getpid());
+	assert_int_equal(snapshot_begin(&snap), 0);
+	snapshot_set_group(&snap, 1);
+	assert_int_equal(snapshot_read(&snap, (uintptr_t)tstate, 64, SNAP_ORIGIN, &data), 0);
+	snapshot_plan_block(&snap, (uintptr_t)page, 4096);
+	snapshot_set_group(&snap, 0);
+	/* Planned, not copied: nothing in it is found this sample. */
+	assert_null(snapshot_find(&snap, (uintptr_t)page + 100, 8, 0));
+	assert_int_equal(snap.syscalls, 1);
+
+	page[300] = 7;
+	assert_int_equal(snapshot_begin(&snap), 0);
+	assert_int_equal(snap.syscalls, 1);
+	data = snapshot_find(&snap, (uintptr_t)page + 300, 8, 0);
+	assert_non_null(data);
+	assert_int_equal(data[0], 7);
+	/* Any address inside, copied with the thread state, after it. */
+	assert_true(snapshot_one_read(copied_at(&snap, page + 300, &in_block),
+				      copied_at(&snap, tstate, &in_block)));
+	assert_true(in_block);
+	assert_true(copied_at(&snap, tstate, &in_block) < copied_at(&snap, page, &in_block));
+	snapshot_release(&snap);
+}
+
+static void test_snapshot_read_now_joins_neighbours(void **state)
+{
+	struct snapshot snap;
+	struct snapshot_req reqs[5];
+	int i;
+
+	(void)state;
+	snapshot_init(&snap, getpid());
+	assert_int_equal(snapshot_begin(&snap), 0);
+	for (i = 0; i < (int)sizeof(memory); i++)
+		memory[i] = (uint8_t)(i / 8);
+	/* Falling addresses, as a walk's frames come, and one far away. */
+	for (i = 0; i < 4; i++)
+		reqs[i] = (struct snapshot_req){ .addr = (uintptr_t)memory + 3000 - 400 * (size_t)i,
+						 .len = 360 };
+	reqs[4] = (struct snapshot_req){ .addr = (uintptr_t)memory + 7800, .len = 64 };
+	snap.syscalls = 0;
+	assert_int_equal(snapshot_read_now(&snap, reqs, 5), 0);
+	assert_int_equal(snap.syscalls, 1);
+	for (i = 0; i < 5; i++) {
+		size_t at = reqs[i].addr - (uintptr_t)memory;
+
+		assert_non_null(reqs[i].data);
+		assert_memory_equal(reqs[i].data, memory + at, reqs[i].len);
+	}
+	/* Two ranges: the four neighbours joined, the far one on its own. */
+	assert_int_equal(snap.reqs[0].len, 3 * 400 + 360);
+	assert_int_equal(snap.reqs[1].addr, (uintptr_t)memory + 7800);
+	snapshot_release(&snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +286,9 @@ int main(void)
 		cmocka_unit_test(test_snapshot_blocks_and_partial_copies),
 		cmocka_unit_test(test_snapshot_read_many_batches_misses),
 		cmocka_unit_test(test_snapshot_copies_a_thread_in_walk_order),
+		cmocka_unit_test(test_snapshot_a_thread_state_read_as_a_frame_stays_first),
+		cmocka_unit_test(test_snapshot_planned_blocks_are_copied_next_time),
+		cmocka_unit_test(test_snapshot_read_now_joins_neighbours),
 	};
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
 }

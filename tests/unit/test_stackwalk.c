@@ -13,6 +13,7 @@
 
 #include "../../base/errors.h"
 #include "../../readers/settle.h"
+#include "../../readers/stackmemo.h"
 #include "../../readers/stackwalk.h"
 
 static void put64(uint8_t *at, uint32_t offset, uint64_t value)
@@ -374,6 +375,87 @@ static void test_settle_311_to_313(void **state)
 	assert_int_equal(settle_chunk(&t, &cs, 2), 3);
 	free(cs.chunk);
 	walker_release(&t);
+}
+
+/*
+ * Frames that are steady (the same, flags too, as in a walk settling left
+ * as it was) are not checked again, the newest pair and the frames newer
+ * than the steady ones are.
+ */
+static void test_settle_skips_what_a_steady_walk_checked(void **state)
+{
+	const struct py_layout *L = layout_find(3, 12, false);
+	struct chunk_stack cs;
+	struct walker t;
+
+	(void)state;
+	walker_init(&t, L);
+	chunk_stack_init(&cs, L);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 3);
+	assert_true(t.w.quiet);
+	/* f0 moved off its call: checked, its callees are cut ... */
+	put64(cs.f[0], L->iframe_instr, 0x100);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 1);
+	assert_false(t.w.quiet);
+	/* ... not when its pair with f1 is said to be checked already (a
+	 * memo that matched f0 and f1 flag for flag in a quiet walk)... */
+	t.w.steady_frames = 2;
+	t.w.steady_walked = 3;
+	assert_int_equal(settle_chunk(&t, &cs, 2), 3);
+	/* ... but f1's pair with the newest frame, not steady, is. */
+	put64(cs.f[0], L->iframe_instr, AT_CALL);
+	put64(cs.f[1], L->iframe_instr, 0x200);
+	assert_int_equal(settle_chunk(&t, &cs, 2), 2);
+	/* A pair the earlier walk did not reach (beyond its newest callers
+	 * looked at) is checked. */
+	put64(cs.f[1], L->iframe_instr, AT_CALL);
+	put64(cs.f[0], L->iframe_instr, 0x100);
+	t.w.steady_walked = 1000;
+	assert_int_equal(settle_chunk(&t, &cs, 2), 1);
+	t.w.steady_frames = t.w.steady_walked = 0;
+	free(cs.chunk);
+	walker_release(&t);
+}
+
+/* What pyproc asks the memo: steady frames are equal, flags too, to those
+ * of a walk that settling left as it was. */
+static void test_stackmemo_steady_frames(void **state)
+{
+	struct stackmemo memo;
+	struct thread_memo *t;
+	struct raw_frame walk[3];
+	struct sample_frame out[3];
+	int i;
+
+	(void)state;
+	memset(out, 0, sizeof(out));
+	for (i = 0; i < 3; i++)   /* newest first */
+		walk[i] = (struct raw_frame){ .addr = 0x100 * (uint64_t)(3 - i),
+					      .code = 0x1000 * (uint64_t)(3 - i), .position = 8 };
+	stackmemo_init(&memo);
+	stackmemo_new_sample(&memo);
+	t = stackmemo_thread(&memo, 0x42);
+	stackmemo_match(t, walk, 3);
+	assert_int_equal(stackmemo_steady(t), 0);
+	t->walked_quiet = true;
+	stackmemo_store(t, walk, out, 3);
+	/* The same walk again: every frame steady. */
+	stackmemo_new_sample(&memo);
+	t = stackmemo_thread(&memo, 0x42);
+	stackmemo_match(t, walk, 3);
+	assert_int_equal(stackmemo_steady(t), 3);
+	/* The middle frame marked running now: steady below it only, though
+	 * all three still match (their facts are the same). */
+	walk[1].flags = RAW_RUNNING;
+	stackmemo_match(t, walk, 3);
+	assert_int_equal(t->matched, 3);
+	assert_int_equal(stackmemo_steady(t), 1);
+	/* Stored from a walk settling changed: nothing is steady. */
+	t->walked_quiet = false;
+	stackmemo_store(t, walk, out, 3);
+	stackmemo_match(t, walk, 3);
+	assert_int_equal(stackmemo_steady(t), 0);
+	stackmemo_release(&memo);
 }
 
 static void test_settle_314(void **state)
@@ -996,6 +1078,8 @@ int main(void)
 		cmocka_unit_test(test_stackwalk_interpreter_frames_skip_entry_frames),
 		cmocka_unit_test(test_stackwalk_recursion_across_chunks),
 		cmocka_unit_test(test_settle_311_to_313),
+		cmocka_unit_test(test_settle_skips_what_a_steady_walk_checked),
+		cmocka_unit_test(test_stackmemo_steady_frames),
 		cmocka_unit_test(test_settle_314),
 		cmocka_unit_test(test_settle_frame_objects),
 		cmocka_unit_test(test_walk_refuses_a_chain_cut_at_a_generator),
