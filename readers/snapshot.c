@@ -663,10 +663,29 @@ static int copy_now(struct snapshot *snap, uint64_t addr, size_t len, uint8_t **
 	return err;
 }
 
+/* The copy of the object at addr holding len bytes, never a block's. */
+static struct snapshot_entry *find_object(struct snapshot *snap, uint64_t addr, size_t len)
+{
+	struct snapshot_entry *entry = object_entry(snap, addr);
+
+	return entry && entry->generation == snap->generation && entry->len >= len ? entry : NULL;
+}
+
+uint64_t snapshot_origin_copied_at(struct snapshot *snap, uint64_t addr)
+{
+	const struct snapshot_entry *entry = find_object(snap, addr, 1);
+
+	return entry ? entry->copied_at : 0;
+}
+
 int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags,
 		  const uint8_t **data)
 {
-	struct snapshot_entry *entry = find_entry(snap, addr, len);
+	/* Where a walk starts is copied at its own place in the batch, before
+	 * the thread's frames: never taken from a block copied with them (a
+	 * C-stack page holds 3.11 and 3.12's link to the newest frame). */
+	struct snapshot_entry *entry = flags & SNAP_ORIGIN ? find_object(snap, addr, len)
+							   : find_entry(snap, addr, len);
 	uint8_t *copy;
 	uint64_t copied_at;
 	int err;

@@ -150,6 +150,10 @@ int snapshot_refetch(struct snapshot *snap);
  */
 uint64_t snapshot_copied_at(struct snapshot *snap, uint64_t addr, bool *in_block);
 
+/* The same for a range read with SNAP_ORIGIN (copied on its own, never as
+ * part of a block). */
+uint64_t snapshot_origin_copied_at(struct snapshot *snap, uint64_t addr);
+
 #define SNAPSHOT_READ_SHIFT 40
 
 static inline bool snapshot_one_read(uint64_t copied_at, uint64_t other_copied_at)
@@ -184,7 +188,9 @@ const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t 
 
 /*
  * [addr, addr+len) from the snapshot, read from the target when missing.
- * With SNAP_RECUR the range is prefetched at the next sample.  0, or a code
+ * With SNAP_RECUR the range is prefetched at the next sample.  A range read
+ * with SNAP_ORIGIN is looked for among objects only, never in a block: it
+ * is copied at its own place, before the thread's frames.  0, or a code
  * from mem.h.
  */
 int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags,

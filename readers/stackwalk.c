@@ -55,7 +55,7 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 	int err;
 
 	memset(origin, 0, sizeof(*origin));
-	origin->copied_at = snapshot_copied_at(w->snap, tstate_addr, NULL);
+	origin->copied_at = snapshot_origin_copied_at(w->snap, tstate_addr);
 	if (L->ts_base_frame != LAYOUT_ABSENT)
 		origin->base_frame = load_u64(tstate, L->ts_base_frame);
 	if (L->ts_current_frame != LAYOUT_ABSENT) {
@@ -74,7 +74,7 @@ int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint
 			origin->frame = load_u64(copy, 0);
 			/* The thread state names it, and it names the newest
 			 * frame (see copied_in_order). */
-			named_at = snapshot_copied_at(w->snap, cframe + L->cframe_current_frame, NULL);
+			named_at = snapshot_origin_copied_at(w->snap, cframe + L->cframe_current_frame);
 			if (origin->copied_at) {
 				if (named_at < origin->copied_at ||
 				    !snapshot_one_read(named_at, origin->copied_at))

@@ -244,6 +244,18 @@ static void test_snapshot_planned_blocks_are_copied_next_time(void **state)
 				      copied_at(&snap, tstate, &in_block)));
 	assert_true(in_block);
 	assert_true(copied_at(&snap, tstate, &in_block) < copied_at(&snap, page, &in_block));
+	/* Where a walk starts (3.12's link to the newest frame, on the C
+	 * stack) is never taken from the block: it is copied before it. */
+	snapshot_set_group(&snap, 1);
+	assert_int_equal(snapshot_read(&snap, (uintptr_t)page + 64, 8, SNAP_ORIGIN, &data), 0);
+	snapshot_set_group(&snap, 0);
+	assert_int_equal(snap.syscalls, 2);
+	assert_int_equal(snapshot_begin(&snap), 0);
+	assert_int_equal(snapshot_read(&snap, (uintptr_t)page + 64, 8, SNAP_ORIGIN, &data), 0);
+	assert_int_equal(snap.syscalls, 1);
+	assert_ptr_not_equal(data, snapshot_find(&snap, (uintptr_t)page + 64, 8, 0));
+	assert_true(snapshot_origin_copied_at(&snap, (uintptr_t)page + 64) <
+		    copied_at(&snap, page, &in_block));
 	snapshot_release(&snap);
 }
 
