@@ -102,7 +102,7 @@ def count_austin_samples(path):
 def run_tachyon(interp, pid, rate, seconds, workdir):
     out_inside = "/tmp/peekpy-bench-tachyon.txt"
     proc = subprocess.Popen(interp.argv("-m", "profiling.sampling", "attach", "-r",
-                                        "%dk" % (rate // 1000), "-d", str(seconds),
+                                        str(rate), "-d", str(seconds),
                                         "--collapsed", "-o", out_inside, str(pid)),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     text = proc.stdout.read().decode(errors="replace")
@@ -119,6 +119,36 @@ def run_tachyon(interp, pid, rate, seconds, workdir):
         pass
     return Result("tachyon", "max" if rate >= 1000000 else str(rate), samples,
                   float(m.group(2)), cpu, errors)
+
+
+def bench_real_program(peekpy, interp, seconds, workdir):
+    """Samples in error on a program whose stacks never stand still (sympy),
+    at low and high rates, beside CPython's own sampler on the same run."""
+    print()
+    print("a real program: %s running sympy (bench/sympy_work.py), %g s per run"
+          % (interp.label, seconds))
+    print("%-10s %9s  %10s  %9s  %7s" % ("tool", "asked/s", "achieved/s", "CPU us/s.", "errors"))
+    interp.install_scripts("bench")
+    try:
+        target = harness.Target(interp, "sympy_work.py")
+    except harness.TestFailure as failure:
+        print("sympy: not installed in %s (scripts/targets.sh installs python3-sympy in sid): "
+              "not measured (%s)" % (interp.label, str(failure)[:80]))
+        return
+    with target:
+        for rate in (100, 1000):
+            for tool in ("peekpy", "tachyon"):
+                if tool == "peekpy":
+                    result = run_peekpy(peekpy, target.pid, rate, seconds, workdir)
+                else:
+                    result = run_tachyon(interp, target.pid, rate, seconds, workdir)
+                rate_got = result.samples / result.seconds if result.seconds else 0
+                per = 1e6 * result.cpu / result.samples if result.samples else float("nan")
+                err = 100.0 * result.errors / result.samples if result.samples else 0
+                print("%-10s %9d  %10.0f  %9.1f  %6.2f%%" % (tool, rate, rate_got, per, err),
+                      flush=True)
+    print("errors = samples counted as errors by the tool itself (peekpy: a stack that "
+          "changed while it was read, 9 tries; Tachyon: its error rate)")
 
 
 # --- rendering ---------------------------------------------------------------
@@ -407,6 +437,8 @@ def main():
     py313 = find(interps, lambda i: i.version[:2] == (3, 13) and not i.debug and
                  not i.free_threaded)
     bench_modes(args.peekpy, [i for i in (py312, py313, py315) if i], seconds)
+    if py315:
+        bench_real_program(args.peekpy, py315, max(seconds, 5), workdir)
     if py312:
         slowdown.bench_slowdown(args.peekpy, args.waker, py312, args.quick)
         bench_idle_threads(args.peekpy, py312, seconds)

@@ -153,7 +153,7 @@ write_inventory() {
 
 install_on_host debootstrap || exit 0
 make_root sid "deb $mirror sid main\ndeb-src $mirror sid main" \
-	python3.13 python3.14 python3.15 python3-pygments ||
+	python3.13 python3.14 python3.15 python3-pygments python3-sympy ||
 	say "sid's interpreters are not available: 3.13-sid, 3.14 and 3.15 will be reported as skipped"
 make_root trixie "deb $mirror trixie main" python3.13 ||
 	say "trixie's python3.13 is not available: it will be reported as skipped"
