@@ -400,7 +400,7 @@ static int check_callers_held(struct stackwalk *w, const struct raw_frames *out,
 		const struct raw_frame *frame = &out->items[i];
 		const uint8_t *again = w->again[i - from].data;
 		const uint8_t *callee_again = w->again[i - from - 1].data;
-		const uint8_t *first = snapshot_find(w->snap, frame->addr, w->frame_span, 0);
+		const uint8_t *first = frame->copy;
 		struct raw_frame later, callee_later;
 		bool waits;
 

@@ -201,6 +201,7 @@ void stackwalk_frame_object(const struct py_layout *L, uint64_t addr, const uint
 		.addr = addr,
 		.code = load_u64(copy, L->frame_code),
 		.position = load_i32(copy, L->frame_lasti),
+		.copy = copy,
 	};
 	if (load_u64(copy, L->obj_type - 8) == 0)
 		frame->flags |= RAW_POPPED | RAW_FREED;
@@ -221,6 +222,7 @@ void stackwalk_interp_frame(const struct stackwalk *w, const struct stack_origin
 		.position = (int64_t)load_u64(copy, L->iframe_instr),
 		.tlbc_index = L->iframe_tlbc_index != LAYOUT_ABSENT
 			      ? load_i32(copy, L->iframe_tlbc_index) : 0,
+		.copy = copy,
 	};
 	if (L->rule_stacktop_reset && load_i32(copy, L->iframe_stacktop) < 0)
 		frame->flags |= RAW_RUNNING;

@@ -58,6 +58,7 @@ struct raw_frame {
 	int64_t position;     /* f_lasti (<= 3.10) or the instruction pointer */
 	int32_t tlbc_index;   /* thread-local bytecode copy (3.14t+), else 0 */
 	uint32_t flags;       /* enum raw_frame_flags */
+	const uint8_t *copy;  /* the copy it was read from, until the next sample */
 };
 
 struct raw_frames {
