@@ -405,6 +405,7 @@ def main():
             tools += [("austin", 10000), ("austin", 1000000)] if have_austin else []
             plans.append((py310, depth, tools))
     if py315:
+        plans.append((py315, 5, [("peekpy", 1000000), ("tachyon", 1000000)]))
         plans.append((py315, 120, [("peekpy", 10000), ("tachyon", 10000),
                                    ("peekpy", 1000000), ("tachyon", 1000000)]))
     for interp, depth, tools in plans:
