@@ -635,7 +635,8 @@ const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, u
 }
 
 const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t len,
-				   unsigned flags, uint64_t *copied_at, bool *in_block)
+				   unsigned flags, uint64_t *copied_at, bool *in_block,
+				   uint32_t *object)
 {
 	struct snapshot_entry *entry = find_entry(snap, addr, len);
 
@@ -644,7 +645,14 @@ const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t 
 	mark_recur(snap, entry, addr, len, flags);
 	*copied_at = entry->copied_at + (addr - entry->addr);
 	*in_block = is_block(snap, entry);
+	*object = *in_block ? UINT32_MAX : (uint32_t)(entry - snap->objects);
 	return entry->data + (addr - entry->addr);
+}
+
+void snapshot_set_depth_of(struct snapshot *snap, uint32_t object, uint32_t depth)
+{
+	if (object < snap->n_objects && snap->objects[object].generation == snap->generation)
+		snap->objects[object].depth = depth;
 }
 
 /* A range the plan did not hold, copied on its own, now. */

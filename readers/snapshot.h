@@ -182,9 +182,15 @@ void snapshot_set_depth(struct snapshot *snap, uint64_t addr, uint32_t depth);
  * SNAP_RECUR, an object found is prefetched at the next sample too. */
 const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags);
 
-/* snapshot_find(), and when it was copied (as snapshot_copied_at()). */
+/* snapshot_find(), and when it was copied (as snapshot_copied_at()), and
+ * the copy's number among this sample's objects (UINT32_MAX for a block's)
+ * for snapshot_set_depth_of(). */
 const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t len,
-				   unsigned flags, uint64_t *copied_at, bool *in_block);
+				   unsigned flags, uint64_t *copied_at, bool *in_block,
+				   uint32_t *object);
+
+/* snapshot_set_depth() of the object snapshot_find_timed() numbered. */
+void snapshot_set_depth_of(struct snapshot *snap, uint32_t object, uint32_t depth);
 
 /*
  * [addr, addr+len) from the snapshot, read from the target when missing.

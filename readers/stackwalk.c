@@ -45,10 +45,13 @@ void stackwalk_release(struct stackwalk *w)
 	free(w->candidates);
 	free(w->again);
 	free(w->passed);
+	free(w->frame_objects);
 	w->candidates = NULL;
 	w->again = NULL;
 	w->passed = NULL;
+	w->frame_objects = NULL;
 	w->cap_candidates = w->cap_again = w->n_passed = w->cap_passed = 0;
+	w->cap_frame_objects = 0;
 }
 
 int stackwalk_origin(const struct stackwalk *w, uint64_t tstate_addr, const uint8_t *tstate,
@@ -149,6 +152,7 @@ static int take_older_chunk(const struct stackwalk *w, uint64_t *next)
 struct copy_time {
 	uint64_t at;
 	bool in_block;
+	uint32_t object;   /* its number among the snapshot's objects, or UINT32_MAX */
 };
 
 /* A frame's bytes: from a chunk copy, or on their own. */
@@ -158,7 +162,7 @@ static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older
 	int err;
 
 	*frame = snapshot_find_timed(w->snap, addr, w->frame_span, SNAP_CHAIN, &copied->at,
-				     &copied->in_block);
+				     &copied->in_block, &copied->object);
 	if (*frame)
 		return 0;
 	/* Leaving the chunks copied so far: the frame may be in an older one
@@ -178,7 +182,15 @@ static int fetch_frame(const struct stackwalk *w, uint64_t addr, uint64_t *older
 			return pp_torn_unless_final(err);
 	}
 	copied->at = snapshot_copied_at(w->snap, addr, &copied->in_block);
+	copied->object = UINT32_MAX;
 	return 0;
+}
+
+/* The walk's k-th frame was copy number object of the snapshot. */
+static void note_object(struct stackwalk *w, size_t k, uint32_t object)
+{
+	XGROW(w->frame_objects, w->cap_frame_objects, k + 1);
+	w->frame_objects[k] = object;
 }
 
 static void push(struct raw_frames *out, const struct raw_frame *frame)
@@ -279,10 +291,16 @@ static void note_depths(struct stackwalk *w, const struct raw_frames *out, size_
 {
 	size_t i, n = out->count - from;
 
-	for (i = from; i < out->count; i++)
-		if (!(out->items[i].flags & RAW_IN_CHUNK))
-			snapshot_set_depth(w->snap, out->items[i].addr,
-					   (uint32_t)(2 * (out->count - 1 - i) + 2));
+	for (i = from; i < out->count; i++) {
+		uint32_t depth = (uint32_t)(2 * (out->count - 1 - i) + 2);
+
+		if (out->items[i].flags & RAW_IN_CHUNK)
+			continue;
+		if (w->frame_objects[i - from] != UINT32_MAX)
+			snapshot_set_depth_of(w->snap, w->frame_objects[i - from], depth);
+		else
+			snapshot_set_depth(w->snap, out->items[i].addr, depth);
+	}
 	for (i = 0; i < w->n_passed; i++)
 		snapshot_set_depth(w->snap, w->passed[i].addr,
 				   (uint32_t)(2 * (n - w->passed[i].newer) + 1));
@@ -390,6 +408,7 @@ int stackwalk_thread(struct stackwalk *w, const struct stack_origin *origin,
 			stackwalk_frame_object(L, addr, copy, &frame);
 			frame.flags |= carry;
 			push(out, &frame);
+			note_object(w, out->count - 1 - start, copied.object);
 			carry = RAW_INLINE_CALLEE;
 			addr = load_u64(copy, L->frame_back);
 			continue;
@@ -410,6 +429,7 @@ int stackwalk_thread(struct stackwalk *w, const struct stack_origin *origin,
 		stackwalk_interp_frame(w, origin, addr, copy, &frame);
 		frame.flags |= carry;
 		push(out, &frame);
+		note_object(w, out->count - 1 - start, copied.object);
 		oldest_python = copy;
 		/* 3.11 marks the frames C code started instead of pushing entry
 		 * frames: the frame below one of those has no Python callee. */

@@ -81,6 +81,10 @@ struct stackwalk {
 	 * output), each with how many Python frames came before it */
 	struct passed_frame { uint64_t addr; size_t newer; } *passed;
 	size_t n_passed, cap_passed;
+	/* scratch: each frame the walk pushed, its copy's number in the
+	 * snapshot (snapshot_set_depth_of) */
+	uint32_t *frame_objects;
+	size_t cap_frame_objects;
 	size_t frame_span;           /* bytes of a frame the walk reads */
 	uint64_t stack_ref_mask;     /* tag bits to clear from f_executable */
 	/* in (settle_thread, 3.11+): the oldest steady_frames frames of this
