@@ -509,25 +509,24 @@ static int check_oldest(struct raw_frames *out, size_t from, code_facts_fn facts
 static int drop_shims(const struct stackwalk *w, struct raw_frames *out, size_t from,
 		      code_facts_fn facts, void *ctx)
 {
-	size_t i, kept = from, end = out->count;
+	size_t i, kept = from, steady_from = out->count;
 
 	if (w->layout->op_exit_init_check == LAYOUT_ABSENT)
 		return 0;
-	/* Steady frames were no shims the last time. */
-	if (w->steady_frames <= end - from)
-		end -= w->steady_frames;
+	/* Steady frames (the oldest) were no shims the last time. */
+	if (w->steady_frames <= out->count - from)
+		steady_from -= w->steady_frames;
 	for (i = from; i < out->count; i++) {
 		struct code_facts frame_facts;
-		int err = i < end ? facts(ctx, &out->items[i], &frame_facts) : 0;
 
-		if (err)
-			return err;
-		if (i >= end) {
-			out->items[kept++] = out->items[i];
-			continue;
+		if (i < steady_from) {
+			int err = facts(ctx, &out->items[i], &frame_facts);
+
+			if (err)
+				return err;
+			if (frame_facts.known && frame_facts.shim)
+				continue;
 		}
-		if (frame_facts.known && frame_facts.shim)
-			continue;
 		out->items[kept++] = out->items[i];
 	}
 	out->count = kept;
