@@ -218,7 +218,8 @@ static void make_plan(struct snapshot *snap)
 	unplanned += note_planned(snap, snap->blocks, snap->n_blocks, true);
 	snap->n_plan_sorted = 0;
 	if (unplanned) {
-		qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), plan_by_key);
+		if (snap->n_plan)
+			qsort(snap->plan, snap->n_plan, sizeof(*snap->plan), plan_by_key);
 		snap->n_plan_sorted = snap->n_plan;
 		note_unplanned_all(snap, snap->objects, snap->n_objects, false);
 		note_unplanned_all(snap, snap->blocks, snap->n_blocks, true);

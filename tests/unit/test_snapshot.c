@@ -220,6 +220,7 @@ static void test_snapshot_planned_blocks_are_copied_next_time(void **state)
 	struct snapshot snap;
 	uint8_t *page = memory + 4096, *tstate = memory + 100;
 	const uint8_t *data;
+	uint64_t at_page;
 	bool in_block;
 
 	(void)state;
@@ -240,9 +241,9 @@ static void test_snapshot_planned_blocks_are_copied_next_time(void **state)
 	assert_non_null(data);
 	assert_int_equal(data[0], 7);
 	/* Any address inside, copied with the thread state, after it. */
-	assert_true(snapshot_one_read(copied_at(&snap, page + 300, &in_block),
-				      copied_at(&snap, tstate, &in_block)));
+	at_page = copied_at(&snap, page + 300, &in_block);
 	assert_true(in_block);
+	assert_true(snapshot_one_read(at_page, copied_at(&snap, tstate, &in_block)));
 	assert_true(copied_at(&snap, tstate, &in_block) < copied_at(&snap, page, &in_block));
 	/* Where a walk starts (3.12's link to the newest frame, on the C
 	 * stack) is never taken from the block: it is copied before it. */

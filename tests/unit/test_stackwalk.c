@@ -795,7 +795,9 @@ static void test_stackwalk_orders_entry_frames(void **state)
 {
 	const struct py_layout *L = layout_find(3, 12, false);
 	static uint8_t outer[256] __attribute__((aligned(16)));
-	static uint8_t entry[128] __attribute__((aligned(16)));
+	/* On a page of its own, as on a C stack: the walk plans the pages
+	 * that hold entry frames, and the others here are no C stack's. */
+	uint8_t *entry = aligned_alloc(4096, 4096);
 	static uint8_t inner[256] __attribute__((aligned(16)));
 	static uint8_t tstate[64] __attribute__((aligned(16)));
 	struct chunk_stack cs;
@@ -809,7 +811,7 @@ static void test_stackwalk_orders_entry_frames(void **state)
 	put64(cs.f[3], L->iframe_code, 0);
 	put64(cs.f[2], L->iframe_instr, AT_ITERATE);
 	memset(outer, 0, sizeof(outer));
-	memset(entry, 0, sizeof(entry));
+	memset(entry, 0, 4096);
 	memset(inner, 0, sizeof(inner));
 	outer[L->iframe_owner] = inner[L->iframe_owner] = (uint8_t)L->iframe_owner_generator;
 	entry[L->iframe_owner] = (uint8_t)L->iframe_owner_entry;
@@ -834,6 +836,7 @@ static void test_stackwalk_orders_entry_frames(void **state)
 	}
 	assert_int_equal(t.raw.count, 5);
 	snapshot_set_group(&t.snap, 0);
+	free(entry);
 	free(cs.chunk);
 	walker_release(&t);
 }
