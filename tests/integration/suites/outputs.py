@@ -725,7 +725,9 @@ def once_html_heatmap_links_frames_to_lines(interp, peekpy):
                                                                     sorted(rows)[:20]))
         check(spin[0] == spin[1] and spin[1] >= max(t for _, t in rows.values()) * 0.97,
               "%s: the spin line does not hold the samples: %r" % (path, spin))
-        check(heavy[0] == 0 and 0.4 <= heavy[1] / spin[1] <= 0.6,
+        # heavy is seen on its own line in the instant it calls spin or
+        # returns: about 1 sample in 15,000 (before this stop's changes too).
+        check(heavy[0] <= max(1, spin[1] // 100) and 0.4 <= heavy[1] / spin[1] <= 0.6,
               "%s: heavy's call holds %r of %r" % (path, heavy, spin))
         check("SPIN_LINE" in html, "%s: the source is not shown" % path)
     one = open(page, encoding="utf-8").read()
