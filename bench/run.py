@@ -127,7 +127,6 @@ def bench_real_program(peekpy, interp, seconds, workdir):
     print()
     print("a real program: %s running sympy (bench/sympy_work.py), %g s per run"
           % (interp.label, seconds))
-    print("%-10s %9s  %10s  %9s  %7s" % ("tool", "asked/s", "achieved/s", "CPU us/s.", "errors"))
     interp.install_scripts("bench")
     try:
         target = harness.Target(interp, "sympy_work.py")
@@ -135,6 +134,7 @@ def bench_real_program(peekpy, interp, seconds, workdir):
         print("sympy: not installed in %s (scripts/targets.sh installs python3-sympy in sid): "
               "not measured (%s)" % (interp.label, str(failure)[:80]))
         return
+    print("%-10s %9s  %10s  %9s  %7s" % ("tool", "asked/s", "achieved/s", "CPU us/s.", "errors"))
     with target:
         for rate in (100, 1000):
             for tool in ("peekpy", "tachyon"):
