@@ -336,6 +336,23 @@ static bool in_copy_order(const struct snapshot_plan *plan, size_t n)
 	return true;
 }
 
+/* Grow range to the hull of itself and [addr, addr+len) if they are close
+ * (one copy of the hull is cheaper than two) and the hull is not too big;
+ * whether it did. */
+static bool join_range(struct mem_req *range, uint64_t addr, size_t len)
+{
+	uint64_t lo = addr < range->addr ? addr : range->addr;
+	uint64_t hi = addr + len > range->addr + range->len ? addr + len
+							     : range->addr + range->len;
+
+	if (addr > range->addr + range->len + MERGE_GAP ||
+	    range->addr > addr + len + MERGE_GAP || hi - lo > MERGE_MAX)
+		return false;
+	range->addr = lo;
+	range->len = hi - lo;
+	return true;
+}
+
 /* Whether plan entry b may be copied in one range with a (its neighbour in
  * copy order): objects of the same kind and thread. */
 static bool joinable(const struct snapshot_plan *a, const struct snapshot_plan *b)
@@ -383,18 +400,9 @@ static int fetch_plan(struct snapshot *snap, bool keep_marks, bool only_threads)
 		 * byte on, so frames join only at rising addresses, to stay in
 		 * copy order; other ranges join on either side. */
 		if (last && i > start && joinable(&snap->plan[i - 1], plan) &&
-		    (plan->kind != SNAP_KIND_CHAIN || plan->addr > snap->plan[i - 1].addr)) {
-			uint64_t lo = plan->addr < last->addr ? plan->addr : last->addr;
-			uint64_t hi = plan->addr + plan->len > last->addr + last->len
-				      ? plan->addr + plan->len : last->addr + last->len;
-
-			if (plan->addr <= last->addr + last->len + MERGE_GAP &&
-			    last->addr <= plan->addr + plan->len + MERGE_GAP && hi - lo <= MERGE_MAX) {
-				last->addr = lo;
-				last->len = hi - lo;
-				continue;
-			}
-		}
+		    (plan->kind != SNAP_KIND_CHAIN || plan->addr > snap->plan[i - 1].addr) &&
+		    join_range(last, plan->addr, plan->len))
+			continue;
 		first[n_ranges] = i;
 		snap->reqs[n_ranges++] = (struct mem_req){ .addr = plan->addr, .len = plan->len };
 	}
@@ -558,20 +566,9 @@ static size_t join_requests(struct snapshot *snap, const struct snapshot_req *re
 
 	for (i = 0; i < n; i++) {
 		const struct snapshot_req *req = &reqs[i];
-		struct mem_req *last = n_ranges ? &snap->reqs[n_ranges - 1] : NULL;
-
-		if (last && req->addr <= last->addr + last->len + MERGE_GAP &&
-		    last->addr <= req->addr + req->len + MERGE_GAP) {
-			uint64_t lo = req->addr < last->addr ? req->addr : last->addr;
-			uint64_t hi = req->addr + req->len > last->addr + last->len
-				      ? req->addr + req->len : last->addr + last->len;
-
-			if (hi - lo <= MERGE_MAX) {
-				last->addr = lo;
-				last->len = hi - lo;
-				in_range[i] = n_ranges - 1;
-				continue;
-			}
+		if (n_ranges && join_range(&snap->reqs[n_ranges - 1], req->addr, req->len)) {
+			in_range[i] = n_ranges - 1;
+			continue;
 		}
 		in_range[i] = n_ranges;
 		snap->reqs[n_ranges++] = (struct mem_req){ .addr = req->addr, .len = req->len };
@@ -625,15 +622,6 @@ static void mark_recur(struct snapshot *snap, struct snapshot_entry *entry, uint
 		entry->plan_len = len;
 }
 
-const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags)
-{
-	struct snapshot_entry *entry = find_entry(snap, addr, len);
-
-	if (!entry)
-		return NULL;
-	mark_recur(snap, entry, addr, len, flags);
-	return entry->data + (addr - entry->addr);
-}
 
 const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t len,
 				   unsigned flags, uint64_t *copied_at, bool *in_block,
@@ -648,6 +636,15 @@ const uint8_t *snapshot_find_timed(struct snapshot *snap, uint64_t addr, size_t 
 	*in_block = is_block(snap, entry);
 	*object = *in_block ? UINT32_MAX : (uint32_t)(entry - snap->objects);
 	return entry->data + (addr - entry->addr);
+}
+
+const uint8_t *snapshot_find(struct snapshot *snap, uint64_t addr, size_t len, unsigned flags)
+{
+	uint64_t copied_at;
+	bool in_block;
+	uint32_t object;
+
+	return snapshot_find_timed(snap, addr, len, flags, &copied_at, &in_block, &object);
 }
 
 void snapshot_set_depth_of(struct snapshot *snap, uint32_t object, uint32_t depth)
@@ -711,30 +708,26 @@ int snapshot_read(struct snapshot *snap, uint64_t addr, size_t len, unsigned fla
 	return 0;
 }
 
-/* This sample's copy of the block that starts at addr, holding len bytes. */
-static struct snapshot_entry *block_at(struct snapshot *snap, uint64_t addr, size_t len)
+/* This sample's block that starts at addr (copied, or only planned). */
+static struct snapshot_entry *block_at(struct snapshot *snap, uint64_t addr)
 {
 	size_t i;
 
-	for (i = 0; i < snap->n_blocks; i++) {
-		struct snapshot_entry *entry = &snap->blocks[i];
-
-		if (entry->addr == addr && entry->generation == snap->generation && entry->data &&
-		    entry->len >= len)
-			return entry;
-	}
+	for (i = 0; i < snap->n_blocks; i++)
+		if (snap->blocks[i].addr == addr && snap->blocks[i].generation == snap->generation)
+			return &snap->blocks[i];
 	return NULL;
 }
 
 int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t plan_len,
 			const uint8_t **data)
 {
-	struct snapshot_entry *entry = block_at(snap, addr, len);
+	struct snapshot_entry *entry = block_at(snap, addr);
 	uint8_t *copy;
 	uint64_t copied_at;
 	int err;
 
-	if (!entry) {
+	if (!entry || !entry->data || entry->len < len) {
 		err = copy_now(snap, addr, len, &copy, &copied_at);
 		if (err)
 			return err;
@@ -753,12 +746,8 @@ int snapshot_read_block(struct snapshot *snap, uint64_t addr, size_t len, size_t
 
 void snapshot_plan_block(struct snapshot *snap, uint64_t addr, size_t len)
 {
-	struct snapshot_entry *entry = NULL;
-	size_t i;
+	struct snapshot_entry *entry = block_at(snap, addr);
 
-	for (i = 0; i < snap->n_blocks && !entry; i++)
-		if (snap->blocks[i].addr == addr && snap->blocks[i].generation == snap->generation)
-			entry = &snap->blocks[i];
 	if (!entry)
 		entry = add_block(snap, addr, NULL, 0);
 	if (entry->plan_len < len)

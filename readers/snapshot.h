@@ -101,7 +101,9 @@ struct snapshot {
 		uint32_t last_used;    /* the sample that last used it */
 	} *plan;
 	size_t n_plan, cap_plan, n_plan_sorted;
-	size_t *first;         /* fetch_plan's first plan entry of each range */
+	/* Scratch for a batch of ranges joined: fetch_plan's first plan entry
+	 * of each range, snapshot_read_now's range of each request. */
+	size_t *first;
 	size_t cap_first;
 	uint32_t touches;      /* counter behind snapshot_entry.touched */
 	uint32_t group;        /* thread reads are now made for (ordering) */
