@@ -6,6 +6,7 @@ and CPU).  It runs pinned to one core; peekpy, or a baseline, to the other:
   CPU hog      a busy loop on the second core that never touches the
                target: what any busy neighbour costs on this machine
                (shared caches, a host's sibling hyperthread)
+  waker R/s    bench/waker.c: wakes up R times a second, reads nothing
   peekpy R/s   peekpy record --pid at R samples a second
 Each configuration runs ROUNDS times, interleaved, and the median is kept.
 The slowdown is the target's time against its time alone in the same run.
@@ -46,12 +47,10 @@ def start_target(interp, rounds):
     return proc
 
 
-def start_peekpy(peekpy, pid, rate, pin):
+def start_peekpy(peekpy, pid, rate):
     """peekpy record, once it has found the interpreter."""
     proc = subprocess.Popen([peekpy, "record", "--pid", str(pid), "-v", "-r", str(rate),
                              "-f", "collapsed", "-o", os.devnull], stderr=subprocess.PIPE)
-    if pin:
-        affine(proc.pid, 1)
     for line in proc.stderr:
         if b"found" in line:
             return proc
@@ -75,7 +74,7 @@ def timed_work(interp, rounds, peekpy=None, rate=None, hog=False, waker=None, pi
         elif waker:
             neighbour = subprocess.Popen([waker, str(rate), "3600"], stdout=subprocess.DEVNULL)
         elif peekpy:
-            neighbour = start_peekpy(peekpy, target.pid, rate, pin)
+            neighbour = start_peekpy(peekpy, target.pid, rate)
         if neighbour and pin:
             affine(neighbour.pid, 1)
         target.stdin.write(b"go\n")
@@ -85,21 +84,21 @@ def timed_work(interp, rounds, peekpy=None, rate=None, hog=False, waker=None, pi
             raise RuntimeError("bench/work.py failed")
         target.wait()   # peekpy sees it end, and stops
         achieved = None
-        if neighbour and peekpy and not hog:
+        if neighbour and peekpy:
             err = neighbour.communicate()[1].decode(errors="replace")
             m = re.search(r"\(([\d.]+)/s of ", err)
             achieved = float(m.group(1)) if m else None
         return float(took[1]), float(took[2]), achieved
     finally:
         if neighbour and neighbour.poll() is None:
-            neighbour.send_signal(signal.SIGINT if peekpy and not hog else signal.SIGKILL)
+            neighbour.send_signal(signal.SIGINT if peekpy else signal.SIGKILL)
             neighbour.communicate()
         target.kill()
         target.wait()
 
 
 def run_configs(interp, configs, rounds, work, pin):
-    """{name: [(wall, cpu), ...]} over rounds, configurations interleaved."""
+    """{name: [timed_work(), ...]} over rounds, configurations interleaved."""
     times = {name: [] for name, _ in configs}
     for _ in range(rounds):
         for name, kwargs in configs:
