@@ -328,12 +328,24 @@ struct walk_ctx {
 };
 
 /* What settling a walk needs to know of a frame's code (stackwalk.h). */
+/* <= 3.10: a popped frame's code's zombie frame, as of this sample (it
+ * changes from sample to sample, so it is never memoized). */
+static void note_zombie(struct pyproc *p, const struct raw_frame *frame, struct code_facts *facts)
+{
+	const uint8_t *code;
+
+	if (p->layout.code_zombieframe == LAYOUT_ABSENT || !(frame->flags & RAW_POPPED))
+		return;
+	code = snapshot_find(&p->snap, frame->code, p->codes.span, 0);
+	if (code)
+		memcpy(&facts->zombie_frame, code + p->layout.code_zombieframe, 8);
+}
+
 static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_facts *facts)
 {
 	const struct walk_ctx *walking = ctx;
 	struct pyproc *p = walking->p;
 	const struct thread_walk *walked = walking->walked;
-	const struct py_layout *L = &p->layout;
 	const struct code_info *info;
 	struct memo_frame *memo = NULL;
 	int64_t offset;
@@ -341,13 +353,17 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 
 	/* A frame of the walk that matched the last sample's: its facts are
 	 * known (depth from the oldest does not move as settling drops or adds
-	 * newest frames). */
+	 * newest frames, but a frame added where one was dropped is another). */
 	if (frame >= p->raw.items + walked->raw_start && frame < p->raw.items + p->raw.count) {
 		size_t depth = (size_t)(p->raw.items + p->raw.count - 1 - frame);
 
 		memo = stackmemo_at(walked->memo, depth);
+		if (memo && (memo->addr != frame->addr || memo->code != frame->code ||
+			     memo->position != frame->position || memo->tlbc_index != frame->tlbc_index))
+			memo = NULL;
 		if (memo && memo->has_facts) {
 			*facts = memo->facts;
+			note_zombie(p, frame, facts);
 			return 0;
 		}
 	}
@@ -374,18 +390,11 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 	facts->generator = info->generator;
 	facts->coroutine = info->coroutine;
 	facts->awaits = info->awaits;
-	if (L->code_zombieframe != LAYOUT_ABSENT) {
-		const uint8_t *code = snapshot_find(&p->snap, frame->code, p->codes.span, 0);
-
-		if (code)
-			memcpy(&facts->zombie_frame, code + L->code_zombieframe, 8);
-		/* The zombie frame changes from sample to sample. */
-		return 0;
-	}
 	if (memo) {
 		memo->facts = *facts;
 		memo->has_facts = true;
 	}
+	note_zombie(p, frame, facts);
 	return 0;
 }
 

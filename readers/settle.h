@@ -39,8 +39,9 @@ struct code_facts {
 	bool coroutine;      /* a coroutine's */
 	bool awaits;         /* a coroutine's or an async generator's: code
 			      * that can await a coroutine */
-	uint64_t zombie_frame; /* <= 3.10: the frame object the code keeps
-				* for its next call, as of this sample */
+	uint64_t zombie_frame; /* <= 3.10, a popped frame's only: the frame
+				* object the code keeps for its next call, as
+				* of this sample */
 };
 
 typedef int (*code_facts_fn)(void *ctx, const struct raw_frame *frame, struct code_facts *facts);
