@@ -368,58 +368,72 @@ static int extend_frame_objects(struct stackwalk *w, struct raw_frames *out, siz
 
 /*
  * <= 3.10: frame objects are copied one by one, so a caller copied before
- * its callee started can pair with it.  The frames are read again, now: a
- * caller unchanged (position, link, first local) whose callee is still
- * executing and linked to it waited in that call all along.  One that
- * changed, or whose callee is gone, must have been waiting at a call when
- * first copied, with a callee still executing when copied after it: the
- * call ended since.  ("Unchanged" alone is not enough: a frame object is
- * reused at once by the next call of the same depth, which can look the
- * same at the same line, so the callee must still hang from it.)
+ * its callee started can pair with it.  A caller at a call instruction
+ * when copied was waiting there, and its callee, copied after it and still
+ * executing, was the one it waited for (or its call ended since: the pair
+ * was then real when the caller was copied).  Any other caller must not
+ * have moved: its frame and its callee's are read again, now, and it must
+ * be unchanged (position, link, first local) with that callee still
+ * executing and linked to it.  ("Unchanged" alone is not enough: a frame
+ * object is reused at once by the next call of the same depth, which can
+ * look the same at the same line, so the callee must still hang from it.)
+ * Most callers wait at calls, and most samples then read nothing again.
  */
+static bool caller_held(const struct stackwalk *w, const struct raw_frame *frame,
+			const struct raw_frame *callee, const uint8_t *again,
+			const uint8_t *callee_again, uint64_t caller_of_frame)
+{
+	const struct py_layout *L = w->layout;
+	struct raw_frame later, callee_later;
+
+	if (!again || !callee_again || !frame->copy)
+		return false;
+	stackwalk_frame_object(L, frame->addr, again, &later);
+	stackwalk_frame_object(L, callee->addr, callee_again, &callee_later);
+	return later.code == frame->code && later.position == frame->position &&
+	       !(later.flags & RAW_POPPED) && load_u64(again, L->frame_back) == caller_of_frame &&
+	       load_u64(again, L->frame_localsplus) == load_u64(frame->copy, L->frame_localsplus) &&
+	       !(callee_later.flags & RAW_POPPED) &&
+	       load_u64(callee_again, L->frame_back) == frame->addr;
+}
+
 static int check_callers_held(struct stackwalk *w, const struct raw_frames *out, size_t from,
 			      code_facts_fn facts, void *ctx)
 {
-	const struct py_layout *L = w->layout;
-	size_t i, n = out->count > from ? out->count - from : 0;
+	size_t i, n = 0;
 	int err;
 
-	if (n < 2)
-		return 0;
-	if (n > w->cap_again) {
-		w->again = xreallocarray(w->again, n, sizeof(*w->again));
-		w->cap_again = n;
+	/* Each caller not at a call, and its callee, in pairs. */
+	for (i = from + 1; i < out->count; i++) {
+		bool waits;
+
+		if (!waits_in_call(&out->items[i], facts, ctx, &waits) && waits)
+			continue;
+		if (n + 2 > w->cap_again) {
+			w->cap_again = w->cap_again ? 2 * w->cap_again : 8;
+			w->again = xreallocarray(w->again, w->cap_again, sizeof(*w->again));
+		}
+		w->again[n++] = (struct snapshot_req){ .addr = out->items[i].addr,
+						       .len = w->frame_span };
+		w->again[n++] = (struct snapshot_req){ .addr = out->items[i - 1].addr,
+						       .len = w->frame_span };
 	}
-	for (i = 0; i < n; i++)
-		w->again[i] = (struct snapshot_req){ .addr = out->items[from + i].addr,
-						     .len = w->frame_span };
+	if (!n)
+		return 0;
 	err = snapshot_read_now(w->snap, w->again, n);
 	if (err)
 		return err;
-	for (i = from + 1; i < out->count; i++) {
+	for (i = from + 1, n = 0; i < out->count; i++) {
 		const struct raw_frame *frame = &out->items[i];
-		const uint8_t *again = w->again[i - from].data;
-		const uint8_t *callee_again = w->again[i - from - 1].data;
-		const uint8_t *first = frame->copy;
-		struct raw_frame later, callee_later;
+		uint64_t caller_of_frame = i + 1 < out->count ? out->items[i + 1].addr : 0;
 		bool waits;
 
-		if (!again || !callee_again || !first)
-			return PP_ETORN;
-		stackwalk_frame_object(L, frame->addr, again, &later);
-		stackwalk_frame_object(L, out->items[i - 1].addr, callee_again, &callee_later);
-		if (later.code == frame->code && later.position == frame->position &&
-		    !(later.flags & RAW_POPPED) &&
-		    load_u64(again, L->frame_back) == (i + 1 < out->count ? out->items[i + 1].addr : 0) &&
-		    load_u64(again, L->frame_localsplus) == load_u64(first, L->frame_localsplus) &&
-		    !(callee_later.flags & RAW_POPPED) &&
-		    load_u64(callee_again, L->frame_back) == frame->addr)
+		if (!waits_in_call(frame, facts, ctx, &waits) && waits)
 			continue;
-		err = waits_in_call(frame, facts, ctx, &waits);
-		if (err)
-			return err;
-		if (!waits)
+		if (!caller_held(w, frame, &out->items[i - 1], w->again[n].data,
+				 w->again[n + 1].data, caller_of_frame))
 			return PP_ETORN;
+		n += 2;
 	}
 	return 0;
 }
@@ -541,8 +555,7 @@ int settle_thread(struct stackwalk *w, const struct stack_origin *origin,
 	int err;
 
 	w->quiet = false;
-	/* Before 3.11 a frame's facts change from sample to sample (its
-	 * code's zombie frame). */
+	/* Before 3.11 no check uses what an earlier walk found. */
 	if (!interp_frames)
 		w->steady_frames = 0;
 	/* First, while the copies are fresh: the later steps read code. */
