@@ -4,7 +4,8 @@
 #   make demo       profile examples/busy.py, write the flame graph demo.svg
 #   make test       unit tests, then integration tests against every CPython here
 #   make bench      sampling cost and rate against austin, on the same target
-#   make install    copy peekpy to $(PREFIX)/bin and its manual page
+#   make install    copy peekpy to $(PREFIX)/bin, its manual page and its
+#                   bash, zsh and fish completions
 #   make SANITIZE=1 test    the same with AddressSanitizer and UBSan
 #   make fuzz       fuzz the file readers (FUZZ_SECONDS each, default 600)
 #
@@ -164,10 +165,18 @@ bench: $(PEEKPY) $(PERFMERGE) $(WAKER)
 	python3 bench/run.py --peekpy $(abspath $(PEEKPY)) --perfmerge $(abspath $(PERFMERGE)) \
 		--waker $(abspath $(WAKER))
 
+# The completion scripts go where each shell looks under PREFIX
+# (bash-completion and fish through XDG_DATA_DIRS, zsh through its fpath).
+COMPLETIONS := $(DESTDIR)$(PREFIX)/share
 install: peekpy
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(COMPLETIONS)/bash-completion/completions $(COMPLETIONS)/zsh/site-functions \
+		$(COMPLETIONS)/fish/vendor_completions.d
 	install -m 755 peekpy $(DESTDIR)$(PREFIX)/bin/peekpy
 	install -m 644 docs/peekpy.1 $(DESTDIR)$(PREFIX)/share/man/man1/peekpy.1
+	./peekpy completions bash > $(COMPLETIONS)/bash-completion/completions/peekpy
+	./peekpy completions zsh > $(COMPLETIONS)/zsh/site-functions/_peekpy
+	./peekpy completions fish > $(COMPLETIONS)/fish/vendor_completions.d/peekpy.fish
 
 clean:
 	rm -rf build peekpy demo.svg

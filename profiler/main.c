@@ -9,6 +9,7 @@
 
 #include "../base/errors.h"
 #include "check.h"
+#include "completions.h"
 #include "diff.h"
 #include "dump.h"
 #include "info.h"
@@ -35,7 +36,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (options.help) {
-		options_print_help(&options);
+		options_print_help(&options, stdout);
 		return 0;
 	}
 	switch (options.command) {
@@ -52,8 +53,12 @@ int main(int argc, char **argv)
 		return diff_run(&options);
 	case COMMAND_DUMP:
 		return dump_run(&options);
-	default:
-		options_print_help(&options);
-		return 2;
+	case COMMAND_COMPLETIONS:
+		return completions_run(&options);
+	case COMMAND_NONE:
+		break;
 	}
+	/* No command: what there is to do, as a usage error. */
+	options_print_help(&options, stderr);
+	return 2;
 }

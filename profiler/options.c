@@ -30,6 +30,7 @@ static const char main_help[] =
 	"  top       watch the hottest functions of a process, live\n"
 	"  check     compare two sets of profiles and fail on a slowdown (CI)\n"
 	"  diff      a differential flame graph of two sets of profiles\n"
+	"  completions  print a completion script for bash, zsh or fish\n"
 	"\n"
 	"  peekpy record --help     options of a command\n"
 	"  peekpy --version         print the version\n"
@@ -155,6 +156,17 @@ static const char diff_help[] =
 	"      --function REGEX   judge only frames whose name matches\n"
 	"  -h, --help             this help\n";
 
+static const char completions_help[] =
+	"usage: peekpy completions SHELL\n"
+	"\n"
+	"Print the completion script for bash, zsh or fish: its commands, options,\n"
+	"formats, and Python processes for --pid.  make install puts them where\n"
+	"each shell looks; by hand:\n"
+	"\n"
+	"  peekpy completions bash > /etc/bash_completion.d/peekpy\n"
+	"  peekpy completions zsh > /usr/local/share/zsh/site-functions/_peekpy\n"
+	"  peekpy completions fish > ~/.config/fish/completions/peekpy.fish\n";
+
 static const char info_help[] =
 	"usage: peekpy info FILE\n"
 	"\n"
@@ -224,23 +236,42 @@ static const char record_help[] =
 	"      --full-filenames   show file names in full, not package-relative\n"
 	"other:\n"
 	"  -v, --verbose          say what was found and how sampling went\n"
+	"  -q, --quiet            no status line while recording, no summary\n"
+	"                         (errors are still printed)\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"examples:\n"
 	"  peekpy record --pid 1234 -d 10 -o stacks.txt -f collapsed\n"
 	"  sudo peekpy record -r 500 -o stacks.txt -- python3 app.py\n";
 
-void options_print_help(const struct options *options)
+const char *options_help_text(enum command command)
 {
-	fputs(options->command == COMMAND_RECORD   ? record_help
-	      : options->command == COMMAND_RENDER ? render_help
-	      : options->command == COMMAND_INFO   ? info_help
-	      : options->command == COMMAND_DUMP   ? dump_help
-	      : options->command == COMMAND_TOP    ? top_help
-	      : options->command == COMMAND_CHECK  ? check_help
-	      : options->command == COMMAND_DIFF   ? diff_help
-						   : main_help,
-	      stdout);
+	switch (command) {
+	case COMMAND_RECORD:
+		return record_help;
+	case COMMAND_TOP:
+		return top_help;
+	case COMMAND_RENDER:
+		return render_help;
+	case COMMAND_INFO:
+		return info_help;
+	case COMMAND_DUMP:
+		return dump_help;
+	case COMMAND_CHECK:
+		return check_help;
+	case COMMAND_DIFF:
+		return diff_help;
+	case COMMAND_COMPLETIONS:
+		return completions_help;
+	case COMMAND_NONE:
+		break;
+	}
+	return main_help;
+}
+
+void options_print_help(const struct options *options, FILE *to)
+{
+	fputs(options_help_text(options->command), to);
 }
 
 static int reason(char *why, size_t size, const char *fmt, ...)
@@ -291,6 +322,134 @@ static int parse_id(const char *text, long *value)
 	return *value >= 1 && *value <= MAX_ID ? 0 : -1;
 }
 
+/* The long options without a letter; each means the same in every command
+ * that takes it. */
+enum {
+	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
+	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
+	OPT_NO_NATIVE, OPT_REPEAT, OPT_THRESHOLD, OPT_MIN_SHARE, OPT_FUNCTION_REGEX, OPT_JSON_FILE,
+	OPT_MARKDOWN, OPT_BUDGET, OPT_GC, OPT_EXCEPTIONS, OPT_HEATMAP, OPT_ASYNC,
+};
+
+#define LONG_FLAG(name, value) { name, no_argument, NULL, value }
+#define LONG_VALUE(name, value) { name, required_argument, NULL, value }
+#define LONG_END { NULL, 0, NULL, 0 }
+
+/* Each command's long options; the command table below gives its letters. */
+static const struct option record_longs[] = {
+	LONG_VALUE("pid", 'p'), LONG_VALUE("output", 'o'), LONG_VALUE("format", 'f'),
+	LONG_VALUE("rate", 'r'), LONG_VALUE("duration", 'd'), LONG_FLAG("idle", 'i'),
+	LONG_FLAG("gil", OPT_GIL), LONG_FLAG("gc", OPT_GC), LONG_FLAG("exceptions", OPT_EXCEPTIONS),
+	LONG_FLAG("async", OPT_ASYNC), LONG_FLAG("subprocesses", OPT_SUBPROCESSES),
+	LONG_FLAG("native", OPT_NATIVE), LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS),
+	LONG_VALUE("repeat", OPT_REPEAT), LONG_FLAG("threads", OPT_THREADS),
+	LONG_FLAG("nolineno", OPT_NOLINENO), LONG_FLAG("function", OPT_FUNCTION),
+	LONG_FLAG("full-filenames", OPT_FULL_FILENAMES), LONG_FLAG("verbose", 'v'),
+	LONG_FLAG("quiet", 'q'), LONG_FLAG("help", 'h'), LONG_END,
+};
+
+static const struct option top_longs[] = {
+	LONG_VALUE("pid", 'p'), LONG_VALUE("rate", 'r'), LONG_VALUE("duration", 'd'),
+	LONG_FLAG("idle", 'i'), LONG_FLAG("gil", OPT_GIL), LONG_FLAG("gc", OPT_GC),
+	LONG_FLAG("exceptions", OPT_EXCEPTIONS), LONG_FLAG("async", OPT_ASYNC),
+	LONG_FLAG("subprocesses", OPT_SUBPROCESSES), LONG_FLAG("native", OPT_NATIVE),
+	LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS), LONG_FLAG("function", OPT_FUNCTION),
+	LONG_FLAG("help", 'h'), LONG_END,
+};
+
+static const struct option render_longs[] = {
+	LONG_VALUE("output", 'o'), LONG_VALUE("format", 'f'), LONG_VALUE("heatmap", OPT_HEATMAP),
+	LONG_VALUE("thread", OPT_THREAD), LONG_VALUE("time-range", OPT_TIME_RANGE),
+	LONG_FLAG("idle", 'i'), LONG_FLAG("gil", OPT_GIL), LONG_FLAG("nolineno", OPT_NOLINENO),
+	LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("threads", OPT_THREADS),
+	LONG_FLAG("no-native", OPT_NO_NATIVE), LONG_FLAG("full-filenames", OPT_FULL_FILENAMES),
+	LONG_FLAG("help", 'h'), LONG_END,
+};
+
+static const struct option dump_longs[] = {
+	LONG_VALUE("pid", 'p'), LONG_FLAG("locals", 'l'), LONG_FLAG("json", OPT_JSON),
+	LONG_FLAG("async", OPT_ASYNC), LONG_FLAG("subprocesses", OPT_SUBPROCESSES),
+	LONG_FLAG("native", OPT_NATIVE), LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS),
+	LONG_FLAG("help", 'h'), LONG_END,
+};
+
+static const struct option check_longs[] = {
+	LONG_VALUE("threshold", OPT_THRESHOLD), LONG_VALUE("min-share", OPT_MIN_SHARE),
+	LONG_VALUE("function", OPT_FUNCTION_REGEX), LONG_VALUE("budget", OPT_BUDGET),
+	LONG_VALUE("json", OPT_JSON_FILE), LONG_VALUE("markdown", OPT_MARKDOWN),
+	LONG_FLAG("help", 'h'), LONG_END,
+};
+
+static const struct option diff_longs[] = {
+	LONG_VALUE("output", 'o'), LONG_VALUE("format", 'f'), LONG_VALUE("min-share", OPT_MIN_SHARE),
+	LONG_VALUE("function", OPT_FUNCTION_REGEX), LONG_FLAG("help", 'h'), LONG_END,
+};
+
+static const struct option help_longs[] = { LONG_FLAG("help", 'h'), LONG_END };
+
+/* '+': record and top stop at the first non-option, the start of a command. */
+static const struct command_options commands[] = {
+	{ "record", COMMAND_RECORD, "+:p:o:f:r:d:ivqh", record_longs },
+	{ "top", COMMAND_TOP, "+:p:r:d:ih", top_longs },
+	{ "render", COMMAND_RENDER, ":o:f:ih", render_longs },
+	{ "info", COMMAND_INFO, ":h", help_longs },
+	{ "dump", COMMAND_DUMP, ":p:lh", dump_longs },
+	{ "check", COMMAND_CHECK, ":h", check_longs },
+	{ "diff", COMMAND_DIFF, ":o:f:h", diff_longs },
+	{ "completions", COMMAND_COMPLETIONS, ":h", help_longs },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct command_options *options_commands(size_t *n)
+{
+	*n = N_COMMANDS;
+	return commands;
+}
+
+static const struct command_options *command_named(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static const struct command_options *command_of(enum command command)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (commands[i].command == command)
+			return &commands[i];
+	return NULL;
+}
+
+/* An option this command does not take: say which commands do. */
+static int unknown_option(const char *given, enum command command, char *why, size_t size)
+{
+	char name[64], others[128] = "";
+	size_t len = strcspn(given, "="), used = 0;
+
+	if (strncmp(given, "--", 2) != 0 || len - 2 >= sizeof(name))
+		return reason(why, size, "unknown option '%s' (see peekpy %s --help)", given,
+			      command_of(command)->name);
+	memcpy(name, given + 2, len - 2);
+	name[len - 2] = '\0';
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct option *opt;
+
+		for (opt = commands[i].longs; opt->name && strcmp(opt->name, name); opt++)
+			;
+		if (opt->name && used < sizeof(others))
+			used += (size_t)snprintf(others + used, sizeof(others) - used, "%s%s",
+						 used ? ", " : "", commands[i].name);
+	}
+	if (used)
+		return reason(why, size, "--%s is an option of %s, not of %s (see peekpy %s --help)",
+			      name, others, command_of(command)->name, command_of(command)->name);
+	return reason(why, size, "unknown option '%s' (see peekpy %s --help)", given,
+		      command_of(command)->name);
+}
+
 /* What getopt gave that no command takes as its own: --help (parsing stops
  * there, with no error), a missing value, or an unknown option. */
 static int help_or_unknown(int c, char **argv, struct options *o, char *why, size_t size)
@@ -301,7 +460,7 @@ static int help_or_unknown(int c, char **argv, struct options *o, char *why, siz
 	}
 	if (c == ':')
 		return reason(why, size, "option '%s' needs a value", argv[optind - 1]);
-	return reason(why, size, "unknown option '%s'", argv[optind - 1]);
+	return unknown_option(argv[optind - 1], o->command, why, size);
 }
 
 static int parse_pid(const char *text, struct options *o, char *why, size_t size)
@@ -345,12 +504,35 @@ static int parse_percent(const char *text, double min, double max, double *fract
 	return 0;
 }
 
+static const char *const diff_formats[] = { "svg", "collapsed", "json" };
+#define N_DIFF_FORMATS (sizeof(diff_formats) / sizeof(diff_formats[0]))
+
 static int parse_diff_format(const char *name, struct options *o, char *why, size_t size)
 {
-	if (strcmp(name, "svg") && strcmp(name, "collapsed") && strcmp(name, "json"))
-		return reason(why, size, "diff writes svg, collapsed or json, not '%s'", name);
-	o->diff_format = name;
-	return 0;
+	for (size_t i = 0; i < N_DIFF_FORMATS; i++) {
+		if (strcmp(name, diff_formats[i]) == 0) {
+			o->diff_format = diff_formats[i];
+			return 0;
+		}
+	}
+	return reason(why, size, "diff writes svg, collapsed or json, not '%s'", name);
+}
+
+size_t options_format_names(enum command command, const char **names, size_t max)
+{
+	const struct format *table;
+	size_t n_formats, n = 0;
+
+	if (command == COMMAND_DIFF) {
+		for (; n < N_DIFF_FORMATS && n < max; n++)
+			names[n] = diff_formats[n];
+		return n;
+	}
+	table = format_table(&n_formats);
+	for (size_t i = 0; i < n_formats && n < max; i++)
+		if (command == COMMAND_RECORD || !table[i].recording)
+			names[n++] = table[i].name;
+	return n;
 }
 
 /* "A:B", "A:" or ":B", seconds. */
@@ -379,18 +561,6 @@ bad:
 	return reason(why, size, "--time-range needs START:END in seconds (either may be "
 		      "left out), not '%s'", text);
 }
-
-/* The long options without a letter; each means the same in every command
- * that takes it. */
-enum {
-	OPT_NOLINENO = 256, OPT_FUNCTION, OPT_THREADS, OPT_FULL_FILENAMES, OPT_GIL,
-	OPT_SUBPROCESSES, OPT_THREAD, OPT_TIME_RANGE, OPT_JSON, OPT_NATIVE, OPT_NATIVE_INTERNALS,
-	OPT_NO_NATIVE, OPT_REPEAT, OPT_THRESHOLD, OPT_MIN_SHARE, OPT_FUNCTION_REGEX, OPT_JSON_FILE,
-	OPT_MARKDOWN, OPT_BUDGET, OPT_GC, OPT_EXCEPTIONS, OPT_HEATMAP, OPT_ASYNC,
-};
-
-#define LONG_FLAG(name, value) { name, no_argument, NULL, value }
-#define LONG_VALUE(name, value) { name, required_argument, NULL, value }
 
 /* Apply one option getopt returned (its value in optarg); 1 for none of
  * these (help, an unknown option, a missing value). */
@@ -438,6 +608,9 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
 		return 0;
 	case 'v':
 		o->verbose = true;
+		return 0;
+	case 'q':
+		o->quiet = true;
 		return 0;
 	case OPT_THREADS:
 		o->threads = true;
@@ -518,14 +691,14 @@ static int apply_option(int c, struct options *o, char *why, size_t size)
  * A command's options, as its getopt strings allow: 0 with optind at its
  * first operand (or o->help set: parsing stopped there), or PP_EUSAGE.
  */
-static int parse_options(int argc, char **argv, const char *shorts, const struct option *longs,
-			 struct options *o, char *why, size_t size)
+static int parse_options(int argc, char **argv, struct options *o, char *why, size_t size)
 {
+	const struct command_options *spec = command_of(o->command);
 	int c, err;
 
 	optind = 0;   /* 0: GNU getopt starts over entirely */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, spec->shorts, spec->longs, NULL)) != -1) {
 		err = apply_option(c, o, why, size);
 		if (err == 1)
 			return help_or_unknown(c, argv, o, why, size);
@@ -537,19 +710,7 @@ static int parse_options(int argc, char **argv, const char *shorts, const struct
 
 static int parse_record(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	static const struct option longs[] = {
-		LONG_VALUE("pid", 'p'), LONG_FLAG("subprocesses", OPT_SUBPROCESSES),
-		LONG_FLAG("gil", OPT_GIL), LONG_VALUE("output", 'o'), LONG_VALUE("format", 'f'),
-		LONG_VALUE("rate", 'r'), LONG_VALUE("duration", 'd'), LONG_FLAG("idle", 'i'),
-		LONG_FLAG("threads", OPT_THREADS), LONG_FLAG("nolineno", OPT_NOLINENO),
-		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("full-filenames", OPT_FULL_FILENAMES),
-		LONG_FLAG("native", OPT_NATIVE), LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS),
-		LONG_FLAG("verbose", 'v'), LONG_FLAG("help", 'h'), LONG_VALUE("repeat", OPT_REPEAT),
-		LONG_FLAG("gc", OPT_GC), LONG_FLAG("exceptions", OPT_EXCEPTIONS),
-		LONG_FLAG("async", OPT_ASYNC), { NULL, 0, NULL, 0 },
-	};
-	/* '+': stop at the first non-option, the start of a command. */
-	int err = parse_options(argc, argv, "+:p:o:f:r:d:ivh", longs, o, why, size);
+	int err = parse_options(argc, argv, o, why, size);
 
 	if (err || o->help)
 		return err;
@@ -560,23 +721,14 @@ static int parse_record(int argc, char **argv, struct options *o, char *why, siz
 	if (!o->pid && !o->argv)
 		return reason(why, size, "%s",
 			      "nothing to record: give --pid PID or -- COMMAND (see peekpy record --help)");
-	if (o->repeat > 1 && (o->pid || o->command == COMMAND_TOP))
-		return reason(why, size, "%s", o->pid ? "--repeat runs a command again: give -- COMMAND, "
-			      "not --pid" : "top watches one run: --repeat is for record");
+	if (o->repeat > 1 && o->pid)
+		return reason(why, size, "%s", "--repeat runs a command again: give -- COMMAND, not --pid");
 	return 0;
 }
 
 static int parse_render(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	static const struct option longs[] = {
-		LONG_VALUE("output", 'o'), LONG_FLAG("gil", OPT_GIL), LONG_VALUE("format", 'f'),
-		LONG_VALUE("thread", OPT_THREAD), LONG_VALUE("time-range", OPT_TIME_RANGE),
-		LONG_FLAG("idle", 'i'), LONG_FLAG("nolineno", OPT_NOLINENO),
-		LONG_FLAG("function", OPT_FUNCTION), LONG_FLAG("threads", OPT_THREADS),
-		LONG_FLAG("full-filenames", OPT_FULL_FILENAMES), LONG_FLAG("no-native", OPT_NO_NATIVE),
-		LONG_VALUE("heatmap", OPT_HEATMAP), LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
-	};
-	int err = parse_options(argc, argv, ":o:f:ih", longs, o, why, size);
+	int err = parse_options(argc, argv, o, why, size);
 
 	if (err || o->help)
 		return err;
@@ -602,19 +754,12 @@ static int parse_render(int argc, char **argv, struct options *o, char *why, siz
  */
 static int parse_comparison(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	static const struct option longs[] = {
-		LONG_VALUE("output", 'o'), LONG_VALUE("format", 'f'),
-		LONG_VALUE("threshold", OPT_THRESHOLD), LONG_VALUE("min-share", OPT_MIN_SHARE),
-		LONG_VALUE("function", OPT_FUNCTION_REGEX), LONG_VALUE("json", OPT_JSON_FILE),
-		LONG_VALUE("markdown", OPT_MARKDOWN), LONG_VALUE("budget", OPT_BUDGET),
-		LONG_FLAG("help", 'h'), { NULL, 0, NULL, 0 },
-	};
 	bool check = o->command == COMMAND_CHECK;
 	int dash, err;
 
 	for (dash = 1; dash < argc && strcmp(argv[dash], "--") != 0; dash++)
 		;
-	err = parse_options(dash, argv, check ? ":h" : ":o:f:h", longs, o, why, size);
+	err = parse_options(dash, argv, o, why, size);
 	if (err || o->help)
 		return err;
 	o->base_files = argv + optind;
@@ -622,19 +767,12 @@ static int parse_comparison(int argc, char **argv, struct options *o, char *why,
 	/* After "--": parsed apart, "--" standing where a program's name
 	 * would (getopt never reads that one). */
 	if (dash < argc) {
-		err = parse_options(argc - dash, argv + dash, check ? ":h" : ":o:f:h", longs, o, why,
-				    size);
+		err = parse_options(argc - dash, argv + dash, o, why, size);
 		if (err || o->help)
 			return err;
 		o->new_files = argv + dash + optind;
 		o->n_new = (size_t)(argc - dash - optind);
 	}
-	if (!check && (o->json_path || o->markdown_path || o->n_budgets || o->threshold != 0.05))
-		return reason(why, size, "%s", "--json, --markdown, --budget and --threshold are "
-			      "check's (diff draws: -o, -f, --min-share, --function)");
-	if (check && o->output)
-		return reason(why, size, "%s", "check writes its reports with --json FILE and "
-			      "--markdown FILE, not -o");
 	if (dash == argc && o->n_base == 2) {
 		o->new_files = o->base_files + 1;
 		o->n_new = 1;
@@ -654,13 +792,7 @@ static int parse_comparison(int argc, char **argv, struct options *o, char *why,
 
 static int parse_dump(int argc, char **argv, struct options *o, char *why, size_t size)
 {
-	static const struct option longs[] = {
-		LONG_VALUE("pid", 'p'), LONG_FLAG("json", OPT_JSON), LONG_FLAG("locals", 'l'),
-		LONG_FLAG("subprocesses", OPT_SUBPROCESSES), LONG_FLAG("native", OPT_NATIVE),
-		LONG_FLAG("native-internals", OPT_NATIVE_INTERNALS), LONG_FLAG("help", 'h'),
-		LONG_FLAG("async", OPT_ASYNC), { NULL, 0, NULL, 0 },
-	};
-	int err = parse_options(argc, argv, ":p:lh", longs, o, why, size);
+	int err = parse_options(argc, argv, o, why, size);
 
 	if (err || o->help)
 		return err;
@@ -671,8 +803,31 @@ static int parse_dump(int argc, char **argv, struct options *o, char *why, size_
 	return 0;
 }
 
+/* info FILE, completions SHELL. */
+static int parse_one_operand(int argc, char **argv, struct options *o, char *why, size_t size)
+{
+	bool info = o->command == COMMAND_INFO;
+	int err = parse_options(argc, argv, o, why, size);
+
+	if (err || o->help)
+		return err;
+	if (optind + 1 != argc)
+		return reason(why, size, "%s", info ? "info takes one recording (see peekpy info --help)"
+				   : "completions takes a shell: bash, zsh or fish");
+	if (info) {
+		o->input = argv[optind];
+		return 0;
+	}
+	o->shell = argv[optind];
+	if (strcmp(o->shell, "bash") && strcmp(o->shell, "zsh") && strcmp(o->shell, "fish"))
+		return reason(why, size, "no completions for '%s': give bash, zsh or fish", o->shell);
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *why, size_t size)
 {
+	const struct command_options *spec;
+
 	memset(o, 0, sizeof(*o));
 	o->rate = 100;
 	o->format = format_default();
@@ -682,8 +837,9 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 	o->threshold = 0.05;
 	o->min_share = 0.01;
 	why[0] = '\0';
+	/* No command at all: main prints the usage. */
 	if (argc < 2)
-		return reason(why, size, "%s", "no command given (see peekpy --help)");
+		return 0;
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		o->help = true;
@@ -693,36 +849,25 @@ int options_parse(int argc, char **argv, struct options *o, char *why, size_t si
 		o->version = true;
 		return 0;
 	}
-	if (strcmp(argv[1], "record") == 0) {
-		o->command = COMMAND_RECORD;
+	spec = command_named(argv[1]);
+	if (spec)
+		o->command = spec->command;
+	switch (o->command) {
+	case COMMAND_RECORD:
+	case COMMAND_TOP:
 		return parse_record(argc - 1, argv + 1, o, why, size);
-	}
-	if (strcmp(argv[1], "top") == 0) {
-		o->command = COMMAND_TOP;
-		return parse_record(argc - 1, argv + 1, o, why, size);
-	}
-	if (strcmp(argv[1], "dump") == 0) {
-		o->command = COMMAND_DUMP;
+	case COMMAND_DUMP:
 		return parse_dump(argc - 1, argv + 1, o, why, size);
-	}
-	if (strcmp(argv[1], "info") == 0) {
-		o->command = COMMAND_INFO;
-		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-			o->help = true;
-			return 0;
-		}
-		if (argc != 3 || argv[2][0] == '-')
-			return reason(why, size, "%s", "info takes one recording (see peekpy info --help)");
-		o->input = argv[2];
-		return 0;
-	}
-	if (strcmp(argv[1], "check") == 0 || strcmp(argv[1], "diff") == 0) {
-		o->command = argv[1][0] == 'c' ? COMMAND_CHECK : COMMAND_DIFF;
+	case COMMAND_INFO:
+	case COMMAND_COMPLETIONS:
+		return parse_one_operand(argc - 1, argv + 1, o, why, size);
+	case COMMAND_CHECK:
+	case COMMAND_DIFF:
 		return parse_comparison(argc - 1, argv + 1, o, why, size);
-	}
-	if (strcmp(argv[1], "render") == 0) {
-		o->command = COMMAND_RENDER;
+	case COMMAND_RENDER:
 		return parse_render(argc - 1, argv + 1, o, why, size);
+	case COMMAND_NONE:
+		break;
 	}
 	if (argv[1][0] == '-')
 		return reason(why, size, "unknown option '%s' (see peekpy --help)", argv[1]);

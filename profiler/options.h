@@ -9,8 +9,10 @@
 #ifndef PEEKPY_OPTIONS_H
 #define PEEKPY_OPTIONS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../output/sink.h"
@@ -24,6 +26,7 @@ enum command {
 	COMMAND_TOP,            /* record's sampling, shown live */
 	COMMAND_CHECK,          /* compare two sides of runs, judge */
 	COMMAND_DIFF,           /* compare two sides of runs, draw */
+	COMMAND_COMPLETIONS,    /* print a shell's completion script */
 };
 
 struct options {
@@ -31,6 +34,7 @@ struct options {
 	bool help;              /* print help for the command (or overall) */
 	bool version;
 	bool verbose;
+	bool quiet;             /* record: no status line, no summary */
 	pid_t pid;              /* 0 when launching */
 	char **argv;            /* command to launch, NULL-terminated */
 	const char *output;     /* NULL: a name made from the pid and time */
@@ -55,6 +59,7 @@ struct options {
 	/* render */
 	const char *input;      /* the profile to render */
 	const char *heatmap;    /* render --heatmap: the one source file to show */
+	const char *shell;      /* completions: bash, zsh or fish */
 	long thread;            /* --thread TID, -1 for all */
 	double time_from, time_to;  /* --time-range, seconds; time_to < 0: open */
 	bool lines_asked;       /* --nolineno or --function was given */
@@ -78,7 +83,25 @@ struct options {
  */
 int options_parse(int argc, char **argv, struct options *options, char *why, size_t why_size);
 
-/* Help texts. */
-void options_print_help(const struct options *options);
+/* The help text of a command (the overall usage for none). */
+const char *options_help_text(enum command command);
+
+/* The help of options->command (the overall usage for none). */
+void options_print_help(const struct options *options, FILE *to);
+
+/* A command's name, its options' letters (getopt's string: a letter
+ * followed by ':' takes a value) and its long options, NULL-ended. */
+struct command_options {
+	const char *name;
+	enum command command;
+	const char *shorts;
+	const struct option *longs;
+};
+
+/* The names -f takes for a command (record, render, diff), at most max. */
+size_t options_format_names(enum command command, const char **names, size_t max);
+
+/* Every command, n of them: what completions offer. */
+const struct command_options *options_commands(size_t *n);
 
 #endif

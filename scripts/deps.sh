@@ -5,8 +5,10 @@
 #   test    + CMocka, clang with its sanitizer and libFuzzer runtimes,
 #           python3 (test driver), debootstrap (extra interpreters),
 #           xmllint and Chromium (flame graphs must parse and work in a browser),
-#           tmux (peekpy top is driven in a terminal), gdb (native stacks
-#           are checked against its backtraces), cython3 and python3-dev
+#           tmux (peekpy top and the status line are driven in a terminal),
+#           bash-completion, zsh and fish (the completion scripts are run in
+#           each shell), gdb (native stacks are checked against its
+#           backtraces), cython3 and python3-dev
 #           (a Cython module is built and profiled), golang-go (go tool pprof
 #           reads -f pprof files)
 #   bench   + austin (the baseline)
@@ -18,7 +20,7 @@ pkgs="gcc make libc6-dev libelf-dev libdw-dev libunwind-dev zlib1g-dev pkg-confi
 case "$purpose" in
   build) ;;
   demo) pkgs="$pkgs python3" ;;
-  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium tmux clang libclang-rt-14-dev gdb cython3 python3-dev golang-go" ;;
+  test) pkgs="$pkgs python3 libcmocka-dev debootstrap procps libxml2-utils chromium tmux bash-completion zsh fish clang libclang-rt-14-dev gdb cython3 python3-dev golang-go" ;;
   bench) pkgs="$pkgs python3 austin" ;;
   *) echo "deps.sh: unknown purpose '$purpose'" >&2; exit 2 ;;
 esac

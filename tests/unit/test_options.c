@@ -110,7 +110,18 @@ static void test_options_errors_say_what_is_wrong(void **state)
 	assert_non_null(strstr(why, "needs a value"));
 	assert_int_equal(PARSE(&o, why, "frobnicate"), PP_EUSAGE);
 	assert_non_null(strstr(why, "unknown command 'frobnicate'"));
-	assert_int_equal(parse(&o, why, (const char *const[]){ "peekpy", NULL }), PP_EUSAGE);
+	/* No command: parsed as none, and main prints the usage. */
+	assert_int_equal(parse(&o, why, (const char *const[]){ "peekpy", NULL }), 0);
+	assert_int_equal(o.command, COMMAND_NONE);
+	/* An option of another command names the commands that take it. */
+	assert_int_equal(PARSE(&o, why, "render", "--pid", "5", "x.peek"), PP_EUSAGE);
+	assert_non_null(strstr(why, "--pid is an option of record, top, dump, not of render"));
+	assert_int_equal(PARSE(&o, why, "diff", "--json", "x", "a", "b"), PP_EUSAGE);
+	assert_non_null(strstr(why, "--json is an option of dump, check, not of diff"));
+	assert_int_equal(PARSE(&o, why, "completions", "tcsh"), PP_EUSAGE);
+	assert_non_null(strstr(why, "bash, zsh or fish"));
+	assert_int_equal(PARSE(&o, why, "completions", "fish"), 0);
+	assert_string_equal(o.shell, "fish");
 }
 
 /* Numbers out of range, in hex, padded or in exponent form for an id are

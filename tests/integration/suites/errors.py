@@ -74,6 +74,17 @@ def bad_unknown_flag(interp, peekpy):
                    "unknown option '--frobnicate'", status=2)
     one_line_error(peekpy.run(["record", "-r", "fast", "--pid", "1"]), "--rate", status=2)
     one_line_error(peekpy.run(["frobnicate"]), "unknown command", status=2)
+    one_line_error(peekpy.run(["render", "--pid", "5", "x.txt"]),
+                   "--pid is an option of record, top, dump, not of render", status=2)
+
+
+@once
+def bad_no_command_prints_the_usage(interp, peekpy):
+    run = peekpy.run([])
+    check(run.returncode == 2, "peekpy alone: exit %d, expected 2" % run.returncode)
+    check(run.stderr.startswith("usage: peekpy <command>") and "  record " in run.stderr,
+          "peekpy alone did not print the usage on stderr: %r" % run.stderr[:200])
+    check(run.stdout == "", "peekpy alone wrote to stdout: %r" % run.stdout[:200])
 
 
 @once
