@@ -352,9 +352,13 @@ int sink_start(struct sink *sink, FILE *out, const struct profile_meta *meta)
 
 int sink_add(struct sink *sink, const struct sample *sample)
 {
-	if (sink->format->streamed)
+	if (sink->format->streamed) {
+		/* Counted as a flame graph of the file would show them. */
+		for (size_t t = 0; t < sample->n_threads; t++)
+			sink->stacks += stacktree_keeps(sink->how, &sample->threads[t]);
 		return sink->format->add(sink->state, sample);
-	stacktree_add_sample(&sink->tree, sample);
+	}
+	sink->stacks += stacktree_add_sample(&sink->tree, sample);
 	return 0;
 }
 

@@ -79,6 +79,7 @@ struct sink {
 	const struct stack_options *how;
 	void *state;              /* streamed formats: the writer's */
 	FILE *out;                /* streamed formats: where, once started */
+	uint64_t stacks;          /* thread stacks added that a flame graph shows */
 };
 
 void sink_init(struct sink *sink, const struct format *format, struct strtab *strings,

@@ -202,9 +202,14 @@ static uint32_t no_python_frame(struct stacktree *tree)
 	return frametab_intern(&tree->frames, &key);
 }
 
-void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
+bool stacktree_keeps(const struct stack_options *how, const struct sample_thread *thread)
 {
-	size_t t;
+	return how->include_idle || (!(thread->flags & SAMPLE_THREAD_IDLE) && thread->n_frames > 0);
+}
+
+size_t stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
+{
+	size_t t, added = 0;
 
 	for (t = 0; t < sample->n_threads; t++) {
 		const struct sample_thread *thread = &sample->threads[t];
@@ -213,9 +218,9 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 		size_t depth = 0, roots, i;
 		bool same;
 
-		if (((thread->flags & SAMPLE_THREAD_IDLE) || thread->n_frames == 0) &&
-		    !tree->options.include_idle)
+		if (!stacktree_keeps(&tree->options, thread))
 			continue;
+		added++;
 		XGROW(tree->scratch, tree->cap_scratch, (size_t)thread->n_frames + 3);
 		path = path_of(tree, thread->tid);
 		if (tree->options.process_roots) {
@@ -258,6 +263,7 @@ void stacktree_add_sample(struct stacktree *tree, const struct sample *sample)
 		add_path(tree, path, tree->scratch, depth, 1,
 			 (thread->flags & SAMPLE_THREAD_IDLE) != 0);
 	}
+	return added;
 }
 
 void stacktree_compute_totals(struct stacktree *tree)

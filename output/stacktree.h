@@ -76,12 +76,16 @@ void stacktree_init(struct stacktree *tree, struct strtab *strings,
 		    const struct stack_options *options);
 void stacktree_release(struct stacktree *tree);
 
-/* Add every thread of a sample (idle ones only with include_idle). */
 /* The frame under which a thread with no Python frame is counted (shown
  * with include_idle only). */
 #define STACKTREE_NO_PYTHON "<no Python frame>"
 
-void stacktree_add_sample(struct stacktree *tree, const struct sample *sample);
+/* Whether a thread's stack is shown: a running thread with a Python frame,
+ * or any with include_idle. */
+bool stacktree_keeps(const struct stack_options *how, const struct sample_thread *thread);
+
+/* Add every thread of a sample that stacktree_keeps(); how many. */
+size_t stacktree_add_sample(struct stacktree *tree, const struct sample *sample);
 
 /* Add one stack of frame ids, root first, with a weight; idle: the
  * samples are of a thread that was not running. */

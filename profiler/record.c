@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../base/errors.h"
 #include "../base/monotonic.h"
@@ -24,6 +25,7 @@
 #include "report.h"
 #include "sources.h"
 #include "startup.h"
+#include "statusline.h"
 #include "target.h"
 #include "tracked.h"
 #include "top.h"
@@ -54,6 +56,7 @@ struct recording {
 	struct tracked root;      /* the target; root.proc NULL while not Python */
 	struct record_file file;  /* where the samples go (not for top) */
 	struct top_screen *top;   /* peekpy top: the screen the samples feed */
+	struct status_line status;   /* record on a terminal: the live line */
 	struct children children; /* --subprocesses */
 	uint32_t process_name;    /* the target's command line, a strtab id */
 	struct sample sample;
@@ -306,6 +309,22 @@ static void let_go(struct recording *r)
 		pyproc_native_detach(r->children.items[i].tracked.proc);
 }
 
+static void show_status(struct recording *r, uint64_t now)
+{
+	const struct options *o = r->options;
+	struct status_facts facts = {
+		.pid = (int)r->target.pid,
+		.samples = r->samples,
+		.errors = r->errors,
+		.elapsed_ns = r->sampled_ns + (now - r->started_ns),
+		.duration_ns = o->repeat > 1 ? 0 : (uint64_t)(o->duration * 1e9),
+		.run = r->run,
+		.runs = o->repeat,
+	};
+
+	statusline_update(&r->status, now, &facts);
+}
+
 static void sample_loop(struct recording *r)
 {
 	const struct options *o = r->options;
@@ -338,11 +357,16 @@ static void sample_loop(struct recording *r)
 		/* Due, or behind schedule (the rate asked is more than peekpy can
 		 * do): a poll per sample would only waste a system call; look
 		 * for signals and the target's exit once a millisecond. */
+		uint64_t wake;
+
 		if (deadline <= now + MIN_SLEEP_NS && now - last_poll < 1000000)
 			goto sample;
 		last_poll = now;
-		switch (events_wait(&r->events, deadline > now + MIN_SLEEP_NS ? deadline : now,
-				    r->target.pidfd, &signo)) {
+		/* At a slow rate the status line is still redrawn in time. */
+		wake = deadline > now + MIN_SLEEP_NS ? deadline : now;
+		if (r->status.on && r->status.next_ns < wake)
+			wake = r->status.next_ns > now ? r->status.next_ns : now;
+		switch (events_wait(&r->events, wake, r->target.pidfd, &signo)) {
 		case EVENT_SIGNAL:
 			r->stop = STOP_SIGNAL;
 			r->stop_signal = signo;
@@ -353,13 +377,20 @@ static void sample_loop(struct recording *r)
 		case EVENT_DEADLINE:
 			break;
 		}
+		if (wake < deadline) {
+			show_status(r, monotonic_ns());
+			continue;
+		}
 sample:
 		if (stop_at && monotonic_ns() >= stop_at) {
 			r->stop = STOP_DURATION;
 			continue;
 		}
 		sample_tick(r, &popts);
-		deadline = clock_next(&clock, monotonic_ns());
+		now = monotonic_ns();
+		if (r->status.on && now >= r->status.next_ns)
+			show_status(r, now);
+		deadline = clock_next(&clock, now);
 	}
 	r->ended_ns = monotonic_ns();
 	r->sampled_ns += r->ended_ns - r->started_ns;
@@ -408,31 +439,30 @@ static void describe_profile(struct recording *r, struct profile_text *text,
 	r->source_root.pid = r->target.pid;
 }
 
-static void print_summary(struct recording *r)
+/* What was sampled: counts, and what --gc, --exceptions, --native found. */
+static void print_counts(struct recording *r, const char *python)
 {
 	const struct options *o = r->options;
 	double seconds = (double)r->sampled_ns / 1e9;
 	double achieved = seconds > 0 ? (double)r->samples / seconds : 0;
-	char python[320];
+	int decimals = o->rate == (double)(long)o->rate ? 0 : 2;
 
-	describe_python(r, python, sizeof(python));
-	report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
-	       (unsigned long long)r->samples, achieved, o->rate == (double)(long)o->rate ? 0 : 2,
-	       o->rate, (unsigned long long)r->errors, python);
+	/* The samples taken, and the stacks the profile holds: a sample holds
+	 * one per thread shown, none when it failed or found no Python frame. */
+	if (r->top)
+		report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
+		       (unsigned long long)r->samples, achieved, decimals, o->rate,
+		       (unsigned long long)r->errors, python);
+	else
+		report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %llu stacks written, %s",
+		       (unsigned long long)r->samples, achieved, decimals, o->rate,
+		       (unsigned long long)r->errors, (unsigned long long)r->file.sink.stacks,
+		       python);
 	if (o->gc && !r->blind_gc)
 		report("garbage collection: %.1f%% of the time threads ran Python (%llu of %llu "
 		       "stacks under <GC>)",
 		       r->running_stacks ? 100.0 * (double)r->gc_stacks / (double)r->running_stacks : 0.0,
 		       (unsigned long long)r->gc_stacks, (unsigned long long)r->running_stacks);
-	if (r->blind_gc)
-		report("--gc: %s names no garbage collector state (a stripped 2.7 or 3.6 binary); "
-		       "no <GC> frames could be shown", python);
-	if (r->blind_gil)
-		report("--gil --idle: %s names no GIL (a stripped 2.7 or 3.6 binary); no thread "
-		       "could be shown waiting for it", python);
-	if (r->blind_tasks)
-		report("--async: %s keeps no record of its asyncio tasks that can be read from "
-		       "outside (3.7 and later do); its stacks are as without --async", python);
 	if (o->exceptions)
 		report("exceptions: %llu of %llu samples (%.1f%%) caught a thread raising or handling "
 		       "one; only those were kept", (unsigned long long)r->exception_samples,
@@ -448,35 +478,65 @@ static void print_summary(struct recording *r)
 		       native->threads ? 1e6 * (double)native->lost / (double)native->threads : 0.0,
 		       (double)native_stats_pause(native, 0.5) / 1e3,
 		       (double)native_stats_pause(native, 0.99) / 1e3);
-		if (o->verbose)
-			report("native symbols: %llu addresses looked up, %llu resolved",
-			       (unsigned long long)native->symbol_lookups,
-			       (unsigned long long)native->symbol_misses);
 	}
-	if (o->verbose) {
-		struct pyproc_stats stats = { 0 };
+}
 
-		if (r->root.proc)
-			pyproc_stats(r->root.proc, &stats);
-		report("interpreter in %s; %.2f s sampled; %llu ticks skipped behind "
-		       "schedule; %llu ticks before Python was ready",
-		       r->root.details.binary, seconds, (unsigned long long)r->skipped_ticks,
-		       (unsigned long long)r->not_ready);
-		report("code objects: %llu hits, %llu read, %llu re-read; %llu threads "
-		       "walked twice; %zu distinct stacks; last sample: %llu reads, %llu bytes",
-		       (unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
-		       (unsigned long long)stats.code_invalidated,
-		       (unsigned long long)stats.retries, r->file.sink.tree.n_nodes - 1,
-		       (unsigned long long)stats.reads_last_sample,
-		       (unsigned long long)stats.snapshot_bytes);
-		report("thread names: threading's threads read %llu times",
-		       (unsigned long long)stats.name_lookups);
-		for (size_t i = 0; i < sizeof(r->error_counts) / sizeof(r->error_counts[0]) &&
-				   r->error_counts[i].code; i++)
-			report("%llu samples incomplete: %s",
-			       (unsigned long long)r->error_counts[i].count,
-			       pp_strerror(r->error_counts[i].code));
-	}
+/* What the target's build could not show of what was asked. */
+static void print_blind_spots(struct recording *r, const char *python)
+{
+	if (r->blind_gc)
+		report("--gc: %s names no garbage collector state (a stripped 2.7 or 3.6 binary); "
+		       "no <GC> frames could be shown", python);
+	if (r->blind_gil)
+		report("--gil --idle: %s names no GIL (a stripped 2.7 or 3.6 binary); no thread "
+		       "could be shown waiting for it", python);
+	if (r->blind_tasks)
+		report("--async: %s keeps no record of its asyncio tasks that can be read from "
+		       "outside (3.7 and later do); its stacks are as without --async", python);
+}
+
+/* --verbose: how sampling went. */
+static void print_details(struct recording *r)
+{
+	const struct options *o = r->options;
+	struct pyproc_stats stats = { 0 };
+
+	if (o->native)
+		report("native symbols: %llu addresses looked up, %llu resolved",
+		       (unsigned long long)r->native.symbol_lookups,
+		       (unsigned long long)r->native.symbol_misses);
+	if (r->root.proc)
+		pyproc_stats(r->root.proc, &stats);
+	report("interpreter in %s; %.2f s sampled; %llu ticks skipped behind "
+	       "schedule; %llu ticks before Python was ready",
+	       r->root.details.binary, (double)r->sampled_ns / 1e9,
+	       (unsigned long long)r->skipped_ticks, (unsigned long long)r->not_ready);
+	report("code objects: %llu hits, %llu read, %llu re-read; %llu threads "
+	       "walked twice; %zu distinct stacks; last sample: %llu reads, %llu bytes",
+	       (unsigned long long)stats.code_hits, (unsigned long long)stats.code_misses,
+	       (unsigned long long)stats.code_invalidated,
+	       (unsigned long long)stats.retries, r->file.sink.tree.n_nodes - 1,
+	       (unsigned long long)stats.reads_last_sample,
+	       (unsigned long long)stats.snapshot_bytes);
+	report("thread names: threading's threads read %llu times",
+	       (unsigned long long)stats.name_lookups);
+	for (size_t i = 0; i < sizeof(r->error_counts) / sizeof(r->error_counts[0]) &&
+			   r->error_counts[i].code; i++)
+		report("%llu samples incomplete: %s", (unsigned long long)r->error_counts[i].count,
+		       pp_strerror(r->error_counts[i].code));
+}
+
+static void print_summary(struct recording *r)
+{
+	char python[320];
+
+	describe_python(r, python, sizeof(python));
+	statusline_clear(&r->status);
+	if (!r->options->quiet)
+		print_counts(r, python);
+	print_blind_spots(r, python);
+	if (r->options->verbose)
+		print_details(r);
 }
 
 /* A streamed format: start the file, written as sampling goes. */
@@ -629,6 +689,10 @@ int record_run(const struct options *o)
 	recordfile_init(&r.file, o->format, &r.strings, &stack_options, &r.invoker);
 	if (o->command == COMMAND_TOP)
 		r.top = &top;
+	/* Not over a profile written to the same terminal. */
+	statusline_init(&r.status, o->command == COMMAND_RECORD && !o->quiet &&
+			!(o->output && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO)),
+			monotonic_ns());
 	/* Runs of a repeated command are told apart in a recording; a
 	 * single run is not marked. */
 	r.run = 1;

@@ -27,7 +27,8 @@ void report(const char *fmt, ...)
 	for (i = 0; line[i]; i++)
 		if ((unsigned char)line[i] < 0x20)
 			line[i] = '?';
-	fprintf(stderr, "peekpy: %s\n", line);
+	/* On a terminal, over record's status line if one is drawn. */
+	fprintf(stderr, "%speekpy: %s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "", line);
 }
 
 static int ptrace_scope(void)
