@@ -604,6 +604,15 @@ static int record_one_run(struct recording *r, struct startup *start)
 		target_finish(&r->target, CHILD_GRACE_MS);
 		return 1;
 	}
+	/* A launched wrapper (env, chroot, a script) has executed Python by
+	 * now: the profile is named by what the target runs. */
+	if (o->argv && r->root.proc) {
+		char running[sizeof(r->command)];
+
+		procfs_cmdline(r->target.pid, running, sizeof(running));
+		if (running[0])
+			memcpy(r->command, running, sizeof(running));
+	}
 	note_python(r);
 	if (o->verbose) {
 		char python[320];

@@ -1,13 +1,14 @@
-"""record's live status line: redrawn in place on a terminal (driven in
-tmux), cleared before the summary, never on a pipe or with -q; and the
-summary's two counts."""
+"""What a user sees of a recording: the live status line (redrawn in place
+on a terminal, driven in tmux; cleared before the summary; never on a pipe
+or with -q), the summary's two counts, and the name a launched command's
+profile gets."""
 import os
 import re
 import shutil
 import subprocess
 import time
 
-from harness import TestFailure, check, once, timeout
+from harness import TestFailure, check, once, per_interpreter, timeout
 
 STATUS = re.compile(r"peekpy: process (\d+): (\d+) samples \(([\d.]+)/s\), (\d+) errors, "
                     r"([\d.]+) s of 8.0 s - Ctrl-C to stop and write")
@@ -115,3 +116,21 @@ def once_summary_says_samples_and_stacks_written(interp, peekpy):
     total = sum(int(line.rsplit(" ", 1)[1]) for line in run.output.splitlines() if line.strip())
     check(total == int(m.group(3)), "the summary says %s stacks written, the file holds %d"
           % (m.group(3), total))
+
+
+@per_interpreter
+def test_launched_wrapper_named_by_what_it_runs(interp, peekpy):
+    """record -- env ... python app.py: the flame graph names the command the
+    target runs once Python started, not the wrapper that launched it."""
+    script = interp.script("workload.py")
+    run = peekpy.run(["record", "-f", "svg", "-d", "1.5", "--", "env", "PEEKPY_WRAPPED=1"] +
+                     interp.argv(script, "60"), name="wrapped.svg")
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    with open(os.path.join(peekpy.workdir, "wrapped.svg")) as fh:
+        m = re.search(r'<text id="command"[^>]*>([^<]*)</text>', fh.read())
+    check(m, "no command in the flame graph")
+    named = m.group(1)
+    check("PEEKPY_WRAPPED" not in named and not named.startswith("env"),
+          "the flame graph is named by the wrapper: %r" % named)
+    check(named.endswith("workload.py 60") and interp.executable.split("/")[-1] in named,
+          "the flame graph is not named by the Python command: %r" % named)
