@@ -318,7 +318,7 @@ static void write_header(FILE *out, const struct drawing *d, const struct flameg
 	}
 	for (colour = 0; d->diff && colour < DIFF_STEPS; colour++)
 		write_diff_colour(out, (int)colour - FLAMEGRAPH_DIFF_SHADES);
-	fprintf(out, "]]></style>\n<rect class=\"bg\" width=\"%d\" height=\"%d\"/>\n"
+	fprintf(out, "]]></style>\n<rect id=\"bg\" class=\"bg\" width=\"%d\" height=\"%d\"/>\n"
 		"<text id=\"title\" x=\"%d\" y=\"24\">", WIDTH, height, WIDTH / 2);
 	escape_xml(out, title, strlen(title));
 	fprintf(out, "</text>\n<text id=\"notes\" x=\"%d\" y=\"44\">", WIDTH / 2);

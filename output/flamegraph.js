@@ -16,6 +16,7 @@
 "use strict";
 var NS = "http://www.w3.org/2000/svg";
 var CHAR_PX = 7.2;
+var MIN_WIDTH = 400;
 var S = null;
 
 function init(evt) {
@@ -27,11 +28,14 @@ function init(evt) {
 		details: doc.getElementById("details"),
 		matched: doc.getElementById("matched"),
 		flame: P, reversed: null, tree: P,
-		zoom: -1, icicle: false, match: null, pattern: "", ignoreCase: false
+		zoom: -1, icicle: false, match: null, pattern: "", ignoreCase: false,
+		standalone: standalone(doc)
 	};
 	prepare(P);
+	S.fileWidth = P.width;
 	/* The file draws the boxes a pixel wide or more (as flamegraph.c
-	 * decides); the others get an element when first shown. */
+	 * decides, at the file's width); the others get an element when first
+	 * shown. */
 	var drawn = S.rects.getElementsByTagName("rect"), k = 0;
 	P.elems = new Array(P.d.length);
 	for (var i = 0; i < P.d.length && k < drawn.length; i++) {
@@ -58,8 +62,8 @@ function init(evt) {
 			window.peekpyFrameClicked(S.tree.f[S.tree.fr[e.target.__i]]);
 	});
 	control("reset", function () { zoomTo(-1); });
-	control("view", function () { S.icicle = !S.icicle; redraw(); });
-	control("reverse", function () { showReversed(S.tree === S.flame); });
+	control("view", function () { S.icicle = !S.icicle; redraw(); keepView(); });
+	control("reverse", function () { showReversed(S.tree === S.flame); keepView(); });
 	control("icase", function () { S.ignoreCase = !S.ignoreCase; search(S.pattern); });
 	control("search", function () {
 		if (S.pattern) search("");
@@ -72,7 +76,65 @@ function init(evt) {
 			search(window.prompt("Search (regular expression)", S.pattern) || "");
 		}
 	});
+	if (S.standalone) {
+		var pending = 0;
+		window.addEventListener("resize", function () {
+			clearTimeout(pending);
+			pending = setTimeout(function () { if (fitWidth()) redraw(); }, 100);
+		});
+	}
 	fromUrl();
+}
+
+/* The graph is the page (opened on its own, not inline in peekpy's html
+ * page nor shown as an image): it may fit the window. */
+function standalone(doc) {
+	return doc.documentElement.localName === "svg" && typeof window !== "undefined" &&
+		window.innerWidth > 0;
+}
+
+/* Fit the width to the window (the file's own is for pictures without the
+ * script): the picture spans the page, one unit a pixel.  Whether the
+ * width changed. */
+function fitWidth() {
+	var root = S.doc.documentElement, height = root.getAttribute("height");
+	root.setAttribute("width", "100%");
+	var width = Math.floor(root.getBoundingClientRect().width);
+	if (!(width >= MIN_WIDTH)) width = MIN_WIDTH;
+	root.setAttribute("width", width);
+	if (width === P.width) return false;
+	P.width = width;
+	root.setAttribute("viewBox", "0 0 " + width + " " + height);
+	S.doc.getElementById("bg").setAttribute("width", width);
+	["title", "notes", "command"].forEach(function (id) {
+		S.doc.getElementById(id).setAttribute("x", width / 2);
+	});
+	S.doc.getElementById("matched").setAttribute("x", width - P.pad);
+	S.doc.getElementById("search").setAttribute("x", width - P.pad);
+	S.doc.getElementById("icase").setAttribute("x", width - P.pad - 110);
+	return true;
+}
+
+/* Too tall for the window: in the flame view the root would be out of
+ * sight, below the towers of the deepest stacks. */
+function tallerThanWindow() {
+	var height = parseFloat(S.doc.documentElement.getAttribute("height"));
+	return S.standalone && height > window.innerHeight;
+}
+
+/* The view chosen is kept in the URL (?v=icicle, ?v=flame,reversed): a
+ * reload opens on it. */
+function keepView() {
+	var words = [S.icicle ? "icicle" : "flame"];
+	if (S.reversed && S.tree === S.reversed) words.push("reversed");
+	var query = String(window.location.search || "").replace(/^\?/, "").split("&")
+		.filter(function (kv) { return kv && kv.indexOf("v=") !== 0; });
+	query.push("v=" + words.join(","));
+	try {
+		window.history.replaceState(null, "", "?" + query.join("&") + window.location.hash);
+	} catch (err) {
+		/* Some pages (file: URLs in some browsers) cannot change theirs. */
+	}
 }
 
 function control(id, action) {
@@ -287,7 +349,9 @@ function describe(i) {
 }
 
 /* ?s=REGEX&i=1 searches, ?zoom=REGEX zooms to the widest frame matching,
- * ?v=icicle or ?v=reversed picks the view. */
+ * ?v=icicle, ?v=flame and ?v=reversed (or two: ?v=icicle,reversed) pick the
+ * view.  Without ?v a graph taller than the window opens as an icicle:
+ * the root and the widest frames at the top, in sight. */
 function fromUrl() {
 	var params = {};
 	String(window.location.search || "").replace(/^\?/, "").split("&").forEach(function (kv) {
@@ -295,11 +359,14 @@ function fromUrl() {
 		if (at > 0) params[decodeURIComponent(kv.slice(0, at))] =
 			decodeURIComponent(kv.slice(at + 1).replace(/\+/g, " "));
 	});
-	var times = [], start;
-	if (params.v === "icicle") S.icicle = true;
-	if (params.v === "reversed") {
+	var times = [], start, view = (params.v || "").split(","), drawn = false;
+	S.icicle = view.indexOf("icicle") >= 0 ||
+		(view.indexOf("flame") < 0 && tallerThanWindow());
+	if (S.standalone) fitWidth();
+	if (view.indexOf("reversed") >= 0) {
 		start = performance.now();
 		showReversed(true);
+		drawn = true;
 		times.push("reversed:" + (performance.now() - start).toFixed(0));
 	}
 	if (params.zoom) {
@@ -308,10 +375,11 @@ function fromUrl() {
 			if (re.test(t.f[t.fr[i]]) && (best < 0 || t.w[i] > t.w[best])) best = i;
 		start = performance.now();
 		zoomTo(best);
+		drawn = true;
 		times.push("zoom:" + (performance.now() - start).toFixed(0));
-	} else if (S.icicle) {
-		redraw();
 	}
+	/* The file's drawing is the flame view at its own width. */
+	if (!drawn && (S.icicle || P.width !== S.fileWidth)) redraw();
 	S.ignoreCase = params.i === "1";
 	if (params.s) {
 		start = performance.now();

@@ -104,3 +104,47 @@ def page_text(page, element_id, profile_dir):
     check(m and m.group(1).strip(), "no %s from %s: %s"
           % (element_id, page, dom.stdout[-500:] + dom.stderr[-500:]))
     return m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def png_pixels(path):
+    """A PNG's (width, height, pixel(x, y) -> (r, g, b)): 8-bit RGB or RGBA,
+    not interlaced, as Chromium writes screenshots."""
+    import struct
+    import zlib
+    with open(path, "rb") as fh:
+        data = fh.read()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", "%s is not a PNG" % path)
+    at, idat, header = 8, b"", None
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    check(depth == 8 and colour in (2, 6) and not interlace,
+          "%s: a PNG this reader does not take (depth %d, colour %d)" % (path, depth, colour))
+    step = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(idat), width * step
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        kind, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = row[i - step] if i >= step else 0
+            up, corner = previous[i], previous[i - step] if i >= step else 0
+            if kind == 1:
+                row[i] = (row[i] + left) & 255
+            elif kind == 2:
+                row[i] = (row[i] + up) & 255
+            elif kind == 3:
+                row[i] = (row[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                guess = left + up - corner
+                pa, pb, pc = abs(guess - left), abs(guess - up), abs(guess - corner)
+                row[i] = (row[i] + (left if pa <= pb and pa <= pc else up if pb <= pc
+                                    else corner)) & 255
+        rows.append(row)
+        previous = row
+    return width, height, lambda x, y: tuple(rows[y][x * step:x * step + 3])

@@ -12,7 +12,7 @@ import threading
 import time
 
 from harness import Target, TestFailure, TestSkip, check, once, per_interpreter, timeout
-from checks import (def_line, frame_text, marked_line, one_line_error, page_text,
+from checks import (def_line, png_pixels, frame_text, marked_line, one_line_error, page_text,
                     wait_stderr_line)
 
 
@@ -477,6 +477,80 @@ def once_flame_graph_works_in_a_browser(interp, peekpy):
     want = share(stacks, None, "heavy (")
     check(abs(shown - want) < 0.06, "reversed, ignoring case: Matched %.1f%%, the stacks say "
           "%.2f%%" % (shown, want))
+
+
+def root_box(dom):
+    """The first box drawn (the root, boxes being in pre-order): x, y, width."""
+    group = dom[dom.index('<g id="r">'):]
+    m = re.search(r'<rect\b[^>]*>', group)
+    check(m, "no box in the page")
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(0)))
+    return float(attrs["x"]), float(attrs["y"]), float(attrs["width"])
+
+
+def open_in_window(svg, query, size, screenshot):
+    """The page's DOM and a screenshot, in a window of size (w, h)."""
+    chromium = shutil.which("chromium")
+    check(chromium, "chromium is missing (scripts/deps.sh test installs it)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--hide-scrollbars", "--window-size=%d,%d" % size,
+             "--user-data-dir=" + os.path.join(os.path.dirname(svg), "chromium-window")]
+    url = "file://%s?%s" % (os.path.abspath(svg), query)
+    dom = subprocess.run([chromium] + flags + ["--dump-dom", url], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=timeout(120))
+    check(dom.returncode == 0, "chromium failed: %s" % dom.stderr.decode()[-500:])
+    if os.path.exists(screenshot):
+        os.unlink(screenshot)
+    subprocess.run([chromium] + flags + ["--screenshot=" + screenshot, url],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout(120))
+    check(os.path.exists(screenshot), "no screenshot was taken")
+    return dom.stdout.decode(errors="replace")
+
+
+@once
+def once_flame_graph_opens_on_the_root(interp, peekpy):
+    """A graph taller than the window opens with its root in sight (an
+    icicle: root at the top, under the controls), as wide as the window;
+    ?v=flame keeps the flame view; the file itself, for pictures without
+    the script, stays a 1200-pixel flame graph."""
+    path = os.path.join(peekpy.workdir, "tall.txt")
+    tower = ";".join("importing_%d (lib.py:%d)" % (i, i) for i in range(60))
+    with open(path, "w") as fh:
+        fh.write("main (app.py:1);work (app.py:5) 95\n")
+        fh.write("main (app.py:1);%s 5\n" % tower)
+    svg = os.path.join(peekpy.workdir, "tall.svg")
+    run = peekpy.run(["render", path, "-o", svg])
+    check(run.returncode == 0, "exit %d: %s" % (run.returncode, run.stderr))
+    with open(svg, encoding="utf-8") as fh:
+        text = fh.read()
+    height = int(re.search(r'<svg [^>]*height="(\d+)"', text).group(1))
+    check('width="1200"' in text.split(">", 2)[1], "the file is not 1200 pixels wide")
+    _, file_y, _ = root_box(text)
+    check(file_y > height - 100, "the file's root is not at the bottom (flame): y=%s" % file_y)
+    window = (1000, 700)
+    check(height > window[1] + 300, "the test graph (%d px) is not taller than the window"
+          % height)
+
+    shot = os.path.join(peekpy.workdir, "opened.png")
+    dom = open_in_window(svg, "", window, shot)
+    svg_width = float(re.search(r'<svg [^>]*width="([\d.]+)"', dom).group(1))
+    check(abs(svg_width - window[0]) <= 20, "the graph is %s wide in a %d-pixel window"
+          % (svg_width, window[0]))
+    x, y, width = root_box(dom)
+    check(y + 16 <= window[1], "the root is below the fold: y=%s in a %d-pixel window"
+          % (y, window[1]))
+    check(width >= svg_width - 30, "the root box is %s wide, not the graph's width" % width)
+    # The screenshot shows it: the root's box is drawn there, not the page.
+    png_width, png_height, pixel = png_pixels(shot)
+    background = pixel(png_width - 2, png_height - 2)
+    inside = pixel(int(x + width / 2), int(y + 8))
+    check(inside != background and png_width == window[0],
+          "the screenshot does not show the root box at (%d, %d): %s (background %s)"
+          % (x + width / 2, y + 8, inside, background))
+
+    dom = open_in_window(svg, "v=flame", window, os.path.join(peekpy.workdir, "flame.png"))
+    _, y, _ = root_box(dom)
+    check(y > window[1], "?v=flame did not keep the flame view (root at y=%s)" % y)
 
 
 @once
