@@ -552,6 +552,28 @@ def once_flame_graph_opens_on_the_root(interp, peekpy):
     _, y, _ = root_box(dom)
     check(y > window[1], "?v=flame did not keep the flame view (root at y=%s)" % y)
 
+    # Clicking Flame, then Reversed, puts the view in the page's URL.
+    page = os.path.join(peekpy.workdir, "toggle.html")
+    with open(page, "w") as fh:
+        fh.write(TOGGLE_PAGE % os.path.basename(svg))
+    result = page_text(page, "result", os.path.join(peekpy.workdir, "chromium-toggle"))
+    check(result == "?v=flame\n?v=flame,reversed",
+          "the view clicked is not kept in the URL: %r" % result)
+
+
+TOGGLE_PAGE = """<html><body><iframe id="page" src="%s" width="1000" height="700"></iframe>
+<pre id="result"></pre><script>
+document.getElementById("page").addEventListener("load", function () {
+  var doc = this.contentDocument, win = this.contentWindow, out = [];
+  doc.getElementById("view").dispatchEvent(new MouseEvent("click", {bubbles: true}));
+  out.push(win.location.search);
+  doc.getElementById("reverse").dispatchEvent(new MouseEvent("click", {bubbles: true}));
+  out.push(win.location.search);
+  document.getElementById("result").textContent = out.join("\\n");
+});
+</script></body></html>
+"""
+
 
 @once
 def once_flame_graph_of_any_bytes(interp, peekpy):
