@@ -366,6 +366,19 @@ static int extend_frame_objects(struct stackwalk *w, struct raw_frames *out, siz
 	return 0;
 }
 
+/* Ask for a caller and its callee to be read again (w->again[n], [n + 1]);
+ * the requests now asked. */
+static size_t ask_again(struct stackwalk *w, size_t n, uint64_t caller, uint64_t callee)
+{
+	if (n + 2 > w->cap_again) {
+		w->cap_again = w->cap_again ? 2 * w->cap_again : 8;
+		w->again = xreallocarray(w->again, w->cap_again, sizeof(*w->again));
+	}
+	w->again[n++] = (struct snapshot_req){ .addr = caller, .len = w->frame_span };
+	w->again[n++] = (struct snapshot_req){ .addr = callee, .len = w->frame_span };
+	return n;
+}
+
 /*
  * <= 3.10: frame objects are copied one by one, so a caller copied before
  * its callee started can pair with it.  A caller at a call instruction
@@ -409,14 +422,7 @@ static int check_callers_held(struct stackwalk *w, const struct raw_frames *out,
 
 		if (!waits_in_call(&out->items[i], facts, ctx, &waits) && waits)
 			continue;
-		if (n + 2 > w->cap_again) {
-			w->cap_again = w->cap_again ? 2 * w->cap_again : 8;
-			w->again = xreallocarray(w->again, w->cap_again, sizeof(*w->again));
-		}
-		w->again[n++] = (struct snapshot_req){ .addr = out->items[i].addr,
-						       .len = w->frame_span };
-		w->again[n++] = (struct snapshot_req){ .addr = out->items[i - 1].addr,
-						       .len = w->frame_span };
+		n = ask_again(w, n, out->items[i].addr, out->items[i - 1].addr);
 	}
 	if (!n)
 		return 0;
@@ -464,14 +470,7 @@ static int check_generator_callers(struct stackwalk *w, const struct raw_frames 
 	for (i = from + 1; i < out->count; i++) {
 		if (!(out->items[i].flags & RAW_GENERATOR))
 			continue;
-		if (n + 2 > w->cap_again) {
-			w->cap_again = w->cap_again ? 2 * w->cap_again : 8;
-			w->again = xreallocarray(w->again, w->cap_again, sizeof(*w->again));
-		}
-		w->again[n++] = (struct snapshot_req){ .addr = out->items[i].addr,
-						       .len = w->frame_span };
-		w->again[n++] = (struct snapshot_req){ .addr = out->items[i - 1].addr,
-						       .len = w->frame_span };
+		n = ask_again(w, n, out->items[i].addr, out->items[i - 1].addr);
 	}
 	if (!n)
 		return 0;
