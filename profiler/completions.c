@@ -102,6 +102,14 @@ static void take_description(const char *from, char *out, size_t size)
 	keep_plain(out);
 }
 
+/* The line after line in a help text ("" at its end). */
+static const char *next_line(const char *line)
+{
+	const char *end = strchr(line, '\n');
+
+	return end ? end + 1 : line + strlen(line);
+}
+
 /* The help's description of --name for a command, or "". */
 static void describe_option(enum command command, const char *name, char *out, size_t size)
 {
@@ -109,7 +117,7 @@ static void describe_option(enum command command, const char *name, char *out, s
 	size_t len = strlen(name);
 
 	out[0] = '\0';
-	for (line = help; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+	for (line = help; *line; line = next_line(line)) {
 		const char *at = line + strspn(line, " ");
 
 		if (at[0] == '-' && at[1] != '-' && at[1] && at[2] == ',')
@@ -130,7 +138,7 @@ static void describe_command(const char *name, char *out, size_t size)
 	size_t len = strlen(name);
 
 	out[0] = '\0';
-	for (line = help; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+	for (line = help; *line; line = next_line(line)) {
 		if (strncmp(line, "  ", 2) || strncmp(line + 2, name, len) || line[2 + len] != ' ')
 			continue;
 		take_description(line + 2 + len + strspn(line + 2 + len, " "), out, size);
