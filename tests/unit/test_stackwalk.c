@@ -506,6 +506,7 @@ static void test_settle_frame_objects(void **state)
 	struct fake_codes codes = { 0 };
 	struct stack_origin origin = { 0 };
 	struct walker t;
+	size_t read_again;
 
 	(void)state;
 	chain_frame_objects(L, frames, (const int32_t[]){ 0, 10, 20 });
@@ -561,6 +562,16 @@ static void test_settle_frame_objects(void **state)
 	assert_int_equal(snapshot_begin(&t.snap), 0);
 	assert_int_equal(walk_settled(&t, &origin, &codes), 0);
 	assert_int_equal(t.raw.count, 3);
+	read_again = t.snap.syscalls;
+	/* Every caller at a call: nothing is read a second time. */
+	put32(frames[0], L->frame_lasti, AT_CALL);
+	put32(frames[1], L->frame_lasti, AT_CALL);
+	assert_int_equal(snapshot_begin(&t.snap), 0);
+	assert_int_equal(walk_settled(&t, &origin, &codes), 0);
+	assert_int_equal(t.raw.count, 3);
+	assert_int_equal(t.snap.syscalls + 1, read_again);
+	put32(frames[0], L->frame_lasti, 0);
+	put32(frames[1], L->frame_lasti, 10);
 	/* The same again, but f2 returned between the copy (taken by
 	 * snapshot_begin) and the second read: f1 may be a later call in the
 	 * same frame object, at the same line, and was not waiting when
