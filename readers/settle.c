@@ -413,7 +413,7 @@ static bool caller_held(const struct stackwalk *w, const struct raw_frame *frame
 static int check_callers_held(struct stackwalk *w, const struct raw_frames *out, size_t from,
 			      code_facts_fn facts, void *ctx)
 {
-	size_t i, n = 0;
+	size_t i, k, n = 0;
 	int err;
 
 	/* Each caller not at a call, and its callee, in pairs. */
@@ -429,17 +429,14 @@ static int check_callers_held(struct stackwalk *w, const struct raw_frames *out,
 	err = snapshot_read_now(w->snap, w->again, n);
 	if (err)
 		return err;
-	for (i = from + 1, n = 0; i < out->count; i++) {
-		const struct raw_frame *frame = &out->items[i];
-		uint64_t caller_of_frame = i + 1 < out->count ? out->items[i + 1].addr : 0;
-		bool waits;
-
-		if (!waits_in_call(frame, facts, ctx, &waits) && waits)
-			continue;
-		if (!caller_held(w, frame, &out->items[i - 1], w->again[n].data,
-				 w->again[n + 1].data, caller_of_frame))
+	/* The pairs asked for, in the order asked: each caller is found again
+	 * by its address, further down the stack than the last. */
+	for (k = 0, i = from + 1; k < n; k += 2, i++) {
+		while (out->items[i].addr != w->again[k].addr)
+			i++;
+		if (!caller_held(w, &out->items[i], &out->items[i - 1], w->again[k].data,
+				 w->again[k + 1].data, i + 1 < out->count ? out->items[i + 1].addr : 0))
 			return PP_ETORN;
-		n += 2;
 	}
 	return 0;
 }
