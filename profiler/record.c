@@ -388,7 +388,7 @@ sample:
 		}
 		sample_tick(r, &popts);
 		now = monotonic_ns();
-		if (r->status.on && now >= r->status.next_ns)
+		if (statusline_due(&r->status, now))
 			show_status(r, now);
 		deadline = clock_next(&clock, now);
 	}
@@ -446,18 +446,16 @@ static void print_counts(struct recording *r, const char *python)
 	double seconds = (double)r->sampled_ns / 1e9;
 	double achieved = seconds > 0 ? (double)r->samples / seconds : 0;
 	int decimals = o->rate == (double)(long)o->rate ? 0 : 2;
+	char written[48] = "";
 
 	/* The samples taken, and the stacks the profile holds: a sample holds
 	 * one per thread shown, none when it failed or found no Python frame. */
-	if (r->top)
-		report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %s",
-		       (unsigned long long)r->samples, achieved, decimals, o->rate,
-		       (unsigned long long)r->errors, python);
-	else
-		report("%llu samples (%.1f/s of %.*f/s asked), %llu errors, %llu stacks written, %s",
-		       (unsigned long long)r->samples, achieved, decimals, o->rate,
-		       (unsigned long long)r->errors, (unsigned long long)r->file.sink.stacks,
-		       python);
+	if (!r->top)
+		snprintf(written, sizeof(written), ", %llu stacks written",
+			 (unsigned long long)r->file.sink.stacks);
+	report("%llu samples (%.1f/s of %.*f/s asked), %llu errors%s, %s",
+	       (unsigned long long)r->samples, achieved, decimals, o->rate,
+	       (unsigned long long)r->errors, written, python);
 	if (o->gc && !r->blind_gc)
 		report("garbage collection: %.1f%% of the time threads ran Python (%llu of %llu "
 		       "stacks under <GC>)",

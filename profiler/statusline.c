@@ -55,7 +55,7 @@ void statusline_update(struct status_line *line, uint64_t now, const struct stat
 	double seconds = (double)facts->elapsed_ns / 1e9;
 	size_t width;
 
-	if (!line->on || now < line->next_ns)
+	if (!statusline_due(line, now))
 		return;
 	line->next_ns = now + STATUSLINE_EVERY_NS;
 	format_time(facts->elapsed_ns, elapsed, sizeof(elapsed));

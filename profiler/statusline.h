@@ -33,7 +33,14 @@ struct status_facts {
 /* On when wanted and stderr is a terminal that can redraw a line. */
 void statusline_init(struct status_line *line, bool wanted, uint64_t now);
 
-/* Redraw, when on and due (now >= line->next_ns). */
+/* Whether the line is on and due for a redraw: cheap enough to ask after
+ * every sample. */
+static inline bool statusline_due(const struct status_line *line, uint64_t now)
+{
+	return line->on && now >= line->next_ns;
+}
+
+/* Redraw, when statusline_due(). */
 void statusline_update(struct status_line *line, uint64_t now, const struct status_facts *facts);
 
 /* Leave the line empty, the cursor at its start. */
