@@ -244,31 +244,6 @@ static const char record_help[] =
 	"  peekpy record --pid 1234 -d 10 -o stacks.txt -f collapsed\n"
 	"  sudo peekpy record -r 500 -o stacks.txt -- python3 app.py\n";
 
-const char *options_help_text(enum command command)
-{
-	switch (command) {
-	case COMMAND_RECORD:
-		return record_help;
-	case COMMAND_TOP:
-		return top_help;
-	case COMMAND_RENDER:
-		return render_help;
-	case COMMAND_INFO:
-		return info_help;
-	case COMMAND_DUMP:
-		return dump_help;
-	case COMMAND_CHECK:
-		return check_help;
-	case COMMAND_DIFF:
-		return diff_help;
-	case COMMAND_COMPLETIONS:
-		return completions_help;
-	case COMMAND_NONE:
-		break;
-	}
-	return main_help;
-}
-
 void options_print_help(const struct options *options, FILE *to)
 {
 	fputs(options_help_text(options->command), to);
@@ -389,14 +364,14 @@ static const struct option help_longs[] = { LONG_FLAG("help", 'h'), LONG_END };
 
 /* '+': record and top stop at the first non-option, the start of a command. */
 static const struct command_options commands[] = {
-	{ "record", COMMAND_RECORD, "+:p:o:f:r:d:ivqh", record_longs },
-	{ "top", COMMAND_TOP, "+:p:r:d:ih", top_longs },
-	{ "render", COMMAND_RENDER, ":o:f:ih", render_longs },
-	{ "info", COMMAND_INFO, ":h", help_longs },
-	{ "dump", COMMAND_DUMP, ":p:lh", dump_longs },
-	{ "check", COMMAND_CHECK, ":h", check_longs },
-	{ "diff", COMMAND_DIFF, ":o:f:h", diff_longs },
-	{ "completions", COMMAND_COMPLETIONS, ":h", help_longs },
+	{ "record", COMMAND_RECORD, "+:p:o:f:r:d:ivqh", record_longs, record_help },
+	{ "top", COMMAND_TOP, "+:p:r:d:ih", top_longs, top_help },
+	{ "render", COMMAND_RENDER, ":o:f:ih", render_longs, render_help },
+	{ "info", COMMAND_INFO, ":h", help_longs, info_help },
+	{ "dump", COMMAND_DUMP, ":p:lh", dump_longs, dump_help },
+	{ "check", COMMAND_CHECK, ":h", check_longs, check_help },
+	{ "diff", COMMAND_DIFF, ":o:f:h", diff_longs, diff_help },
+	{ "completions", COMMAND_COMPLETIONS, ":h", help_longs, completions_help },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -421,6 +396,13 @@ static const struct command_options *command_of(enum command command)
 		if (commands[i].command == command)
 			return &commands[i];
 	return NULL;
+}
+
+const char *options_help_text(enum command command)
+{
+	const struct command_options *spec = command_of(command);
+
+	return spec ? spec->help : main_help;
 }
 
 /* An option this command does not take: say which commands do. */

@@ -90,12 +90,14 @@ const char *options_help_text(enum command command);
 void options_print_help(const struct options *options, FILE *to);
 
 /* A command's name, its options' letters (getopt's string: a letter
- * followed by ':' takes a value) and its long options, NULL-ended. */
+ * followed by ':' takes a value), its long options, NULL-ended, and its
+ * help text. */
 struct command_options {
 	const char *name;
 	enum command command;
 	const char *shorts;
 	const struct option *longs;
+	const char *help;
 };
 
 /* The names -f takes for a command (record, render, diff), at most max. */
