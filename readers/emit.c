@@ -34,7 +34,7 @@ void emitter_note_codes(struct emitter *emitter, const struct emit_walk *walk)
 {
 	/* Frames that matched the last sample's are written as then. */
 	for (size_t i = 0; i < walk->n; i++)
-		if (!stackmemo_at(walk->memo, walk->n - 1 - i))
+		if (!stackmemo_at(walk->memo, walk->n - 1 - i, &walk->frames[i]))
 			codeset_add(&emitter->codes, walk->frames[i].code);
 }
 
@@ -116,7 +116,8 @@ int emitter_thread(struct emitter *emitter, struct code_cache *codes, const stru
 	added->flags = thread->flags;
 	added->name = thread->name;
 	for (i = 0; i < walk->n; i++) {
-		const struct memo_frame *memo = stackmemo_at(walk->memo, walk->n - 1 - i);
+		const struct memo_frame *memo = stackmemo_at(walk->memo, walk->n - 1 - i,
+							     &walk->frames[i]);
 		struct sample_frame frame = { 0 };
 		int err;
 

@@ -353,14 +353,12 @@ static int frame_facts(void *ctx, const struct raw_frame *frame, struct code_fac
 
 	/* A frame of the walk that matched the last sample's: its facts are
 	 * known (depth from the oldest does not move as settling drops or adds
-	 * newest frames, but a frame added where one was dropped is another). */
+	 * newest frames; stackmemo_at() tells a frame added where one was
+	 * dropped). */
 	if (frame >= p->raw.items + walked->raw_start && frame < p->raw.items + p->raw.count) {
 		size_t depth = (size_t)(p->raw.items + p->raw.count - 1 - frame);
 
-		memo = stackmemo_at(walked->memo, depth);
-		if (memo && (memo->addr != frame->addr || memo->code != frame->code ||
-			     memo->position != frame->position || memo->tlbc_index != frame->tlbc_index))
-			memo = NULL;
+		memo = stackmemo_at(walked->memo, depth, frame);
 		if (memo && memo->has_facts) {
 			*facts = memo->facts;
 			note_zombie(p, frame, facts);

@@ -89,9 +89,11 @@ size_t stackmemo_steady(const struct thread_memo *t)
 	return t->stored_quiet ? t->flags_matched : 0;
 }
 
-struct memo_frame *stackmemo_at(struct thread_memo *t, size_t depth)
+struct memo_frame *stackmemo_at(struct thread_memo *t, size_t depth,
+				const struct raw_frame *frame)
 {
-	return t && depth < t->matched ? &t->frames[depth] : NULL;
+	return t && depth < t->matched && same_frame(&t->frames[depth], frame) ? &t->frames[depth]
+									     : NULL;
 }
 
 void stackmemo_store(struct thread_memo *t, const struct raw_frame *frames,

@@ -71,9 +71,11 @@ void stackmemo_match(struct thread_memo *t, const struct raw_frame *frames, size
  */
 size_t stackmemo_steady(const struct thread_memo *t);
 
-/* The memo of the frame depth frames above the oldest, if it matched (t
- * may be NULL). */
-struct memo_frame *stackmemo_at(struct thread_memo *t, size_t depth);
+/* The memo of frame, depth frames above the oldest, if it matched and is
+ * that frame (settling may have put another where one was dropped); t may
+ * be NULL. */
+struct memo_frame *stackmemo_at(struct thread_memo *t, size_t depth,
+				const struct raw_frame *frame);
 
 /*
  * Replace the memo with a settled walk (frames[0..count), newest first)

@@ -450,6 +450,16 @@ static void test_stackmemo_steady_frames(void **state)
 	stackmemo_match(t, walk, 3);
 	assert_int_equal(t->matched, 3);
 	assert_int_equal(stackmemo_steady(t), 1);
+	/* Settling dropped the newest and pushed another at its depth: the
+	 * memo of that depth is not the new frame's. */
+	assert_non_null(stackmemo_at(t, 2, &walk[0]));
+	{
+		struct raw_frame other = walk[0];
+
+		other.addr += 0x10;
+		assert_null(stackmemo_at(t, 2, &other));
+		assert_non_null(stackmemo_at(t, 1, &walk[1]));
+	}
 	/* Stored from a walk settling changed: nothing is steady. */
 	t->walked_quiet = false;
 	stackmemo_store(t, walk, out, 3);
